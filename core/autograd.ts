@@ -1,0 +1,104 @@
+/**
+ * Reverse-mode differentiation over the graph of {@link GradNode}s that ops record, and
+ * the no-grad switch that stops them recording.
+ *
+ * @module
+ */
+
+import { ShapeError } from "./errors.ts";
+import { Tensor } from "./tensor.ts";
+
+let recording = true;
+
+/** Whether ops currently record the graph for `backward()`. */
+export function isGradEnabled(): boolean {
+  return recording;
+}
+
+/**
+ * Runs `fn` without recording the graph (like `torch.no_grad()`); `fn` must be synchronous.
+ * @example
+ * ```ts
+ * import { createCpuBackend, noGrad, relu, tensor } from "../mod.ts";
+ * const x = tensor(createCpuBackend(), [-1, 2], [2], true);
+ * console.log(noGrad(() => relu(x)).requiresGrad); // false
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  const before = recording;
+  recording = false;
+  try {
+    return fn();
+  } finally {
+    recording = before;
+  }
+}
+
+/**
+ * Back-propagates from `root` (a single-element tensor unless `seed` is given). Leaves
+ * with a `gradStorage` accumulate into it (parameters); other leaves that require a
+ * gradient get `grad` set or accumulated, like PyTorch's `.grad`.
+ */
+export function backward(root: Tensor, seed?: Tensor): void {
+  if (!seed && root.size !== 1) {
+    throw new ShapeError("backward", `root must have one element, got shape [${root.shape}]`);
+  }
+  const b = root.backend;
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(root, seed ?? onesLike(root));
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      if (!t.node) {
+        if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
+        else t.grad = t.grad ? sum2(t.grad, g) : g;
+        continue;
+      }
+      const inputGrads = t.node.backward(g);
+      t.node.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (!gi || !input?.requiresGrad) return;
+        const prev = grads.get(input);
+        grads.set(input, prev ? sum2(prev, gi) : gi);
+      });
+    }
+  });
+}
+
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: deep MLP graphs must not overflow the call stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, next] = top;
+    const inputs = t.node?.inputs ?? [];
+    if (next < inputs.length) {
+      top[1]++;
+      const child = inputs[next];
+      if (child?.requiresGrad && !seen.has(child)) {
+        seen.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function onesLike(t: Tensor): Tensor {
+  const b = t.backend;
+  return new Tensor(b, b.affine(t.storage, 0, 1), t.shape);
+}
+
+function sum2(a: Tensor, g: Tensor): Tensor {
+  const b = a.backend;
+  return new Tensor(b, b.binary("add", a.storage, a.shape, g.storage, g.shape, a.shape), a.shape);
+}

@@ -1,0 +1,48 @@
+/**
+ * Typed errors. Each names what it concerns (a file, a flag, a rank) so that the CLI can
+ * print one line and pick the exit code: {@link UsageError} and {@link DataFormatError}
+ * mean bad input (exit 2); the rest are runtime failures (exit 1).
+ *
+ * @module
+ */
+
+/** Base class: `exitCode` is what the CLI exits with when this error reaches it. */
+export class GradmeshError extends Error {
+  /** Process exit code for this kind of failure. */
+  readonly exitCode: number = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad flag, argument or configuration value. `flag` names it, e.g. `--lr`. */
+export class UsageError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly flag: string, message: string) {
+    super(`${flag}: ${message}`);
+  }
+}
+
+/** A data file that is missing, truncated or not in the expected format. */
+export class DataFormatError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** A checkpoint that cannot be read or does not fit the model. */
+export class CheckpointError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}
+
+/** A tensor shape that an op or layer cannot accept. */
+export class ShapeError extends GradmeshError {
+  constructor(readonly op: string, message: string) {
+    super(`${op}: ${message}`);
+  }
+}
