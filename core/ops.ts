@@ -249,6 +249,11 @@ function normAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
 
+// A reduction over every axis is a scalar, or all ones in x's rank with keepdim, like torch.
+function keepAll(r: Tensor, x: Tensor, keepdim: boolean): Tensor {
+  return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+}
+
 /** Sums `g` over the dimensions that broadcasting expanded, giving `shape`. */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
@@ -311,7 +316,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 /** Sum over `axis` (all elements when omitted). */
 export function sum(x: Tensor, axis?: number, keepdim = false): Tensor {
-  if (axis === undefined) return sum(reshape(x, [x.size]), 0, keepdim);
+  if (axis === undefined) return keepAll(sum(reshape(x, [x.size]), 0), x, keepdim);
   return apply("reduce", opTable.reduce, [x], {
     op: "sum",
     axis: normAxis(axis, x.shape.length),
@@ -325,7 +330,7 @@ export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
 }
 /** Maximum over `axis` (all elements when omitted); ties share the gradient. */
 export function max(x: Tensor, axis?: number, keepdim = false): Tensor {
-  if (axis === undefined) return max(reshape(x, [x.size]), 0, keepdim);
+  if (axis === undefined) return keepAll(max(reshape(x, [x.size]), 0), x, keepdim);
   return apply("reduce", opTable.reduce, [x], {
     op: "max",
     axis: normAxis(axis, x.shape.length),

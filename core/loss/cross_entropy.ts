@@ -59,8 +59,10 @@ export function crossEntropy(
   const logp = logSoftmax(logits);
   let losses = neg(mul(gather(logp, idx), targetWeight));
   if (labelSmoothing > 0) {
-    const valid = gather(full(b, [n, c], 1), idx);
-    const smooth = mul(neg(sum(mul(logp, rowWeights), 1)), valid);
+    // Σ_c w_c·log p[i, c], gathered at the target so that ignored rows contribute 0 and get
+    // no gradient (multiplying by a 0/1 mask would turn an infinite upstream gradient into NaN).
+    const weighted = expand(reshape(sum(mul(logp, rowWeights), 1), [n, 1]), [n, c]);
+    const smooth = neg(gather(weighted, idx));
     losses = add(scale(losses, 1 - labelSmoothing), scale(smooth, labelSmoothing / c));
   }
   if (reduction === "mean") return div(sum(losses), sum(targetWeight));

@@ -1,0 +1,121 @@
+/**
+ * Training checkpoints: one safetensors file holding the parameters (PyTorch
+ * `state_dict` names such as `"0.weight"`), the optimizer state (names starting with
+ * `"optim."`, e.g. `"optim.0.weight.momentum_buffer"`), and in `__metadata__` the format
+ * tag `"format": "gradmesh-checkpoint-1"` plus JSON-encoded `epoch`, `step`, `rng_state`
+ * and `config`. PyTorch's `safetensors.torch.load_file` reads it as a plain dict.
+ *
+ * @module
+ */
+
+import { CheckpointError } from "../errors.ts";
+import { writeFileAtomic } from "./atomic.ts";
+import type { NamedTensor } from "./named_tensor.ts";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+
+/** Everything needed to resume a run exactly. */
+export interface Checkpoint {
+  /** Model parameters. */
+  params: NamedTensor[];
+  /** Optimizer state; every name starts with `"optim."`. */
+  optimizer: NamedTensor[];
+  /** Epochs completed. */
+  epoch: number;
+  /** Optimizer steps taken. */
+  step: number;
+  /** Random generator state words. */
+  rngState: number[];
+  /** The run's configuration (any JSON object). */
+  config: Record<string, unknown>;
+}
+
+const FORMAT = "gradmesh-checkpoint-1";
+const OPTIM_PREFIX = "optim.";
+
+/**
+ * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact).
+ *
+ * @example
+ * ```ts
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".safetensors" });
+ * const w = { name: "0.weight", shape: [1, 2], data: new Float32Array([0.5, -1]) };
+ * await saveCheckpoint(path, { params: [w], optimizer: [], epoch: 1, step: 10, rngState: [7], config: {} });
+ * console.log((await loadCheckpoint(path)).step); // 10
+ * ```
+ */
+export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Promise<void> {
+  const { params, optimizer } = checkpoint;
+  const misnamed = params.find((t) => t.name.startsWith(OPTIM_PREFIX)) ??
+    optimizer.find((t) => !t.name.startsWith(OPTIM_PREFIX));
+  if (misnamed) {
+    throw new CheckpointError(
+      path,
+      `tensor "${misnamed.name}": optimizer state, and only it, must be named "${OPTIM_PREFIX}*"`,
+    );
+  }
+  const metadata = {
+    format: FORMAT,
+    epoch: JSON.stringify(checkpoint.epoch),
+    step: JSON.stringify(checkpoint.step),
+    rng_state: JSON.stringify(checkpoint.rngState),
+    config: JSON.stringify(checkpoint.config),
+  };
+  await writeFileAtomic(path, encodeSafetensors([...params, ...optimizer], metadata));
+}
+
+/**
+ * Reads a checkpoint that {@link saveCheckpoint} wrote. A missing file, a corrupt
+ * safetensors file, a missing or unknown `format`, or absent or ill-typed metadata
+ * throws a {@link CheckpointError} naming `path`.
+ */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new CheckpointError(path, `cannot read checkpoint: ${reason}`);
+  }
+  const { tensors, metadata } = decodeSafetensors(bytes, path);
+  if (metadata.format !== FORMAT) {
+    const found = metadata.format === undefined ? "no format key" : `"${metadata.format}"`;
+    throw new CheckpointError(path, `expected __metadata__ format "${FORMAT}", found ${found}`);
+  }
+  const field = <T>(key: string, ok: (v: unknown) => boolean, expected: string): T => {
+    let value: unknown;
+    try {
+      value = JSON.parse(metadata[key]);
+    } catch {
+      value = undefined;
+    }
+    if (!ok(value)) {
+      const found = Object.hasOwn(metadata, key)
+        ? JSON.stringify(metadata[key].slice(0, 40))
+        : "nothing";
+      throw new CheckpointError(path, `__metadata__ ${key}: expected ${expected}, found ${found}`);
+    }
+    return value as T;
+  };
+  const named = [...tensors].map(([name, t]): NamedTensor => ({ name, ...t }));
+  return {
+    params: named.filter((t) => !t.name.startsWith(OPTIM_PREFIX)),
+    optimizer: named.filter((t) => t.name.startsWith(OPTIM_PREFIX)),
+    epoch: field("epoch", isCount, "a non-negative integer"),
+    step: field("step", isCount, "a non-negative integer"),
+    rngState: field(
+      "rng_state",
+      (v) => Array.isArray(v) && v.every(Number.isFinite),
+      "a JSON array of numbers",
+    ),
+    config: field(
+      "config",
+      (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+      "a JSON object",
+    ),
+  };
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}

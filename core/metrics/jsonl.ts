@@ -1,0 +1,166 @@
+/**
+ * The metrics file: JSON Lines, one object per line, a `"step"` record every few
+ * training steps and an `"epoch"` record at the end of each epoch (with test metrics when
+ * the run evaluated). Plots and `gradmesh report` read it back with {@link readMetrics}.
+ *
+ * Non-finite numbers (a diverged loss) are written as JSON `null` and read back as `NaN`
+ * (as `null` in the test fields, where null already means "not evaluated").
+ *
+ * @module
+ */
+
+import { writeAll } from "../checkpoint/atomic.ts";
+import { DataFormatError } from "../errors.ts";
+
+/** Fields every record has. */
+export interface MetricsFields {
+  /** Epoch, counted from 1. */
+  epoch: number;
+  /** Optimizer steps since the start of the run. */
+  step: number;
+  /** Mean training loss (since the previous step record, or over the epoch). */
+  loss: number;
+  /** Training accuracy as a fraction. */
+  accuracy: number;
+  /** Learning rate in use. */
+  lr: number;
+  /** Training throughput. */
+  samples_per_s: number;
+  /** Seconds since the run started. */
+  wall_s: number;
+}
+
+/** A record written every few training steps. */
+export interface StepRecord extends MetricsFields {
+  kind: "step";
+}
+
+/** A record written at the end of an epoch; test metrics are null when not evaluated. */
+export interface EpochRecord extends MetricsFields {
+  kind: "epoch";
+  test_loss: number | null;
+  test_acc: number | null;
+}
+
+/** One line of a metrics file. */
+export type MetricsRecord = StepRecord | EpochRecord;
+
+const FLUSH_CHARS = 64 * 1024;
+
+/**
+ * An open metrics file. Records are buffered and written at every epoch record, when
+ * about 64 KiB have accumulated, and on {@link MetricsLog.close}.
+ *
+ * @example
+ * ```ts
+ * import { MetricsLog, readMetrics } from "./jsonl.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
+ * const log = await MetricsLog.open(path);
+ * await log.write({
+ *   kind: "step", epoch: 1, step: 10, loss: 0.5, accuracy: 0.9, lr: 0.05,
+ *   samples_per_s: 1e4, wall_s: 0.1,
+ * });
+ * await log.close();
+ * console.log((await readMetrics(path))[0].loss); // 0.5
+ * ```
+ */
+export class MetricsLog {
+  private pending: string[] = [];
+  private pendingChars = 0;
+
+  private constructor(private readonly file: Deno.FsFile) {}
+
+  /** Opens `path`, truncating it unless `append` (a resumed run continues its file). */
+  static async open(path: string, append = false): Promise<MetricsLog> {
+    const file = await Deno.open(path, { write: true, create: true, append, truncate: !append });
+    return new MetricsLog(file);
+  }
+
+  /** Queues one record; epoch records are flushed at once. */
+  async write(record: MetricsRecord): Promise<void> {
+    const line = JSON.stringify(record) + "\n";
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (record.kind === "epoch" || this.pendingChars >= FLUSH_CHARS) await this.flush();
+  }
+
+  /** Writes every queued record to the file. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const bytes = new TextEncoder().encode(this.pending.join(""));
+    this.pending = [];
+    this.pendingChars = 0;
+    await writeAll(this.file, bytes);
+  }
+
+  /** Flushes and closes the file. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.file.close();
+    }
+  }
+}
+
+/**
+ * Reads a metrics file. Blank lines are skipped; a line that is not a JSON record of a
+ * known kind with numeric fields throws a {@link DataFormatError} naming the file and
+ * line number, as does a missing file.
+ */
+export async function readMetrics(path: string): Promise<MetricsRecord[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new DataFormatError(path, `cannot read metrics: ${reason}`);
+  }
+  const records: MetricsRecord[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() !== "") records.push(parseRecord(line, path, i + 1));
+  });
+  return records;
+}
+
+function parseRecord(line: string, path: string, lineNumber: number): MetricsRecord {
+  const fail = (message: string) => new DataFormatError(path, `line ${lineNumber}: ${message}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw fail(`not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof value !== "object" || value === null) throw fail("expected a JSON object");
+  const raw = value as Record<string, unknown>;
+  if (raw.kind !== "step" && raw.kind !== "epoch") {
+    throw fail(`expected "kind" to be "step" or "epoch", got ${describe(raw.kind)}`);
+  }
+  const numberOrNull = (key: string): number | null => {
+    const v = raw[key];
+    if (v === null || typeof v === "number") return v;
+    throw fail(`expected "${key}" to be a number or null, got ${describe(v)}`);
+  };
+  const num = (key: keyof MetricsFields) => numberOrNull(key) ?? NaN;
+  const fields: MetricsFields = {
+    epoch: num("epoch"),
+    step: num("step"),
+    loss: num("loss"),
+    accuracy: num("accuracy"),
+    lr: num("lr"),
+    samples_per_s: num("samples_per_s"),
+    wall_s: num("wall_s"),
+  };
+  if (raw.kind === "step") return { kind: "step", ...fields };
+  const optional = (key: string) => raw[key] === undefined ? null : numberOrNull(key);
+  return {
+    kind: "epoch",
+    ...fields,
+    test_loss: optional("test_loss"),
+    test_acc: optional("test_acc"),
+  };
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? "nothing" : JSON.stringify(value);
+}

@@ -1,0 +1,53 @@
+/**
+ * Multi-layer perceptrons from a size list such as `784-128-10`.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import type { Rng } from "../rng.ts";
+import { type Activation, ReLU, Sigmoid, Tanh } from "./activation.ts";
+import { Linear } from "./linear.ts";
+import type { Module } from "./module.ts";
+import { Sequential } from "./sequential.ts";
+
+/** Activations an MLP can use between its linear layers, by flag name. */
+export const mlpActivations: Record<string, () => Activation> = {
+  relu: () => new ReLU(),
+  tanh: () => new Tanh(),
+  sigmoid: () => new Sigmoid(),
+};
+
+/** Parses `784-128-10` into layer sizes; throws a UsageError naming `--model` otherwise. */
+export function parseLayerSizes(spec: string): number[] {
+  const sizes = spec.split("-").map((s) => Number(s));
+  if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new UsageError("--model", `expected layer sizes like 784-128-10, got "${spec}"`);
+  }
+  return sizes;
+}
+
+/**
+ * `Linear → act → … → Linear`, named like PyTorch's `nn.Sequential` (`0.weight`, `2.bias`, …).
+ * @example
+ * ```ts
+ * import { mlp, Rng } from "../../mod.ts";
+ * const model = mlp([784, 128, 10], "relu", new Rng(0));
+ * console.log(model.namedParameters().length); // 4
+ * ```
+ */
+export function mlp(sizes: readonly number[], activation: string, rng: Rng): Sequential {
+  const make = mlpActivations[activation];
+  if (!make) {
+    throw new UsageError(
+      "--activation",
+      `expected one of ${Object.keys(mlpActivations).join(", ")}, got "${activation}"`,
+    );
+  }
+  const layers: Module[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i], sizes[i + 1], rng));
+    if (i + 2 < sizes.length) layers.push(make());
+  }
+  return new Sequential(...layers);
+}

@@ -1,0 +1,256 @@
+/**
+ * `fit`: the epoch loop of one process — deterministic shuffling, training steps,
+ * periodic metric read-backs, evaluation, a metrics file and a checkpoint per epoch, and
+ * exact resumption from such a checkpoint.
+ *
+ * @module
+ */
+
+import type { Backend } from "../backend.ts";
+import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
+import type { NamedTensor } from "../checkpoint/named_tensor.ts";
+import { CheckpointError } from "../errors.ts";
+import type { Dataset } from "../data/dataset.ts";
+import {
+  batchIndices,
+  gatherBatch,
+  permutation,
+  shardIndices,
+  stepsPerEpoch,
+} from "../data/sampler.ts";
+import { MetricsLog } from "../metrics/jsonl.ts";
+import { buildTrainer, type TrainConfig } from "./config.ts";
+import type { RunningMetrics } from "./device_metrics.ts";
+import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
+
+/**
+ * How a data-parallel rank joins the loop: it trains on its shard of each global batch,
+ * sums gradients and metric totals across ranks, and hears about every finished step.
+ */
+export interface FitMesh {
+  readonly rank: number;
+  readonly world: number;
+  /** Sums the flat gradient buffer across ranks, in place. */
+  reduceGradients: GradientReducer;
+  /** Element-wise sum of a small host vector across ranks (same result on every rank). */
+  sumAcross(values: Float32Array<ArrayBuffer>, step: number): Promise<Float32Array>;
+  /** Called after every step with the global step number (heartbeats, checksums). */
+  afterStep?(step: number, trainer: Trainer): Promise<void>;
+}
+
+/** Where a run writes, and how often it reads metrics back. */
+export interface FitOptions {
+  /** Checkpoint file (`.safetensors`), rewritten atomically after every epoch; none when null. */
+  checkpointPath: string | null;
+  /** Metrics JSON Lines file, appended to when resuming; none when null. */
+  metricsPath: string | null;
+  /** Evaluate on the test split every this many epochs (and after the last). */
+  evalEvery: number;
+  /** Read training loss back every this many steps (a step record in the metrics file). */
+  logEvery: number;
+  /** Continue from this checkpoint. */
+  resume?: string;
+  /** Present when this process is one rank of a data-parallel job. */
+  mesh?: FitMesh;
+}
+
+/** A progress report, sent after each read-back and at the end of every epoch. */
+export interface FitProgress {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** Mean loss since the previous read-back (null before the first). */
+  loss: number | null;
+  samplesPerSecond: number;
+}
+
+/** The end of one epoch: training and (when evaluated) test metrics. */
+export interface EpochSummary {
+  epoch: number;
+  train: RunningMetrics;
+  test: RunningMetrics | null;
+  seconds: number;
+}
+
+/** Callbacks of {@link fit}. */
+export interface FitCallbacks {
+  onProgress?(p: FitProgress): void;
+  onEpoch?(s: EpochSummary): void;
+}
+
+/** Result of {@link fit}. */
+export interface FitResult {
+  trainer: Trainer;
+  epochs: EpochSummary[];
+  /** Test metrics after the last epoch (null on ranks other than 0, which do not evaluate). */
+  final: RunningMetrics | null;
+}
+
+/** Evaluation batches over a whole dataset. */
+export function* evalBatches(ds: Dataset, batchSize = 1000): Generator<HostBatch> {
+  for (let start = 0; start < ds.count; start += batchSize) {
+    const idx = new Uint32Array(Math.min(batchSize, ds.count - start)).map((_, i) => start + i);
+    yield { ...gatherBatch(ds, idx), rows: idx.length };
+  }
+}
+
+/** Trains `config` on `train`, evaluating on `test`, writing metrics and checkpoints. */
+export async function fit(
+  config: TrainConfig,
+  backend: Backend,
+  data: { train: Dataset; test: Dataset },
+  options: FitOptions,
+  callbacks: FitCallbacks = {},
+): Promise<FitResult> {
+  const trainer = buildTrainer(config, backend);
+  const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
+  const mesh = options.mesh;
+  const log = options.metricsPath
+    ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
+    : null;
+  const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  const epochs: EpochSummary[] = [];
+  let final: RunningMetrics | null = null;
+  const wallStart = performance.now();
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const t0 = performance.now();
+      const perm = permutation(data.train.count, config.seed, epoch);
+      const epochTotals = { loss: 0, correct: 0, count: 0 };
+      let windowStart = t0;
+      for (let step = 0; step < steps; step++) {
+        const globalStep = epoch * steps + step + 1;
+        const idx = batchIndices(perm, step, config.batchSize);
+        const shard = mesh ? shardIndices(idx, mesh.rank, mesh.world) : idx;
+        const batch = { ...gatherBatch(data.train, shard), rows: shard.length };
+        await trainer.step(batch, idx.length, mesh?.reduceGradients);
+        await mesh?.afterStep?.(globalStep, trainer);
+        if ((step + 1) % options.logEvery === 0 || step === steps - 1) {
+          const m = await combined(await trainer.takeTrainMetrics(), mesh, globalStep);
+          const now = performance.now();
+          const samplesPerSecond = m.count / ((now - windowStart) / 1000);
+          windowStart = now;
+          epochTotals.loss += m.loss * m.count;
+          epochTotals.correct += m.accuracy * m.count;
+          epochTotals.count += m.count;
+          await log?.write({
+            kind: "step",
+            epoch: epoch + 1,
+            step: globalStep,
+            loss: m.loss,
+            accuracy: m.accuracy,
+            lr: trainer.optimizer.lr,
+            samples_per_s: samplesPerSecond,
+            wall_s: (now - wallStart) / 1000,
+          });
+          callbacks.onProgress?.({
+            epoch,
+            step: step + 1,
+            stepsPerEpoch: steps,
+            loss: m.loss,
+            samplesPerSecond,
+          });
+        }
+      }
+      const train: RunningMetrics = {
+        loss: epochTotals.loss / epochTotals.count,
+        accuracy: epochTotals.correct / epochTotals.count,
+        count: epochTotals.count,
+      };
+      const last = epoch === config.epochs - 1;
+      const due = last || (epoch + 1) % options.evalEvery === 0;
+      // Every rank holds the same parameters, so one evaluation speaks for all.
+      const test = due && (mesh?.rank ?? 0) === 0
+        ? await trainer.evaluate(evalBatches(data.test))
+        : null;
+      if (test) final = test;
+      const seconds = (performance.now() - t0) / 1000;
+      const summary = { epoch: epoch + 1, train, test, seconds };
+      epochs.push(summary);
+      await log?.write({
+        kind: "epoch",
+        epoch: epoch + 1,
+        step: (epoch + 1) * steps,
+        loss: train.loss,
+        accuracy: train.accuracy,
+        test_loss: test?.loss ?? null,
+        test_acc: test?.accuracy ?? null,
+        lr: trainer.optimizer.lr,
+        samples_per_s: train.count / seconds,
+        wall_s: (performance.now() - wallStart) / 1000,
+      });
+      if (options.checkpointPath) await save(trainer, config, epoch + 1, options.checkpointPath);
+      callbacks.onEpoch?.(summary);
+    }
+  } finally {
+    await log?.close();
+  }
+  if (!final && (mesh?.rank ?? 0) === 0) final = await trainer.evaluate(evalBatches(data.test));
+  return { trainer, epochs, final };
+}
+
+// Turns this rank's window metrics into the job's: totals summed across ranks.
+async function combined(
+  m: RunningMetrics,
+  mesh: FitMesh | undefined,
+  step: number,
+): Promise<RunningMetrics> {
+  if (!mesh) return m;
+  const [loss, correct, count] = await mesh.sumAcross(
+    new Float32Array([m.loss * m.count || 0, m.accuracy * m.count || 0, m.count]),
+    step,
+  );
+  return { loss: loss / count, accuracy: correct / count, count };
+}
+
+async function save(
+  trainer: Trainer,
+  config: TrainConfig,
+  epoch: number,
+  path: string,
+): Promise<void> {
+  const { flat, optimizer } = trainer;
+  const all = await flat.backend.read(flat.params);
+  const params: NamedTensor[] = flat.slots.map((s) => ({
+    name: s.name,
+    shape: [...s.shape],
+    data: all.slice(s.offset, s.offset + s.size),
+  }));
+  const state = (await optimizer.stateSlices()).map((s) => ({
+    name: `optim.${s.name}`,
+    shape: [...s.shape],
+    data: s.data,
+  }));
+  await saveCheckpoint(path, {
+    params,
+    optimizer: state,
+    epoch,
+    step: optimizer.stepCount,
+    rngState: [config.seed],
+    config: config as unknown as Record<string, unknown>,
+  });
+}
+
+/** Loads parameters and optimizer state; returns the number of epochs already done. */
+async function restore(trainer: Trainer, path: string): Promise<number> {
+  const ckpt = await loadCheckpoint(path);
+  const { flat, optimizer } = trainer;
+  const host = new Float32Array(flat.size);
+  const byName = new Map(ckpt.params.map((t) => [t.name, t]));
+  for (const s of flat.slots) {
+    const t = byName.get(s.name);
+    if (!t || t.data.length !== s.size) {
+      throw new CheckpointError(
+        path,
+        `parameter ${s.name} [${s.shape}] is missing or has another shape`,
+      );
+    }
+    host.set(t.data, s.offset);
+  }
+  flat.backend.write(flat.params, host);
+  optimizer.loadState(
+    new Map(ckpt.optimizer.map((t) => [t.name.replace(/^optim\./, ""), t.data])),
+    ckpt.step,
+  );
+  return ckpt.epoch;
+}

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { MeshAuthError, MeshError, MeshTimeoutError } from "../../coordinator/errors.ts";
+import { HttpLink } from "../../coordinator/http_link.ts";
+import { ringAllReduce } from "../../coordinator/ring.ts";
+import { RingPlan } from "../../coordinator/ring_plan.ts";
+import { serveRing } from "../../coordinator/ring_server.ts";
+import { newJobToken } from "../../coordinator/token.ts";
+
+const key = { step: 0, bucket: 0, chunk: 0 };
+
+/** `world` ranks on 127.0.0.1, each expecting the chunks of one ring all-reduce of `length`. */
+function startMesh(world: number, length: number, chunkElems: number, token = newJobToken()) {
+  const plan = new RingPlan(length, world, chunkElems);
+  const servers = Array.from({ length: world }, (_, rank) =>
+    serveRing({
+      token,
+      chunkLengthFor: (k, from) => plan.chunkLength(rank, from, k.chunk),
+    }));
+  const peers = servers.map((s) => s.url);
+  const links = servers.map((s, rank) =>
+    new HttpLink({ rank, peers, token, mailbox: s.mailbox, maxInFlight: 3 })
+  );
+  return {
+    servers,
+    links,
+    async [Symbol.asyncDispose]() {
+      await Promise.all(links.map((link) => link.close()));
+      await Promise.all(servers.map((server) => server.shutdown()));
+    },
+  };
+}
+
+/** A port that nothing listens on (for a moment). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
+}
+
+for (const world of [2, 4]) {
+  Deno.test(`ringAllReduce over HTTP with ${world} ranks`, async () => {
+    const length = 100_003;
+    const chunkElems = 4096;
+    await using mesh = startMesh(world, length, chunkElems);
+    const inputs = Array.from(
+      { length: world },
+      (_, r) => Float32Array.from({ length }, (_, i) => Math.sin(i + r) * 10 ** (r % 3)),
+    );
+    const exact = Float64Array.from({ length }, (_, i) => inputs.reduce((s, x) => s + x[i], 0));
+    for (const step of [0, 1]) {
+      await Promise.all(
+        mesh.links.map((link, rank) =>
+          ringAllReduce(link, rank, world, inputs[rank], { step, bucket: 0, chunkElems })
+        ),
+      );
+      for (const out of inputs) assert.deepEqual(out, inputs[0]);
+      if (step === 0) {
+        for (let i = 0; i < length; i += 97) assert.ok(Math.abs(inputs[0][i] - exact[i]) < 1e-3);
+      }
+    }
+    for (const server of mesh.servers) assert.equal(server.mailbox.pending, 0);
+  });
+}
+
+Deno.test("HttpLink with the wrong token gets MeshAuthError and changes nothing", async () => {
+  await using mesh = startMesh(2, 8, 4);
+  const peers = mesh.servers.map((s) => s.url);
+  const stranger = new HttpLink({
+    rank: 0,
+    peers,
+    token: newJobToken(),
+    mailbox: mesh.servers[0].mailbox,
+  });
+  try {
+    const error = await stranger.send(1, key, new Float32Array(4)).catch((e) => e);
+    assert.ok(error instanceof MeshAuthError, String(error));
+    assert.equal(error.rank, 1);
+    assert.equal(error.host, new URL(peers[1]).host);
+    assert.equal(mesh.servers[1].mailbox.pending, 0);
+  } finally {
+    await stranger.close();
+  }
+});
+
+Deno.test("ring endpoint refuses wrong sizes over a real socket", async () => {
+  await using mesh = startMesh(2, 8, 4);
+  // The right size is 4 floats; 5 are too many, 3 too few.
+  for (const [floats, status] of [[5, 413], [3, 400]]) {
+    const error = await mesh.links[0].send(1, key, new Float32Array(floats)).catch((e) => e);
+    assert.ok(error instanceof MeshError, String(error));
+    assert.match(error.message, new RegExp(`HTTP ${status}`));
+  }
+  const big = new Uint8Array(1 << 20);
+  const res = await fetch(`${mesh.servers[1].url}/v1/ring/0/0/0`, {
+    method: "PUT",
+    body: big,
+    headers: { authorization: "Bearer nope", "x-gradmesh-rank": "0" },
+  });
+  assert.equal(res.status, 401);
+  await res.body?.cancel();
+  assert.equal(mesh.servers[1].mailbox.pending, 0);
+});
+
+Deno.test("HttpLink retries while a peer is still starting", async () => {
+  const token = newJobToken();
+  const own = serveRing({ token, chunkLengthFor: () => 2 });
+  const port = freePort();
+  const link = new HttpLink({
+    rank: 0,
+    peers: [own.url, `http://127.0.0.1:${port}`],
+    token,
+    mailbox: own.mailbox,
+  });
+  const sending = link.send(1, key, Float32Array.of(1, 2));
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const late = serveRing({ token, port, chunkLengthFor: () => 2 });
+  try {
+    await sending;
+    assert.deepEqual(await late.mailbox.take(0, key), Float32Array.of(1, 2));
+  } finally {
+    await link.close();
+    await late.shutdown();
+    await own.shutdown();
+  }
+});
+
+Deno.test("HttpLink gives up on a peer that never starts", async () => {
+  const token = newJobToken();
+  const own = serveRing({ token, chunkLengthFor: () => 2 });
+  const port = freePort();
+  const link = new HttpLink({
+    rank: 0,
+    peers: [own.url, `http://127.0.0.1:${port}`],
+    token,
+    mailbox: own.mailbox,
+    connectRetryMs: 200,
+  });
+  try {
+    const started = Date.now();
+    const error = await link.send(1, { step: 4, bucket: 2, chunk: 0 }, Float32Array.of(1))
+      .catch((e) => e);
+    assert.ok(Date.now() - started < 3_000);
+    assert.ok(error instanceof MeshError, String(error));
+    assert.equal(error.rank, 1);
+    assert.equal(error.step, 4);
+    assert.match(error.message, /bucket 2/);
+  } finally {
+    await link.close();
+    await own.shutdown();
+  }
+});
+
+Deno.test("ringAllReduce over HTTP names a peer that accepts and never answers", async () => {
+  const token = newJobToken();
+  const own = serveRing({ token, chunkLengthFor: () => 4 });
+  // Takes connections, reads nothing, answers nothing.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const link = new HttpLink({
+    rank: 0,
+    peers: [own.url, `http://127.0.0.1:${silent.addr.port}`],
+    token,
+    mailbox: own.mailbox,
+  });
+  try {
+    const error = await ringAllReduce(link, 0, 2, new Float32Array(8), {
+      step: 3,
+      bucket: 1,
+      timeoutMs: 200,
+    }).catch((e) => e);
+    assert.ok(error instanceof MeshTimeoutError, String(error));
+    assert.equal(error.rank, 1);
+    assert.equal(error.step, 3);
+    assert.equal(error.bucket, 1);
+  } finally {
+    await link.close();
+    silent.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await own.shutdown();
+  }
+});

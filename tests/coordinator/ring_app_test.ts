@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { Mailbox } from "../../coordinator/mailbox.ts";
+import { ringApp, SENDER_HEADER } from "../../coordinator/ring_app.ts";
+
+const token = "secret-token";
+
+/** Rank 0's endpoint: it expects chunks of 2 floats, numbered 0–3, from rank 1 only. */
+function setup() {
+  const mailbox = new Mailbox();
+  const app = ringApp(mailbox, {
+    token,
+    chunkLengthFor: (key, from) => (from === 1 && key.chunk < 4 ? 2 : undefined),
+  });
+  /** PUTs `body` to `path` as rank 1 with the right token unless `headers` say otherwise. */
+  const put = async (
+    path: string,
+    body: Uint8Array<ArrayBuffer> | null,
+    headers: Record<string, string | undefined> = {},
+  ) => {
+    const all = { authorization: `Bearer ${token}`, [SENDER_HEADER]: "1", ...headers };
+    const res = await app.request(path, {
+      method: "PUT",
+      body,
+      headers: Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined),
+    });
+    await res.body?.cancel();
+    return res;
+  };
+  return { app, mailbox, put };
+}
+
+const floats = (...xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer);
+
+Deno.test("ring route delivers a well-formed chunk", async () => {
+  const { put, mailbox } = setup();
+  assert.equal((await put("/v1/ring/7/3/2", floats(1.5, -2))).status, 204);
+  const data = await mailbox.take(1, { step: 7, bucket: 3, chunk: 2 });
+  assert.deepEqual(data, Float32Array.of(1.5, -2));
+});
+
+Deno.test("ring route answers 401 to a missing or wrong token and keeps nothing", async () => {
+  const { put, mailbox } = setup();
+  const wrong = [undefined, "", `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token];
+  for (const authorization of [...wrong, `Basic ${token}`]) {
+    const res = await put("/v1/ring/0/0/0", floats(1, 2), { authorization });
+    assert.equal(res.status, 401, String(authorization));
+    assert.equal(res.headers.get("www-authenticate"), "Bearer");
+  }
+  // Malformed requests are refused before anything in them is looked at.
+  const res = await put("/v1/ring/x/0/0", null, { authorization: undefined, [SENDER_HEADER]: "z" });
+  assert.equal(res.status, 401);
+  assert.equal(mailbox.pending, 0);
+});
+
+Deno.test("ring route answers 400 to malformed keys and senders", async () => {
+  const { put, mailbox } = setup();
+  const paths = ["/v1/ring/x/0/0", "/v1/ring/0/-1/0", "/v1/ring/0/0/1.5", "/v1/ring/01/0/0"];
+  for (const path of [...paths, "/v1/ring/99999999999999999/0/0"]) {
+    assert.equal((await put(path, floats(1, 2))).status, 400, path);
+  }
+  for (const sender of [undefined, "", "one", "-1"]) {
+    const res = await put("/v1/ring/0/0/0", floats(1, 2), { [SENDER_HEADER]: sender });
+    assert.equal(res.status, 400, String(sender));
+  }
+  assert.equal((await put("/v1/ring/0/0/4", floats(1, 2))).status, 400, "unexpected chunk");
+  const stranger = await put("/v1/ring/0/0/0", floats(1, 2), { [SENDER_HEADER]: "2" });
+  assert.equal(stranger.status, 400, "unexpected sender");
+  assert.equal(mailbox.pending, 0);
+});
+
+Deno.test("ring route checks the body against the chunk length", async () => {
+  const { put, mailbox } = setup();
+  assert.equal((await put("/v1/ring/0/0/0", floats(1, 2, 3))).status, 413);
+  assert.equal((await put("/v1/ring/0/0/0", new Uint8Array(9))).status, 413);
+  assert.equal((await put("/v1/ring/0/0/0", floats(1))).status, 400);
+  assert.equal((await put("/v1/ring/0/0/0", new Uint8Array(6))).status, 400);
+  assert.equal((await put("/v1/ring/0/0/0", null)).status, 400);
+  // A declared length is judged before the body is read; a lying one is caught after.
+  const declared = (length: string, body = floats(1, 2)) =>
+    put("/v1/ring/0/0/0", body, { "content-length": length });
+  assert.equal((await declared("4096")).status, 413);
+  assert.equal((await declared("4")).status, 400);
+  assert.equal((await declared("eight")).status, 400);
+  assert.equal((await declared("8", floats(1, 2, 3))).status, 413);
+  assert.equal(mailbox.pending, 0);
+});
+
+Deno.test("ring route refuses a second copy of a chunk", async () => {
+  const { put, mailbox } = setup();
+  assert.equal((await put("/v1/ring/0/0/1", floats(1, 2))).status, 204);
+  assert.equal((await put("/v1/ring/0/0/1", floats(3, 4))).status, 409);
+  const data = await mailbox.take(1, { step: 0, bucket: 0, chunk: 1 });
+  assert.deepEqual(data, Float32Array.of(1, 2));
+});
+
+Deno.test("ring app guards every path and serves only PUT", async () => {
+  const { app } = setup();
+  assert.equal((await app.request("/health")).status, 401);
+  const get = await app.request("/v1/ring/0/0/0", {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(get.status, 404);
+  await get.body?.cancel();
+});

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import {
+  type EpochRecord,
+  MetricsLog,
+  readMetrics,
+  type StepRecord,
+} from "../../../core/metrics/jsonl.ts";
+import { DataFormatError } from "../../../core/errors.ts";
+
+const step = (n: number, loss = 1 / n): StepRecord => ({
+  kind: "step",
+  epoch: 1,
+  step: n,
+  loss,
+  accuracy: 0.5,
+  lr: 0.05,
+  samples_per_s: 1000,
+  wall_s: n / 10,
+});
+const epoch: EpochRecord = {
+  ...step(4),
+  kind: "epoch",
+  test_loss: 0.3,
+  test_acc: 0.9,
+};
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("MetricsLog writes one JSON object per line and readMetrics reads them back", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const log = await MetricsLog.open(path);
+    const records = [step(1), step(2), { ...epoch, test_loss: null, test_acc: null }, epoch];
+    for (const r of records) await log.write(r);
+    await log.close();
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    assert.equal(lines.length, records.length + 1);
+    assert.equal(lines.at(-1), "");
+    assert.deepEqual(lines.slice(0, -1).map((l) => JSON.parse(l)), records);
+    assert.deepEqual(await readMetrics(path), records);
+  }));
+
+Deno.test("MetricsLog buffers step records until an epoch record or close", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const log = await MetricsLog.open(path);
+    await log.write(step(1));
+    await log.write(step(2));
+    assert.equal(await Deno.readTextFile(path), "", "step records are buffered");
+    await log.write(epoch);
+    assert.equal((await readMetrics(path)).length, 3, "an epoch record flushes");
+    await log.write(step(5));
+    await log.close();
+    assert.equal((await readMetrics(path)).length, 4, "close flushes");
+  }));
+
+Deno.test("MetricsLog flushes once enough step records accumulate", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const log = await MetricsLog.open(path);
+    for (let i = 1; i <= 1000; i++) await log.write(step(i));
+    const written = (await readMetrics(path)).length;
+    assert.ok(written > 0 && written < 1000, `${written} records on disk before close`);
+    await log.close();
+    assert.equal((await readMetrics(path)).length, 1000);
+  }));
+
+Deno.test("MetricsLog truncates by default and appends when resuming", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    for (const [append, n] of [[false, 1], [true, 2], [false, 3]] as const) {
+      const log = await MetricsLog.open(path, append);
+      await log.write(step(n));
+      await log.close();
+    }
+    assert.deepEqual((await readMetrics(path)).map((r) => r.step), [3]);
+    const log = await MetricsLog.open(path, true);
+    await log.write(step(4));
+    await log.close();
+    assert.deepEqual((await readMetrics(path)).map((r) => r.step), [3, 4]);
+  }));
+
+Deno.test("non-finite values are written as null and read back as NaN", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const log = await MetricsLog.open(path);
+    await log.write(step(1, NaN));
+    await log.write(step(2, Infinity));
+    await log.close();
+    assert.match(await Deno.readTextFile(path), /"loss":null/);
+    assert.deepEqual((await readMetrics(path)).map((r) => r.loss), [NaN, NaN]);
+  }));
+
+Deno.test("readMetrics skips blank lines and defaults absent test metrics to null", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const { test_loss: _l, test_acc: _a, ...untested } = epoch;
+    await Deno.writeTextFile(path, `\n${JSON.stringify(untested)}\n\n`);
+    assert.deepEqual(await readMetrics(path), [{ ...epoch, test_loss: null, test_acc: null }]);
+  }));
+
+Deno.test("readMetrics names the file and line of a bad line", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const good = JSON.stringify(step(1));
+    const cases: [string, RegExp][] = [
+      [good.slice(0, 20), /line 2: not valid JSON/],
+      ["[1, 2]", /line 2: expected "kind" to be "step" or "epoch", got nothing/],
+      ["42", /line 2: expected a JSON object/],
+      [JSON.stringify({ ...step(1), kind: "batch" }), /line 2: .*got "batch"/],
+      [
+        JSON.stringify({ ...step(1), loss: "0.5" }),
+        /line 2: expected "loss" to be a number or null, got "0.5"/,
+      ],
+      [JSON.stringify({ ...epoch, test_acc: true }), /line 2: expected "test_acc"/],
+      [
+        JSON.stringify({ ...step(1), wall_s: undefined }),
+        /line 2: expected "wall_s" .* got nothing/,
+      ],
+    ];
+    for (const [bad, pattern] of cases) {
+      await Deno.writeTextFile(path, `${good}\n${bad}\n${good}\n`);
+      await assert.rejects(
+        readMetrics(path),
+        (e) =>
+          e instanceof DataFormatError && e.file === path && e.message.startsWith(path) &&
+          pattern.test(e.message),
+        bad,
+      );
+    }
+    await assert.rejects(
+      readMetrics(`${dir}/missing.jsonl`),
+      (e) =>
+        e instanceof DataFormatError &&
+        /missing\.jsonl: cannot read metrics: no such file/.test(e.message),
+    );
+  }));
