@@ -1,0 +1,40 @@
+/**
+ * Shared by the benchmarks: the machine/date/command line that heads each result, and
+ * atomic replacement of one named section of bench/RESULTS.md.
+ *
+ * @module
+ */
+
+import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
+
+const RESULTS = new URL("./RESULTS.md", import.meta.url);
+
+/** "Machine: …, N cores, date, command" for a results section. */
+export async function machineLine(command: string): Promise<string> {
+  let cpu = "unknown CPU";
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
+  } catch { /* not Linux */ }
+  const cores = navigator.hardwareConcurrency;
+  const date = new Date().toISOString().slice(0, 10);
+  return `Machine: ${cpu}, ${cores} cores, ${
+    Math.round(Deno.systemMemoryInfo().total / 2 ** 30)
+  } GiB; ` +
+    `${date}; \`${command}\``;
+}
+
+/** Replaces the section between `<!-- name -->` markers (appending it when absent). */
+export async function replaceSection(name: string, body: string): Promise<void> {
+  const open = `<!-- ${name} -->`, close = `<!-- /${name} -->`;
+  let text = "# Benchmark results\n";
+  try {
+    text = await Deno.readTextFile(RESULTS);
+  } catch { /* first result */ }
+  const block = `${open}\n${body}${close}`;
+  const start = text.indexOf(open), end = text.indexOf(close);
+  text = start >= 0 && end > start
+    ? text.slice(0, start) + block + text.slice(end + close.length)
+    : `${text.trimEnd()}\n\n${block}\n`;
+  await writeTextAtomic(RESULTS.pathname, text);
+}

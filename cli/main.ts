@@ -1,0 +1,48 @@
+/**
+ * The `gradmesh` command: dispatches to a subcommand and turns typed errors into one
+ * line on stderr and the exit code they carry (2 bad input, 1 runtime failure).
+ *
+ * @module
+ */
+
+import { GradmeshError } from "../core/errors.ts";
+import { runReport } from "./report.ts";
+import { runTrain } from "./train.ts";
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  train: runTrain,
+  report: runReport,
+};
+
+const USAGE = `usage: gradmesh <command> [flags]
+
+Commands:
+  train     train a model (deno task train --help)
+  report    render metrics files as an SVG of loss and accuracy curves`;
+
+/** Runs the command line `argv`; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(
+      `gradmesh: unknown command "${name}"; expected one of ${Object.keys(commands).join(", ")}`,
+    );
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (e instanceof GradmeshError) {
+      console.error(`gradmesh ${name}: ${e.message}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

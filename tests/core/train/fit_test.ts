@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { createCpuBackend } from "../../../core/cpu/backend.ts";
+import type { Dataset } from "../../../core/data/dataset.ts";
+import { loadDataset } from "../../../core/data/source.ts";
+import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
+import { fit } from "../../../core/train/fit.ts";
+
+const mnist = await loadDataset("mnist");
+
+function subset(ds: Dataset, count: number): Dataset {
+  const size = ds.images.length / ds.count;
+  return {
+    ...ds,
+    count,
+    images: ds.images.slice(0, count * size),
+    labels: ds.labels.slice(0, count),
+  };
+}
+
+// Every 4th training sample keeps all ten digits (the bundle is ordered by digit).
+function strided(ds: Dataset, stride: number): Dataset {
+  const size = ds.images.length / ds.count;
+  const idx = Array.from({ length: Math.floor(ds.count / stride) }, (_, i) => i * stride);
+  const images = new Float32Array(idx.length * size);
+  idx.forEach((k, i) => images.set(ds.images.subarray(k * size, (k + 1) * size), i * size));
+  return { ...ds, count: idx.length, images, labels: Float32Array.from(idx, (k) => ds.labels[k]) };
+}
+
+async function run(config: Partial<TrainConfig>, train: Dataset, test: Dataset) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const result = await fit({ ...defaultTrainConfig, ...config }, createCpuBackend(), {
+      train,
+      test,
+    }, {
+      checkpointPath: `${dir}/c.safetensors`,
+      metricsPath: `${dir}/m.jsonl`,
+      evalEvery: 1,
+      logEvery: 20,
+    });
+    const { flat } = result.trainer;
+    return { result, params: await flat.backend.read(flat.params) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a short SGD training on 2,000 digits learns (measured: 87.9% test accuracy, loss 1.12 → 0.29)", async () => {
+  const { result } = await run(
+    { model: "784-32-10", epochs: 3, batchSize: 32 },
+    strided(mnist.train, 4),
+    mnist.test,
+  );
+  const [first, , last] = result.epochs;
+  assert.ok(
+    first.train.loss > last.train.loss * 1.5,
+    `train loss ${first.train.loss} → ${last.train.loss}`,
+  );
+  assert.ok(result.final!.accuracy >= 0.86, `test accuracy ${result.final!.accuracy}`);
+  assert.ok(result.final!.loss < 0.5, `test loss ${result.final!.loss}`);
+});
+
+Deno.test("Adam with the MSE objective trains too (measured: 87.2%)", async () => {
+  const { result } = await run(
+    { model: "784-32-10", epochs: 2, optimizer: "adam", lr: 1e-3, weightDecay: 0, loss: "mse" },
+    strided(mnist.train, 8),
+    subset(mnist.test, 500),
+  );
+  assert.ok(result.final!.accuracy >= 0.84, `test accuracy ${result.final!.accuracy}`);
+});
+
+Deno.test("same seed and backend give bitwise identical parameters; another seed does not", async () => {
+  const train = strided(mnist.train, 16), test = subset(mnist.test, 100);
+  const config = { model: "784-16-10", epochs: 2 };
+  const a = await run(config, train, test);
+  const b = await run(config, train, test);
+  const c = await run({ ...config, seed: 1 }, train, test);
+  assert.deepEqual(new Uint8Array(a.params.buffer), new Uint8Array(b.params.buffer));
+  assert.notDeepEqual(new Uint8Array(a.params.buffer), new Uint8Array(c.params.buffer));
+});
