@@ -74,9 +74,16 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
   }
 
-  /** Uniform integer in [0, n). */
+  /**
+   * Uniform integer in [0, n) for 1 ≤ n ≤ 2³². Draws below 2³² mod n are rejected, so
+   * there is no modulo bias.
+   */
   int(n: number): number {
-    return Math.floor(this.uniform() * n);
+    const threshold = (0x100000000 - n) % n;
+    for (;;) {
+      const r = this.nextU32();
+      if (r >= threshold) return r % n;
+    }
   }
 }
 

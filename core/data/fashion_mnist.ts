@@ -1,6 +1,7 @@
 /**
- * Fashion-MNIST from Debian's `dataset-fashion-mnist`, and any directory holding the
- * four standard IDX files.
+ * Directories of the four standard IDX files (`train-images-idx3-ubyte`,
+ * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, each
+ * raw or `.gz`), and Fashion-MNIST as Debian's `dataset-fashion-mnist` installs them.
  *
  * @module
  */
@@ -12,47 +13,90 @@ import { readIdxPair } from "./idx.ts";
 /** Where Debian's `dataset-fashion-mnist` installs the files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
+const INSTALL_HINT = "; install it with: apt-get install dataset-fashion-mnist";
+
 const NAMES = [
   "train-images-idx3-ubyte",
   "train-labels-idx1-ubyte",
   "t10k-images-idx3-ubyte",
   "t10k-labels-idx1-ubyte",
-];
-
-async function find(dir: string, name: string, hint: string): Promise<string> {
-  for (const candidate of [`${dir}/${name}.gz`, `${dir}/${name}`]) {
-    try {
-      if ((await Deno.stat(candidate)).isFile) return candidate;
-    } catch { /* try the next name */ }
-  }
-  throw new DataFormatError(`${dir}/${name}[.gz]`, `not found${hint}`);
-}
+] as const;
 
 /**
- * Paths of the four standard IDX files in `dir` (train images, train labels, test images,
- * test labels), each raw or .gz; the first missing one is named in the error.
+ * Paths of the four IDX files in `dir`: train images, train labels, test images, test
+ * labels. A raw file is preferred to its `.gz` (nothing to decompress). A missing
+ * directory or file is a {@link DataFormatError} naming it, with `hint` appended.
+ *
+ * @example
+ * ```ts ignore
+ * import { idxDirFiles } from "./fashion_mnist.ts";
+ * const [trainImages] = await idxDirFiles("/usr/share/datasets/fashion-mnist");
+ * console.log(trainImages); // ".../train-images-idx3-ubyte.gz"
+ * ```
  */
-export async function locateIdxFiles(dir: string, hint = ""): Promise<string[]> {
+export async function idxDirFiles(dir: string, hint = ""): Promise<string[]> {
+  if (!(await isKind(dir, "isDirectory"))) {
+    throw new DataFormatError(dir, `directory not found, expected the four IDX files${hint}`);
+  }
   const paths: string[] = [];
-  for (const n of NAMES) paths.push(await find(dir, n, hint));
+  for (const name of NAMES) {
+    const [raw, gz] = [`${dir}/${name}`, `${dir}/${name}.gz`];
+    const path = (await isKind(raw, "isFile")) ? raw : gz;
+    if (!(await isKind(path, "isFile"))) {
+      throw new DataFormatError(`${dir}/${name}[.gz]`, `not found${hint}`);
+    }
+    paths.push(path);
+  }
   return paths;
 }
 
-/** Loads `train-*` and `t10k-*` IDX files (raw or .gz) from `dir`. */
-export async function loadIdxDir(
-  dir: string,
-  name = `idx:${dir}`,
-  hint = "",
-): Promise<DatasetSplit> {
-  const [trainX, trainY, testX, testY] = await locateIdxFiles(dir, hint);
-  return { name, train: await readIdxPair(trainX, trainY), test: await readIdxPair(testX, testY) };
+/** {@link idxDirFiles} for Fashion-MNIST: errors say how to install the package. */
+export function fashionMnistFiles(dir = FASHION_MNIST_DIR): Promise<string[]> {
+  return idxDirFiles(dir, INSTALL_HINT);
 }
 
-/** Loads Fashion-MNIST (60,000 train / 10,000 test). */
-export function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<DatasetSplit> {
-  return loadIdxDir(
-    dir,
-    "fashion-mnist",
-    "; install it with: apt-get install dataset-fashion-mnist",
-  );
+/**
+ * Loads the four IDX files of `dir` (the `--data idx:DIR` source).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadIdxDir } from "./fashion_mnist.ts";
+ * const split = await loadIdxDir("data/mnist");
+ * console.log(split.name, split.train.count); // idx:data/mnist 60000
+ * ```
+ */
+export async function loadIdxDir(dir: string): Promise<DatasetSplit> {
+  return readSplit(await idxDirFiles(dir), `idx:${dir}`);
+}
+
+/**
+ * Loads Fashion-MNIST (60,000 train / 10,000 test, 10 classes) from `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadFashionMnist } from "./fashion_mnist.ts";
+ * const { train, test } = await loadFashionMnist();
+ * console.log(train.count, test.count); // 60000 10000
+ * ```
+ */
+export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<DatasetSplit> {
+  return readSplit(await fashionMnistFiles(dir), "fashion-mnist");
+}
+
+async function readSplit(files: string[], name: string): Promise<DatasetSplit> {
+  const [trainImages, trainLabels, testImages, testLabels] = files;
+  const [train, test] = await Promise.all([
+    readIdxPair(trainImages, trainLabels),
+    readIdxPair(testImages, testLabels),
+  ]);
+  return { name, train, test };
+}
+
+async function isKind(path: string, kind: "isFile" | "isDirectory"): Promise<boolean> {
+  try {
+    return (await Deno.stat(path))[kind];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw new DataFormatError(path, `cannot access: ${(e as Error).message}`);
+  }
 }

@@ -1,82 +1,85 @@
 import assert from "node:assert/strict";
 import { DataFormatError, UsageError } from "../../../core/errors.ts";
+import { sourceKey, writeCache } from "../../../core/data/cache.ts";
+import { mnistBundleFiles } from "../../../core/data/mnist_bundle.ts";
 import { loadDataset } from "../../../core/data/source.ts";
-import { FASHION_MNIST_DIR, loadFashionMnist } from "../../../core/data/fashion_mnist.ts";
+import { assertRejectsWith, tinySplit, withTempDir, writeIdxDir } from "./helpers.ts";
 
-async function withCache<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir();
-  const before = Deno.env.get("GRADMESH_CACHE");
-  Deno.env.set("GRADMESH_CACHE", dir);
-  try {
-    return await fn(dir);
-  } finally {
-    if (before === undefined) Deno.env.delete("GRADMESH_CACHE");
-    else Deno.env.set("GRADMESH_CACHE", before);
-    await Deno.remove(dir, { recursive: true });
+Deno.test("an unknown --data spec is a usage error naming the flag", async () => {
+  for (const spec of ["cifar", "idx:", "MNIST", ""]) {
+    await assertRejectsWith(
+      () => loadDataset(spec),
+      UsageError,
+      "--data",
+      new RegExp(`^--data: expected mnist, fashion-mnist or idx:DIR, got "${spec}"$`),
+    );
   }
-}
+});
 
-Deno.test("bundled MNIST: 8,000 train / 2,000 test, k % 5 == 4 held out, pixels in [0, 1]", async () => {
-  await withCache(async () => {
-    const { train, test, name } = await loadDataset("mnist");
-    assert.equal(name, "mnist");
-    assert.equal(train.count, 8000);
-    assert.equal(test.count, 2000);
-    assert.equal(train.images.length, 8000 * 784);
-    const counts = new Array(10).fill(0);
-    for (const l of [...train.labels, ...test.labels]) counts[l]++;
-    assert.ok(counts.every((c) => c > 800 && c < 1200), `per-digit counts ${counts}`);
-    // Digits are concatenated in order, so labels never decrease within a split.
-    assert.ok(test.labels.every((l, i) => i === 0 || l >= test.labels[i - 1]));
-    let lo = Infinity, hi = -Infinity;
-    for (const v of train.images) lo = Math.min(lo, v), hi = Math.max(hi, v);
-    assert.equal(lo, 0);
-    assert.ok(hi <= 1 && hi > 0.9);
+Deno.test("idx:DIR with a missing directory names it", async () => {
+  await withTempDir(async (dir) => {
+    const absent = `${dir}/nothing`;
+    await assertRejectsWith(
+      () => loadDataset(`idx:${absent}`, { cacheDir: dir }),
+      DataFormatError,
+      absent,
+      /directory not found/,
+    );
   });
 });
 
-Deno.test("the decoded-data cache returns identical data and rebuilds a corrupt file", async () => {
-  await withCache(async (dir) => {
-    const first = await loadDataset("mnist");
-    const file = `${dir}/mnist.bin`;
-    assert.ok((await Deno.stat(file)).size > 8000 * 784 * 4);
-    const second = await loadDataset("mnist");
-    assert.deepEqual(second.test.labels, first.test.labels);
-    assert.deepEqual(second.train.images.subarray(0, 5000), first.train.images.subarray(0, 5000));
-    const bytes = await Deno.readFile(file);
-    await Deno.writeFile(file, bytes.subarray(0, 1000));
-    const third = await loadDataset("mnist");
-    assert.deepEqual(third.train.labels, first.train.labels);
-    assert.equal((await Deno.stat(file)).size, bytes.length);
+Deno.test("mnist: the second load comes from the cache with identical data", async () => {
+  await withTempDir(async (cacheDir) => {
+    const first = await loadDataset("mnist", { cacheDir });
+    const path = `${cacheDir}/mnist.bin`;
+    assert.ok((await Deno.stat(path)).size > 10000 * 785 * 4);
+    assert.deepEqual(await loadDataset("mnist", { cacheDir }), first);
+    // A cache entry under the current key is served as is: proof the second load read it.
+    const key = await sourceKey("mnist", mnistBundleFiles());
+    await writeCache(path, key, { ...first, name: "planted" });
+    assert.equal((await loadDataset("mnist", { cacheDir })).name, "planted");
+    assert.equal((await loadDataset("mnist", { cacheDir, cache: false })).name, "mnist");
   });
 });
 
-Deno.test("--data errors: unknown spec is a usage error; a missing directory names the file", async () => {
-  await assert.rejects(() => loadDataset("cifar"), (e: unknown) => {
-    assert.ok(e instanceof UsageError);
-    assert.match(e.message, /^--data: expected mnist, fashion-mnist or idx:DIR, got "cifar"/);
-    return true;
+Deno.test("mnist: a truncated or damaged cache file is rebuilt", async () => {
+  await withTempDir(async (cacheDir) => {
+    const first = await loadDataset("mnist", { cacheDir });
+    const path = `${cacheDir}/mnist.bin`;
+    const good = await Deno.readFile(path);
+    const flipped = good.slice();
+    flipped[good.length >> 1] ^= 0xff;
+    for (const bad of [good.subarray(0, 1000), flipped]) {
+      await Deno.writeFile(path, bad);
+      assert.deepEqual(await loadDataset("mnist", { cacheDir }), first);
+      assert.deepEqual(await Deno.readFile(path), good);
+    }
   });
-  const dir = await Deno.makeTempDir();
-  await assert.rejects(() => loadDataset(`idx:${dir}`), (e: unknown) => {
-    assert.ok(e instanceof DataFormatError);
-    assert.match(e.message, /train-images-idx3-ubyte\[\.gz\]: not found/);
-    return true;
-  });
-  await assert.rejects(() => loadFashionMnist(dir), /apt-get install dataset-fashion-mnist/);
-  await Deno.remove(dir);
 });
 
-const hasFashion = await Deno.stat(FASHION_MNIST_DIR).then(() => true, () => false);
-if (!hasFashion) console.log(`fashion-mnist test skipped: ${FASHION_MNIST_DIR} is absent`);
+Deno.test("idx:DIR is cached, and a changed source file invalidates the cache", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`, cacheDir = `${dir}/cache`;
+    await Deno.mkdir(data);
+    await writeIdxDir(data, tinySplit(4, 2), false);
+    const first = await loadDataset(`idx:${data}`, { cacheDir });
+    assert.equal(first.name, `idx:${data}`);
+    assert.equal(first.train.count, 4);
+    assert.deepEqual(await loadDataset(`idx:${data}`, { cacheDir }), first);
+    await writeIdxDir(data, tinySplit(6, 2), true);
+    await Deno.remove(`${data}/train-images-idx3-ubyte`);
+    await Deno.remove(`${data}/train-labels-idx1-ubyte`);
+    assert.equal((await loadDataset(`idx:${data}`, { cacheDir })).train.count, 6);
+  });
+});
 
-Deno.test({
-  name: "Fashion-MNIST from Debian's package: 60,000 / 10,000",
-  ignore: !hasFashion,
-  async fn() {
-    const { train, test } = await loadFashionMnist();
-    assert.equal(train.count, 60000);
-    assert.equal(test.count, 10000);
-    assert.deepEqual(train.sampleShape, [1, 28, 28]);
-  },
+Deno.test("cache: false neither reads nor writes the cache", async () => {
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`, cacheDir = `${dir}/cache`;
+    await Deno.mkdir(data);
+    await writeIdxDir(data, tinySplit(), true);
+    const split = await loadDataset(`idx:${data}`, { cacheDir, cache: false });
+    assert.equal(split.train.count, 5);
+    await assert.rejects(() => Deno.stat(cacheDir), Deno.errors.NotFound);
+  });
 });
