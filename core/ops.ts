@@ -228,13 +228,12 @@ export function apply<A>(
   const { storage, shape } = def.forward(inputs as Tensor[], attrs);
   const needsGrad = isGradEnabled() && present.some((t) => t.requiresGrad);
   if (!needsGrad) return new Tensor(present[0].backend, storage, shape);
-  let y: Tensor;
   const node: GradNode = {
     op: name,
     inputs,
     backward: (g) => def.vjp(g, y, inputs as Tensor[], attrs),
   };
-  y = new Tensor(present[0].backend, storage, shape, true, node);
+  const y = new Tensor(present[0].backend, storage, shape, true, node);
   return y;
 }
 

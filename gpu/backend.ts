@@ -1,0 +1,455 @@
+/**
+ * The WebGPU backend. Storage is a range of a GPU buffer; every op records a dispatch
+ * into one pending command encoder, submitted by `flush` (so by `endStep` and `read`):
+ * one submit per training step. Intermediates come from a buffer pool and go back to it
+ * at `endStep`; pipelines and bind groups are cached, so a steady-state step creates no
+ * GPU objects at all.
+ *
+ * @module
+ */
+
+import type {
+  Backend,
+  FusedActivation,
+  OptimizerHyper,
+  ReduceOp,
+  Storage,
+} from "../core/backend.ts";
+import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
+import { ShapeError } from "../core/errors.ts";
+import { type OptimizerKind, optimizerStateNames } from "../core/optim/kinds.ts";
+import { broadcastStrides, sizeOf } from "../core/shape.ts";
+import type { BufferRange } from "./bind_groups.ts";
+import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
+import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
+import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
+import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
+import { matmulGrid, matmulKernel } from "./kernels/matmul.ts";
+import { gradientOperand, plainOperand } from "./kernels/operand.ts";
+import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
+import { reduceKernel } from "./kernels/reduce.ts";
+import { argmaxKernel, gatherKernel, scatterKernel, softmaxKernel } from "./kernels/rows.ts";
+import { BufferPool } from "./pool.ts";
+import { CommandRecorder } from "./recorder.ts";
+import { emptyStats, type GpuStats } from "./stats.ts";
+
+/** A {@link Backend} on WebGPU, with counters of the work it did. */
+export interface WebGpuBackend extends Backend {
+  /** Always `webgpu`. */
+  readonly name: "webgpu";
+  /** The device this backend owns (destroyed by `destroy`). */
+  readonly gpu: Gpu;
+  /** Live totals of submits, dispatches and created buffers, pipelines and bind groups. */
+  readonly stats: Readonly<GpuStats>;
+}
+
+/**
+ * Creates the WebGPU backend on `gpu`, which it then owns, or on a newly acquired device.
+ *
+ * @example
+ * ```ts
+ * import { createWebGpuBackend } from "./backend.ts";
+ * const backend = await createWebGpuBackend();
+ * const x = backend.upload(new Float32Array([1, -2, 3]));
+ * console.log(await backend.read(backend.unary("relu", x))); // Float32Array [1, 0, 3]
+ * backend.destroy();
+ * ```
+ */
+export function createWebGpuBackend(gpu: Gpu): WebGpuBackend;
+/** Acquires a device with {@link acquireGpu} and creates the WebGPU backend on it. */
+export function createWebGpuBackend(): Promise<WebGpuBackend>;
+export function createWebGpuBackend(gpu?: Gpu): WebGpuBackend | Promise<WebGpuBackend> {
+  return gpu ? new GpuBackend(gpu) : acquireGpu().then((g) => new GpuBackend(g));
+}
+
+/** `size` f32 elements from element `offset` of `buffer`. */
+class GpuStorage implements Storage {
+  constructor(readonly buffer: GPUBuffer, readonly offset: number, readonly size: number) {}
+}
+
+function gpuStorage(s: Storage): GpuStorage {
+  if (!(s instanceof GpuStorage)) {
+    throw new TypeError("storage does not belong to the WebGPU backend");
+  }
+  return s;
+}
+
+const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+class GpuBackend implements WebGpuBackend {
+  readonly name = "webgpu";
+  readonly description: string;
+  readonly viewAlignment: number;
+  readonly stats: GpuStats = emptyStats();
+
+  private readonly device: GPUDevice;
+  private readonly recorder: CommandRecorder;
+  private readonly storagePool: BufferPool;
+  /** Staging for `write`s that must wait for recorded work; free again after the submit. */
+  private readonly uploadPool: BufferPool;
+  private readonly readbackPool: BufferPool;
+  /** Pooled buffers handed out since the last `endStep`, in order. */
+  private stepBuffers: GPUBuffer[] = [];
+  /** What zero-size storages bind (a binding cannot be empty); also the zero that `expand` adds. */
+  private readonly empty: GPUBuffer;
+  private readonly zero: GpuStorage;
+  private readonly maxBindingBytes: number;
+
+  constructor(readonly gpu: Gpu) {
+    this.device = gpu.device;
+    this.description = gpu.description;
+    this.viewAlignment = this.device.limits.minStorageBufferOffsetAlignment / 4;
+    this.maxBindingBytes = this.device.limits.maxStorageBufferBindingSize;
+    this.recorder = new CommandRecorder(this.device, this.stats);
+    this.storagePool = new BufferPool((bytes) => this.createBuffer(bytes, STORAGE_USAGE));
+    this.uploadPool = new BufferPool((bytes) =>
+      this.createBuffer(bytes, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST)
+    );
+    this.readbackPool = new BufferPool((bytes) =>
+      this.createBuffer(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST)
+    );
+    this.empty = this.createBuffer(256, STORAGE_USAGE);
+    this.zero = new GpuStorage(this.empty, 0, 1);
+  }
+
+  // ---- storage ----
+
+  zeros(size: number, persistent = false): Storage {
+    const s = this.allocate(size, persistent);
+    // New buffers start zeroed; a recycled one holds the last step's values.
+    if (!persistent && size > 0) this.recorder.clear(this.range(s));
+    return s;
+  }
+
+  upload(data: Float32Array, persistent = false): Storage {
+    const s = this.allocate(data.length, persistent);
+    // A buffer just allocated has no recorded work that this write could overtake.
+    if (s.size > 0) this.device.queue.writeBuffer(s.buffer, 0, source(data));
+    return s;
+  }
+
+  write(dst: Storage, data: Float32Array): void {
+    const d = gpuStorage(dst);
+    if (data.length !== d.size) {
+      throw new ShapeError("write", `got ${data.length} values for a storage of ${d.size}`);
+    }
+    if (d.size === 0) return;
+    this.gpu.throwIfFailed();
+    // queue.writeBuffer runs before the next submit, so it would overtake work recorded
+    // earlier. With nothing recorded it is in order and cheapest; otherwise the data goes
+    // to a staging buffer now and a copy joins the recorded work in program order.
+    if (!this.recorder.pending) {
+      this.device.queue.writeBuffer(d.buffer, d.offset * 4, source(data));
+      return;
+    }
+    const bytes = d.size * 4;
+    const staging = this.uploadPool.acquire(bytes);
+    this.device.queue.writeBuffer(staging, 0, source(data));
+    this.recorder.copy({ buffer: staging, offset: 0, size: bytes }, this.range(d));
+    this.recorder.afterSubmit(() => this.uploadPool.release([staging]));
+  }
+
+  view(base: Storage, offset: number, size: number): Storage {
+    const b = gpuStorage(base);
+    if (offset % this.viewAlignment !== 0 || offset < 0 || size < 0 || offset + size > b.size) {
+      throw new ShapeError(
+        "view",
+        `[${offset}, ${offset + size}) of a storage of ${b.size}: the range must lie inside ` +
+          `it and start at a multiple of ${this.viewAlignment}`,
+      );
+    }
+    return size === 0
+      ? new GpuStorage(this.empty, 0, 0)
+      : new GpuStorage(b.buffer, b.offset + offset, size);
+  }
+
+  async read(s: Storage): Promise<Float32Array> {
+    const src = gpuStorage(s);
+    if (src.size === 0) {
+      this.flush();
+      return new Float32Array(0);
+    }
+    const bytes = src.size * 4;
+    const staging = this.readbackPool.acquire(bytes);
+    this.recorder.copy(this.range(src), { buffer: staging, offset: 0, size: bytes });
+    this.flush();
+    try {
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    } catch (e) {
+      this.gpu.throwIfFailed();
+      throw e;
+    }
+    const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+    staging.unmap();
+    this.readbackPool.release([staging]);
+    return out;
+  }
+
+  flush(): void {
+    this.gpu.throwIfFailed();
+    this.recorder.flush();
+  }
+
+  endStep(): void {
+    this.flush();
+    this.storagePool.release(this.stepBuffers);
+    this.stepBuffers = [];
+  }
+
+  destroy(): void {
+    this.device.destroy();
+  }
+
+  // ---- ops ----
+
+  unary(op: UnaryOpName, x: Storage, alpha = 0): Storage {
+    const out = this.allocate(x.size);
+    this.run(unaryKernel(op), [x, out], [x.size, alpha], flatGroups(x.size));
+    return out;
+  }
+
+  binary(
+    op: BinaryOpName,
+    a: Storage,
+    aShape: readonly number[],
+    b: Storage,
+    bShape: readonly number[],
+    outShape: readonly number[],
+  ): Storage {
+    const n = sizeOf(outShape);
+    const out = this.allocate(n);
+    if (a.size === n && b.size === n) {
+      this.run(binaryKernel(op), [a, b, out], [n], flatGroups(n));
+      return out;
+    }
+    const plan = collapseBroadcast(
+      outShape,
+      broadcastStrides(aShape, outShape),
+      broadcastStrides(bShape, outShape),
+    );
+    this.run(
+      broadcastKernel(op, plan.shape.length),
+      [a, b, out],
+      [n, plan.shape, plan.aStrides, plan.bStrides],
+      flatGroups(n),
+    );
+    return out;
+  }
+
+  expand(x: Storage, shape: readonly number[], outShape: readonly number[]): Storage {
+    return this.binary("add", x, shape, this.zero, [], outShape);
+  }
+
+  affine(x: Storage, mul: number, add: number): Storage {
+    const out = this.allocate(x.size);
+    this.run(affineKernel(), [x, out], [x.size, mul, add], flatGroups(x.size));
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
+    const out = this.allocate(outer * inner);
+    const kernel = reduceKernel(op, plainOperand("src"));
+    this.run(kernel, [x, out], [outer, len, inner], flatGroups(outer * inner));
+    return out;
+  }
+
+  matmul(
+    a: Storage,
+    b: Storage,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+  ): Storage {
+    const out = this.allocate(m * n);
+    const kernel = matmulKernel({ transA, transB, a: plainOperand("a"), bias: false, act: "none" });
+    this.run(kernel, [a, b, out], [m, k, n], matmulGrid(m, n));
+    return out;
+  }
+
+  linear(
+    x: Storage,
+    w: Storage,
+    b: Storage | null,
+    m: number,
+    k: number,
+    n: number,
+    act: FusedActivation,
+  ): Storage {
+    const out = this.allocate(m * n);
+    const kernel = matmulKernel({
+      transA: false,
+      transB: true,
+      a: plainOperand("a"),
+      bias: b !== null,
+      act,
+    });
+    this.run(kernel, b ? [x, w, b, out] : [x, w, out], [m, k, n], matmulGrid(m, n));
+    return out;
+  }
+
+  linearBackward(
+    x: Storage,
+    w: Storage,
+    y: Storage,
+    gy: Storage,
+    m: number,
+    k: number,
+    n: number,
+    act: FusedActivation,
+    hasBias: boolean,
+  ): { gx: Storage; gw: Storage; gb: Storage | null } {
+    // gz = act'(y)·gy is never stored: each kernel below computes it as it loads it.
+    const gz = act === "none" ? [gy] : [y, gy];
+    const product = (transA: boolean) =>
+      matmulKernel({
+        transA,
+        transB: false,
+        a: gradientOperand("a", act),
+        bias: false,
+        act: "none",
+      });
+    const gx = this.allocate(m * k);
+    this.run(product(false), [...gz, w, gx], [m, n, k], matmulGrid(m, k));
+    const gw = this.allocate(n * k);
+    this.run(product(true), [...gz, x, gw], [n, m, k], matmulGrid(n, k));
+    let gb: Storage | null = null;
+    if (hasBias) {
+      gb = this.allocate(n);
+      const columnSums = reduceKernel("sum", gradientOperand("src", act));
+      this.run(columnSums, [...gz, gb], [1, m, n], flatGroups(n));
+    }
+    return { gx, gw, gb };
+  }
+
+  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+    const out = this.allocate(rows * cols);
+    this.run(softmaxKernel(log), [x, out], [rows, cols], rows);
+    return out;
+  }
+
+  gather(x: Storage, idx: Storage, rows: number, cols: number): Storage {
+    const out = this.allocate(rows);
+    this.run(gatherKernel(), [x, idx, out], [rows, cols], flatGroups(rows));
+    return out;
+  }
+
+  scatter(g: Storage, idx: Storage, rows: number, cols: number): Storage {
+    const out = this.allocate(rows * cols);
+    this.run(scatterKernel(), [g, idx, out], [rows, cols], flatGroups(rows * cols));
+    return out;
+  }
+
+  argmax(x: Storage, rows: number, cols: number): Storage {
+    const out = this.allocate(rows);
+    this.run(argmaxKernel(), [x, out], [rows, cols], flatGroups(rows));
+    return out;
+  }
+
+  axpy(dst: Storage, src: Storage, alpha: number): void {
+    this.run(axpyKernel(), [dst, src], [dst.size, alpha], flatGroups(dst.size));
+  }
+
+  copy(dst: Storage, src: Storage): void {
+    const d = gpuStorage(dst), s = gpuStorage(src);
+    if (d.size === 0) return;
+    // A buffer cannot be both source and destination of one copy.
+    const from = s.buffer === d.buffer ? this.copyAside(this.range(s)) : this.range(s);
+    this.recorder.copy(from, this.range(d));
+  }
+
+  optimizerStep(
+    kind: OptimizerKind,
+    params: Storage,
+    grads: Storage,
+    state: readonly Storage[],
+    hyper: OptimizerHyper,
+  ): void {
+    const names = optimizerStateNames(kind);
+    if (state.length !== names.length) {
+      throw new ShapeError(
+        "optimizerStep",
+        `${kind} keeps ${names.length} state buffers (${names.join(", ")}), got ${state.length}`,
+      );
+    }
+    const n = params.size;
+    this.run(
+      optimizerKernel(kind),
+      [params, grads, ...state],
+      optimizerParams(kind, n, hyper),
+      flatGroups(n),
+    );
+  }
+
+  // ---- plumbing ----
+
+  private createBuffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    if (size > this.device.limits.maxBufferSize) {
+      throw new GpuLimitError("maxBufferSize", `a buffer of ${size} bytes is too large`);
+    }
+    this.stats.buffersCreated++;
+    return this.device.createBuffer({ size, usage });
+  }
+
+  private allocate(size: number, persistent = false): GpuStorage {
+    if (size === 0) return new GpuStorage(this.empty, 0, 0);
+    const bytes = size * 4;
+    if (persistent) return new GpuStorage(this.createBuffer(bytes, STORAGE_USAGE), 0, size);
+    const buffer = this.storagePool.acquire(bytes);
+    this.stepBuffers.push(buffer);
+    return new GpuStorage(buffer, 0, size);
+  }
+
+  private range(s: GpuStorage): BufferRange {
+    return { buffer: s.buffer, offset: s.offset * 4, size: Math.max(s.size, 1) * 4 };
+  }
+
+  /** A copy of `range` in a fresh step buffer, recorded in program order. */
+  private copyAside(range: BufferRange): BufferRange {
+    const buffer = this.storagePool.acquire(range.size);
+    this.stepBuffers.push(buffer);
+    const copy = { buffer, offset: 0, size: range.size };
+    this.recorder.copy(range, copy);
+    return copy;
+  }
+
+  /** Records `kernel` over `operands` (its bindings, in order). */
+  private run(
+    kernel: Kernel,
+    operands: readonly Storage[],
+    params: readonly ParamValue[],
+    groups: number | readonly [number, number],
+  ): void {
+    const storages = operands.map(gpuStorage);
+    const written = storages.filter((_, i) => kernel.access[i] === "read_write");
+    // An empty output means there is nothing to compute.
+    if (written.some((s) => s.size === 0)) return;
+    this.gpu.throwIfFailed();
+    const ranges = storages.map((s, i) => {
+      const range = this.range(s);
+      if (range.size > this.maxBindingBytes) {
+        throw new GpuLimitError(
+          "maxStorageBufferBindingSize",
+          `${kernel.key} would bind ${range.size} bytes at once; bind views of at most ` +
+            `${this.maxBindingBytes}`,
+        );
+      }
+      // WebGPU forbids one buffer being read-only and writable storage in one dispatch:
+      // an input that shares a buffer with an output (views of one flat buffer) is copied.
+      const aliased = kernel.access[i] === "read" && written.some((w) => w.buffer === s.buffer);
+      return aliased ? this.copyAside(range) : range;
+    });
+    this.recorder.dispatch(kernel, ranges, params, groups);
+  }
+}
+
+/** `data` as writeBuffer's type, which leaves out views of a SharedArrayBuffer that it copies alike. */
+function source(data: Float32Array): Float32Array<ArrayBuffer> {
+  return data as Float32Array<ArrayBuffer>;
+}
+
+/** Workgroups for one thread per element of `n`. */
+function flatGroups(n: number): number {
+  return Math.ceil(n / FLAT_WORKGROUP);
+}

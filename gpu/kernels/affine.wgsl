@@ -1,0 +1,8 @@
+// dst[i] = src[i] * mul + add.
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i < params.n) {
+    dst[i] = src[i] * params.mul + params.add;
+  }
+}

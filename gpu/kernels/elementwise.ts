@@ -1,0 +1,106 @@
+/**
+ * The elementwise op table in WGSL — one expression per name of `core/elementwise.ts`
+ * (a test checks that both tables name the same ops) — and the one-thread-per-element
+ * kernels: unary, binary on equal shapes, affine and axpy.
+ *
+ * @module
+ */
+
+import type { BinaryOpName, UnaryOpName } from "../../core/elementwise.ts";
+import affine from "./affine.wgsl" with { type: "text" };
+import axpy from "./axpy.wgsl" with { type: "text" };
+import binary from "./binary.wgsl" with { type: "text" };
+import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
+import unary from "./unary.wgsl" with { type: "text" };
+
+/** WGSL expression of each unary op in `x` and the op's parameter `alpha`. */
+export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
+  neg: "-x",
+  exp: "exp(x)",
+  log: "log(x)",
+  abs: "abs(x)",
+  sign: "sign(x)",
+  sqrt: "sqrt(x)",
+  square: "x * x",
+  recip: "1.0 / x",
+  relu: "select(0.0, x, x > 0.0)",
+  // tanh(±15) rounds to ±1 in f32; clamping keeps exp-based tanh implementations from
+  // computing inf / inf for large |x|.
+  tanh: "tanh(clamp(x, -15.0, 15.0))",
+  // exp(-x) overflows to inf only where the sigmoid is below f32's smallest normal: 0 is right.
+  sigmoid: "1.0 / (1.0 + exp(-x))",
+  pow: "pow_real(x, alpha)",
+  gt: "select(0.0, 1.0, x > alpha)",
+};
+
+/** WGSL expression of each binary op in `a` and `b`. */
+export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
+  add: "a + b",
+  sub: "a - b",
+  mul: "a * b",
+  div: "a / b",
+  eq: "select(0.0, 1.0, a == b)",
+  relu_grad: "select(0.0, b, a > 0.0)",
+  tanh_grad: "b * (1.0 - a * a)",
+  sigmoid_grad: "b * a * (1.0 - a)",
+};
+
+/** WGSL defining `unary_op(x, alpha)` as the table's `op`. */
+export function unaryFunction(op: UnaryOpName): string {
+  return `fn unary_op(x: f32, alpha: f32) -> f32 {\n  return ${unaryWgsl[op]};\n}`;
+}
+
+/** WGSL defining `binary_op(a, b)` as the table's `op`. */
+export function binaryFunction(op: BinaryOpName): string {
+  return `fn binary_op(a: f32, b: f32) -> f32 {\n  return ${binaryWgsl[op]};\n}`;
+}
+
+const FLAT_IO = [["src", "read"], ["dst", "read_write"]] as const;
+
+/** `dst = op(src, alpha)`. */
+export function unaryKernel(op: UnaryOpName): Kernel {
+  return memoKernel(`unary:${op}`, (key) =>
+    defineKernel({
+      key,
+      bindings: FLAT_IO,
+      params: [{ name: "n", type: "u32" }, { name: "alpha", type: "f32" }],
+      sources: [unaryFunction(op), unary],
+    }));
+}
+
+/** `dst = op(a, b)` on operands of equal size. */
+export function binaryKernel(op: BinaryOpName): Kernel {
+  return memoKernel(`binary:${op}`, (key) =>
+    defineKernel({
+      key,
+      bindings: [["a", "read"], ["b", "read"], ["dst", "read_write"]],
+      params: [{ name: "n", type: "u32" }],
+      sources: [binaryFunction(op), binary],
+    }));
+}
+
+/** `dst = src * mul + add`. */
+export function affineKernel(): Kernel {
+  return memoKernel("affine", (key) =>
+    defineKernel({
+      key,
+      bindings: FLAT_IO,
+      params: [
+        { name: "n", type: "u32" },
+        { name: "mul", type: "f32" },
+        { name: "add", type: "f32" },
+      ],
+      sources: [affine],
+    }));
+}
+
+/** `dst += alpha * src`. */
+export function axpyKernel(): Kernel {
+  return memoKernel("axpy", (key) =>
+    defineKernel({
+      key,
+      bindings: [["dst", "read_write"], ["src", "read"]],
+      params: [{ name: "n", type: "u32" }, { name: "alpha", type: "f32" }],
+      sources: [axpy],
+    }));
+}

@@ -1,0 +1,22 @@
+// One step of torch.optim.SGD in place, as core/optim/update.ts computes it. The flags
+// are uniform across the dispatch, so their branches cost nothing per element.
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flat_index(gid, nwg);
+  if (i >= params.n) {
+    return;
+  }
+  var d = select(g[i], -g[i], params.maximize != 0u);
+  if (params.weight_decay != 0.0) {
+    d += params.weight_decay * p[i];
+  }
+  if (params.momentum != 0.0) {
+    var buf = d;
+    if (params.first_step == 0u) {
+      buf = params.momentum * momentum_buffer[i] + params.one_minus_dampening * d;
+    }
+    momentum_buffer[i] = buf;
+    d = select(buf, d + params.momentum * buf, params.nesterov != 0u);
+  }
+  p[i] -= params.lr * d;
+}
