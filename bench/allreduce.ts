@@ -4,7 +4,7 @@
  *
  * ```sh
  * deno run -A bench/allreduce.ts [--worlds 2,4] [--sizes 4096,65536,...] [--chunk-elems N]
- *   [--gloo-script PATH | --no-gloo]
+ *   [--max-in-flight N] [--gloo-script PATH | --no-gloo]
  * ```
  *
  * busbw = algbw × 2(n − 1)/n with algbw = bytes / time (the nccl-tests convention, as in
@@ -41,6 +41,8 @@ const { values: flags } = parseArgs({
     worlds: { type: "string", default: "2,4" },
     sizes: { type: "string", default: DEFAULT_SIZES.join(",") },
     "chunk-elems": { type: "string", default: String(DEFAULT_CHUNK_ELEMS) },
+    // HttpLink's own default unless given.
+    "max-in-flight": { type: "string" },
     "gloo-script": { type: "string", default: "/work/shared/peers/gloo_allreduce.py" },
     "no-gloo": { type: "boolean", default: false },
     rank: { type: "string" },
@@ -49,6 +51,7 @@ const { values: flags } = parseArgs({
 });
 const sizes = flags.sizes.split(",").map(Number);
 const chunkElems = Number(flags["chunk-elems"]);
+const maxInFlight = flags["max-in-flight"] === undefined ? undefined : Number(flags["max-in-flight"]);
 
 // Same repetition rule as Gloo's script, so both sides average over similar runs.
 const repsFor = (bytes: number) => Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));
@@ -77,7 +80,7 @@ async function runRank(rank: number, world: number, token: string): Promise<void
   console.log(server.url);
   const input = lines(Deno.stdin.readable);
   const peers: string[] = JSON.parse((await input.next()).value);
-  const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox });
+  const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox, maxInFlight });
   let step = 0;
   for (const [bucket, bytes] of sizes.entries()) {
     const data = new Float32Array(bytes / 4).fill(rank + 1);
@@ -114,6 +117,7 @@ async function runWorld(world: number): Promise<Measurement[]> {
         `--world=${world}`,
         `--sizes=${flags.sizes}`,
         `--chunk-elems=${chunkElems}`,
+        ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
       ],
       env: { [TOKEN_VARIABLE]: token },
       stdin: "piped",

@@ -87,7 +87,7 @@ async function measure(name: string, backend: Backend, minMs: number): Promise<C
 async function torchColumn(device: "cpu" | "cuda"): Promise<Column | string> {
   const script = new URL("./torch_engine.py", import.meta.url).pathname;
   try {
-    const out = await new Deno.Command("/usr/bin/python3", {
+    const out = await new Deno.Command(Deno.env.get("PYTHON") ?? "/usr/bin/python3", {
       args: [script, device],
       stderr: "piped",
     }).output();
@@ -153,11 +153,12 @@ if (import.meta.main) {
   ].join("\n");
   console.log(text);
   if (write) {
+    // BENCH_SECTION keeps runs on other machines (the H100) beside this one's.
+    const section = Deno.env.get("BENCH_SECTION") ?? "engine";
+    const head = await machineLine("deno task bench -- --write");
     await replaceSection(
-      "engine",
-      `## Engine: matmul and MLP step\n\n${await machineLine(
-        "deno task bench -- --write",
-      )}\n\n${text}\n`,
+      section,
+      `## Engine: matmul and MLP step (${section})\n\n${head}\n\n${text}\n`,
     );
   }
 }

@@ -61,7 +61,7 @@ async function torch(): Promise<
     "64",
   ];
   try {
-    const out = await new Deno.Command("/usr/bin/python3", {
+    const out = await new Deno.Command(Deno.env.get("PYTHON") ?? "/usr/bin/python3", {
       args,
       cwd: peers,
       env: { MNIST_DIGITS: digits },

@@ -111,6 +111,8 @@ const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader/i;
  * ```
  */
 export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> {
+  // Mesa's Vulkan loader prints an error without it; any writable directory will do.
+  if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
   const entry = options.gpu ?? (navigator.gpu as GPU | undefined);
   if (!entry) throw new GpuUnavailableError("this runtime has no navigator.gpu");
   const adapter = await entry.requestAdapter({

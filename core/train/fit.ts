@@ -54,13 +54,14 @@ export interface FitOptions {
   mesh?: FitMesh;
 }
 
-/** A progress report, sent after each read-back and at the end of every epoch. */
+/** A progress report, sent after every step. */
 export interface FitProgress {
   epoch: number;
   step: number;
   stepsPerEpoch: number;
-  /** Mean loss since the previous read-back (null before the first). */
+  /** Mean loss over the last read-back window (null before the first read-back). */
   loss: number | null;
+  /** Global samples per second so far in this epoch. */
   samplesPerSecond: number;
 }
 
@@ -118,6 +119,8 @@ export async function fit(
       const perm = permutation(data.train.count, config.seed, epoch);
       const epochTotals = { loss: 0, correct: 0, count: 0 };
       let windowStart = t0;
+      let lastLoss: number | null = null;
+      let seen = 0;
       for (let step = 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
         const idx = batchIndices(perm, step, config.batchSize);
@@ -125,6 +128,7 @@ export async function fit(
         const batch = { ...gatherBatch(data.train, shard), rows: shard.length };
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
+        seen += idx.length;
         if ((step + 1) % options.logEvery === 0 || step === steps - 1) {
           const m = await combined(await trainer.takeTrainMetrics(), mesh, globalStep);
           const now = performance.now();
@@ -143,14 +147,15 @@ export async function fit(
             samples_per_s: samplesPerSecond,
             wall_s: (now - wallStart) / 1000,
           });
-          callbacks.onProgress?.({
-            epoch,
-            step: step + 1,
-            stepsPerEpoch: steps,
-            loss: m.loss,
-            samplesPerSecond,
-          });
+          lastLoss = m.loss;
         }
+        callbacks.onProgress?.({
+          epoch,
+          step: step + 1,
+          stepsPerEpoch: steps,
+          loss: lastLoss,
+          samplesPerSecond: seen / ((performance.now() - t0) / 1000),
+        });
       }
       const train: RunningMetrics = {
         loss: epochTotals.loss / epochTotals.count,
