@@ -116,7 +116,8 @@ export interface Backend {
   ): Storage;
   /**
    * Backward of {@link Backend.linear} given its output `y` and upstream gradient `gy`
-   * (`[m, n]`): returns `gx` `[m, k]`, `gw` `[n, k]` and `gb` `[n]` (null without bias).
+   * (`[m, n]`): returns `gx` `[m, k]` (null unless `needInputGrad`: a first layer's input
+   * needs none), `gw` `[n, k]` and `gb` `[n]` (null without bias).
    */
   linearBackward(
     x: Storage,
@@ -128,7 +129,8 @@ export interface Backend {
     n: number,
     act: FusedActivation,
     hasBias: boolean,
-  ): { gx: Storage; gw: Storage; gb: Storage | null };
+    needInputGrad: boolean,
+  ): { gx: Storage | null; gw: Storage; gb: Storage | null };
   /** Row-wise numerically stable softmax (or log-softmax) of `[rows, cols]`. */
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;
   /**

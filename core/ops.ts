@@ -172,9 +172,10 @@ export const opTable = {
         n,
         act,
         !!b,
+        x.requiresGrad,
       );
       return [
-        new Tensor(x.backend, r.gx, x.shape),
+        r.gx ? new Tensor(x.backend, r.gx, x.shape) : null,
         new Tensor(x.backend, r.gw, w.shape),
         r.gb ? new Tensor(x.backend, r.gb, [n]) : null,
       ];

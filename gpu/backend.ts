@@ -299,7 +299,8 @@ class GpuBackend implements WebGpuBackend {
     n: number,
     act: FusedActivation,
     hasBias: boolean,
-  ): { gx: Storage; gw: Storage; gb: Storage | null } {
+    needInputGrad: boolean,
+  ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     // gz = act'(y)·gy is never stored: each kernel below computes it as it loads it.
     const gz = act === "none" ? [gy] : [y, gy];
     const product = (transA: boolean) =>
@@ -310,8 +311,11 @@ class GpuBackend implements WebGpuBackend {
         bias: false,
         act: "none",
       });
-    const gx = this.allocate(m * k);
-    this.run(product(false), [...gz, w, gx], [m, n, k], matmulGrid(m, k));
+    let gx: Storage | null = null;
+    if (needInputGrad) {
+      gx = this.allocate(m * k);
+      this.run(product(false), [...gz, w, gx], [m, n, k], matmulGrid(m, k));
+    }
     const gw = this.allocate(n * k);
     this.run(product(true), [...gz, x, gw], [n, m, k], matmulGrid(n, k));
     let gb: Storage | null = null;

@@ -186,21 +186,22 @@ class CpuBackend implements Backend {
     n: number,
     act: FusedActivation,
     hasBias: boolean,
-  ): { gx: Storage; gw: Storage; gb: Storage | null } {
+    needInputGrad: boolean,
+  ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     let gz = host(gy);
     if (act !== "none") {
       const f = binaryOps[activationGradOf[act]];
       const out = host(y);
       gz = gz.map((g, i) => f(out[i], g));
     }
-    const gx = matmulHost(gz, host(w), m, n, k, false, false);
+    const gx = needInputGrad ? matmulHost(gz, host(w), m, n, k, false, false) : null;
     const gw = matmulHost(gz, host(x), n, m, k, true, false);
     let gb: Float32Array | null = null;
     if (hasBias) {
       gb = new Float32Array(n);
       for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) gb[c] += gz[r * n + c];
     }
-    return { gx: wrap(gx), gw: wrap(gw), gb: gb && wrap(gb) };
+    return { gx: gx && wrap(gx), gw: wrap(gw), gb: gb && wrap(gb) };
   }
 
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {

@@ -305,8 +305,9 @@ gpuTest("linear and linearBackward: every activation, with and without bias", as
             n,
             act,
             hasBias,
+            true,
           );
-          return [g.gx, g.gw, g.gb];
+          return [g.gx!, g.gw, g.gb];
         });
       }
     }
@@ -556,8 +557,8 @@ async function trainSteps(b: Backend, align: number, afterStep: () => void): Pro
     const probs = b.softmax(logits, batch, classes, false);
     const diff = b.binary("sub", probs, rowsByClasses, oneHot, rowsByClasses, rowsByClasses);
     const dLogits = b.affine(diff, 1 / batch, 0);
-    const g2 = b.linearBackward(h, w2, logits, dLogits, batch, hidden, classes, "none", true);
-    const g1 = b.linearBackward(input, w1, h, g2.gx, batch, features, hidden, "relu", true);
+    const g2 = b.linearBackward(h, w2, logits, dLogits, batch, hidden, classes, "none", true, true);
+    const g1 = b.linearBackward(input, w1, h, g2.gx!, batch, features, hidden, "relu", true, false);
     for (const [dst, src] of [[gw1, g1.gw], [gb1, g1.gb!], [gw2, g2.gw], [gb2, g2.gb!]]) {
       b.axpy(dst, src, 1);
     }
