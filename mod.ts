@@ -51,3 +51,112 @@ export { crossEntropy, type CrossEntropyOptions } from "./core/loss/cross_entrop
 export { mseLoss } from "./core/loss/mse.ts";
 export type { Reduction } from "./core/loss/reduction.ts";
 export { type OptimizerKind, optimizerStateNames } from "./core/optim/kinds.ts";
+export {
+  type BceOptions,
+  type BceWithLogitsOptions,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+} from "./core/loss/binary.ts";
+export {
+  crossEntropyProbs,
+  type CrossEntropyProbsOptions,
+} from "./core/loss/cross_entropy_probs.ts";
+export {
+  focalLoss,
+  type FocalOptions,
+  sigmoidFocalLoss,
+  type SigmoidFocalOptions,
+} from "./core/loss/focal.ts";
+export {
+  cosineEmbeddingLoss,
+  hingeEmbeddingLoss,
+  type MarginOptions,
+  marginRankingLoss,
+  softMarginLoss,
+} from "./core/loss/margin.ts";
+export {
+  multilabelMarginLoss,
+  multilabelSoftMarginLoss,
+  type MultilabelSoftMarginOptions,
+  multiMarginLoss,
+  type MultiMarginOptions,
+} from "./core/loss/multi_margin.ts";
+export { nllLoss, type NllOptions } from "./core/loss/nll.ts";
+export {
+  gaussianNllLoss,
+  type GaussianNllOptions,
+  klDiv,
+  type KlDivOptions,
+  poissonNllLoss,
+  type PoissonNllOptions,
+} from "./core/loss/probabilistic.ts";
+export {
+  huberLoss,
+  type HuberOptions,
+  l1Loss,
+  logCoshLoss,
+  quantileLoss,
+  type QuantileOptions,
+  smoothL1Loss,
+  type SmoothL1Options,
+} from "./core/loss/regression.ts";
+export {
+  pairwiseDistance,
+  type PairwiseDistanceOptions,
+  tripletMarginLoss,
+  type TripletMarginOptions,
+  tripletMarginWithDistanceLoss,
+  type TripletMarginWithDistanceOptions,
+} from "./core/loss/triplet.ts";
+export { LrScheduler, type LrTarget } from "./core/optim/schedulers/scheduler.ts";
+export {
+  ExponentialLR,
+  type ExponentialLrOptions,
+  MultiStepLR,
+  type MultiStepLrOptions,
+  StepLR,
+  type StepLrOptions,
+} from "./core/optim/schedulers/decay.ts";
+export {
+  CosineAnnealingLR,
+  type CosineAnnealingLrOptions,
+  CosineAnnealingWarmRestarts,
+  type CosineAnnealingWarmRestartsOptions,
+} from "./core/optim/schedulers/cosine.ts";
+export { LinearLR, type LinearLrOptions } from "./core/optim/schedulers/linear.ts";
+export {
+  type MomentumTarget,
+  OneCycleLR,
+  type OneCycleLrOptions,
+} from "./core/optim/schedulers/one_cycle.ts";
+export {
+  ReduceLROnPlateau,
+  type ReduceLrOnPlateauOptions,
+} from "./core/optim/schedulers/plateau.ts";
+export {
+  accuracy,
+  type Average,
+  confusionMatrix,
+  type PrecisionRecallF1,
+  precisionRecallF1,
+  type PrecisionRecallF1Options,
+  topKAccuracy,
+} from "./core/metrics/classification.ts";
+export {
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredError,
+  r2Score,
+  rootMeanSquaredError,
+} from "./core/metrics/regression.ts";
+export { Optimizer, type OptimizerOptions } from "./core/optim/optimizer.ts";
+export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
+export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
+export { Trainer } from "./core/train/trainer.ts";
+export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
+export { loadDataset } from "./core/data/source.ts";
+export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
+export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
+export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
+export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
+export { createWebGpuBackend } from "./gpu/backend.ts";

@@ -8,6 +8,7 @@
 import { ShapeError } from "../errors.ts";
 import { add, div, expand, gather, logSoftmax, mul, neg, reshape, scale, sum } from "../ops.ts";
 import { full, Tensor } from "../tensor.ts";
+import { withoutIgnored } from "./class_index.ts";
 import { reduce, type Reduction } from "./reduction.ts";
 
 /** Options of {@link crossEntropy}, named as in PyTorch. */
@@ -52,7 +53,7 @@ export function crossEntropy(
     throw new ShapeError("crossEntropy", `weight must be [${c}], got [${weight.shape}]`);
   }
   const b = logits.backend;
-  const idx = ignoreIndex >= 0 && ignoreIndex < c ? remapIgnored(target, ignoreIndex) : target;
+  const idx = withoutIgnored(target, c, ignoreIndex);
   const classWeights = weight ?? full(b, [c], 1);
   const rowWeights = expand(reshape(classWeights, [1, c]), [n, c]);
   const targetWeight = gather(rowWeights, idx); // w[yᵢ], 0 where ignored
@@ -67,12 +68,4 @@ export function crossEntropy(
   }
   if (reduction === "mean") return div(sum(losses), sum(targetWeight));
   return reduce(losses, reduction);
-}
-
-// Moves targets equal to a valid ignore_index to −1, outside [0, C), where gather gives 0.
-function remapIgnored(target: Tensor, ignoreIndex: number): Tensor {
-  const b = target.backend, s = target.shape;
-  const ignored = b.binary("eq", target.storage, s, b.affine(target.storage, 0, ignoreIndex), s, s);
-  const shift = b.affine(ignored, -(ignoreIndex + 1), 0);
-  return new Tensor(b, b.binary("add", target.storage, s, shift, s, s), s);
 }
