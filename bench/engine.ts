@@ -155,7 +155,7 @@ if (import.meta.main) {
   if (write) {
     // BENCH_SECTION keeps runs on other machines (the H100) beside this one's.
     const section = Deno.env.get("BENCH_SECTION") ?? "engine";
-    const head = await machineLine("deno task bench -- --write");
+    const head = machineLine("deno task bench -- --write");
     await replaceSection(
       section,
       `## Engine: matmul and MLP step (${section})\n\n${head}\n\n${text}\n`,

@@ -5,17 +5,14 @@
  * @module
  */
 
+import { cpus } from "node:os";
 import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 
 const RESULTS = new URL("./RESULTS.md", import.meta.url);
 
 /** "Machine: …, N cores, date, command" for a results section. */
-export async function machineLine(command: string): Promise<string> {
-  let cpu = "unknown CPU";
-  try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    cpu = info.match(/model name\s*:\s*(.*)/)?.[1] ?? cpu;
-  } catch { /* not Linux */ }
+export function machineLine(command: string): string {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
   const cores = navigator.hardwareConcurrency;
   const date = new Date().toISOString().slice(0, 10);
   return `Machine: ${cpu}, ${cores} cores, ${

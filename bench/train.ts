@@ -112,7 +112,7 @@ if (import.meta.main) {
   ].join("\n");
   console.log(table);
   if (Deno.args.includes("--write")) {
-    const head = await machineLine("deno task bench:train --write");
+    const head = machineLine("deno task bench:train --write");
     await replaceSection(
       "train",
       `## Training: default configuration, epoch time\n\n${head}\n\n${table}\n`,
