@@ -51,7 +51,9 @@ const { values: flags } = parseArgs({
 });
 const sizes = flags.sizes.split(",").map(Number);
 const chunkElems = Number(flags["chunk-elems"]);
-const maxInFlight = flags["max-in-flight"] === undefined ? undefined : Number(flags["max-in-flight"]);
+const maxInFlight = flags["max-in-flight"] === undefined
+  ? undefined
+  : Number(flags["max-in-flight"]);
 
 // Same repetition rule as Gloo's script, so both sides average over similar runs.
 const repsFor = (bytes: number) => Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));

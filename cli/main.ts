@@ -6,19 +6,25 @@
  */
 
 import { GradmeshError } from "../core/errors.ts";
+import { runCoordinator } from "./coordinator.ts";
 import { runReport } from "./report.ts";
 import { runTrain } from "./train.ts";
+import { runWorkerCommand } from "./worker.ts";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   train: runTrain,
   report: runReport,
+  coordinator: runCoordinator,
+  worker: runWorkerCommand,
 };
 
 const USAGE = `usage: gradmesh <command> [flags]
 
 Commands:
-  train     train a model (deno task train --help)
-  report    render metrics files as an SVG of loss and accuracy curves`;
+  train        train a model (deno task train --help); --workers N for data parallelism
+  report       render metrics files as an SVG of loss and accuracy curves
+  coordinator  serve the coordinator of a multi-host job (docs/cluster.md)
+  worker       run one rank of a multi-host job (docs/cluster.md)`;
 
 /** Runs the command line `argv`; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

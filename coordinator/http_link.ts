@@ -1,16 +1,17 @@
 /**
- * The real {@link Link}: chunks travel as HTTP PUTs to each peer's ring endpoint
- * (`ringApp`), over kept-alive connections, many at once; chunks addressed to this rank
+ * The real {@link Link}: chunks travel as HTTP/1.1 PUTs to each peer's ring endpoint
+ * (`ringApp` behind `serveRing`), several at once, each on a kept-alive connection of its
+ * own, the body written straight from the caller's floats; chunks addressed to this rank
  * are taken from the mailbox that its own endpoint fills.
  *
  * @module
  */
 
 import { MeshAuthError, MeshError } from "./errors.ts";
+import { Http1Pool } from "./http1_pool.ts";
 import type { ChunkKey, Link } from "./link.ts";
 import type { Mailbox } from "./mailbox.ts";
 import { ringChunkPath, SENDER_HEADER } from "./ring_app.ts";
-import { sleep } from "./sleep.ts";
 
 /** Options of {@link HttpLink}. */
 export interface HttpLinkOptions {
@@ -24,20 +25,27 @@ export interface HttpLinkOptions {
   readonly mailbox: Mailbox;
   /** How long a refused connection is retried, while peers are still starting. Default 10 s. */
   readonly connectRetryMs?: number;
-  /** Requests in flight at once; further sends wait their turn. Default 4. */
+  /**
+   * Requests in flight at once to one peer, each on a kept-alive connection of its own;
+   * further sends wait their turn. Default 4.
+   */
   readonly maxInFlight?: number;
 }
 
 const DEFAULT_CONNECT_RETRY_MS = 10_000;
-// Each request in flight holds a connection: a bound keeps large buckets from opening
-// thousands. Beyond a few, more concurrency bought nothing on loopback.
+// TUNE
 const DEFAULT_MAX_IN_FLIGHT = 4;
-const FIRST_RETRY_MS = 10;
-const LONGEST_RETRY_MS = 500;
 
-// fetch wraps the socket error in a TypeError whose cause carries the OS message.
-const reason = (error: unknown): string =>
-  error instanceof Error ? String(error.cause ?? error.message) : String(error);
+const encoder = new TextEncoder();
+
+/** What a send to one rank needs. */
+interface Peer {
+  readonly pool: Http1Pool;
+  /** The header fields every request to this rank carries but its length, each line ended. */
+  readonly fields: string;
+}
+
+const reason = (error: unknown): string => error instanceof Error ? error.message : String(error);
 
 /**
  * One rank's HTTP connection to the mesh.
@@ -58,25 +66,11 @@ const reason = (error: unknown): string =>
  * ```
  */
 export class HttpLink implements Link {
-  readonly #peers: readonly string[];
-  readonly #mailbox: Mailbox;
-  readonly #connectRetryMs: number;
-  readonly #headers: Headers;
-  readonly #maxInFlight: number;
-  readonly #client = Deno.createHttpClient({ http2: false });
-  #inFlight = 0;
-  readonly #queue: (() => void)[] = [];
+  readonly #options: HttpLinkOptions;
+  readonly #peers = new Map<number, Peer>();
 
   constructor(options: HttpLinkOptions) {
-    this.#peers = options.peers;
-    this.#mailbox = options.mailbox;
-    this.#connectRetryMs = options.connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS;
-    this.#maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    this.#headers = new Headers({
-      authorization: `Bearer ${options.token}`,
-      "content-type": "application/octet-stream",
-      [SENDER_HEADER]: String(options.rank),
-    });
+    this.#options = options;
   }
 
   async send(
@@ -85,96 +79,70 @@ export class HttpLink implements Link {
     data: Float32Array<ArrayBuffer>,
     signal?: AbortSignal,
   ): Promise<void> {
-    const base = this.#peers[to];
-    if (base === undefined) {
-      throw this.#error(to, key, `no rank ${to} among ${this.#peers.length} peers`);
-    }
-    // A view of the caller's floats: the one copy left is the one fetch makes itself.
+    const { pool, fields } = this.#peer(to, key);
+    const head = encoder.encode(
+      `PUT ${ringChunkPath(key)} HTTP/1.1\r\n${fields}content-length: ${data.byteLength}\r\n\r\n`,
+    );
     const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    await this.#acquire(signal);
+    let status: number, text: string;
     try {
-      await this.#put(to, key, base + ringChunkPath(key), body, signal);
-    } finally {
-      this.#release();
+      ({ status, body: text } = await pool.request(head, body, signal));
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.#error(to, key, reason(error));
     }
+    if (status === 204) return;
+    throw this.#error(
+      to,
+      key,
+      `HTTP ${status}: ${text}`,
+      status === 401 ? MeshAuthError : MeshError,
+    );
   }
 
-  async #put(
-    to: number,
-    key: ChunkKey,
-    url: string,
-    body: Uint8Array<ArrayBuffer>,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const giveUpAt = Date.now() + this.#connectRetryMs;
-    for (let wait = FIRST_RETRY_MS;; wait = Math.min(2 * wait, LONGEST_RETRY_MS)) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: "PUT",
-          headers: this.#headers,
-          body,
-          signal,
-          client: this.#client,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        const why = reason(error);
-        if (!/connection refused|actively refused/i.test(why) || Date.now() >= giveUpAt) {
-          throw this.#error(to, key, why);
-        }
-        await sleep(wait, signal);
-        continue;
-      }
-      if (response.status === 204) return;
-      const why = `HTTP ${response.status}: ${await response.text()}`;
-      throw this.#error(to, key, why, response.status === 401 ? MeshAuthError : MeshError);
+  recv(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
+    return this.#options.mailbox.take(from, key, signal);
+  }
+
+  peerAddress(rank: number): string {
+    const base = this.#options.peers[rank];
+    return base === undefined ? `rank ${rank}?` : new URL(base).host;
+  }
+
+  close(): Promise<void> {
+    for (const { pool } of this.#peers.values()) pool.close();
+    this.#peers.clear();
+    return Promise.resolve();
+  }
+
+  /** Rank `to`'s connections and request fields, made on first use. */
+  #peer(to: number, key: ChunkKey): Peer {
+    const existing = this.#peers.get(to);
+    if (existing) return existing;
+    const { peers, connectRetryMs, maxInFlight, token, rank } = this.#options;
+    if (peers[to] === undefined) {
+      throw this.#error(to, key, `no rank ${to} among ${peers.length} peers`);
     }
+    const url = new URL(peers[to]);
+    if (url.protocol !== "http:") {
+      throw this.#error(to, key, `${url.protocol} peers are not supported, only http:`);
+    }
+    const pool = new Http1Pool({
+      // URL keeps an IPv6 literal in brackets; a socket address has none.
+      hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: Number(url.port || 80),
+      size: maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      connectRetryMs: connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS,
+    });
+    const fields = `host: ${url.host}\r\nauthorization: Bearer ${token}\r\n` +
+      `${SENDER_HEADER}: ${rank}\r\ncontent-type: application/octet-stream\r\n`;
+    const peer = { pool, fields };
+    this.#peers.set(to, peer);
+    return peer;
   }
 
   #error(to: number, key: ChunkKey, message: string, kind = MeshError): MeshError {
     const where = `bucket ${key.bucket} chunk ${key.chunk}`;
     return new kind(to, this.peerAddress(to), key.step, `${where}: ${message}`);
-  }
-
-  #acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#inFlight < this.#maxInFlight) {
-      this.#inFlight++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      // A released slot passes straight to the next waiter, so #inFlight stays as it is.
-      const grant = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.#queue.splice(this.#queue.indexOf(grant), 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#queue.push(grant);
-    });
-  }
-
-  #release(): void {
-    const next = this.#queue.shift();
-    if (next) next();
-    else this.#inFlight--;
-  }
-
-  recv(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
-    return this.#mailbox.take(from, key, signal);
-  }
-
-  peerAddress(rank: number): string {
-    const base = this.#peers[rank];
-    return base === undefined ? `rank ${rank}?` : new URL(base).host;
-  }
-
-  close(): Promise<void> {
-    this.#client.close();
-    return Promise.resolve();
   }
 }

@@ -7,8 +7,9 @@
 
 import type { ChunkKey } from "./link.ts";
 
+// The step leads, so that the chunks of one step share a prefix (see `discard`).
 const slot = (from: number, key: ChunkKey): string =>
-  `${from}/${key.step}/${key.bucket}/${key.chunk}`;
+  `${key.step}/${key.bucket}/${key.chunk}/${from}`;
 
 /**
  * Chunks delivered to one rank, keyed by sender and {@link ChunkKey}.
@@ -48,6 +49,23 @@ export class Mailbox {
     return true;
   }
 
+  /**
+   * Drops the chunks of `step` that were delivered and not taken, when that step was
+   * abandoned, and returns how many. Waits for them are left to their own signals; chunks
+   * that arrive later are kept as usual.
+   */
+  discard(step: number): number {
+    const prefix = `${step}/`;
+    let dropped = 0;
+    for (const id of this.#arrived.keys()) {
+      if (id.startsWith(prefix)) {
+        this.#arrived.delete(id);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Resolves with the chunk `from` delivered under `key`; rejects with the reason of `signal`. */
   take(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
     const id = slot(from, key);
@@ -57,7 +75,12 @@ export class Mailbox {
       return Promise.resolve(data);
     }
     if (this.#waiting.has(id)) {
-      return Promise.reject(new Error(`chunk ${id} is already being waited for`));
+      return Promise.reject(
+        new Error(
+          `step ${key.step} bucket ${key.bucket} chunk ${key.chunk} from rank ${from} ` +
+            "is already being waited for",
+        ),
+      );
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {

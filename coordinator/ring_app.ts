@@ -9,6 +9,10 @@
  * than the chunk → 413, shorter or not whole floats → 400; a chunk already delivered →
  * 409. Only an accepted chunk (204) reaches the mailbox.
  *
+ * Every check that can be made before the body is read lives in
+ * {@link checkChunkRequest}, which the app and the socket server of `ring_server.ts` both
+ * call, so a chunk is accepted by the same rules whichever of them reads it.
+ *
  * @module
  */
 
@@ -36,11 +40,90 @@ export function ringChunkPath(key: ChunkKey): string {
   return `/v1/ring/${key.step}/${key.bucket}/${key.chunk}`;
 }
 
-const parseCount = (text: string | undefined): number | undefined => {
-  if (text === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
+/** A chunk request that passed every check that can be made before its body is read. */
+export interface AcceptedChunk {
+  readonly ok: true;
+  /** The chunk the path names. */
+  readonly key: ChunkKey;
+  /** The sending rank. */
+  readonly from: number;
+  /** Bytes the body must have. */
+  readonly bytes: number;
+}
+
+/** A chunk request refused before its body is read: the HTTP status and why. */
+export interface RefusedChunk {
+  readonly ok: false;
+  readonly status: 400 | 401 | 404 | 413;
+  readonly message: string;
+}
+
+const ROUTE = /^\/v1\/ring\/([^/]+)\/([^/]+)\/([^/]+)$/;
+
+const parseCount = (text: string | null | undefined): number | undefined => {
+  if (typeof text !== "string" || !/^(0|[1-9][0-9]{0,15})$/.test(text)) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;
 };
+
+const refused = (status: RefusedChunk["status"], message: string): RefusedChunk => ({
+  ok: false,
+  status,
+  message,
+});
+
+const unauthorized = refused(401, "wrong or missing job token");
+
+/** Header fields as far as the checks read them: `Headers`, or a lighter stand-in. */
+export type FieldReader = Pick<Headers, "get">;
+
+const hasJobToken = (headers: FieldReader, token: string): boolean =>
+  constantTimeEqual(headers.get("authorization") ?? "", `Bearer ${token}`);
+
+/** Why a body of `actual` bytes is refused where `expected` are due. */
+function wrongSize(actual: number, expected: number): RefusedChunk {
+  return refused(actual > expected ? 413 : 400, `body of ${actual} bytes, expected ${expected}`);
+}
+
+/**
+ * Judges a chunk request by everything but its body: the job token first (so a caller
+ * without it learns nothing else), then method and path, step, bucket, chunk and sender,
+ * whether that chunk is expected, and the declared `content-length` when there is one.
+ * `path` excludes the query string. An accepted request still needs a body of exactly
+ * `bytes` bytes and a free mailbox slot.
+ *
+ * @example
+ * ```ts
+ * import { checkChunkRequest } from "./ring_app.ts";
+ * const options = { token: "t", chunkLengthFor: () => 2 };
+ * const headers = new Headers({ authorization: "Bearer t", "x-gradmesh-rank": "1" });
+ * checkChunkRequest("PUT", "/v1/ring/0/0/3", headers, options);
+ * // { ok: true, key: { step: 0, bucket: 0, chunk: 3 }, from: 1, bytes: 8 }
+ * ```
+ */
+export function checkChunkRequest(
+  method: string,
+  path: string,
+  headers: FieldReader,
+  options: RingAppOptions,
+): AcceptedChunk | RefusedChunk {
+  if (!hasJobToken(headers, options.token)) return unauthorized;
+  const route = ROUTE.exec(path);
+  if (method !== "PUT" || route === null) return refused(404, `no route ${method} ${path}`);
+  const [step, bucket, chunk] = route.slice(1).map(parseCount);
+  if (step === undefined || bucket === undefined || chunk === undefined) {
+    return refused(400, "step, bucket and chunk must be non-negative integers");
+  }
+  const from = parseCount(headers.get(SENDER_HEADER));
+  if (from === undefined) return refused(400, `${SENDER_HEADER} must name the sending rank`);
+  const key = { step, bucket, chunk };
+  const floats = options.chunkLengthFor(key, from);
+  if (floats === undefined) return refused(400, `no chunk ${chunk} expected from rank ${from}`);
+  const bytes = floats * Float32Array.BYTES_PER_ELEMENT;
+  const declared = headers.get("content-length");
+  if (declared !== null && Number(declared) !== bytes) return wrongSize(Number(declared), bytes);
+  return { ok: true, key, from, bytes };
+}
 
 /**
  * Creates the app that delivers authenticated, size-checked chunks into `mailbox`.
@@ -55,42 +138,27 @@ const parseCount = (text: string | undefined): number | undefined => {
  * ```
  */
 export function ringApp(mailbox: Mailbox, options: RingAppOptions): Hono {
-  const expected = `Bearer ${options.token}`;
   const app = new Hono();
+  const refuse = (c: Context, { status, message }: RefusedChunk) => {
+    if (status === 401) c.header("www-authenticate", "Bearer");
+    return c.text(message, status);
+  };
+  // Every path, not only the ring route, is closed to callers without the token.
   app.use(async (c, next) => {
-    if (!constantTimeEqual(c.req.header("authorization") ?? "", expected)) {
-      c.header("www-authenticate", "Bearer");
-      return c.text("wrong or missing job token", 401);
-    }
+    if (!hasJobToken(c.req.raw.headers, options.token)) return refuse(c, unauthorized);
     await next();
   });
   app.put("/v1/ring/:step/:bucket/:chunk", async (c) => {
-    const step = parseCount(c.req.param("step"));
-    const bucket = parseCount(c.req.param("bucket"));
-    const chunk = parseCount(c.req.param("chunk"));
-    const from = parseCount(c.req.header(SENDER_HEADER));
-    if (step === undefined || bucket === undefined || chunk === undefined) {
-      return c.text("step, bucket and chunk must be non-negative integers", 400);
-    }
-    if (from === undefined) return c.text(`${SENDER_HEADER} must name the sending rank`, 400);
-    const key = { step, bucket, chunk };
-    const floats = options.chunkLengthFor(key, from);
-    if (floats === undefined) return c.text(`no chunk ${chunk} expected from rank ${from}`, 400);
-    const bytes = floats * Float32Array.BYTES_PER_ELEMENT;
-    // A declared length settles it before the body is read; the body is checked again
-    // because a declaration can lie.
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) !== bytes) {
-      return wrongSize(c, Number(declared), bytes);
-    }
+    const check = checkChunkRequest(c.req.method, c.req.path, c.req.raw.headers, options);
+    if (!check.ok) return refuse(c, check);
+    // A declared length was judged above; the body is measured again because a
+    // transport other than HTTP/1.1 framing may not hold the sender to its declaration.
     const body = await c.req.arrayBuffer();
-    if (body.byteLength !== bytes) return wrongSize(c, body.byteLength, bytes);
-    const data = new Float32Array(body);
-    if (!mailbox.deliver(from, key, data)) return c.text(`chunk ${chunk} already delivered`, 409);
+    if (body.byteLength !== check.bytes) return refuse(c, wrongSize(body.byteLength, check.bytes));
+    if (!mailbox.deliver(check.from, check.key, new Float32Array(body))) {
+      return c.text(`chunk ${check.key.chunk} already delivered`, 409);
+    }
     return c.body(null, 204);
   });
   return app;
 }
-
-const wrongSize = (c: Context, actual: number, expected: number): Response =>
-  c.text(`body of ${actual} bytes, expected ${expected}`, actual > expected ? 413 : 400);

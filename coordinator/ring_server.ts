@@ -1,11 +1,15 @@
 /**
- * A rank's ring endpoint on a socket: {@link ringApp} served by `Deno.serve`.
+ * A rank's ring endpoint on a socket: a small HTTP/1.1 server (`ring_connection.ts`) in
+ * front of {@link ringApp}. An accepted chunk goes from the socket straight into the
+ * `Float32Array` that the mailbox hands out, copied once, by the kernel; every other
+ * request is answered by the app.
  *
  * @module
  */
 
 import { Mailbox } from "./mailbox.ts";
 import { ringApp, type RingAppOptions } from "./ring_app.ts";
+import { RingConnection } from "./ring_connection.ts";
 
 /** Options of {@link serveRing}. */
 export interface RingServerOptions extends RingAppOptions {
@@ -38,11 +42,31 @@ export interface RingServer {
  */
 export function serveRing(options: RingServerOptions): RingServer {
   const mailbox = new Mailbox();
-  const server = Deno.serve(
-    { hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0, onListen() {} },
-    ringApp(mailbox, options).fetch,
-  );
-  const { hostname, port } = server.addr;
+  const listener = Deno.listen({
+    hostname: options.hostname ?? "127.0.0.1",
+    port: options.port ?? 0,
+  });
+  const { hostname, port } = listener.addr;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  return { url: `http://${host}:${port}`, mailbox, shutdown: () => server.shutdown() };
+  const url = `http://${host}:${port}`;
+  const endpoint = { options, mailbox, fetch: ringApp(mailbox, options).fetch, origin: url };
+  const connections = new Map<RingConnection, Promise<void>>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      // Replies are small and answer whole requests: nothing gains from waiting to batch them.
+      conn.setNoDelay(true);
+      const connection = new RingConnection(conn, endpoint);
+      connections.set(connection, connection.serve().finally(() => connections.delete(connection)));
+    }
+  })();
+  return {
+    url,
+    mailbox,
+    async shutdown() {
+      listener.close();
+      await accepting;
+      for (const connection of connections.keys()) connection.stop();
+      await Promise.all(connections.values());
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeSafetensors } from "../../core/checkpoint/safetensors.ts";
 import { readMetrics } from "../../core/metrics/jsonl.ts";
-import { trainFlags } from "../../cli/train.ts";
+import { trainFlags } from "../../cli/train_flags.ts";
 import { runCli } from "./run_cli.ts";
 
 const SMALL = ["--model", "784-8-10", "--backend", "cpu", "--quiet"];

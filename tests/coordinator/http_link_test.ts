@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { MeshAuthError, MeshError, MeshTimeoutError } from "../../coordinator/errors.ts";
 import { HttpLink } from "../../coordinator/http_link.ts";
 import { ringAllReduce } from "../../coordinator/ring.ts";
-import { RingPlan } from "../../coordinator/ring_plan.ts";
+import { Mailbox } from "../../coordinator/mailbox.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../../coordinator/ring_plan.ts";
 import { serveRing } from "../../coordinator/ring_server.ts";
 import { newJobToken } from "../../coordinator/token.ts";
 
@@ -62,6 +63,107 @@ for (const world of [2, 4]) {
     for (const server of mesh.servers) assert.equal(server.mailbox.pending, 0);
   });
 }
+
+for (const world of [2, 4]) {
+  Deno.test(`1M floats round trip over HTTP with ${world} ranks`, async () => {
+    const length = 1 << 20;
+    const chunkElems = DEFAULT_CHUNK_ELEMS;
+    await using mesh = startMesh(world, length, chunkElems);
+    // Integers small enough that every sum is exact, different on every rank and element.
+    const inputs = Array.from(
+      { length: world },
+      (_, r) => Float32Array.from({ length }, (_, i) => ((i * 7 + r * 13) % 1001) - 500),
+    );
+    const expected = Float32Array.from(
+      { length },
+      (_, i) => inputs.reduce((sum, x) => sum + x[i], 0),
+    );
+    await Promise.all(
+      mesh.links.map((link, rank) =>
+        ringAllReduce(link, rank, world, inputs[rank], { step: 0, bucket: 0, chunkElems })
+      ),
+    );
+    for (const out of inputs) assert.deepEqual(out, expected);
+    for (const server of mesh.servers) assert.equal(server.mailbox.pending, 0);
+  });
+}
+
+Deno.test("HttpLink carries a 1M-float chunk intact", async () => {
+  const length = 1 << 20;
+  await using mesh = startMesh(2, 2 * length, length);
+  const data = Float32Array.from({ length }, (_, i) => Math.sin(i) * 1e6);
+  const sent = data.slice();
+  await mesh.links[0].send(1, key, data);
+  assert.deepEqual(await mesh.links[1].recv(0, key), sent);
+  assert.deepEqual(data, sent);
+});
+
+Deno.test("HttpLink sends many chunks through a few connections", async () => {
+  const token = newJobToken();
+  const server = serveRing({ token, chunkLengthFor: () => 3 });
+  const link = new HttpLink({
+    rank: 0,
+    peers: [server.url, server.url],
+    token,
+    mailbox: new Mailbox(),
+    maxInFlight: 2,
+  });
+  try {
+    const keys = Array.from({ length: 50 }, (_, chunk) => ({ step: 1, bucket: 0, chunk }));
+    await Promise.all(keys.map((k) => link.send(1, k, Float32Array.of(k.chunk, 1, 2))));
+    for (const k of keys) {
+      assert.deepEqual(await server.mailbox.take(0, k), Float32Array.of(k.chunk, 1, 2));
+    }
+  } finally {
+    await link.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("HttpLink reports the 413 of a peer that stops reading an oversized chunk", async () => {
+  await using mesh = startMesh(2, 8, 4);
+  // Far more than the socket buffers hold: the server answers and closes mid-body.
+  const error = await mesh.links[0].send(1, key, new Float32Array(1 << 24)).catch((e) => e);
+  assert.ok(error instanceof MeshError, String(error));
+  assert.match(error.message, /HTTP 413/);
+  assert.equal(mesh.servers[1].mailbox.pending, 0);
+  // The link recovers: the next send opens a fresh connection.
+  await mesh.links[0].send(1, key, Float32Array.of(1, 2, 3, 4));
+  assert.deepEqual(await mesh.links[1].recv(0, key), Float32Array.of(1, 2, 3, 4));
+});
+
+Deno.test("HttpLink stops a send waiting for a connection when its signal aborts", async () => {
+  const token = newJobToken();
+  const own = serveRing({ token, chunkLengthFor: () => 1 });
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const link = new HttpLink({
+    rank: 0,
+    peers: [own.url, `http://127.0.0.1:${silent.addr.port}`],
+    token,
+    mailbox: own.mailbox,
+    maxInFlight: 1,
+  });
+  try {
+    const abort = new AbortController();
+    const first = link.send(1, key, Float32Array.of(1), abort.signal).catch((e) => e);
+    const queued = link.send(1, { ...key, chunk: 1 }, Float32Array.of(2), abort.signal)
+      .catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abort.abort(new Error("gave up"));
+    assert.match(String(await first), /gave up/);
+    assert.match(String(await queued), /gave up/);
+  } finally {
+    await link.close();
+    silent.close();
+    await accepting;
+    for (const conn of held) conn.close();
+    await own.shutdown();
+  }
+});
 
 Deno.test("HttpLink with the wrong token gets MeshAuthError and changes nothing", async () => {
   await using mesh = startMesh(2, 8, 4);

@@ -47,3 +47,17 @@ Deno.test("Mailbox stops waiting when the signal aborts", async () => {
   assert.equal(box.pending, 1);
   await assert.rejects(box.take(0, { ...key, chunk: 9 }, abort.signal), /gave up/);
 });
+
+Deno.test("Mailbox discards the chunks of an abandoned step and only those", async () => {
+  const box = new Mailbox();
+  box.deliver(0, { step: 1, bucket: 0, chunk: 0 }, Float32Array.of(1));
+  box.deliver(1, { step: 1, bucket: 2, chunk: 5 }, Float32Array.of(2));
+  box.deliver(0, { step: 11, bucket: 0, chunk: 0 }, Float32Array.of(11));
+  box.deliver(0, { step: 2, bucket: 1, chunk: 0 }, Float32Array.of(3));
+  assert.equal(box.discard(1), 2);
+  assert.equal(box.pending, 2);
+  assert.equal(box.discard(1), 0);
+  assert.deepEqual(await box.take(0, { step: 11, bucket: 0, chunk: 0 }), Float32Array.of(11));
+  // A discarded slot takes a new delivery.
+  assert.ok(box.deliver(0, { step: 1, bucket: 0, chunk: 0 }, Float32Array.of(4)));
+});

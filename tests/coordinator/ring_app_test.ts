@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Mailbox } from "../../coordinator/mailbox.ts";
-import { ringApp, SENDER_HEADER } from "../../coordinator/ring_app.ts";
+import { checkChunkRequest, ringApp, SENDER_HEADER } from "../../coordinator/ring_app.ts";
 
 const token = "secret-token";
 
@@ -101,4 +101,27 @@ Deno.test("ring app guards every path and serves only PUT", async () => {
   });
   assert.equal(get.status, 404);
   await get.body?.cancel();
+});
+
+Deno.test("checkChunkRequest accepts what the route would and says what it expects", () => {
+  const options = { token, chunkLengthFor: () => 3 };
+  const headers = new Headers({ authorization: `Bearer ${token}`, [SENDER_HEADER]: "2" });
+  assert.deepEqual(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options), {
+    ok: true,
+    key: { step: 4, bucket: 5, chunk: 6 },
+    from: 2,
+    bytes: 12,
+  });
+  headers.set("content-length", "12");
+  assert.ok(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options).ok);
+  const refusal = (method: string, path: string, h = headers) => {
+    const check = checkChunkRequest(method, path, h, options);
+    return check.ok ? "accepted" : check.status;
+  };
+  assert.equal(refusal("GET", "/v1/ring/4/5/6"), 404);
+  assert.equal(refusal("PUT", "/v1/ring/4/5/6/"), 404);
+  assert.equal(refusal("PUT", "/health"), 404);
+  assert.equal(refusal("PUT", "/v1/ring/4/5/6", new Headers({ [SENDER_HEADER]: "2" })), 401);
+  // The token is judged first: a caller without it learns nothing about the route.
+  assert.equal(refusal("GET", "/health", new Headers()), 401);
 });

@@ -1,0 +1,98 @@
+/**
+ * The `worker` subcommand: one rank of a data-parallel job. It reads its place from the
+ * environment (`RANK`, `WORLD_SIZE`, `LOCAL_RANK`, `MASTER_ADDR`, `MASTER_PORT`, or
+ * Slurm's `SLURM_PROCID`/`SLURM_NTASKS`/`SLURM_LOCALID`) and the job token from
+ * `GRADMESH_TOKEN`, joins the coordinator, and trains. Every rank logs the adapter it
+ * got; rank 0 prints what `train` prints: the data, progress, one line per epoch, the
+ * final accuracy and where the checkpoint and metrics went.
+ *
+ * @module
+ */
+
+import { UsageError } from "../core/errors.ts";
+import { parseLaunchEnv, requireToken } from "../coordinator/env.ts";
+import { loadTrainingData } from "../core/train/training_data.ts";
+import { runWorker } from "../coordinator/worker.ts";
+import { chooseBackend } from "./backend_choice.ts";
+import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { printOutcome, trainingCallbacks } from "./run_output.ts";
+
+/** Flags of `worker`; the job itself comes from the coordinator. */
+export const workerFlags: FlagTable = {
+  host: {
+    type: "string",
+    default: "127.0.0.1",
+    help: "interface the ring endpoint binds (0.0.0.0 for all)",
+  },
+  advertise: {
+    type: "string",
+    help: "address peers reach this worker at (default: --host, or the hostname for 0.0.0.0)",
+  },
+  port: { type: "integer", default: 0, min: 0, help: "ring endpoint port (0: any free one)" },
+  backend: {
+    type: "string",
+    default: "auto",
+    choices: ["auto", "webgpu", "cpu"],
+    help: "compute backend",
+  },
+  quiet: { type: "boolean", default: false, help: "rank 0 prints only the final summary" },
+  help: { type: "boolean", default: false, help: "show this help" },
+};
+
+const USAGE = `usage: gradmesh worker [flags]
+
+Runs one rank of a data-parallel job. Environment: RANK, WORLD_SIZE, LOCAL_RANK
+(or SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID), MASTER_ADDR and MASTER_PORT (the
+coordinator, default 127.0.0.1:29500), GRADMESH_TOKEN (the job token, required).`;
+
+/** Runs `worker` with `args`; returns the exit code. */
+export async function runWorkerCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseFlags(workerFlags, args);
+  if (values.help) {
+    console.log(helpText(USAGE, workerFlags));
+    return 0;
+  }
+  if (positionals.length) {
+    throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
+  }
+  if ((values.port as number) > 65535) {
+    throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
+  }
+  const env = parseLaunchEnv();
+  const token = requireToken(env.token);
+  const quiet = values.quiet as boolean;
+  const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
+  const start = performance.now();
+  try {
+    const outcome = await runWorker({
+      coordinatorUrl: env.coordinatorUrl,
+      token,
+      host: values.host as string,
+      advertise: values.advertise as string | undefined,
+      port: values.port as number,
+      rank: env.rank,
+      world: env.worldSize,
+      backend: choice.backend,
+      loadData: async (job) => {
+        const split = await loadTrainingData(job.config);
+        if (job.rank === 0 && !quiet) {
+          console.log(
+            `data: ${split.name}, ${split.train.count} train / ${split.test.count} test samples`,
+          );
+        }
+        return split;
+      },
+      callbacks: (job) => job.rank === 0 ? trainingCallbacks(job.config, quiet) : {},
+      log: (line) => quiet || console.log(line),
+      // On stdout, which is what a local job shows of rank 0.
+      warn: (line) => console.log(line),
+    });
+    const { result, checkpointPath, metricsPath } = outcome;
+    if (result.final && checkpointPath && metricsPath) {
+      printOutcome(result.final, (performance.now() - start) / 1000, checkpointPath, metricsPath);
+    }
+  } finally {
+    choice.backend.destroy();
+  }
+  return 0;
+}

@@ -1,0 +1,80 @@
+/**
+ * How a step's collectives are laid out on the wire: the flat gradient cut into buckets,
+ * last layer first, plus two small fixed-size vectors (metric totals, parameter
+ * checksums), each reduced under its own bucket id. Every rank derives the same plan from
+ * the same numbers, so a rank's ring endpoint knows the length of every chunk it may
+ * receive before the body arrives, and refuses any other.
+ *
+ * @module
+ */
+
+import type { ChunkKey } from "./link.ts";
+import { checksumVectorLength } from "./param_checksum.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
+
+/** Default gradient bucket: 25 MiB of floats, PyTorch DDP's `bucket_cap_mb`. */
+export const DEFAULT_BUCKET_ELEMS = (25 * 2 ** 20) / Float32Array.BYTES_PER_ELEMENT;
+
+/** Floats of the vector `sumAcross` reduces: shorter vectors are padded, longer refused. */
+export const SUM_CAPACITY = 16;
+
+/** Floats `[start, end)` of the flat gradient, reduced under bucket id `id`. */
+export interface Bucket {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The collectives of one job.
+ *
+ * @example
+ * ```ts
+ * import { BucketPlan } from "./bucket_plan.ts";
+ * const plan = new BucketPlan(10, 2, 4);
+ * plan.buckets; // [{ id: 0, start: 6, end: 10 }, { id: 1, start: 2, end: 6 }, { id: 2, start: 0, end: 2 }]
+ * plan.chunkLengthFor(1)({ step: 7, bucket: 0, chunk: 0 }, 0); // 2
+ * ```
+ */
+export class BucketPlan {
+  /** Gradient buckets, the last floats (last layer) first. */
+  readonly buckets: readonly Bucket[];
+  /** Bucket id of `sumAcross` ({@link SUM_CAPACITY} floats). */
+  readonly sumBucket: number;
+  /** Bucket id of the parameter checksum exchange. */
+  readonly checksumBucket: number;
+  readonly #rings: readonly RingPlan[];
+
+  constructor(
+    /** Floats in the flat gradient buffer. */
+    readonly length: number,
+    readonly world: number,
+    readonly bucketElems: number = DEFAULT_BUCKET_ELEMS,
+    readonly chunkElems: number = DEFAULT_CHUNK_ELEMS,
+  ) {
+    if (!Number.isSafeInteger(bucketElems) || bucketElems < 1) {
+      throw new RangeError(`bucketElems must be an integer >= 1, got ${bucketElems}`);
+    }
+    const buckets: Bucket[] = [];
+    for (let end = length; end > 0; end -= bucketElems) {
+      buckets.push({ id: buckets.length, start: Math.max(0, end - bucketElems), end });
+    }
+    this.buckets = buckets;
+    this.sumBucket = buckets.length;
+    this.checksumBucket = buckets.length + 1;
+    const lengths = [
+      ...buckets.map((b) => b.end - b.start),
+      SUM_CAPACITY,
+      checksumVectorLength(world),
+    ];
+    this.#rings = lengths.map((n) => new RingPlan(n, world, chunkElems));
+  }
+
+  /**
+   * The `chunkLengthFor` of rank `rank`'s ring endpoint: the floats in the chunk `from`
+   * sends under `key`, or `undefined` when no such chunk exists.
+   */
+  chunkLengthFor(rank: number): (key: ChunkKey, from: number) => number | undefined {
+    return (key, from) => this.#rings[key.bucket]?.chunkLength(rank, from, key.chunk);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Turns one rank's {@link Link} into the `mesh` that `fit` trains with: gradient and
+ * metric sums from a {@link GradientReducer}, and after every step the step counter, a
+ * hook for heartbeats and, every `checksumEvery` steps, a parameter checksum across ranks.
+ *
+ * @module
+ */
+
+import type { FitMesh } from "../core/train/fit.ts";
+import { GradientReducer, type GradientReducerOptions } from "./gradient_reducer.ts";
+import type { Link } from "./link.ts";
+import { checkParametersAgree } from "./param_checksum.ts";
+
+/** Default number of steps between parameter checksums. */
+export const DEFAULT_CHECKSUM_EVERY = 100;
+
+/** Options of {@link meshForFit}. */
+export interface MeshForFitOptions extends GradientReducerOptions {
+  /** Compare parameter checksums every this many steps; 0 never. Default {@link DEFAULT_CHECKSUM_EVERY}. */
+  readonly checksumEvery?: number;
+  /** Called after every step with the global step number. */
+  readonly onStep?: (step: number) => void;
+}
+
+/**
+ * The `FitMesh` of rank `options.rank`.
+ *
+ * @example Four ranks in one process
+ * ```ts
+ * import { createCpuBackend } from "../core/cpu/backend.ts";
+ * import { BucketPlan } from "./bucket_plan.ts";
+ * import { meshForFit } from "./fit_mesh.ts";
+ * import { memoryMesh } from "./memory_link.ts";
+ * const plan = new BucketPlan(25_450, 4); // the flat gradient of a 784-32-10 MLP
+ * const meshes = memoryMesh(4).map((link, rank) =>
+ *   meshForFit(link, { rank, plan, backend: createCpuBackend() })
+ * );
+ * // fit(config, backend, data, { ...options, mesh: meshes[rank] }) on every rank
+ * ```
+ */
+export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
+  const { rank, plan, signal } = options;
+  const reducer = new GradientReducer(link, options);
+  const every = options.checksumEvery ?? DEFAULT_CHECKSUM_EVERY;
+  return {
+    rank,
+    world: plan.world,
+    reduceGradients: reducer.reduceGradients,
+    sumAcross: reducer.sumAcross,
+    async afterStep(step, trainer) {
+      signal?.throwIfAborted();
+      reducer.step = step + 1;
+      options.onStep?.(step);
+      if (every === 0 || step % every !== 0 || plan.world === 1) return;
+      const { flat } = trainer;
+      await checkParametersAgree(await flat.backend.read(flat.params), {
+        rank,
+        world: plan.world,
+        step,
+        sum: async (vector) => {
+          await reducer.allReduce(plan.checksumBucket, vector, step);
+          return vector;
+        },
+        addressOf: (r) => link.peerAddress(r),
+      });
+    },
+  };
+}

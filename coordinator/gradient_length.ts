@@ -1,0 +1,31 @@
+/**
+ * The length of a job's flat gradient buffer, known before `fit` builds the trainer: a
+ * rank's ring endpoint must know every chunk's length before the first step, and a fast
+ * peer may send before this rank has built its model.
+ *
+ * @module
+ */
+
+import { mlp, parseLayerSizes } from "../core/nn/mlp.ts";
+import { Rng } from "../core/rng.ts";
+import type { TrainConfig } from "../core/train/config.ts";
+
+/**
+ * Floats in the flat gradient that `buildTrainer(config, backend)` binds on a backend
+ * with view alignment `viewAlignment`: every parameter rounded up to the alignment, as
+ * `bindParameters` lays them out. `GradientReducer` checks the two agree on the first step.
+ *
+ * @example
+ * ```ts
+ * import { gradientLength } from "./gradient_length.ts";
+ * import { defaultTrainConfig } from "../core/train/config.ts";
+ * gradientLength({ ...defaultTrainConfig, model: "784-32-10" }, 1); // 25450
+ * ```
+ */
+export function gradientLength(config: TrainConfig, viewAlignment: number): number {
+  const model = mlp(parseLayerSizes(config.model), config.activation, new Rng(config.seed));
+  return model.namedParameters().reduce(
+    (n, [, p]) => n + Math.ceil(p.size / viewAlignment) * viewAlignment,
+    0,
+  );
+}

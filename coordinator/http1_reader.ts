@@ -1,0 +1,128 @@
+/**
+ * Reading HTTP/1.1 messages off a connection: heads through a small buffer, bodies
+ * straight into the caller's memory, so a large body is copied once, by the kernel.
+ *
+ * @module
+ */
+
+import { Http1Error } from "./http1_head.ts";
+
+/** Longest head accepted, and the size of the buffer heads are read through. */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+const CR = 13;
+const LF = 10;
+
+/**
+ * A buffered reader of one connection. Bytes read past a head stay buffered for the
+ * body or the next message.
+ *
+ * @example
+ * ```ts ignore
+ * import { Http1Reader } from "./http1_reader.ts";
+ * declare const conn: Deno.Conn;
+ * const reader = new Http1Reader(conn);
+ * const head = await reader.readHead(); // bytes up to and including "\r\n\r\n"
+ * const body = new Uint8Array(16);
+ * await reader.readFull(body);
+ * ```
+ */
+export class Http1Reader {
+  readonly #conn: Pick<Deno.Conn, "read">;
+  readonly #buffer = new Uint8Array(MAX_HEAD_BYTES);
+  #start = 0;
+  #end = 0;
+
+  constructor(conn: Pick<Deno.Conn, "read">) {
+    this.#conn = conn;
+  }
+
+  /** Whether bytes are buffered that no message has claimed yet. */
+  get buffered(): boolean {
+    return this.#end > this.#start;
+  }
+
+  /**
+   * The next head, up to and including the blank line that ends it; `null` when the
+   * stream ends before its first byte. Throws an {@link Http1Error} (431) for a head
+   * longer than {@link MAX_HEAD_BYTES}, `Deno.errors.UnexpectedEof` for a cut one.
+   */
+  async readHead(): Promise<Uint8Array | null> {
+    if (!this.buffered) this.#start = this.#end = 0;
+    let searched = this.#start;
+    for (;;) {
+      const end = this.#findBlankLine(searched);
+      if (end >= 0) {
+        const head = this.#buffer.slice(this.#start, end);
+        this.#start = end;
+        return head;
+      }
+      searched = Math.max(this.#start, this.#end - 3);
+      if (this.#end - this.#start === this.#buffer.length) {
+        throw new Http1Error(431, `head longer than ${MAX_HEAD_BYTES} bytes`);
+      }
+      if (this.#end === this.#buffer.length) {
+        searched -= this.#start;
+        this.#compact();
+      }
+      const n = await this.#conn.read(this.#buffer.subarray(this.#end));
+      if (n === null) {
+        if (this.#end === this.#start) return null;
+        throw new Deno.errors.UnexpectedEof("connection closed inside a head");
+      }
+      this.#end += n;
+    }
+  }
+
+  /**
+   * Fills `target`, buffered bytes first and then straight from the connection. Returns
+   * `false` when the stream ends first; `target` then holds a part.
+   */
+  async readFull(target: Uint8Array): Promise<boolean> {
+    let filled = this.#take(target);
+    while (filled < target.length) {
+      const n = await this.#conn.read(target.subarray(filled));
+      if (n === null) return false;
+      filled += n;
+    }
+    return true;
+  }
+
+  /**
+   * Up to `max` bytes (at least one), or `null` at the end of the stream: for bodies
+   * that are passed on in pieces rather than kept.
+   */
+  async readSome(max: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    if (!this.buffered) {
+      this.#start = 0;
+      const n = await this.#conn.read(this.#buffer);
+      if (n === null) return null;
+      this.#end = n;
+    }
+    const piece = new Uint8Array(Math.min(max, this.#end - this.#start));
+    this.#take(piece);
+    return piece;
+  }
+
+  #take(target: Uint8Array): number {
+    const n = Math.min(target.length, this.#end - this.#start);
+    target.set(this.#buffer.subarray(this.#start, this.#start + n));
+    this.#start += n;
+    return n;
+  }
+
+  #compact(): void {
+    this.#buffer.copyWithin(0, this.#start, this.#end);
+    this.#end -= this.#start;
+    this.#start = 0;
+  }
+
+  /** Index just past the first "\r\n\r\n" at or after `from`, or −1. */
+  #findBlankLine(from: number): number {
+    const b = this.#buffer;
+    for (let i = from; i + 3 < this.#end; i++) {
+      if (b[i] === CR && b[i + 1] === LF && b[i + 2] === CR && b[i + 3] === LF) return i + 4;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The JSON messages between workers and their coordinator, and the checks that turn an
+ * untrusted request body into one of them. A check that fails throws a
+ * {@link WireFormatError} naming the field, which the coordinator answers with 400.
+ *
+ * @module
+ */
+
+import type { RunningMetrics } from "../core/train/device_metrics.ts";
+import type { TrainConfig } from "../core/train/config.ts";
+import type { EpochSummary } from "../core/train/fit.ts";
+import { WireFormatError } from "./job_errors.ts";
+
+/** `POST /v1/join`: a worker offers itself; `rank` asks for a particular one (torchrun's RANK). */
+export interface JoinRequest {
+  /** Address peers reach the worker at; names it in errors and groups ranks by machine. */
+  readonly host: string;
+  /** Base URL of the worker's ring endpoint. */
+  readonly ringUrl: string;
+  readonly rank?: number;
+  /** The compute device the worker got (the backend's description). */
+  readonly adapter: string;
+}
+
+/** One rank of a complete world, as every worker learns it. */
+export interface MemberInfo {
+  readonly rank: number;
+  readonly host: string;
+  readonly adapter: string;
+}
+
+/** How every rank of a job runs; chosen by the coordinator so that all ranks agree. */
+export interface JobSettings {
+  /** How often a worker reports its step. */
+  readonly heartbeatIntervalMs: number;
+  /** Silence after which a rank counts as dead (and a worker gives up on its coordinator). */
+  readonly heartbeatTimeoutMs: number;
+  /** Compare parameter checksums across ranks every this many steps; 0 never. */
+  readonly checksumEvery: number;
+  /** Floats per gradient bucket. */
+  readonly bucketElems: number;
+  /** Floats per ring chunk on the wire. */
+  readonly chunkElems: number;
+  /** How long one ring all-reduce waits for a peer; must exceed rank 0's evaluation time. */
+  readonly ringTimeoutMs: number;
+  /** `fit`'s `evalEvery`. */
+  readonly evalEvery: number;
+  /** `fit`'s `logEvery`: metric read-backs are collective, so every rank needs the same. */
+  readonly logEvery: number;
+}
+
+/** Answer to a join once the world is complete. */
+export interface JoinReply {
+  readonly rank: number;
+  readonly world: number;
+  /** Ring endpoint base URL of every rank, by rank. */
+  readonly peers: readonly string[];
+  readonly members: readonly MemberInfo[];
+  readonly config: TrainConfig;
+  /** Output directory, written by rank 0. */
+  readonly out: string;
+  readonly runId: string;
+  readonly settings: JobSettings;
+}
+
+/** `POST /v1/heartbeat`. */
+export interface HeartbeatRequest {
+  readonly rank: number;
+  /** Last step the rank finished. */
+  readonly step: number;
+}
+
+/** Answer to a heartbeat: why to stop, or null to carry on. */
+export interface HeartbeatReply {
+  readonly abort: string | null;
+}
+
+/** `POST /v1/metrics`: rank 0's summary of an epoch. */
+export interface MetricsReport {
+  readonly rank: number;
+  readonly epoch: EpochSummary;
+}
+
+/** `POST /v1/fail`: a rank gives up. */
+export interface FailReport {
+  readonly rank: number;
+  readonly message: string;
+  readonly step?: number;
+}
+
+/** `POST /v1/done`: a rank finished, at `step`; rank 0 adds the final test metrics. */
+export interface DoneReport {
+  readonly rank: number;
+  readonly step?: number;
+  readonly final?: RunningMetrics | null;
+}
+
+/** Where a job is. */
+export type JobPhase = "rendezvous" | "training" | "done" | "failed";
+
+/** One rank in `GET /v1/status`. */
+export interface MemberStatus extends MemberInfo {
+  readonly step: number;
+  /** Seconds since the last heartbeat (null during the rendezvous). */
+  readonly heartbeatAgeS: number | null;
+  readonly done: boolean;
+}
+
+/** `GET /v1/status`. */
+export interface JobStatus {
+  readonly runId: string;
+  readonly phase: JobPhase;
+  readonly world: number;
+  readonly joined: number;
+  readonly members: readonly MemberStatus[];
+  readonly epochs: readonly EpochSummary[];
+  readonly final: RunningMetrics | null;
+  readonly error: string | null;
+}
+
+type Fields = Record<string, unknown>;
+
+const MAX_TEXT = 4096;
+
+function fieldsOf(value: unknown, field: string): Fields {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new WireFormatError(field, `expected a JSON object, got ${describe(value)}`);
+  }
+  return value as Fields;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  return JSON.stringify(value)?.slice(0, 40) ?? typeof value;
+}
+
+function count(body: Fields, field: string): number {
+  const value = body[field];
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw new WireFormatError(field, `expected a non-negative integer, got ${describe(value)}`);
+  }
+  return value as number;
+}
+
+function text(body: Fields, field: string): string {
+  const value = body[field];
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_TEXT) {
+    throw new WireFormatError(
+      field,
+      `expected a string of 1 to ${MAX_TEXT} characters, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+// JSON has no NaN: a diverged loss arrives as null.
+function metric(body: Fields, field: string): number {
+  const value = body[field];
+  if (value === null) return NaN;
+  if (typeof value !== "number") {
+    throw new WireFormatError(field, `expected a number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function runningMetrics(value: unknown, field: string): RunningMetrics {
+  const body = fieldsOf(value, field);
+  return {
+    loss: metric(body, "loss"),
+    accuracy: metric(body, "accuracy"),
+    count: count(body, "count"),
+  };
+}
+
+/** Checks a join request. */
+export function parseJoinRequest(value: unknown): JoinRequest {
+  const body = fieldsOf(value, "body");
+  const ringUrl = text(body, "ringUrl");
+  if (!URL.canParse(ringUrl) || new URL(ringUrl).protocol !== "http:") {
+    throw new WireFormatError("ringUrl", `expected an http:// URL, got ${describe(ringUrl)}`);
+  }
+  return {
+    host: text(body, "host"),
+    ringUrl,
+    adapter: text(body, "adapter"),
+    ...(body.rank === undefined || body.rank === null ? {} : { rank: count(body, "rank") }),
+  };
+}
+
+/** Checks a heartbeat. */
+export function parseHeartbeat(value: unknown): HeartbeatRequest {
+  const body = fieldsOf(value, "body");
+  return { rank: count(body, "rank"), step: count(body, "step") };
+}
+
+/** Checks a metrics report. */
+export function parseMetricsReport(value: unknown): MetricsReport {
+  const body = fieldsOf(value, "body");
+  const epoch = fieldsOf(body.epoch, "epoch");
+  return {
+    rank: count(body, "rank"),
+    epoch: {
+      epoch: count(epoch, "epoch"),
+      train: runningMetrics(epoch.train, "train"),
+      test: epoch.test === null ? null : runningMetrics(epoch.test, "test"),
+      seconds: metric(epoch, "seconds"),
+    },
+  };
+}
+
+/** Checks a failure report. */
+export function parseFailReport(value: unknown): FailReport {
+  const body = fieldsOf(value, "body");
+  return {
+    rank: count(body, "rank"),
+    message: text(body, "message"),
+    ...(body.step === undefined ? {} : { step: count(body, "step") }),
+  };
+}
+
+/** Checks a done report. */
+export function parseDoneReport(value: unknown): DoneReport {
+  const body = fieldsOf(value, "body");
+  const final = body.final === undefined || body.final === null
+    ? null
+    : runningMetrics(body.final, "final");
+  return {
+    rank: count(body, "rank"),
+    final,
+    ...(body.step === undefined ? {} : { step: count(body, "step") }),
+  };
+}

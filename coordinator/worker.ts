@@ -1,0 +1,230 @@
+/**
+ * One data-parallel rank: serves its ring endpoint, joins the coordinator, logs the
+ * adapter it got, trains with `fit` over an HTTP mesh while a heartbeat reports its step,
+ * and tells the coordinator how it ended. It stops when the coordinator says the job
+ * failed elsewhere, and when the coordinator has been unreachable for longer than the
+ * heartbeat timeout.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Backend } from "../core/backend.ts";
+import type { Dataset } from "../core/data/dataset.ts";
+import { UsageError } from "../core/errors.ts";
+import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../core/train/fit.ts";
+import { abortable } from "./abortable.ts";
+import { baseUrl } from "./base_url.ts";
+import { BucketPlan } from "./bucket_plan.ts";
+import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
+import { CoordinatorClient } from "./coordinator_client.ts";
+import { meshForFit } from "./fit_mesh.ts";
+import { gradientLength } from "./gradient_length.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { HttpLink } from "./http_link.ts";
+import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
+import type { ChunkKey } from "./link.ts";
+import { serveRing } from "./ring_server.ts";
+import type { JoinReply } from "./wire.ts";
+
+/** Options of {@link runWorker}. */
+export interface WorkerOptions {
+  /** Base URL of the coordinator, e.g. `http://10.0.0.1:29500`. */
+  readonly coordinatorUrl: string;
+  /** The job token. */
+  readonly token: string;
+  /** Interface the ring endpoint binds. Default `127.0.0.1`. */
+  readonly host?: string;
+  /**
+   * Address peers reach this worker at. Default: `host`, or this machine's hostname when
+   * `host` is a wildcard such as `0.0.0.0`.
+   */
+  readonly advertise?: string;
+  /** Port of the ring endpoint; `0` picks a free one. Default `0`. */
+  readonly port?: number;
+  /** Rank to ask for (torchrun's `RANK`); assigned in join order when absent. */
+  readonly rank?: number;
+  /** World size the launcher expects (`WORLD_SIZE`); a job of another size is an error. */
+  readonly world?: number;
+  /** Compute backend; its description is the adapter reported and logged. */
+  readonly backend: Backend;
+  /** Heartbeat interval. Default: the coordinator's. */
+  readonly heartbeatMs?: number;
+  /** How long a coordinator that is not listening yet is retried. Default 120 s. */
+  readonly connectTimeoutMs?: number;
+  /** Loads the splits that the job's configuration (`job.config`) names. */
+  loadData(job: JoinReply): Promise<{ train: Dataset; test: Dataset }>;
+  /** `fit`'s callbacks for this rank, once it knows its place (rank 0 shows progress). */
+  callbacks?(job: JoinReply): FitCallbacks;
+  /** Where the adapter line goes. Default `console.log`. */
+  log?(line: string): void;
+  /** Where warnings go (ranks sharing an adapter). Default `console.warn`. */
+  warn?(line: string): void;
+}
+
+/** What a rank that finished knows. */
+export interface WorkerResult {
+  readonly job: JoinReply;
+  readonly result: FitResult;
+  /** Where rank 0 wrote the checkpoint and metrics; null on other ranks. */
+  readonly checkpointPath: string | null;
+  readonly metricsPath: string | null;
+}
+
+// Long enough for a report to land, short enough not to hold up a failing worker.
+const FAIL_REPORT_TIMEOUT_MS = 2000;
+
+const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]";
+
+/**
+ * Runs one rank of a job to the end. Rejects with the error that stopped it (after
+ * reporting it to the coordinator): a `JobAbortedError` when another rank failed, a
+ * `CoordinatorError` when the coordinator refused or vanished, a `MeshError` naming the
+ * peer that failed.
+ *
+ * @example
+ * ```ts ignore
+ * import { runWorker } from "./worker.ts";
+ * import { createCpuBackend } from "../core/cpu/backend.ts";
+ * import { loadDataset } from "../core/data/source.ts";
+ * const { job, result } = await runWorker({
+ *   coordinatorUrl: "http://127.0.0.1:29500",
+ *   token: Deno.env.get("GRADMESH_TOKEN")!,
+ *   backend: createCpuBackend(),
+ *   loadData: (job) => loadDataset(job.config.data),
+ * });
+ * ```
+ */
+export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
+  const { backend, token } = options;
+  const log = options.log ?? console.log;
+  const host = options.host ?? "127.0.0.1";
+  const advertise = options.advertise ?? (isWildcard(host) ? Deno.hostname() : host);
+  // Until the job is known no chunk is expected; peers learn this endpoint only from the
+  // join replies, after which the plan is set before anything else is awaited.
+  let expected = (_key: ChunkKey, _from: number): number | undefined => undefined;
+  const port = options.port ?? 0;
+  const server = ListenError.wrap(host, port, () =>
+    serveRing({
+      token,
+      hostname: host,
+      port,
+      chunkLengthFor: (key, from) => expected(key, from),
+    }));
+  const client = new CoordinatorClient(options.coordinatorUrl, token);
+  const stop = new AbortController();
+  let heartbeat: Heartbeat | undefined;
+  let link: HttpLink | undefined;
+  try {
+    const job = await client.join({
+      host: advertise,
+      ringUrl: baseUrl(advertise, Number(new URL(server.url).port)),
+      adapter: backend.description,
+      rank: options.rank,
+    }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
+    const { rank, world, settings } = job;
+    client.rank = rank;
+    const plan = new BucketPlan(
+      gradientLength(job.config, backend.viewAlignment),
+      world,
+      settings.bucketElems,
+      settings.chunkElems,
+    );
+    expected = plan.chunkLengthFor(rank);
+    if (options.world !== undefined && options.world !== world) {
+      throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
+    }
+    logAdapter(job, advertise, backend, log, options.warn ?? console.warn);
+    heartbeat = new Heartbeat({
+      client,
+      rank,
+      intervalMs: options.heartbeatMs ?? settings.heartbeatIntervalMs,
+      timeoutMs: settings.heartbeatTimeoutMs,
+      onStop: (error) => stop.abort(error),
+    });
+    link = new HttpLink({
+      rank,
+      peers: job.peers,
+      token,
+      mailbox: server.mailbox,
+      // After the rendezvous every endpoint listens: a refusal means a dead peer, which
+      // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
+      connectRetryMs: 2 * settings.heartbeatTimeoutMs,
+    });
+    const data = await abortable(options.loadData(job), stop.signal);
+    const root = rank === 0;
+    if (root) await Deno.mkdir(job.out, { recursive: true });
+    const checkpointPath = root ? join(job.out, "checkpoint.safetensors") : null;
+    const metricsPath = root ? join(job.out, "metrics.jsonl") : null;
+    const callbacks = options.callbacks?.(job) ?? {};
+    let reports = Promise.resolve();
+    const onEpoch = (summary: EpochSummary) => {
+      callbacks.onEpoch?.(summary);
+      // Best effort: a coordinator that cannot be reached is the heartbeat's business.
+      if (root) {
+        reports = reports.then(() => client.metrics({ rank, epoch: summary })).catch(() => {});
+      }
+    };
+    const mesh = meshForFit(link, {
+      rank,
+      plan,
+      backend,
+      timeoutMs: settings.ringTimeoutMs,
+      checksumEvery: settings.checksumEvery,
+      signal: stop.signal,
+      onStep: (step) => client.step = step,
+    });
+    const result = await abortable(
+      fit(job.config, backend, data, {
+        checkpointPath,
+        metricsPath,
+        evalEvery: settings.evalEvery,
+        logEvery: settings.logEvery,
+        mesh,
+      }, { ...callbacks, onEpoch }),
+      stop.signal,
+    );
+    await reports;
+    await client.done({ rank, step: client.step, final: result.final });
+    return { job, result, checkpointPath, metricsPath };
+  } catch (error) {
+    await reportFailure(client, error);
+    throw error;
+  } finally {
+    heartbeat?.stop();
+    await link?.close();
+    await server.shutdown();
+  }
+}
+
+// The coordinator learns why this rank stops, unless the reason is the coordinator itself
+// (it told us to stop, refused us, or cannot be reached) or we never got a rank.
+async function reportFailure(client: CoordinatorClient, error: unknown): Promise<void> {
+  const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
+  if (client.rank === null || fromCoordinator) return;
+  const message = error instanceof Error ? error.message : String(error);
+  await client.fail({ rank: client.rank, message, step: client.step }, FAIL_REPORT_TIMEOUT_MS)
+    .catch(() => {});
+}
+
+function logAdapter(
+  job: JoinReply,
+  host: string,
+  backend: Backend,
+  log: (line: string) => void,
+  warn: (line: string) => void,
+): void {
+  const adapter = backend.description;
+  log(`rank ${job.rank}/${job.world} on ${host}: backend ${backend.name}, adapter "${adapter}"`);
+  // Processes share a CPU happily; two ranks on one GPU halve each other's speed.
+  if (backend.name === "cpu") return;
+  const twins = job.members.filter((m) =>
+    m.rank !== job.rank && m.host === host && m.adapter === adapter
+  );
+  if (twins.length === 0) return;
+  warn(
+    `warning: rank ${job.rank} shares adapter "${adapter}" with rank ` +
+      `${twins.map((m) => m.rank).join(", ")} on ${host}; give each worker its own GPU ` +
+      `(NVIDIA_VISIBLE_DEVICES or MESA_VK_DEVICE_SELECT, see docs/cluster.md)`,
+  );
+}

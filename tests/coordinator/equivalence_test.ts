@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
+import { createCpuBackend } from "../../core/cpu/backend.ts";
+import { loadDataset } from "../../core/data/source.ts";
+import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { fit } from "../../core/train/fit.ts";
+import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { meshForFit } from "../../coordinator/fit_mesh.ts";
+import { gradientLength } from "../../coordinator/gradient_length.ts";
+import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { startLocalJob } from "../../cli/local_job.ts";
+import { needsClusterCommands, runMain, writeDigits } from "./job_fixtures.ts";
+
+// 50 steps of a global batch of 32: one epoch of 1,600 digits.
+const STEPS = 50;
+const BATCH = 32;
+const dir = await Deno.makeTempDir({ prefix: "gradmesh-equivalence-" });
+const spec = await writeDigits(dir, STEPS * BATCH, 200);
+const data = await loadDataset(spec, { cache: false });
+const config: TrainConfig = {
+  ...defaultTrainConfig,
+  data: spec,
+  model: "784-32-10",
+  epochs: 1,
+  batchSize: BATCH,
+  seed: 7,
+};
+// Small buckets, so that the gradient travels as several concurrent reductions.
+const BUCKET_ELEMS = 6000;
+const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 10 };
+
+async function singleProcess(): Promise<Float32Array> {
+  const { trainer } = await fit(config, createCpuBackend(), data, fitOptions);
+  return await trainer.flat.backend.read(trainer.flat.params);
+}
+
+/** Every rank's parameters after training over an in-memory mesh of `world` ranks. */
+async function inMemoryMesh(world: number): Promise<Float32Array[]> {
+  const plan = new BucketPlan(gradientLength(config, 1), world, BUCKET_ELEMS);
+  const results = await Promise.all(
+    memoryMesh(world).map((link, rank) => {
+      const backend = createCpuBackend();
+      const mesh = meshForFit(link, { rank, plan, backend, checksumEvery: 10 });
+      return fit(config, backend, data, { ...fitOptions, mesh });
+    }),
+  );
+  assert.equal(results[0].trainer.optimizer.stepCount, STEPS);
+  return await Promise.all(
+    results.map(({ trainer }) => trainer.flat.backend.read(trainer.flat.params)),
+  );
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0, norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
+
+const reference = await singleProcess();
+
+for (const world of [1, 2, 3, 4]) {
+  Deno.test(`equivalence: ${world} in-process rank(s) over a memory mesh match one process after ${STEPS} steps`, async () => {
+    const ranks = await inMemoryMesh(world);
+    for (const params of ranks.slice(1)) {
+      assert.deepEqual(new Uint8Array(params.buffer), new Uint8Array(ranks[0].buffer));
+    }
+    const error = relativeError(ranks[0], reference);
+    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+  });
+}
+
+Deno.test({
+  name: "equivalence: 2 worker processes over real HTTP match one process; rank 0 prints the run",
+  ...await needsClusterCommands(),
+  async fn() {
+    const out = `${dir}/run`;
+    const lines: string[] = [];
+    const job = startLocalJob(config, {
+      workers: 2,
+      backend: "cpu",
+      out,
+      rank0Output: (line) => lines.push(line),
+      settings: { bucketElems: BUCKET_ELEMS, checksumEvery: 10, logEvery: 10 },
+    });
+    await job.finished;
+    const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);
+    const params = new Float32Array(reference.length);
+    let offset = 0;
+    for (const t of checkpoint.params) {
+      params.set(t.data, offset);
+      offset += t.data.length;
+    }
+    assert.equal(offset, reference.length);
+    const error = relativeError(params, reference);
+    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+    const output = lines.join("\n");
+    assert.match(output, /^rank 0\/2 on 127\.0\.0\.1: backend cpu, adapter "CPU reference/m);
+    assert.match(output, /^data: .*, 1600 train \/ 200 test samples$/m);
+    assert.match(output, /^epoch 1\/1 train loss [\d.]+ acc [\d.]+% test loss/m);
+    assert.match(output, /^final test accuracy [\d.]+% \(loss [\d.]+\) in \d+:\d\d$/m);
+    assert.ok(lines.includes(`checkpoint: ${out}/checkpoint.safetensors`), output);
+    assert.ok(lines.includes(`metrics:    ${out}/metrics.jsonl`), output);
+    assert.equal(job.status().phase, "done");
+  },
+});
+
+Deno.test({
+  name: "equivalence: `train --workers 2` trains like `train`, printing rank 0's lines, exit 0",
+  ...await needsClusterCommands(),
+  async fn() {
+    const out = `${dir}/cli`;
+    const { code, stdout, stderr } = await runMain([
+      "train",
+      "--workers=2",
+      "--backend=cpu",
+      `--data=${spec}`,
+      "--model=784-32-10",
+      "--epochs=1",
+      `--batch-size=${BATCH}`,
+      "--seed=7",
+      `--out=${out}`,
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
+    assert.match(stdout, /^final test accuracy [\d.]+% /m);
+    const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);
+    const error = relativeError(
+      Float32Array.from(checkpoint.params.flatMap((t) => [...t.data])),
+      reference,
+    );
+    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+  },
+});
+
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

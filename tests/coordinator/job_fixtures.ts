@@ -1,0 +1,98 @@
+/**
+ * Fixtures of the data-parallel job tests: a small digits dataset on disk (what worker
+ * processes load), the `cli/main.ts` subcommands they run, and process checks.
+ *
+ * @module
+ */
+
+import { loadDataset } from "../../core/data/source.ts";
+import { idxBytes, writeIdxDir } from "../core/data/helpers.ts";
+
+/** `cli/main.ts`, the entry point worker processes run. */
+export const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
+
+/**
+ * Writes `train` training and `test` test digits, spread evenly over the bundled ones so
+ * that all ten classes appear (the bundle is ordered by digit), as an IDX directory;
+ * returns its `--data` spec.
+ */
+export async function writeDigits(dir: string, train: number, test: number): Promise<string> {
+  const mnist = await loadDataset("mnist");
+  const size = 28 * 28;
+  const pick = (ds: typeof mnist.train, count: number) => {
+    const step = Math.floor(ds.count / count);
+    const pixels = new Uint8Array(count * size);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const k = i * step;
+      for (let p = 0; p < size; p++) {
+        pixels[i * size + p] = Math.round(ds.images[k * size + p] * 255);
+      }
+      labels[i] = ds.labels[k];
+    }
+    return [idxBytes([count, 28, 28], pixels), idxBytes([count], labels)];
+  };
+  const [trainImages, trainLabels] = pick(mnist.train, train);
+  const [testImages, testLabels] = pick(mnist.test, test);
+  await writeIdxDir(dir, { trainImages, trainLabels, testImages, testLabels }, false);
+  return `idx:${dir}`;
+}
+
+/** Runs `cli/main.ts args` in a subprocess and captures its exit code and output. */
+export async function runMain(args: string[], env: Record<string, string> = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+let wiring: Promise<boolean> | undefined;
+
+/**
+ * Test options that skip, saying why, until `cli/main.ts` registers `worker` and
+ * `coordinator` and `train` has `--workers`.
+ */
+export async function needsClusterCommands(): Promise<{ ignore: boolean }> {
+  wiring ??= Promise.all(
+    ["worker", "coordinator", "train"].map((name) => runMain([name, "--help"])),
+  ).then(([worker, coordinator, train]) => {
+    const wired = worker.code === 0 && coordinator.code === 0 &&
+      /--workers\b/.test(train.stdout);
+    if (!wired) {
+      console.log(
+        "cli/main.ts lacks the worker/coordinator subcommands or train lacks --workers: " +
+          "worker-process tests skipped",
+      );
+    }
+    return wired;
+  });
+  return { ignore: !(await wiring) };
+}
+
+/** Whether process `pid` is gone (neither running nor a zombie). */
+export async function processGone(pid: number): Promise<boolean> {
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return false;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return true;
+    throw e;
+  }
+}
+
+/** Polls `condition` every 20 ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const giveUpAt = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { MAIN, needsClusterCommands, writeDigits } from "./job_fixtures.ts";
+
+// Two network namespaces joined by a veth pair stand for two hosts: the coordinator and
+// rank 0 on one, rank 1 on the other, each binding only its own address.
+const tag = Deno.pid % 100_000;
+const HOSTS = [
+  { ns: `gradmesh-a-${tag}`, veth: `gma${tag}`, address: "10.213.0.1" },
+  { ns: `gradmesh-b-${tag}`, veth: `gmb${tag}`, address: "10.213.0.2" },
+];
+const TOKEN = "netns-test-token-0123456789";
+const PORT = "29500";
+
+async function ip(...args: string[]): Promise<void> {
+  const { success, stderr } = await new Deno.Command("ip", {
+    args,
+    stdout: "null",
+    stderr: "piped",
+  })
+    .output();
+  if (!success) throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`);
+}
+
+async function createHosts(): Promise<void> {
+  const [a, b] = HOSTS;
+  for (const h of HOSTS) await ip("netns", "add", h.ns);
+  await ip(
+    "link",
+    "add",
+    a.veth,
+    "netns",
+    a.ns,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    b.veth,
+    "netns",
+    b.ns,
+  );
+  for (const h of HOSTS) {
+    await ip("-n", h.ns, "addr", "add", `${h.address}/24`, "dev", h.veth);
+    await ip("-n", h.ns, "link", "set", h.veth, "up");
+    await ip("-n", h.ns, "link", "set", "lo", "up");
+  }
+}
+
+async function removeHosts(): Promise<void> {
+  // Deleting a namespace deletes its end of the veth pair, and with it the other end.
+  for (const h of HOSTS) await ip("netns", "del", h.ns).catch(() => {});
+}
+
+/** Runs `cli/main.ts args` inside namespace `ns`, killed after 60 s at the latest. */
+function runIn(ns: string, args: string[], env: Record<string, string>) {
+  return new Deno.Command("ip", {
+    args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", MAIN, ...args],
+    env: { GRADMESH_TOKEN: TOKEN, NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output().then((o) => ({
+    code: o.code,
+    stdout: new TextDecoder().decode(o.stdout),
+    stderr: new TextDecoder().decode(o.stderr),
+  }));
+}
+
+/**
+ * Runs `fn` with the two hosts and a data directory; skips, saying why, when network
+ * namespaces cannot be created here (no root, no `ip`).
+ */
+async function withHosts(fn: (dir: string, spec: string) => Promise<void>): Promise<void> {
+  try {
+    await createHosts();
+  } catch (e) {
+    console.log(`skipped: cannot create network namespaces here (${(e as Error).message})`);
+    await removeHosts();
+    return;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "gradmesh-netns-" });
+  try {
+    await fn(dir, await writeDigits(dir, 320, 100));
+  } finally {
+    await removeHosts();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const [A, B] = HOSTS;
+const TRAIN = ["--model=784-16-10", "--epochs=1", "--batch-size=32"];
+
+Deno.test({
+  name:
+    "netns: a coordinator and a worker on one host, a worker on another, train over a veth pair",
+  ...await needsClusterCommands(),
+  fn: () =>
+    withHosts(async (dir, spec) => {
+      const coordinator = runIn(A.ns, [
+        "coordinator",
+        "--world=2",
+        `--host=${A.address}`,
+        `--port=${PORT}`,
+        `--data=${spec}`,
+        ...TRAIN,
+        `--out=${dir}/run`,
+      ], {});
+      const worker = (h: typeof A, rank: number) =>
+        runIn(h.ns, ["worker", `--host=${h.address}`, "--backend=cpu"], {
+          RANK: String(rank),
+          WORLD_SIZE: "2",
+          MASTER_ADDR: A.address,
+          MASTER_PORT: PORT,
+        });
+      const [c, w0, w1] = await Promise.all([coordinator, worker(A, 0), worker(B, 1)]);
+      for (const [name, r] of Object.entries({ coordinator: c, "rank 0": w0, "rank 1": w1 })) {
+        assert.equal(r.code, 0, `${name} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+      }
+      assert.match(c.stdout, new RegExp(`^coordinator http://${A.address}:${PORT}: run `, "m"));
+      assert.match(c.stdout, /^rank 1 joined from 10\.213\.0\.2 \(CPU reference/m);
+      assert.match(c.stdout, /^job done: final test accuracy [\d.]+% \(loss [\d.]+\)$/m);
+      assert.match(w0.stdout, /^rank 0\/2 on 10\.213\.0\.1: backend cpu/m);
+      assert.match(w0.stdout, /^final test accuracy /m);
+      assert.match(w1.stdout, /^rank 1\/2 on 10\.213\.0\.2: backend cpu/m);
+      await Deno.stat(`${dir}/run/checkpoint.safetensors`);
+    }),
+});
+
+Deno.test({
+  name: "netns: launch/ssh.sh starts the coordinator on the first host and a worker per line",
+  ...await needsClusterCommands(),
+  fn: () =>
+    withHosts(async (dir, spec) => {
+      // "ssh HOST COMMAND" runs COMMAND in the namespace that stands for HOST.
+      const ssh = `${dir}/ssh`;
+      await Deno.writeTextFile(
+        ssh,
+        [
+          "#!/bin/bash",
+          `case $1 in ${A.address}) ns=${A.ns} ;; ${B.address}) ns=${B.ns} ;; *) exit 255 ;; esac`,
+          'exec ip netns exec "$ns" bash -c "$2"',
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const hostfile = `${dir}/hosts`;
+      await Deno.writeTextFile(hostfile, `# two hosts\n${A.address}\n\n${B.address} EXTRA=1\n`);
+      const script = new URL("../../launch/ssh.sh", import.meta.url).pathname;
+      const out = await new Deno.Command(script, {
+        args: [hostfile, `--data=${spec}`, ...TRAIN, `--out=${dir}/ssh-run`],
+        env: {
+          SSH: ssh,
+          DENO: Deno.execPath(),
+          BACKEND: "cpu",
+          GRADMESH_TOKEN: TOKEN,
+          NO_COLOR: "1",
+        },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, `${stdout}\n${new TextDecoder().decode(out.stderr)}`);
+      assert.match(stdout, /^job done: final test accuracy /m);
+      assert.match(stdout, /^\[rank 0\] rank 0\/2 on 10\.213\.0\.1: backend cpu/m);
+      assert.match(stdout, /^\[rank 1\] rank 1\/2 on 10\.213\.0\.2: backend cpu/m);
+      assert.match(stdout, /^\[rank 0\] checkpoint: /m);
+      await Deno.stat(`${dir}/ssh-run/checkpoint.safetensors`);
+    }),
+});
