@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { runReport } from "../../cli/report.ts";
 import { MetricsLog } from "../../core/metrics/jsonl.ts";
+import { inTempDir } from "../temp_dir.ts";
 
 /** Runs the subcommand, capturing what it prints. */
 async function report(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -38,15 +39,6 @@ async function writeRun(path: string, epochs: number): Promise<void> {
     });
   }
   await log.close();
-}
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Series title → number of points in its polyline. */

@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import { writeFileAtomic, writeTextAtomic } from "../../../core/checkpoint/atomic.ts";
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { inTempDir } from "../../temp_dir.ts";
 
 async function entries(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();

@@ -6,6 +6,7 @@ import {
 } from "../../../core/checkpoint/checkpoint.ts";
 import { encodeSafetensors } from "../../../core/checkpoint/safetensors.ts";
 import { CheckpointError } from "../../../core/errors.ts";
+import { inTempDir } from "../../temp_dir.ts";
 
 const checkpoint: Checkpoint = {
   params: [
@@ -22,15 +23,6 @@ const checkpoint: Checkpoint = {
   rngState: [123456789, 0, 4294967295, 42],
   config: { model: "2-3-1", lr: 0.05, nesterov: false, betas: [0.9, 0.999] },
 };
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 async function assertLoadFails(path: string, pattern: RegExp): Promise<void> {
   await assert.rejects(

@@ -6,6 +6,7 @@ import {
   type StepRecord,
 } from "../../../core/metrics/jsonl.ts";
 import { DataFormatError } from "../../../core/errors.ts";
+import { inTempDir } from "../../temp_dir.ts";
 
 const step = (n: number, loss = 1 / n): StepRecord => ({
   kind: "step",
@@ -23,15 +24,6 @@ const epoch: EpochRecord = {
   test_loss: 0.3,
   test_acc: 0.9,
 };
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 Deno.test("MetricsLog writes one JSON object per line and readMetrics reads them back", () =>
   inTempDir(async (dir) => {
