@@ -28,12 +28,17 @@ const decoder = new TextDecoder();
  * One connection to a server.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Http1Client } from "./http1_client.ts";
- * const client = new Http1Client(await Deno.connect({ port: 8080 }));
- * const head = new TextEncoder().encode("PUT /x HTTP/1.1\r\nhost: a\r\ncontent-length: 4\r\n\r\n");
- * const reply = await client.request(head, new Uint8Array(4));
+ * import { serveRing } from "./ring_server.ts";
+ * const server = serveRing({ token: "t", chunkLengthFor: () => undefined });
+ * const port = Number(new URL(server.url).port);
+ * const client = new Http1Client(await Deno.connect({ hostname: "127.0.0.1", port }));
+ * const head = new TextEncoder().encode("GET /health HTTP/1.1\r\nhost: a\r\n\r\n");
+ * const reply = await client.request(head, new Uint8Array());
+ * reply.status; // 401: no job token
  * client.close();
+ * await server.shutdown();
  * ```
  */
 export class Http1Client {

@@ -25,12 +25,20 @@ const LONGEST_RETRY_MS = 500;
  * A bounded pool of {@link Http1Client}s to one server.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Http1Pool } from "./http1_pool.ts";
- * const pool = new Http1Pool({ hostname: "127.0.0.1", port: 8080, size: 4, connectRetryMs: 0 });
- * const head = new TextEncoder().encode("PUT /x HTTP/1.1\r\nhost: a\r\ncontent-length: 4\r\n\r\n");
+ * import { serveRing } from "./ring_server.ts";
+ * const server = serveRing({ token: "t", chunkLengthFor: () => 1 });
+ * const port = Number(new URL(server.url).port);
+ * const pool = new Http1Pool({ hostname: "127.0.0.1", port, size: 2, connectRetryMs: 0 });
+ * const head = new TextEncoder().encode(
+ *   "PUT /v1/ring/0/0/0 HTTP/1.1\r\nhost: a\r\nauthorization: Bearer t\r\n" +
+ *     "x-gradmesh-rank: 1\r\ncontent-length: 4\r\n\r\n",
+ * );
  * const reply = await pool.request(head, new Uint8Array(4));
+ * reply.status; // 204
  * pool.close();
+ * await server.shutdown();
  * ```
  */
 export class Http1Pool {

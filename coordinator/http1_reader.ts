@@ -18,13 +18,23 @@ const LF = 10;
  * body or the next message.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Http1Reader } from "./http1_reader.ts";
- * declare const conn: Deno.Conn;
+ * const message = new TextEncoder().encode("PUT / HTTP/1.1\r\ncontent-length: 2\r\n\r\nhi");
+ * let sent = false;
+ * // A connection that yields the message in one read, then ends.
+ * const conn = {
+ *   read(into: Uint8Array) {
+ *     if (sent) return Promise.resolve(null);
+ *     sent = true;
+ *     into.set(message);
+ *     return Promise.resolve(message.length);
+ *   },
+ * };
  * const reader = new Http1Reader(conn);
- * const head = await reader.readHead(); // bytes up to and including "\r\n\r\n"
- * const body = new Uint8Array(16);
- * await reader.readFull(body);
+ * const head = await reader.readHead(); // the bytes up to and including "\r\n\r\n"
+ * const body = new Uint8Array(2);
+ * await reader.readFull(body); // true; body holds "hi"
  * ```
  */
 export class Http1Reader {

@@ -23,11 +23,18 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, bytes: Uint8Array): Prom
  * Writes `head` and then `body` to `conn`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { writeMessage } from "./http1_write.ts";
- * declare const conn: Deno.Conn;
+ * const written: Uint8Array[] = [];
+ * const conn = {
+ *   write(bytes: Uint8Array) {
+ *     written.push(bytes.slice());
+ *     return Promise.resolve(bytes.length);
+ *   },
+ * };
  * const head = new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n");
  * await writeMessage(conn, head, new TextEncoder().encode("hi"));
+ * written.length; // 1: a small body goes out with its head
  * ```
  */
 export async function writeMessage(

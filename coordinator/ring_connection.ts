@@ -1,9 +1,10 @@
 /**
  * One connection to a rank's ring endpoint, spoken as plain HTTP/1.1 (kept alive,
  * `content-length` bodies, one request at a time). A chunk that passes
- * `checkChunkRequest` is read straight into an exact-size `Float32Array` and delivered;
- * every other request becomes a `Request` for `ringApp`, whose `Response` is written
- * back, so the app decides every refusal exactly as it does in-process.
+ * `checkChunkRequest` is read straight into the memory its taker waits with
+ * (`Mailbox.claim`), or else into an exact-size `Float32Array`, and delivered; every
+ * other request becomes a `Request` for `ringApp`, whose `Response` is written back, so
+ * the app decides every refusal exactly as it does in-process.
  *
  * @module
  */
@@ -44,11 +45,28 @@ const isIoError = (error: unknown): boolean =>
  * cannot be framed, or {@link RingConnection.stop} is called.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { Mailbox } from "./mailbox.ts";
+ * import { ringApp } from "./ring_app.ts";
  * import { RingConnection } from "./ring_connection.ts";
- * declare const conn: Deno.TcpConn;
- * declare const endpoint: import("./ring_connection.ts").RingEndpoint;
- * await new RingConnection(conn, endpoint).serve();
+ * const options = { token: "t", chunkLengthFor: () => undefined };
+ * const mailbox = new Mailbox();
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const origin = `http://127.0.0.1:${listener.addr.port}`;
+ * const client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const connection = new RingConnection(await listener.accept(), {
+ *   options,
+ *   mailbox,
+ *   fetch: ringApp(mailbox, options).fetch,
+ *   origin,
+ * });
+ * const serving = connection.serve();
+ * await client.write(new TextEncoder().encode("GET /health HTTP/1.1\r\n\r\n"));
+ * const reply = new Uint8Array(1024);
+ * await client.read(reply); // "HTTP/1.1 401 Unauthorized\r\n…"
+ * client.close();
+ * await serving;
+ * listener.close();
  * ```
  */
 export class RingConnection {
@@ -94,12 +112,22 @@ export class RingConnection {
     const { options, mailbox } = this.#endpoint;
     const check = checkChunkRequest(request.method, path, request.headers, options);
     if (!check.ok || check.bytes !== request.bodyBytes) return this.#forward(request);
-    const data = new Float32Array(check.bytes / Float32Array.BYTES_PER_ELEMENT);
-    const bytes = new Uint8Array(data.buffer);
-    // A sender that goes away mid-body delivers nothing.
-    if (!await this.#reader.readFull(bytes)) return false;
+    const { from, key } = check;
+    const floats = check.bytes / Float32Array.BYTES_PER_ELEMENT;
+    // Straight into the taker's memory when it waits with some; else an array of its own.
+    const target = mailbox.claim(from, key, floats, () => this.#close());
+    const data = target ?? new Float32Array(floats);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let complete = false;
+    try {
+      // A sender that goes away mid-body delivers nothing.
+      complete = await this.#reader.readFull(bytes);
+    } finally {
+      if (!complete && target) mailbox.unclaim(from, key);
+    }
+    if (!complete) return false;
     // A refused delivery (a second copy) is the app's to answer, from the body in hand.
-    if (!mailbox.deliver(check.from, check.key, data)) return this.#forward(request, bytes);
+    if (!mailbox.deliver(from, key, data)) return this.#forward(request, bytes);
     await writeMessage(this.#conn, request.keepAlive ? NO_CONTENT : NO_CONTENT_CLOSING);
     return request.keepAlive;
   }

@@ -98,6 +98,25 @@ Deno.test("HttpLink carries a 1M-float chunk intact", async () => {
   assert.deepEqual(data, sent);
 });
 
+Deno.test("HttpLink.recvInto receives straight into the caller's memory", async () => {
+  const length = 1 << 20;
+  await using mesh = startMesh(2, 2 * length, length);
+  const memory = new Float32Array(length + 4).fill(-1);
+  const data = Float32Array.from({ length }, (_, i) => i % 977);
+  const receiving = mesh.links[1].recvInto(0, key, memory.subarray(2, 2 + length));
+  await mesh.links[0].send(1, key, data);
+  await receiving;
+  assert.deepEqual(memory.subarray(2, 2 + length), data);
+  assert.deepEqual([...memory.subarray(0, 2), ...memory.subarray(2 + length)], [-1, -1, -1, -1]);
+  // A chunk that arrives before it is asked for is copied in.
+  const early = { ...key, chunk: 1 };
+  await mesh.links[0].send(1, early, data);
+  const copy = new Float32Array(length);
+  await mesh.links[1].recvInto(0, early, copy);
+  assert.deepEqual(copy, data);
+  assert.equal(mesh.servers[1].mailbox.pending, 0);
+});
+
 Deno.test("HttpLink sends many chunks through a few connections", async () => {
   const token = newJobToken();
   const server = serveRing({ token, chunkLengthFor: () => 3 });

@@ -256,3 +256,26 @@ Deno.test("ring server shutdown closes idle connections and waits for busy ones"
     Float32Array.of(1, 2, 3, 4),
   );
 });
+
+Deno.test("ring server reads into a waiting taker's memory, and stops when it gives up", async () => {
+  await using server = serve();
+  const key = { step: 0, bucket: 0, chunk: 0 };
+  const memory = new Float32Array(6);
+  const abort = new AbortController();
+  const taken = server.mailbox.takeInto(1, key, memory.subarray(1, 5), abort.signal);
+  {
+    using stalled = await connect(server);
+    await stalled.send({ declared: CHUNK_BYTES, body: floatBytes(9, 9) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abort.abort(new Error("gave up"));
+    await assert.rejects(taken, /gave up/);
+    // The read into the taker's memory ends with the connection.
+    await stalled.closed();
+  }
+  const again = server.mailbox.takeInto(1, key, memory.subarray(1, 5));
+  using client = await connect(server);
+  await client.send({ body: floatBytes(1, 2, 3, 4) });
+  assert.equal((await client.reply()).status, 204);
+  await again;
+  assert.deepEqual(memory, Float32Array.of(0, 1, 2, 3, 4, 0));
+});
