@@ -6,14 +6,14 @@
  * @module
  */
 
+import { flatLayout } from "../core/nn/flat_parameters.ts";
 import { mlp, parseLayerSizes } from "../core/nn/mlp.ts";
 import { Rng } from "../core/rng.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 
 /**
  * Floats in the flat gradient that `buildTrainer(config, backend)` binds on a backend
- * with view alignment `viewAlignment`: every parameter rounded up to the alignment, as
- * `bindParameters` lays them out. `GradientReducer` checks the two agree on the first step.
+ * with view alignment `viewAlignment`, from the same layout `bindParameters` uses.
  *
  * @example
  * ```ts
@@ -24,8 +24,5 @@ import type { TrainConfig } from "../core/train/config.ts";
  */
 export function gradientLength(config: TrainConfig, viewAlignment: number): number {
   const model = mlp(parseLayerSizes(config.model), config.activation, new Rng(config.seed));
-  return model.namedParameters().reduce(
-    (n, [, p]) => n + Math.ceil(p.size / viewAlignment) * viewAlignment,
-    0,
-  );
+  return flatLayout(model.namedParameters(), viewAlignment).size;
 }

@@ -30,6 +30,23 @@ export interface FlatParameters {
 }
 
 /**
+ * Where `named` parameters go in a flat buffer whose views start at multiples of
+ * `alignment` elements: registration order, each rounded up to the alignment.
+ */
+export function flatLayout(
+  named: readonly [string, Parameter][],
+  alignment: number,
+): { slots: ParameterSlot[]; size: number } {
+  const slots: ParameterSlot[] = [];
+  let size = 0;
+  for (const [name, parameter] of named) {
+    slots.push({ name, shape: parameter.shape, offset: size, size: parameter.size, parameter });
+    size += Math.ceil(parameter.size / alignment) * alignment;
+  }
+  return { slots, size };
+}
+
+/**
  * Uploads the initial values of `named` parameters into one persistent flat buffer and
  * binds each parameter to its view, with its gradient a view into a flat gradient buffer.
  */
@@ -37,13 +54,7 @@ export function bindParameters(
   backend: Backend,
   named: readonly [string, Parameter][],
 ): FlatParameters {
-  const align = backend.viewAlignment;
-  const slots: ParameterSlot[] = [];
-  let size = 0;
-  for (const [name, parameter] of named) {
-    slots.push({ name, shape: parameter.shape, offset: size, size: parameter.size, parameter });
-    size += Math.ceil(parameter.size / align) * align;
-  }
+  const { slots, size } = flatLayout(named, backend.viewAlignment);
   const host = new Float32Array(size);
   for (const s of slots) host.set(s.parameter.init, s.offset);
   const params = backend.upload(host, true);
