@@ -20,7 +20,7 @@
 
 import { parseArgs } from "node:util";
 import { HttpLink } from "../coordinator/http_link.ts";
-import { ringAllReduce } from "../coordinator/ring.ts";
+import { ringAllReduce, ringScratchLength } from "../coordinator/ring.ts";
 import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/ring_plan.ts";
 import { serveRing } from "../coordinator/ring_server.ts";
 import { newJobToken } from "../coordinator/token.ts";
@@ -86,8 +86,10 @@ async function runRank(rank: number, world: number, token: string): Promise<void
   let step = 0;
   for (const [bucket, bytes] of sizes.entries()) {
     const data = new Float32Array(bytes / 4).fill(rank + 1);
+    // Scratch is kept across steps, as the gradient reducer keeps it per bucket.
+    const scratch = new Float32Array(ringScratchLength(plans[bucket], rank));
     const reduce = () =>
-      ringAllReduce(link, rank, world, data, { step: step++, bucket, chunkElems });
+      ringAllReduce(link, rank, world, data, { step: step++, bucket, chunkElems, scratch });
     await reduce();
     const expected = (world * (world + 1)) / 2;
     const wrong = data.findIndex((x) => x !== expected);

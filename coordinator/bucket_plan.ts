@@ -15,6 +15,18 @@ import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
 /** Default gradient bucket: 25 MiB of floats, PyTorch DDP's `bucket_cap_mb`. */
 export const DEFAULT_BUCKET_ELEMS = (25 * 2 ** 20) / Float32Array.BYTES_PER_ELEMENT;
 
+/**
+ * Floats that bucket sizes are rounded up to a multiple of: 256 bytes, the largest
+ * `minStorageBufferOffsetAlignment` WebGPU allows, so that in a flat gradient padded to a
+ * backend's view alignment every bucket starts where that backend can take a view.
+ */
+export const BUCKET_ALIGNMENT = 64;
+
+/** `bucketElems` rounded up to a multiple of {@link BUCKET_ALIGNMENT}. */
+export function alignedBucketElems(bucketElems: number): number {
+  return Math.ceil(bucketElems / BUCKET_ALIGNMENT) * BUCKET_ALIGNMENT;
+}
+
 /** Floats of the vector `sumAcross` reduces: shorter vectors are padded, longer refused. */
 export const SUM_CAPACITY = 16;
 

@@ -1,7 +1,8 @@
 /**
  * The data-parallel side of a training step: sums the flat gradient buffer across ranks
- * (read back, cut into buckets last layer first, every bucket ring-all-reduced at once,
- * written back) and sums small host vectors such as metric totals. Gradients need no
+ * (cut into buckets last layer first; each bucket read back, ring-all-reduced and written
+ * back as soon as backward has finished it) and sums small host vectors such as metric
+ * totals. Gradients need no
  * scaling afterwards: `fit` divides each rank's loss by the global batch, so the sum is
  * the single-process gradient.
  *
@@ -11,9 +12,12 @@
 import type { Backend, Storage } from "../core/backend.ts";
 import { GradmeshError } from "../core/errors.ts";
 import { abortable } from "./abortable.ts";
-import { type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
+import type { ParameterSlot } from "../core/nn/flat_parameters.ts";
+import type { GradientSync } from "../core/train/trainer.ts";
+import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
 import type { Link } from "./link.ts";
-import { ringAllReduce } from "./ring.ts";
+import { ringAllReduce, ringScratchLength } from "./ring.ts";
+import { RingPlan } from "./ring_plan.ts";
 
 /** Options of {@link GradientReducer}. */
 export interface GradientReducerOptions {
@@ -28,6 +32,9 @@ export interface GradientReducerOptions {
   /** Aborting it makes every pending and later reduction reject with its reason. */
   readonly signal?: AbortSignal;
 }
+
+const overlaps = (b: Bucket, s: { offset: number; size: number }): boolean =>
+  s.offset < b.end && b.start < s.offset + s.size;
 
 // Ring all-reduce works on a view of an ArrayBuffer; a backend may hand back another kind.
 const ownBuffer = (data: Float32Array): Float32Array<ArrayBuffer> =>
@@ -56,28 +63,71 @@ export class GradientReducer {
   step = 1;
   readonly #link: Link;
   readonly #options: GradientReducerOptions;
+  /** Each gradient bucket's ring scratch memory, kept across steps. */
+  readonly #scratch = new Map<number, Float32Array<ArrayBuffer>>();
 
   constructor(link: Link, options: GradientReducerOptions) {
     this.#link = link;
     this.#options = options;
+    const { backend, plan } = options;
+    const misaligned = plan.buckets.find((b) => b.start % backend.viewAlignment !== 0);
+    if (misaligned) {
+      throw new RangeError(
+        `gradient bucket ${misaligned.id} starts at float ${misaligned.start}, which is not ` +
+          `a multiple of the ${backend.name} backend's view alignment ${backend.viewAlignment}`,
+      );
+    }
   }
 
-  /** `fit`'s `reduceGradients`: sums `grads` across ranks in place. */
-  reduceGradients = async (grads: Storage): Promise<void> => {
-    const { plan, backend, rank } = this.#options;
-    if (plan.world === 1) return;
+  /**
+   * `fit`'s `reduceGradients`: sums one step's flat gradient across ranks in place, each
+   * bucket read back and ring-all-reduced as soon as backward has finished every
+   * parameter in it, so the last layers' buckets travel while earlier layers still run
+   * backward; `finish` starts any bucket left and waits for all.
+   */
+  reduceGradients = (grads: Storage, slots: readonly ParameterSlot[]): GradientSync => {
+    const { plan, rank } = this.#options;
+    if (plan.world === 1) return { ready: () => {}, finish: () => Promise.resolve() };
     if (grads.size !== plan.length) {
       throw new GradmeshError(
         `rank ${rank}, step ${this.step}: the flat gradient has ${grads.size} floats, ` +
           `the bucket plan ${plan.length}`,
       );
     }
-    const host = ownBuffer(await backend.read(grads));
-    await Promise.all(
-      plan.buckets.map((b) => this.allReduce(b.id, host.subarray(b.start, b.end), this.step)),
-    );
-    backend.write(grads, host);
+    const step = this.step;
+    const waiting = plan.buckets.map((b) => slots.filter((s) => overlaps(b, s)).length);
+    const reductions: Promise<void>[] = [];
+    const start = (i: number) => {
+      reductions[i] = this.#reduceBucket(grads, plan.buckets[i], step);
+      reductions[i].catch(() => {}); // awaited by finish
+    };
+    return {
+      ready: (offset, size) => {
+        plan.buckets.forEach((b, i) => {
+          if (overlaps(b, { offset, size }) && --waiting[i] === 0) start(i);
+        });
+      },
+      finish: () => {
+        plan.buckets.forEach((_, i) => reductions[i] ?? start(i));
+        return Promise.all(reductions).then(() => {});
+      },
+    };
   };
+
+  /** Reads bucket `bucket` of `grads` back, sums it across ranks, and writes it back. */
+  async #reduceBucket(grads: Storage, bucket: Bucket, step: number): Promise<void> {
+    const { backend, rank, plan } = this.#options;
+    const view = backend.view(grads, bucket.start, bucket.end - bucket.start);
+    const host = ownBuffer(await backend.read(view));
+    let scratch = this.#scratch.get(bucket.id);
+    if (!scratch) {
+      const ring = new RingPlan(host.length, plan.world, plan.chunkElems);
+      scratch = new Float32Array(ringScratchLength(ring, rank));
+      this.#scratch.set(bucket.id, scratch);
+    }
+    await this.allReduce(bucket.id, host, step, scratch);
+    backend.write(view, host);
+  }
 
   /** `fit`'s `sumAcross`: the element-wise sum over ranks of at most {@link SUM_CAPACITY} floats. */
   sumAcross = async (values: Float32Array, step: number): Promise<Float32Array> => {
@@ -91,7 +141,12 @@ export class GradientReducer {
   };
 
   /** Sums `data` in place across ranks as bucket `bucket` of step `step`. */
-  allReduce(bucket: number, data: Float32Array<ArrayBuffer>, step: number): Promise<void> {
+  allReduce(
+    bucket: number,
+    data: Float32Array<ArrayBuffer>,
+    step: number,
+    scratch?: Float32Array<ArrayBuffer>,
+  ): Promise<void> {
     const { rank, plan, timeoutMs, signal } = this.#options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const work = ringAllReduce(this.#link, rank, plan.world, data, {
@@ -99,6 +154,7 @@ export class GradientReducer {
       bucket,
       chunkElems: plan.chunkElems,
       timeoutMs,
+      scratch,
     });
     return abortable(work, signal);
   }

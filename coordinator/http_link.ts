@@ -2,8 +2,8 @@
  * The real {@link Link}: chunks travel as HTTP/1.1 PUTs to each peer's ring endpoint
  * (`ringApp` behind `serveRing`), several at once, each on a kept-alive connection of its
  * own, the body written straight from the caller's floats; chunks addressed to this rank
- * are taken from the mailbox that its own endpoint fills, as arrays of their own or, with
- * {@link HttpLink.recvInto}, read straight into memory the caller names.
+ * are taken from the mailbox that its own endpoint fills, read straight into memory the
+ * caller names when it names it first.
  *
  * @module
  */
@@ -61,8 +61,10 @@ const reason = (error: unknown): string => error instanceof Error ? error.messag
  * const peers = servers.map((s) => s.url);
  * const links = servers.map((s, rank) => new HttpLink({ rank, peers, token, mailbox: s.mailbox }));
  * const key = { step: 0, bucket: 0, chunk: 0 };
+ * const got = new Float32Array(2);
+ * const arrived = links[1].recvInto(0, key, got);
  * await links[0].send(1, key, new Float32Array([1, 2]));
- * await links[1].recv(0, key); // Float32Array [1, 2]
+ * await arrived; // got is [1, 2]
  * for (const link of links) await link.close();
  * for (const server of servers) await server.shutdown();
  * ```
@@ -102,14 +104,10 @@ export class HttpLink implements Link {
     );
   }
 
-  recv(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
-    return this.#options.mailbox.take(from, key, signal);
-  }
-
   /**
-   * Resolves once the chunk `from` sends under `key` is in `target`, read there straight
-   * from the socket when this is called before it arrives (see `Mailbox.takeInto`), so a
-   * caller that names all its receives up front allocates and copies nothing per chunk.
+   * Reads the chunk straight from the socket into `target` when this is called before it
+   * arrives (see `Mailbox.takeInto`), so a caller that names all its receives up front
+   * allocates and copies nothing per chunk.
    */
   recvInto(
     from: number,

@@ -25,8 +25,10 @@ export interface ChunkKey {
  * import { memoryMesh } from "./memory_link.ts";
  * const [a, b] = memoryMesh(2);
  * const key = { step: 0, bucket: 0, chunk: 0 };
+ * const got = new Float32Array(2);
+ * const arrived = b.recvInto(0, key, got);
  * await a.send(1, key, new Float32Array([1, 2]));
- * const got = await b.recv(0, key);
+ * await arrived; // got is [1, 2]
  * ```
  */
 export interface Link {
@@ -40,8 +42,18 @@ export interface Link {
     data: Float32Array<ArrayBuffer>,
     signal?: AbortSignal,
   ): Promise<void>;
-  /** Resolves with the chunk that rank `from` sent under `key`; rejects when `signal` aborts. */
-  recv(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Resolves once the chunk that rank `from` sends under `key` is in `target`; a transport
+   * may read it there straight from the wire when this is called before it arrives, so
+   * `target` must not be read or changed until then. Rejects with a `RangeError` when the
+   * chunk has another length, or with the reason of `signal`.
+   */
+  recvInto(
+    from: number,
+    key: ChunkKey,
+    target: Float32Array<ArrayBuffer>,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Where rank `rank` lives, for error messages (a host:port, or `memory`). */
   peerAddress(rank: number): string;
   /** Releases connections; sends and receives after this are undefined. */

@@ -57,8 +57,13 @@ class MemoryLink implements Link {
     }
   }
 
-  recv(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
-    return this.mailboxes[this.rank].take(from, key, signal);
+  recvInto(
+    from: number,
+    key: ChunkKey,
+    target: Float32Array<ArrayBuffer>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.mailboxes[this.rank].takeInto(from, key, target, signal);
   }
 
   peerAddress(): string {

@@ -18,6 +18,22 @@ export interface RingOptions {
   readonly chunkElems?: number;
   /** How long to wait for a chunk, or for a peer to take ours, before failing. */
   readonly timeoutMs?: number;
+  /**
+   * Memory for the chunks that are added rather than copied, at least
+   * {@link ringScratchLength} floats; reuse it across calls that do not overlap. Default:
+   * allocated per call.
+   */
+  readonly scratch?: Float32Array<ArrayBuffer>;
+}
+
+/** Floats of scratch memory that {@link ringAllReduce} needs for `plan`'s rank `rank`. */
+export function ringScratchLength(plan: RingPlan, rank: number): number {
+  let floats = 0;
+  for (let s = 0; plan.reduces(s) && s < plan.ringSteps; s++) {
+    const segment = plan.receivedSegment(rank, s);
+    floats += plan.segmentStart(segment + 1) - plan.segmentStart(segment);
+  }
+  return floats;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -98,19 +114,51 @@ export async function ringAllReduce(
     return pending.finally(() => clearTimeout(timer));
   };
 
+  // Every receive is named before anything arrives, so the transport reads each chunk
+  // straight into place: into scratch where it is then added, into `data` where it is
+  // only copied. A peer can send a segment's reduced chunk only after taking this rank's
+  // partial sum of it, so an early copy never lands on floats still being sent.
+  const scratch = options.scratch ?? new Float32Array(ringScratchLength(plan, rank));
+  if (scratch.length < ringScratchLength(plan, rank)) {
+    throw new RangeError(
+      `scratch holds ${scratch.length} floats, ringScratchLength gives ${
+        ringScratchLength(plan, rank)
+      }`,
+    );
+  }
+  const arrivals: { promise: Promise<void>; into: Float32Array; start: number }[][] = [];
+  let scratchEnd = 0;
+  for (let s = 0; s < plan.ringSteps; s++) {
+    const segment = plan.receivedSegment(rank, s);
+    const base = scratchEnd;
+    arrivals.push(Array.from({ length: plan.chunkCount(segment) }, (_, c) => {
+      const [start, end] = plan.chunkRange(segment, c);
+      const offset = base + start - plan.segmentStart(segment);
+      const into = plan.reduces(s)
+        ? scratch.subarray(offset, offset + end - start)
+        : data.subarray(start, end);
+      const promise = link.recvInto(left, key(s, c), into, abort.signal);
+      promise.catch(() => {}); // awaited in order below, or abandoned on abort
+      return { promise, into, start };
+    }));
+    if (plan.reduces(s)) scratchEnd += plan.segmentStart(segment + 1) - plan.segmentStart(segment);
+  }
+
   try {
     for (let c = 0; c < plan.chunkCount(plan.sentSegment(rank, 0)); c++) send(0, c);
     for (let s = 0; s < plan.ringSteps; s++) {
-      const segment = plan.receivedSegment(rank, s);
-      for (let c = 0; c < plan.chunkCount(segment); c++) {
-        const received = await watched(link.recv(left, key(s, c), abort.signal));
-        const [start, end] = plan.chunkRange(segment, c);
-        if (received.length !== end - start) {
-          const what = `chunk of ${received.length} floats, expected ${end - start}`;
-          throw new MeshError(left, link.peerAddress(left), step, `bucket ${bucket}: ${what}`);
-        }
-        if (plan.reduces(s)) addInto(data.subarray(start, end), received);
-        else data.set(received, start);
+      for (let c = 0; c < arrivals[s].length; c++) {
+        const { promise, into, start } = arrivals[s][c];
+        await watched(promise).catch((error) => {
+          if (!(error instanceof RangeError)) throw error;
+          throw new MeshError(
+            left,
+            link.peerAddress(left),
+            step,
+            `bucket ${bucket}: ${error.message}`,
+          );
+        });
+        if (plan.reduces(s)) addInto(data.subarray(start, start + into.length), into);
         if (s + 1 < plan.ringSteps) send(s + 1, c);
       }
     }

@@ -13,10 +13,10 @@
  */
 
 /**
- * Floats per chunk unless told otherwise: 512 KiB on the wire, the best of 64K–256K floats
- * in `bench/allreduce.ts` on loopback.
+ * Floats per chunk unless told otherwise: 2 MiB on the wire, the best of 128K–1M floats in
+ * `bench/allreduce.ts` on loopback (world 2, 4–64 MB; bench/RESULTS.md).
  */
-export const DEFAULT_CHUNK_ELEMS = 131072;
+export const DEFAULT_CHUNK_ELEMS = 524288;
 
 const isCount = (x: number) => Number.isSafeInteger(x) && x >= 0;
 

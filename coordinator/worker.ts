@@ -15,7 +15,7 @@ import { UsageError } from "../core/errors.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../core/train/fit.ts";
 import { abortable } from "./abortable.ts";
 import { baseUrl } from "./base_url.ts";
-import { BucketPlan } from "./bucket_plan.ts";
+import { alignedBucketElems, BucketPlan } from "./bucket_plan.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
@@ -127,7 +127,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     const plan = new BucketPlan(
       gradientLength(job.config, backend.viewAlignment),
       world,
-      settings.bucketElems,
+      alignedBucketElems(settings.bucketElems),
       settings.chunkElems,
     );
     expected = plan.chunkLengthFor(rank);

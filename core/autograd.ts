@@ -38,8 +38,16 @@ export function noGrad<T>(fn: () => T): T {
  * Back-propagates from `root` (a single-element tensor unless `seed` is given). Leaves
  * with a `gradStorage` accumulate into it (parameters); other leaves that require a
  * gradient get `grad` set or accumulated, like PyTorch's `.grad`.
+ *
+ * `onGradReady` hears of each leaf as soon as its gradient is final, while earlier layers
+ * still run backward: a data-parallel step starts reducing the last layers' gradients
+ * there (PyTorch DDP's autograd hooks).
  */
-export function backward(root: Tensor, seed?: Tensor): void {
+export function backward(
+  root: Tensor,
+  seed?: Tensor,
+  onGradReady?: (leaf: Tensor) => void,
+): void {
   if (!seed && root.size !== 1) {
     throw new ShapeError("backward", `root must have one element, got shape [${root.shape}]`);
   }
@@ -53,8 +61,10 @@ export function backward(root: Tensor, seed?: Tensor): void {
       const g = grads.get(t);
       if (!g) continue;
       if (!t.node) {
+        // Every consumer of a leaf comes after it in `order`: its gradient is complete.
         if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
         else t.grad = t.grad ? sum2(t.grad, g) : g;
+        onGradReady?.(t);
         continue;
       }
       const inputGrads = t.node.backward(g);

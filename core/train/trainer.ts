@@ -8,7 +8,7 @@
 
 import { backward, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
-import type { FlatParameters } from "../nn/flat_parameters.ts";
+import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import type { Module } from "../nn/module.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
@@ -22,17 +22,27 @@ export interface HostBatch {
   rows: number;
 }
 
+/** One step's cross-rank gradient sum, under way while backward still runs. */
+export interface GradientSync {
+  /** Backward has finished the gradient of flat floats `[offset, offset + size)`. */
+  ready(offset: number, size: number): void;
+  /** Resolves once the whole flat gradient holds the sum over ranks. */
+  finish(): Promise<void>;
+}
+
 /**
- * Called between backward and the update with the flat gradient buffer; a data-parallel
- * rank sums gradients across ranks here.
+ * Starts a step's gradient sum over the flat gradient buffer laid out as `slots`, before
+ * backward; a data-parallel rank sums across ranks here, bucket by bucket as `ready`
+ * reports them.
  */
-export type GradientReducer = (grads: Storage) => Promise<void>;
+export type GradientReducer = (grads: Storage, slots: readonly ParameterSlot[]) => GradientSync;
 
 /** Runs training steps and evaluation for a model whose parameters are bound to `flat`. */
 export class Trainer {
   private readonly backend: Backend;
   private readonly trainSums: DeviceMetrics;
   private readonly evalSums: DeviceMetrics;
+  private readonly slotOf: Map<Tensor, ParameterSlot>;
 
   constructor(
     readonly model: Module,
@@ -44,22 +54,32 @@ export class Trainer {
     this.backend = flat.backend;
     this.trainSums = new DeviceMetrics(this.backend);
     this.evalSums = new DeviceMetrics(this.backend);
+    this.slotOf = new Map(flat.slots.map((s) => [s.parameter.value, s]));
   }
 
   /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
-   * forward, backward, optional cross-rank gradient reduction, update.
+   * forward, backward, optional cross-rank gradient reduction (overlapping backward),
+   * update.
    */
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
     this.optimizer.zeroGrad();
+    const sync = reduce?.(this.flat.grads, this.flat.slots);
     if (batch.rows > 0) {
       const { logits, labels } = this.forward(batch);
       const loss = this.objective(logits, labels, globalBatch);
-      backward(loss);
+      backward(
+        loss,
+        undefined,
+        sync && ((leaf) => {
+          const slot = this.slotOf.get(leaf);
+          if (slot) sync.ready(slot.offset, slot.size);
+        }),
+      );
       this.trainSums.add(logits, labels, loss, globalBatch);
     }
-    if (reduce) await reduce(this.flat.grads);
+    await sync?.finish();
     this.optimizer.step();
     this.backend.endStep();
   }
