@@ -18,10 +18,10 @@ import { sleep } from "../coordinator/sleep.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
 import { epochLine } from "./run_output.ts";
-import { configFromFlags, trainFlags } from "./train_flags.ts";
+import { trainConfig, trainFlags } from "./train_flags.ts";
 
 // Flags of `train` that mean nothing to a coordinator: the backend is each worker's.
-const WORKER_ONLY = new Set(["backend", "resume", "workers"]);
+const WORKER_ONLY = new Set(["backend", "workers"]);
 
 /** Flags of `coordinator`. */
 export const coordinatorFlags: FlagTable = {
@@ -43,7 +43,7 @@ MASTER_ADDR/MASTER_PORT pointing here and the same GRADMESH_TOKEN (see docs/clus
 
 /** Runs `coordinator` with `args`; returns the exit code. */
 export async function runCoordinator(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseFlags(coordinatorFlags, args);
+  const { values, positionals, given } = parseFlags(coordinatorFlags, args);
   if (values.help) {
     console.log(helpText(USAGE, coordinatorFlags));
     return 0;
@@ -57,7 +57,7 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
   }
   const token = requireToken(Deno.env.get("GRADMESH_TOKEN"));
-  const config = configFromFlags(values);
+  const config = await trainConfig(values, given);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
   const runId = newRunId();
@@ -66,6 +66,7 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     world,
     config,
     out,
+    resume: values.resume as string | undefined,
     runId,
     ...meshOptionsFromFlags(values),
     log: say,

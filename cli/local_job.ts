@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
-import { GradmeshError, UsageError } from "../core/errors.ts";
+import { GradmeshError } from "../core/errors.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
 import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
 import {
@@ -97,6 +97,8 @@ export interface LocalJobOptions {
   readonly backend: "auto" | "webgpu" | "cpu";
   /** Output directory, written by rank 0. */
   readonly out: string;
+  /** Checkpoint every rank restores first (`config` must be the one saved in it). */
+  readonly resume?: string;
   /** Rank 0 prints only the final summary. */
   readonly quiet?: boolean;
   /** Job token. Default: `GRADMESH_TOKEN`, else a fresh one. */
@@ -243,6 +245,7 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     world: options.workers,
     config,
     out: options.out,
+    resume: options.resume,
     rendezvousTimeoutMs: options.rendezvousTimeoutMs,
     settings: options.settings,
   });
@@ -335,9 +338,6 @@ export async function runLocalJob(config: TrainConfig, options: LocalJobOptions)
  * local job.
  */
 export async function trainOnWorkers(config: TrainConfig, values: FlagValues): Promise<number> {
-  if (values.resume !== undefined) {
-    throw new UsageError("--resume", "is not supported with --workers > 1");
-  }
   await loadTrainingData(config);
   // Builds the model and optimizer once, so that a bad configuration is a usage error here
   // rather than a failure of every worker.
@@ -346,6 +346,7 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
     workers: values.workers as number,
     backend: values.backend as "auto" | "webgpu" | "cpu",
     out: (values.out as string | undefined) ?? join("runs", newRunId()),
+    resume: values.resume as string | undefined,
     quiet: values.quiet as boolean,
     ...meshOptionsFromFlags(values),
   });

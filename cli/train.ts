@@ -8,9 +8,7 @@
  */
 
 import { join } from "node:path";
-import { loadCheckpoint } from "../core/checkpoint/checkpoint.ts";
 import { UsageError } from "../core/errors.ts";
-import { defaultTrainConfig, type TrainConfig } from "../core/train/config.ts";
 import { fit } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
@@ -18,7 +16,7 @@ import { chooseBackend } from "./backend_choice.ts";
 import { helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
-import { configFromFlags, trainFlags } from "./train_flags.ts";
+import { trainConfig, trainFlags } from "./train_flags.ts";
 
 const USAGE =
   "usage: deno task train [flags]\n\nTrains an MLP classifier (docs: README.md, docs/cluster.md).";
@@ -34,13 +32,8 @@ export async function runTrain(args: readonly string[]): Promise<number> {
     throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
   }
   const resume = values.resume as string | undefined;
-  const config = resume
-    ? await resumedConfig(resume, given.has("epochs") ? values.epochs as number : null)
-    : configFromFlags(values);
-  if ((values.workers as number) > 1) {
-    if (resume) throw new UsageError("--resume", "is not supported with --workers > 1 yet");
-    return await trainOnWorkers(config, values);
-  }
+  const config = await trainConfig(values, given);
+  if ((values.workers as number) > 1) return await trainOnWorkers(config, values);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
 
@@ -67,10 +60,4 @@ export async function runTrain(args: readonly string[]): Promise<number> {
     choice.backend.destroy();
   }
   return 0;
-}
-
-// A resumed run keeps everything that shaped the saved state; only --epochs may extend it.
-async function resumedConfig(path: string, epochs: number | null): Promise<TrainConfig> {
-  const saved = (await loadCheckpoint(path)).config as unknown as TrainConfig;
-  return { ...defaultTrainConfig, ...saved, epochs: epochs ?? saved.epochs };
 }

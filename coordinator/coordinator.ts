@@ -43,6 +43,11 @@ export interface CoordinatorOptions {
   readonly config: TrainConfig;
   /** Output directory that rank 0 writes its checkpoint and metrics to. */
   readonly out: string;
+  /**
+   * Checkpoint that every rank restores before training, `config` being the one saved in
+   * it; the path must be readable where each rank runs (shared storage on a cluster).
+   */
+  readonly resume?: string;
   /** Name of the run; a fresh timestamped one by default. */
   readonly runId?: string;
   /** Default {@link DEFAULT_RENDEZVOUS_TIMEOUT_MS}. */
@@ -311,6 +316,7 @@ export class Coordinator {
         members,
         config: this.#options.config,
         out: this.#options.out,
+        resume: this.#options.resume ?? null,
         runId: this.runId,
         settings: this.settings,
       });

@@ -59,6 +59,8 @@ export interface JoinReply {
   readonly config: TrainConfig;
   /** Output directory, written by rank 0. */
   readonly out: string;
+  /** Checkpoint that every rank restores before training (a path each can read), or null. */
+  readonly resume: string | null;
   readonly runId: string;
   readonly settings: JobSettings;
 }

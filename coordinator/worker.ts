@@ -180,6 +180,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         metricsPath,
         evalEvery: settings.evalEvery,
         logEvery: settings.logEvery,
+        resume: job.resume ?? undefined,
         mesh,
       }, { ...callbacks, onEpoch }),
       stop.signal,
