@@ -5,6 +5,7 @@
  * @module
  */
 
+import { loadCheckpoint } from "../core/checkpoint/checkpoint.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -117,4 +118,16 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     seed: v.seed as number,
     normalize: v.normalize as boolean,
   };
+}
+
+/**
+ * The configuration of `train` or `coordinator`: with `--resume`, the one saved in that
+ * checkpoint, which shaped its state (only a given `--epochs` may extend it); otherwise
+ * {@link configFromFlags}.
+ */
+export async function trainConfig(v: FlagValues, given: ReadonlySet<string>): Promise<TrainConfig> {
+  const resume = v.resume as string | undefined;
+  if (resume === undefined) return configFromFlags(v);
+  const saved = (await loadCheckpoint(resume)).config as unknown as TrainConfig;
+  return { ...d, ...saved, epochs: given.has("epochs") ? v.epochs as number : saved.epochs };
 }
