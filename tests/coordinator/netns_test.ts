@@ -1,54 +1,9 @@
 import assert from "node:assert/strict";
-import { MAIN, needsClusterCommands, writeDigits } from "./job_fixtures.ts";
+import { MAIN, needsClusterCommands } from "./job_fixtures.ts";
+import { HOSTS, PORT, TOKEN, withHosts } from "./netns_fixtures.ts";
 
 // Two network namespaces joined by a veth pair stand for two hosts: the coordinator and
 // rank 0 on one, rank 1 on the other, each binding only its own address.
-const tag = Deno.pid % 100_000;
-const HOSTS = [
-  { ns: `gradmesh-a-${tag}`, veth: `gma${tag}`, address: "10.213.0.1" },
-  { ns: `gradmesh-b-${tag}`, veth: `gmb${tag}`, address: "10.213.0.2" },
-];
-const TOKEN = "netns-test-token-0123456789";
-const PORT = "29500";
-
-async function ip(...args: string[]): Promise<void> {
-  const { success, stderr } = await new Deno.Command("ip", {
-    args,
-    stdout: "null",
-    stderr: "piped",
-  })
-    .output();
-  if (!success) throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim()}`);
-}
-
-async function createHosts(): Promise<void> {
-  const [a, b] = HOSTS;
-  for (const h of HOSTS) await ip("netns", "add", h.ns);
-  await ip(
-    "link",
-    "add",
-    a.veth,
-    "netns",
-    a.ns,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    b.veth,
-    "netns",
-    b.ns,
-  );
-  for (const h of HOSTS) {
-    await ip("-n", h.ns, "addr", "add", `${h.address}/24`, "dev", h.veth);
-    await ip("-n", h.ns, "link", "set", h.veth, "up");
-    await ip("-n", h.ns, "link", "set", "lo", "up");
-  }
-}
-
-async function removeHosts(): Promise<void> {
-  // Deleting a namespace deletes its end of the veth pair, and with it the other end.
-  for (const h of HOSTS) await ip("netns", "del", h.ns).catch(() => {});
-}
 
 /** Runs `cli/main.ts args` inside namespace `ns`, killed after 60 s at the latest. */
 function runIn(ns: string, args: string[], env: Record<string, string>) {
@@ -63,27 +18,6 @@ function runIn(ns: string, args: string[], env: Record<string, string>) {
     stdout: new TextDecoder().decode(o.stdout),
     stderr: new TextDecoder().decode(o.stderr),
   }));
-}
-
-/**
- * Runs `fn` with the two hosts and a data directory; skips, saying why, when network
- * namespaces cannot be created here (no root, no `ip`).
- */
-async function withHosts(fn: (dir: string, spec: string) => Promise<void>): Promise<void> {
-  try {
-    await createHosts();
-  } catch (e) {
-    console.log(`skipped: cannot create network namespaces here (${(e as Error).message})`);
-    await removeHosts();
-    return;
-  }
-  const dir = await Deno.makeTempDir({ prefix: "gradmesh-netns-" });
-  try {
-    await fn(dir, await writeDigits(dir, 320, 100));
-  } finally {
-    await removeHosts();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 const [A, B] = HOSTS;
