@@ -6,6 +6,7 @@
  */
 
 import { loadCheckpoint } from "../core/checkpoint/checkpoint.ts";
+import { objectiveDefs } from "../core/train/objective.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -53,9 +54,26 @@ export const trainFlags: FlagTable = {
   loss: {
     type: "string",
     default: d.loss,
-    choices: ["cross-entropy", "mse"],
-    help: "training loss",
+    choices: Object.keys(objectiveDefs),
+    help: "training loss (`catalog` lists each with its arguments)",
   },
+  "softmax-output": {
+    type: "boolean",
+    default: false,
+    help: "apply softmax to the model's output before the loss",
+  },
+  "label-smoothing": {
+    type: "number",
+    default: d.labelSmoothing,
+    min: 0,
+    help: "cross-entropy label smoothing ε",
+  },
+  margin: { type: "number", default: d.margin, help: "multi-margin loss margin" },
+  "margin-p": { type: "integer", default: d.marginP, min: 1, help: "multi-margin loss p (1 or 2)" },
+  "focal-gamma": { type: "number", default: d.focalGamma, min: 0, help: "focal loss γ" },
+  "focal-alpha": { type: "number", default: d.focalAlpha, help: "focal loss α" },
+  "smooth-l1-beta": { type: "number", default: d.smoothL1Beta, min: 0, help: "smooth-L1 β" },
+  "huber-delta": { type: "number", default: d.huberDelta, min: 0, help: "Huber loss δ" },
   seed: { type: "integer", default: d.seed, min: 0, help: "seed for initialisation and shuffling" },
   normalize: {
     type: "boolean",
@@ -115,6 +133,14 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     beta2: v.beta2 as number,
     eps: v.eps as number,
     loss: v.loss as string,
+    softmaxOutput: v["softmax-output"] as boolean,
+    labelSmoothing: v["label-smoothing"] as number,
+    margin: v.margin as number,
+    marginP: v["margin-p"] as number,
+    focalGamma: v["focal-gamma"] as number,
+    focalAlpha: v["focal-alpha"] as number,
+    smoothL1Beta: v["smooth-l1-beta"] as number,
+    huberDelta: v["huber-delta"] as number,
     seed: v.seed as number,
     normalize: v.normalize as boolean,
   };

@@ -12,11 +12,11 @@ import { mlp, parseLayerSizes } from "../nn/mlp.ts";
 import type { OptimizerKind } from "../optim/kinds.ts";
 import { Optimizer } from "../optim/optimizer.ts";
 import { Rng } from "../rng.ts";
-import { objectiveByName } from "./objective.ts";
+import { defaultObjectiveArgs, type ObjectiveArgs, objectiveByName } from "./objective.ts";
 import { Trainer } from "./trainer.ts";
 
 /** Everything that determines a run's result, in flag names' camelCase. */
-export interface TrainConfig {
+export interface TrainConfig extends ObjectiveArgs {
   data: string;
   model: string;
   activation: string;
@@ -55,6 +55,7 @@ export const defaultTrainConfig: TrainConfig = {
   beta2: 0.999,
   eps: 1e-8,
   loss: "cross-entropy",
+  ...defaultObjectiveArgs,
   seed: 0,
   normalize: false,
 };
@@ -74,5 +75,5 @@ export function buildTrainer(config: TrainConfig, backend: Backend): Trainer {
     betas: [config.beta1, config.beta2],
     eps: config.eps,
   });
-  return new Trainer(model, flat, optimizer, objectiveByName(config.loss), sizes[0]);
+  return new Trainer(model, flat, optimizer, objectiveByName(config.loss, config), sizes[0]);
 }

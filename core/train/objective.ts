@@ -1,42 +1,162 @@
 /**
- * Training objectives by flag name. Each returns the loss summed over the batch shard
- * and divided by the global batch size, so that summing gradients across data-parallel
- * ranks gives exactly the single-process mean, even when shards differ in size.
+ * Training objectives by `--loss` name: every loss of the catalogue that compares `[N, C]`
+ * class scores with class indices, with its PyTorch arguments. Each returns the loss
+ * summed over the batch shard and divided by the global batch size (times C for the
+ * losses PyTorch averages over all N·C elements), so that summing gradients across
+ * data-parallel ranks gives exactly the single-process mean, even when shards differ.
  *
  * @module
  */
 
 import { UsageError } from "../errors.ts";
+import { binaryCrossEntropyWithLogits } from "../loss/binary.ts";
+import { oneHot } from "../loss/class_index.ts";
 import { crossEntropy } from "../loss/cross_entropy.ts";
+import { focalLoss } from "../loss/focal.ts";
 import { mseLoss } from "../loss/mse.ts";
-import { scale } from "../ops.ts";
-import { Tensor } from "../tensor.ts";
+import { multilabelSoftMarginLoss, multiMarginLoss } from "../loss/multi_margin.ts";
+import { nllLoss } from "../loss/nll.ts";
+import { klDiv } from "../loss/probabilistic.ts";
+import { huberLoss, l1Loss, smoothL1Loss } from "../loss/regression.ts";
+import { logSoftmax, scale, softmax } from "../ops.ts";
+import type { Tensor } from "../tensor.ts";
 
-/** Loss of `[N, C]` logits against class indices `[N]`, pre-divided by the global batch. */
+/** Loss of `[N, C]` outputs against class indices `[N]`, pre-divided by the global batch. */
 export type Objective = (logits: Tensor, labels: Tensor, globalBatch: number) => Tensor;
 
-/** Objectives by `--loss` name. */
-export const objectives: Record<string, Objective> = {
-  "cross-entropy": (logits, labels, n) =>
-    scale(crossEntropy(logits, labels, { reduction: "sum" }), 1 / n),
-  // MSE against one-hot targets, averaged over the N·C elements like nn.MSELoss.
-  mse: (logits, labels, n) => {
-    const b = logits.backend;
-    const [rows, cols] = logits.shape;
-    const ones = b.affine(b.zeros(rows), 0, 1);
-    const oneHot = new Tensor(b, b.scatter(ones, labels.storage, rows, cols), logits.shape);
-    return scale(mseLoss(logits, oneHot, "sum"), 1 / (n * cols));
+/** The loss arguments of a run, PyTorch's names in camelCase (flags in kebab-case). */
+export interface ObjectiveArgs {
+  /** Softmax the model's output before the loss (not before accuracy). */
+  softmaxOutput: boolean;
+  /** `CrossEntropyLoss(label_smoothing)`. */
+  labelSmoothing: number;
+  /** `MultiMarginLoss(margin)`. */
+  margin: number;
+  /** `MultiMarginLoss(p)`: 1 or 2. */
+  marginP: number;
+  /** Focal loss γ. */
+  focalGamma: number;
+  /** Focal loss α. */
+  focalAlpha: number;
+  /** `SmoothL1Loss(beta)`. */
+  smoothL1Beta: number;
+  /** `HuberLoss(delta)`. */
+  huberDelta: number;
+}
+
+/** PyTorch's defaults of {@link ObjectiveArgs}. */
+export const defaultObjectiveArgs: ObjectiveArgs = {
+  softmaxOutput: false,
+  labelSmoothing: 0,
+  margin: 1,
+  marginP: 1,
+  focalGamma: 2,
+  focalAlpha: 1,
+  smoothL1Beta: 1,
+  huberDelta: 1,
+};
+
+/** One `--loss`: what it computes, and the arguments it reads. */
+interface ObjectiveDef {
+  readonly doc: string;
+  readonly args: readonly (keyof ObjectiveArgs)[];
+  /** The loss summed over the rows of `out` (class targets `y`, one-hot `t`). */
+  readonly sum: (out: Tensor, y: Tensor, a: ObjectiveArgs) => Tensor;
+  /** Whether PyTorch's mean runs over all N·C elements rather than the N rows. */
+  readonly perElement?: boolean;
+}
+
+const hot = (out: Tensor, y: Tensor) => oneHot(y, out.shape[1]);
+
+/** Every `--loss` by name. */
+export const objectiveDefs: Readonly<Record<string, ObjectiveDef>> = {
+  "cross-entropy": {
+    doc: "nn.CrossEntropyLoss: softmax cross-entropy of the logits",
+    args: ["labelSmoothing"],
+    sum: (out, y, a) =>
+      crossEntropy(out, y, { reduction: "sum", labelSmoothing: a.labelSmoothing }),
+  },
+  nll: {
+    doc: "nn.NLLLoss of the log-softmax of the output",
+    args: [],
+    sum: (out, y) => nllLoss(logSoftmax(out), y, { reduction: "sum" }),
+  },
+  "kl-div": {
+    doc: "nn.KLDivLoss(reduction='batchmean') of the log-softmax against one-hot targets",
+    args: [],
+    sum: (out, y) => klDiv(logSoftmax(out), hot(out, y), { reduction: "sum" }),
+  },
+  "multi-margin": {
+    doc: "nn.MultiMarginLoss: multi-class hinge",
+    args: ["margin", "marginP"],
+    sum: (out, y, a) =>
+      multiMarginLoss(out, y, { reduction: "sum", margin: a.margin, p: a.marginP as 1 | 2 }),
+  },
+  "multilabel-soft-margin": {
+    doc: "nn.MultiLabelSoftMarginLoss against one-hot targets",
+    args: [],
+    sum: (out, y) => multilabelSoftMarginLoss(out, hot(out, y), { reduction: "sum" }),
+  },
+  focal: {
+    doc: "focal loss on the softmax: −α(1 − p_y)^γ log p_y",
+    args: ["focalGamma", "focalAlpha"],
+    sum: (out, y, a) =>
+      focalLoss(out, y, { reduction: "sum", gamma: a.focalGamma, alpha: a.focalAlpha }),
+  },
+  "bce-with-logits": {
+    doc: "nn.BCEWithLogitsLoss against one-hot targets",
+    args: [],
+    sum: (out, y) => binaryCrossEntropyWithLogits(out, hot(out, y), { reduction: "sum" }),
+    perElement: true,
+  },
+  mse: {
+    doc: "nn.MSELoss against one-hot targets",
+    args: [],
+    sum: (out, y) => mseLoss(out, hot(out, y), "sum"),
+    perElement: true,
+  },
+  l1: {
+    doc: "nn.L1Loss against one-hot targets",
+    args: [],
+    sum: (out, y) => l1Loss(out, hot(out, y), "sum"),
+    perElement: true,
+  },
+  "smooth-l1": {
+    doc: "nn.SmoothL1Loss against one-hot targets",
+    args: ["smoothL1Beta"],
+    sum: (out, y, a) => smoothL1Loss(out, hot(out, y), { reduction: "sum", beta: a.smoothL1Beta }),
+    perElement: true,
+  },
+  huber: {
+    doc: "nn.HuberLoss against one-hot targets",
+    args: ["huberDelta"],
+    sum: (out, y, a) => huberLoss(out, hot(out, y), { reduction: "sum", delta: a.huberDelta }),
+    perElement: true,
   },
 };
 
-/** The objective named `name`, or a UsageError naming `--loss`. */
-export function objectiveByName(name: string): Objective {
-  const f = objectives[name];
-  if (!f) {
+/** The objective `name` with `args`, or a UsageError naming `--loss` or the bad argument. */
+export function objectiveByName(name: string, args: Partial<ObjectiveArgs> = {}): Objective {
+  const def = objectiveDefs[name];
+  if (!def) {
     throw new UsageError(
       "--loss",
-      `expected one of ${Object.keys(objectives).join(", ")}, got "${name}"`,
+      `expected one of ${Object.keys(objectiveDefs).join(", ")}, got "${name}"`,
     );
   }
-  return f;
+  const a = { ...defaultObjectiveArgs, ...args };
+  if (a.marginP !== 1 && a.marginP !== 2) {
+    throw new UsageError("--margin-p", `expected 1 or 2, got ${a.marginP}`);
+  }
+  if (!(a.labelSmoothing >= 0 && a.labelSmoothing <= 1)) {
+    throw new UsageError(
+      "--label-smoothing",
+      `expected a value in [0, 1], got ${a.labelSmoothing}`,
+    );
+  }
+  return (logits, labels, n) => {
+    const out = a.softmaxOutput ? softmax(logits) : logits;
+    const divisor = def.perElement ? n * logits.shape[1] : n;
+    return scale(def.sum(out, labels, a), 1 / divisor);
+  };
 }
