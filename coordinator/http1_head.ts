@@ -168,6 +168,7 @@ const REASONS: Record<number, string> = {
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   501: "Not Implemented",
+  503: "Service Unavailable",
 };
 
 /**

@@ -12,6 +12,7 @@ import { MeshAuthError, MeshError } from "./errors.ts";
 import { Http1Pool } from "./http1_pool.ts";
 import type { ChunkKey, Link } from "./link.ts";
 import type { Mailbox } from "./mailbox.ts";
+import { sleep } from "./sleep.ts";
 import { ringChunkPath, SENDER_HEADER } from "./ring_app.ts";
 
 /** Options of {@link HttpLink}. */
@@ -24,7 +25,10 @@ export interface HttpLinkOptions {
   readonly token: string;
   /** The mailbox of this rank's own endpoint (`RingServer.mailbox`). */
   readonly mailbox: Mailbox;
-  /** How long a refused connection is retried, while peers are still starting. Default 10 s. */
+  /**
+   * How long a refused connection, or a peer answering 503 (not ready), is retried while
+   * peers are still starting. Default 10 s.
+   */
   readonly connectRetryMs?: number;
   /**
    * Requests in flight at once to one peer, each on a kept-alive connection of its own;
@@ -88,12 +92,19 @@ export class HttpLink implements Link {
       `PUT ${ringChunkPath(key)} HTTP/1.1\r\n${fields}content-length: ${data.byteLength}\r\n\r\n`,
     );
     const body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    // A peer that does not know its chunks yet (503) is asked again, as a refused
+    // connection is while peers start.
+    const giveUpAt = Date.now() + (this.#options.connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS);
     let status: number, text: string;
-    try {
-      ({ status, body: text } = await pool.request(head, body, signal));
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      throw this.#error(to, key, reason(error));
+    for (let wait = 5;; wait = Math.min(2 * wait, 200)) {
+      try {
+        ({ status, body: text } = await pool.request(head, body, signal));
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw this.#error(to, key, reason(error));
+      }
+      if (status !== 503 || Date.now() >= giveUpAt) break;
+      await sleep(wait, signal);
     }
     if (status === 204) return;
     throw this.#error(

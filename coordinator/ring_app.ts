@@ -29,10 +29,11 @@ export interface RingAppOptions {
   /** The job token every request must carry. */
   readonly token: string;
   /**
-   * Floats in the chunk that rank `from` sends under `key`, or `undefined` when no such
-   * chunk is expected. For ring all-reduce: `RingPlan.chunkLength`.
+   * Floats in the chunk that rank `from` sends under `key`, `undefined` when no such
+   * chunk is expected, or `null` while this rank does not know yet (it is still laying out
+   * its gradient): the sender is told to retry. For ring all-reduce: `RingPlan.chunkLength`.
    */
-  readonly chunkLengthFor: (key: ChunkKey, from: number) => number | undefined;
+  readonly chunkLengthFor: (key: ChunkKey, from: number) => number | undefined | null;
 }
 
 /** Path of a chunk's route, relative to a rank's base URL. */
@@ -54,7 +55,7 @@ export interface AcceptedChunk {
 /** A chunk request refused before its body is read: the HTTP status and why. */
 export interface RefusedChunk {
   readonly ok: false;
-  readonly status: 400 | 401 | 404 | 413;
+  readonly status: 400 | 401 | 404 | 413 | 503;
   readonly message: string;
 }
 
@@ -73,6 +74,9 @@ const refused = (status: RefusedChunk["status"], message: string): RefusedChunk 
 });
 
 const unauthorized = refused(401, "wrong or missing job token");
+
+/** The 503 message of a rank that does not know its chunks yet; senders retry on it. */
+export const NOT_READY = "not ready: this rank is still laying out its gradient";
 
 /** Header fields as far as the checks read them: `Headers`, or a lighter stand-in. */
 export type FieldReader = Pick<Headers, "get">;
@@ -118,6 +122,7 @@ export function checkChunkRequest(
   if (from === undefined) return refused(400, `${SENDER_HEADER} must name the sending rank`);
   const key = { step, bucket, chunk };
   const floats = options.chunkLengthFor(key, from);
+  if (floats === null) return refused(503, NOT_READY);
   if (floats === undefined) return refused(400, `no chunk ${chunk} expected from rank ${from}`);
   const bytes = floats * Float32Array.BYTES_PER_ELEMENT;
   const declared = headers.get("content-length");

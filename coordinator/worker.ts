@@ -100,9 +100,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const log = options.log ?? console.log;
   const host = options.host ?? "127.0.0.1";
   const advertise = options.advertise ?? (isWildcard(host) ? Deno.hostname() : host);
-  // Until the job is known no chunk is expected; peers learn this endpoint only from the
-  // join replies, after which the plan is set before anything else is awaited.
-  let expected = (_key: ChunkKey, _from: number): number | undefined => undefined;
+  // Until this rank has laid out its gradient (after the join and the data), a chunk is
+  // answered "not ready" and its sender retries.
+  let expected = (_key: ChunkKey, _from: number): number | undefined | null => null;
   const port = options.port ?? 0;
   const server = ListenError.wrap(host, port, () =>
     serveRing({

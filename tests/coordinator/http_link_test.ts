@@ -308,3 +308,27 @@ Deno.test("ringAllReduce over HTTP names a peer that accepts and never answers",
     await own.shutdown();
   }
 });
+
+Deno.test("HttpLink retries a peer that is not ready (503) until it is, within connectRetryMs", async () => {
+  const token = newJobToken();
+  let ready = false;
+  const server = serveRing({ token, chunkLengthFor: () => ready ? 2 : null });
+  const options = { rank: 0, peers: ["", server.url], token, mailbox: new Mailbox() };
+  const link = new HttpLink({ ...options, connectRetryMs: 5_000 });
+  setTimeout(() => ready = true, 100);
+  const started = performance.now();
+  await link.send(1, key, Float32Array.of(1, 2));
+  assert.ok(performance.now() - started >= 90);
+  assert.deepEqual(await server.mailbox.take(0, key), Float32Array.of(1, 2));
+  ready = false;
+  const impatient = new HttpLink({ ...options, connectRetryMs: 50 });
+  const error = await impatient.send(1, { ...key, chunk: 1 }, Float32Array.of(1, 2)).catch((e) =>
+    e
+  );
+  assert.ok(error instanceof MeshError, String(error));
+  assert.match(error.message, /HTTP 503: not ready/);
+  assert.equal(server.mailbox.pending, 0);
+  await link.close();
+  await impatient.close();
+  await server.shutdown();
+});

@@ -125,3 +125,16 @@ Deno.test("checkChunkRequest accepts what the route would and says what it expec
   // The token is judged first: a caller without it learns nothing about the route.
   assert.equal(refusal("GET", "/health", new Headers()), 401);
 });
+
+Deno.test("ring route answers 503 while the rank does not know its chunks yet, and keeps nothing", async () => {
+  const mailbox = new Mailbox();
+  const app = ringApp(mailbox, { token, chunkLengthFor: () => null });
+  const res = await app.request("/v1/ring/0/0/0", {
+    method: "PUT",
+    body: floats(1, 2),
+    headers: { authorization: `Bearer ${token}`, [SENDER_HEADER]: "1" },
+  });
+  assert.equal(res.status, 503);
+  assert.match(await res.text(), /^not ready/);
+  assert.equal(mailbox.pending, 0);
+});
