@@ -25,8 +25,10 @@ export type {
   Backend,
   FusedActivation,
   OptimizerHyper,
+  Planes2d,
   ReduceOp,
   Storage,
+  Window2d,
 } from "./core/backend.ts";
 export { createCpuBackend } from "./core/cpu/backend.ts";
 export * from "./core/errors.ts";
@@ -35,22 +37,126 @@ export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
 export { backward, isGradEnabled, noGrad } from "./core/autograd.ts";
 export { full, type GradNode, Tensor, tensor, zeros } from "./core/tensor.ts";
 export * from "./core/ops.ts";
+export * from "./core/ops_conv.ts";
 export { Rng } from "./core/rng.ts";
-export { Module } from "./core/nn/module.ts";
+export { type ExtraState, Module } from "./core/nn/module.ts";
+export { ModuleBuffer } from "./core/nn/buffer.ts";
+export {
+  BatchNorm,
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormOptions,
+  type BatchStats,
+  type StatsReducer,
+} from "./core/nn/batch_norm.ts";
+export {
+  Dropout,
+  dropout,
+  Dropout2d,
+  DropoutBase,
+  type DropoutOptions,
+} from "./core/nn/dropout.ts";
 export { Parameter } from "./core/nn/parameter.ts";
 export { Linear, type LinearOptions } from "./core/nn/linear.ts";
+export { Conv2d, type Conv2dLayerOptions } from "./core/nn/conv2d.ts";
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./core/nn/pooling.ts";
+export { Flatten } from "./core/nn/flatten.ts";
+export { BasicBlock, type BasicBlockOptions } from "./core/nn/basic_block.ts";
+export { Embedding, type EmbeddingOptions } from "./core/nn/embedding.ts";
 export { Activation, ReLU, Sigmoid, Tanh } from "./core/nn/activation.ts";
+export {
+  LeakyReLU,
+  type LeakyReLUOptions,
+  PReLU,
+  type PReLUOptions,
+  ReLU6,
+} from "./core/nn/activations/rectifiers.ts";
+export { type AlphaOptions, CELU, ELU, SELU } from "./core/nn/activations/exponential.ts";
+export { GELU, type GELUOptions, Mish, SiLU } from "./core/nn/activations/gated.ts";
+export {
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  type HardtanhOptions,
+} from "./core/nn/activations/hard.ts";
+export {
+  LogSigmoid,
+  Softplus,
+  type SoftplusOptions,
+  Softsign,
+} from "./core/nn/activations/soft.ts";
+export { Sin } from "./core/nn/activations/sin.ts";
+export { Sign } from "./core/nn/activations/sign.ts";
+export { LogSoftmax, Softmax, type SoftmaxOptions } from "./core/nn/activations/softmax.ts";
+export {
+  celu,
+  elu,
+  gelu,
+  type GeluApproximate,
+  hardsigmoid,
+  hardswish,
+  hardtanh,
+  leakyRelu,
+  logSigmoid,
+  mish,
+  prelu,
+  relu6,
+  selu,
+  signSte,
+  silu,
+  sin,
+  softplus,
+  softsign,
+} from "./core/nn/activations/functional.ts";
+export {
+  activationCatalog,
+  activationFromName,
+  activationNames,
+  type ActivationSpec,
+} from "./core/nn/activations/registry.ts";
 export { Sequential } from "./core/nn/sequential.ts";
 export {
   bindParameters,
   type FlatParameters,
   type ParameterSlot,
 } from "./core/nn/flat_parameters.ts";
-export { kaimingUniform, uniformInit } from "./core/nn/init.ts";
+export {
+  calculateGain,
+  constant_,
+  fanInAndFanOut,
+  type InitTarget,
+  kaimingNormal_,
+  type KaimingOptions,
+  kaimingUniform,
+  kaimingUniform_,
+  nonlinearities,
+  type Nonlinearity,
+  normal_,
+  ones_,
+  orthogonal_,
+  uniform_,
+  uniformInit,
+  xavierNormal_,
+  xavierUniform_,
+  zeros_,
+} from "./core/nn/init.ts";
+export {
+  initCatalog,
+  initFromName,
+  type Initializer,
+  initNames,
+  type InitSpec,
+} from "./core/nn/init_registry.ts";
 export { crossEntropy, type CrossEntropyOptions } from "./core/loss/cross_entropy.ts";
 export { mseLoss } from "./core/loss/mse.ts";
 export type { Reduction } from "./core/loss/reduction.ts";
-export { type OptimizerKind, optimizerStateNames } from "./core/optim/kinds.ts";
+export {
+  type OptimizerKind,
+  optimizerKinds,
+  optimizerScalarNames,
+  optimizerStateNames,
+  type ScalarStateName,
+} from "./core/optim/kinds.ts";
 export {
   type BceOptions,
   type BceWithLogitsOptions,
@@ -82,6 +188,7 @@ export {
   type MultiMarginOptions,
 } from "./core/loss/multi_margin.ts";
 export { nllLoss, type NllOptions } from "./core/loss/nll.ts";
+export { ctcLoss, type CtcOptions, type CtcTargets } from "./core/loss/ctc.ts";
 export {
   gaussianNllLoss,
   type GaussianNllOptions,
@@ -149,7 +256,31 @@ export {
   r2Score,
   rootMeanSquaredError,
 } from "./core/metrics/regression.ts";
-export { Optimizer, type OptimizerOptions } from "./core/optim/optimizer.ts";
+export {
+  Optimizer,
+  type OptimizerConfig,
+  OptimizerGroup,
+  type OptimizerOptions,
+  type OptimizerStateSlice,
+  type ParamGroup,
+} from "./core/optim/optimizer.ts";
+export { LBFGS, type LbfgsClosure, type LbfgsOptions } from "./core/optim/lbfgs.ts";
+export {
+  checkClipping,
+  clipGradNorm,
+  clipGradValue,
+  type GradClipping,
+  type GradNormType,
+} from "./core/optim/clip.ts";
+export {
+  type OptimizerArgValue,
+  optimizerCatalog,
+  type OptimizerName,
+  optimizerNames,
+  type OptimizerSpec,
+  optimizerSpec,
+} from "./core/optim/catalog.ts";
+export { type OptimizerArgs, optimizerFromName } from "./core/optim/registry.ts";
 export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
 export { Trainer } from "./core/train/trainer.ts";

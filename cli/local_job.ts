@@ -338,10 +338,10 @@ export async function runLocalJob(config: TrainConfig, options: LocalJobOptions)
  * local job.
  */
 export async function trainOnWorkers(config: TrainConfig, values: FlagValues): Promise<number> {
-  await loadTrainingData(config);
+  const { train } = await loadTrainingData(config);
   // Builds the model and optimizer once, so that a bad configuration is a usage error here
   // rather than a failure of every worker.
-  buildTrainer(config, createCpuBackend());
+  buildTrainer(config, createCpuBackend(), train);
   return await runLocalJob(config, {
     workers: values.workers as number,
     backend: values.backend as "auto" | "webgpu" | "cpu",

@@ -18,8 +18,10 @@ import { trainOnWorkers } from "./local_job.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
-const USAGE =
-  "usage: deno task train [flags]\n\nTrains an MLP classifier (docs: README.md, docs/cluster.md).";
+const USAGE = `usage: deno task train [flags]
+
+Trains a classifier (docs: README.md, docs/cluster.md). Every activation, loss, optimizer
+and scheduler name, with its arguments and defaults: gradmesh catalog.`;
 
 /** Runs `train` with `args`; returns the exit code. */
 export async function runTrain(args: readonly string[]): Promise<number> {

@@ -6,56 +6,76 @@
  */
 
 import { loadCheckpoint } from "../core/checkpoint/checkpoint.ts";
+import { activationNames } from "../core/nn/activations/registry.ts";
+import { initNames } from "../core/nn/init_registry.ts";
+import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
 import { objectiveDefs } from "../core/train/objective.ts";
+import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
-import type { OptimizerKind } from "../core/optim/kinds.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { meshFlags } from "./local_job.ts";
+import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
 
 /** Flags of `train`; names and defaults follow PyTorch where it has them. */
 export const trainFlags: FlagTable = {
   data: {
     type: "string",
     default: d.data,
-    help: "dataset: mnist (bundled digits), fashion-mnist, or idx:DIR",
+    help: "dataset: mnist (bundled digits), fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR",
   },
-  model: { type: "string", default: d.model, help: "MLP layer sizes, input first" },
+  model: {
+    type: "string",
+    default: d.model,
+    help: "MLP layer sizes (input first), lenet5, allcnn-c, resnet20, or a layer stack " +
+      "such as conv(6,5),relu,maxpool(2),flatten,linear(10) (docs/models.md)",
+  },
   activation: {
     type: "string",
     default: d.activation,
-    choices: ["relu", "tanh", "sigmoid"],
-    help: "hidden activation",
+    choices: activationNames,
+    help: "hidden activation (`catalog` lists each with its arguments)",
+  },
+  "activation-args": {
+    type: "string",
+    default: d.activationArgs,
+    help: 'its arguments in PyTorch\'s names, as JSON, e.g. {"negative_slope": 0.2}',
+  },
+  init: {
+    type: "string",
+    default: d.init,
+    choices: ["default", ...initNames],
+    help: "initialiser of every weight matrix and kernel (default: PyTorch's per layer)",
+  },
+  "init-args": {
+    type: "string",
+    default: d.initArgs,
+    help: 'its arguments in PyTorch\'s names, as JSON, e.g. {"nonlinearity": "relu"}',
+  },
+  dropout: {
+    type: "number",
+    default: d.dropout,
+    min: 0,
+    help: "MLP dropout probability after each hidden activation",
   },
   epochs: { type: "integer", default: d.epochs, min: 1, help: "passes over the training split" },
   "batch-size": { type: "integer", default: d.batchSize, min: 1, help: "global minibatch size" },
-  optimizer: {
-    type: "string",
-    default: d.optimizer,
-    choices: ["sgd", "adam", "adamw"],
-    help: "optimizer",
-  },
-  lr: {
-    type: "number",
-    min: 0,
-    help: "learning rate (default: 0.05 for sgd, 0.001 for adam/adamw)",
-  },
-  momentum: { type: "number", default: d.momentum, min: 0, help: "SGD momentum" },
-  dampening: { type: "number", default: d.dampening, min: 0, help: "SGD dampening" },
-  "weight-decay": {
-    type: "number",
-    min: 0,
-    help: "L2 penalty (default: 1e-4 for sgd, 0 for adam, 0.01 for adamw)",
-  },
-  nesterov: { type: "boolean", default: false, help: "Nesterov momentum (SGD)" },
-  beta1: { type: "number", default: d.beta1, min: 0, help: "Adam β₁" },
-  beta2: { type: "number", default: d.beta2, min: 0, help: "Adam β₂" },
-  eps: { type: "number", default: d.eps, min: 0, help: "Adam ε" },
-  amsgrad: { type: "boolean", default: false, help: "AMSGrad variant of Adam/AdamW" },
+  ...optimizerFlags,
   loss: {
     type: "string",
     default: d.loss,
     choices: Object.keys(objectiveDefs),
     help: "training loss (`catalog` lists each with its arguments)",
+  },
+  scheduler: {
+    type: "string",
+    default: d.scheduler,
+    choices: ["none", ...Object.keys(schedulerDefs)],
+    help: "learning-rate schedule (`catalog` lists each with its arguments)",
+  },
+  "scheduler-args": {
+    type: "string",
+    default: d.schedulerArgs,
+    help: 'its arguments in PyTorch\'s names, as JSON, e.g. {"T_max": 10}',
   },
   "softmax-output": {
     type: "boolean",
@@ -79,6 +99,23 @@ export const trainFlags: FlagTable = {
     type: "boolean",
     default: false,
     help: "normalise inputs to zero mean, unit std (train-split stats)",
+  },
+  label: {
+    type: "string",
+    default: d.label,
+    choices: ["fine", "coarse"],
+    help: "cifar100 labels: fine (100 classes) or coarse (20 superclasses)",
+  },
+  "random-crop": {
+    type: "integer",
+    default: d.augment.crop,
+    min: 0,
+    help: "pad training images N pixels per side and crop back at random (0: off)",
+  },
+  hflip: {
+    type: "boolean",
+    default: d.augment.flip,
+    help: "mirror training images left-right with probability 0.5",
   },
   backend: {
     type: "string",
@@ -113,26 +150,20 @@ export const trainFlags: FlagTable = {
 
 /** The run configuration that parsed `train` flags describe (PyTorch's per-optimizer defaults). */
 export function configFromFlags(v: FlagValues): TrainConfig {
-  const optimizer = v.optimizer as OptimizerKind;
-  const defaultLr = optimizer === "sgd" ? d.lr : 1e-3;
-  const defaultDecay = { sgd: d.weightDecay, adam: 0, adamw: 1e-2 }[optimizer];
   return {
     data: v.data as string,
     model: v.model as string,
     activation: v.activation as string,
+    activationArgs: v["activation-args"] as string,
+    init: v.init as string,
+    initArgs: v["init-args"] as string,
+    dropout: v.dropout as number,
     epochs: v.epochs as number,
     batchSize: v["batch-size"] as number,
-    optimizer,
-    lr: (v.lr as number | undefined) ?? defaultLr,
-    momentum: v.momentum as number,
-    dampening: v.dampening as number,
-    weightDecay: (v["weight-decay"] as number | undefined) ?? defaultDecay,
-    nesterov: v.nesterov as boolean,
-    amsgrad: v.amsgrad as boolean,
-    beta1: v.beta1 as number,
-    beta2: v.beta2 as number,
-    eps: v.eps as number,
+    ...optimizerConfigFromFlags(v),
     loss: v.loss as string,
+    scheduler: v.scheduler as string,
+    schedulerArgs: v["scheduler-args"] as string,
     softmaxOutput: v["softmax-output"] as boolean,
     labelSmoothing: v["label-smoothing"] as number,
     margin: v.margin as number,
@@ -143,6 +174,8 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     huberDelta: v["huber-delta"] as number,
     seed: v.seed as number,
     normalize: v.normalize as boolean,
+    label: v.label as Cifar100Label,
+    augment: { crop: v["random-crop"] as number, flip: v.hflip as boolean },
   };
 }
 

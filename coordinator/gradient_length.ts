@@ -7,13 +7,13 @@
  */
 
 import { flatLayout } from "../core/nn/flat_parameters.ts";
-import { mlp, parseLayerSizes } from "../core/nn/mlp.ts";
+import { buildModel, type DataShape } from "../core/nn/models.ts";
 import { Rng } from "../core/rng.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 
 /**
- * Floats in the flat gradient that `buildTrainer(config, backend)` binds on a backend
- * with view alignment `viewAlignment`, from the same layout `bindParameters` uses.
+ * Floats in the flat gradient that `buildTrainer(config, backend, data)` binds on a
+ * backend with view alignment `viewAlignment`, from the same layout `bindParameters` uses.
  *
  * @example
  * ```ts
@@ -22,7 +22,11 @@ import type { TrainConfig } from "../core/train/config.ts";
  * gradientLength({ ...defaultTrainConfig, model: "784-32-10" }, 1); // 25450
  * ```
  */
-export function gradientLength(config: TrainConfig, viewAlignment: number): number {
-  const model = mlp(parseLayerSizes(config.model), config.activation, new Rng(config.seed));
+export function gradientLength(
+  config: TrainConfig,
+  viewAlignment: number,
+  data?: DataShape,
+): number {
+  const { model } = buildModel(config, new Rng(config.seed), data);
   return flatLayout(model.namedParameters(), viewAlignment).size;
 }

@@ -124,13 +124,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
     const { rank, world, settings } = job;
     client.rank = rank;
-    const plan = new BucketPlan(
-      gradientLength(job.config, backend.viewAlignment),
-      world,
-      alignedBucketElems(settings.bucketElems),
-      settings.chunkElems,
-    );
-    expected = plan.chunkLengthFor(rank);
     if (options.world !== undefined && options.world !== world) {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
@@ -151,7 +144,15 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
       connectRetryMs: 2 * settings.heartbeatTimeoutMs,
     });
+    // The model, and so the gradient's layout, depends on the data's sample shape.
     const data = await abortable(options.loadData(job), stop.signal);
+    const plan = new BucketPlan(
+      gradientLength(job.config, backend.viewAlignment, data.train),
+      world,
+      alignedBucketElems(settings.bucketElems),
+      settings.chunkElems,
+    );
+    expected = plan.chunkLengthFor(rank);
     const root = rank === 0;
     if (root) await Deno.mkdir(job.out, { recursive: true });
     const checkpointPath = root ? join(job.out, "checkpoint.safetensors") : null;

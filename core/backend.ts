@@ -24,22 +24,82 @@ export type FusedActivation = "none" | "relu" | "tanh" | "sigmoid";
 /** Reductions over the middle axis of an `[outer, len, inner]` view. */
 export type ReduceOp = "sum" | "max";
 
-/** Hyper-parameters of one fused optimizer update, in PyTorch's names. */
+/**
+ * `n` samples of `c` planes of `h`×`w` (NCHW, row-major) and the `outH`×`outW` planes that a
+ * pooling op makes of them.
+ */
+export interface Planes2d {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * A sliding window over {@link Planes2d}, in PyTorch's terms (convolution and pooling):
+ * output `(oy, ox)` reads input rows `oy·strideH − padH + i·dilationH` for `i < kh` and
+ * columns `ox·strideW − padW + j·dilationW` for `j < kw`; positions outside the plane are
+ * padding. `outH = ⌊(h + 2·padH − dilationH·(kh − 1) − 1) / strideH⌋ + 1`, `outW` alike.
+ */
+export interface Window2d extends Planes2d {
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/**
+ * Hyper-parameters of one fused optimizer update, in PyTorch's names (camelCase). Each
+ * optimizer reads the fields it has; `hyperAt` (core/optim/settings.ts) fills them all.
+ */
 export interface OptimizerHyper {
   lr: number;
   weightDecay: number;
   maximize: boolean;
-  // SGD
+  /** SGD and RMSprop. */
   momentum: number;
+  /** SGD. */
   dampening: number;
+  /** SGD. */
   nesterov: boolean;
-  // Adam family
+  /** Adam family: `betas[0]`, `betas[1]`. */
   beta1: number;
   beta2: number;
   eps: number;
+  /** Adam and AdamW. */
   amsgrad: boolean;
-  /** 1-based step count after this update (Adam's bias correction; SGD's first step). */
+  /** Adagrad. */
+  lrDecay: number;
+  /** Adadelta. */
+  rho: number;
+  /** RMSprop's smoothing constant. */
+  alpha: number;
+  /** RMSprop. */
+  centered: boolean;
+  /** ASGD's decay term. */
+  lambd: number;
+  /** Rprop: `etas` and `step_sizes`. */
+  etaMinus: number;
+  etaPlus: number;
+  stepSizeMin: number;
+  stepSizeMax: number;
+  /** SparseAdam: elements per row; a row is updated when any of its gradients is nonzero. */
+  rowSize: number;
+  /** 1-based step count after this update (bias corrections; the first step's set-up). */
   step: number;
+  /** ASGD's `eta` and `mu` before this update (host-kept scalar state). */
+  eta: number;
+  mu: number;
+  /** NAdam. */
+  momentumDecay: number;
+  /** NAdam's `mu_product` including this update's μ (host-kept scalar state). */
+  muProduct: number;
 }
 
 /** A compute backend. Every method that returns a `Storage` allocates it from the step arena. */
@@ -71,11 +131,12 @@ export interface Backend {
   /** Frees every resource; the backend is unusable afterwards. */
   destroy(): void;
 
-  /** `out[i] = op(x[i])`; `alpha` is the op's scalar parameter where it has one. */
-  unary(op: UnaryOpName, x: Storage, alpha?: number): Storage;
+  /** `out[i] = op(x[i])`; `alpha` and `beta` are the op's scalar parameters where it has them. */
+  unary(op: UnaryOpName, x: Storage, alpha?: number, beta?: number): Storage;
   /**
    * `out = op(a, b)` with NumPy broadcasting. `outShape` is the broadcast shape; `aShape` and
-   * `bShape` are right-aligned against it (missing leading dims are 1).
+   * `bShape` are right-aligned against it (missing leading dims are 1). `alpha` and `beta`
+   * are the op's scalar parameters where it has them (the `*_grad` ops of activations).
    */
   binary(
     op: BinaryOpName,
@@ -84,6 +145,8 @@ export interface Backend {
     b: Storage,
     bShape: readonly number[],
     outShape: readonly number[],
+    alpha?: number,
+    beta?: number,
   ): Storage;
   /** Broadcasts `x` of `shape` to `outShape` (NumPy rules), materialising the copies. */
   expand(x: Storage, shape: readonly number[], outShape: readonly number[]): Storage;
@@ -93,7 +156,8 @@ export interface Backend {
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage;
   /**
    * Matrix product `op(A)·op(B)` giving `[m, n]`: `A` is `[m, k]` (or `[k, m]` when
-   * `transA`), `B` is `[k, n]` (or `[n, k]` when `transB`).
+   * `transA`), `B` is `[k, n]` (or `[n, k]` when `transB`). With `batch` > 1 the storages
+   * hold `batch` such matrices back to back and the result `[batch, m, n]` (`torch.bmm`).
    */
   matmul(
     a: Storage,
@@ -103,6 +167,7 @@ export interface Backend {
     n: number,
     transA: boolean,
     transB: boolean,
+    batch?: number,
   ): Storage;
   /** Fused `act(x·Wᵀ + b)`: `x` is `[m, k]`, `w` is `[n, k]`, `b` is `[n]` or null. */
   linear(
@@ -157,4 +222,67 @@ export interface Backend {
     state: readonly Storage[],
     hyper: OptimizerHyper,
   ): void;
+  /** `[Σ aᵢ·bᵢ]` over two storages of one size, as a 1-element storage (no read-back). */
+  dot(a: Storage, b: Storage): Storage;
+  /** `[max |xᵢ|]` (0 when empty), as a 1-element storage (no read-back). */
+  maxAbs(x: Storage): Storage;
+  /**
+   * In place: `x *= min(1, maxNorm / (norm[0] + 1e-6))`, `clip_grad_norm_`'s scaling, with
+   * `norm` a 1-element storage so that the total norm never leaves the device.
+   */
+  scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void;
+  /** In place: `x = clamp(x, -limit, limit)` (`clip_grad_value_`). */
+  clampAbs(x: Storage, limit: number): void;
+  /**
+   * `x` of `shape` with its axes reordered, materialised: output axis `d` is input axis
+   * `dims[d]` (`torch.permute(...).contiguous()`).
+   */
+  permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage;
+  /**
+   * Unfolds NCHW `x` into columns `[c·kh·kw, n·outH·outW]`: row `(ci, i, j)`, column
+   * `(b, oy, ox)` holds what window tap `(i, j)` of output `(oy, ox)` reads from plane
+   * `(b, ci)`, 0 in the padding. Rows are channel-major, so each group of channels owns a
+   * contiguous block of rows.
+   */
+  im2col(x: Storage, win: Window2d): Storage;
+  /** The adjoint of {@link Backend.im2col}: sums every column entry into the NCHW position it reads. */
+  col2im(cols: Storage, win: Window2d): Storage;
+  /**
+   * Max over each window (`F.max_pool2d`), giving `[n, c, outH, outW]` and, per output, the
+   * plane index `iy·w + ix` of its maximum as f32 (the first one; a NaN wins).
+   */
+  maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage };
+  /** Input gradient of {@link Backend.maxPool2d}: each `gy` is added where its index points. */
+  maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage;
+  /**
+   * Mean over each window (`F.avg_pool2d`, `ceil_mode=False`): the sum divided by
+   * `divisorOverride` when given, else by `kh·kw` with `countIncludePad`, else by the
+   * number of taps inside the plane. `win`'s dilation must be 1.
+   */
+  avgPool2d(
+    x: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage;
+  /** Input gradient of {@link Backend.avgPool2d}. */
+  avgPool2dBackward(
+    gy: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage;
+  /**
+   * `F.adaptive_avg_pool2d`: output row `oy` averages input rows `⌊oy·h/outH⌋` to
+   * `⌈(oy + 1)·h/outH⌉ − 1`, columns alike.
+   */
+  adaptiveAvgPool2d(x: Storage, planes: Planes2d): Storage;
+  /** Input gradient of {@link Backend.adaptiveAvgPool2d}. */
+  adaptiveAvgPool2dBackward(gy: Storage, planes: Planes2d): Storage;
+  /**
+   * `size` uniform floats in [0, 1) from a counter-based generator: element i is Philox2x32-10
+   * of the 64-bit counter `offset + i` under key `seed` (a u32), its top 24 bits over 2²⁴.
+   * Every backend computes the same bits (`core/cpu/random.ts`), and nothing is uploaded.
+   */
+  randomUniform(size: number, seed: number, offset: number): Storage;
 }

@@ -19,10 +19,22 @@ export interface OpDef<A> {
   vjp(g: Tensor, y: Tensor, inputs: readonly Tensor[], attrs: A): readonly (Tensor | null)[];
 }
 
-/** Attributes of the elementwise unary op. */
+/** Attributes of the elementwise unary op: its name and scalar parameters. */
 export interface UnaryAttrs {
   op: UnaryOpName;
   alpha: number;
+  beta: number;
+}
+/** Attributes of the elementwise binary op: its name and scalar parameters. */
+export interface BinaryAttrs {
+  op: BinaryOpName;
+  alpha: number;
+  beta: number;
+}
+/** Attributes of softmax and log-softmax over one axis. */
+export interface SoftmaxAttrs {
+  log: boolean;
+  axis: number;
 }
 /** Attributes of a reduction over one axis. */
 export interface ReduceAttrs {
@@ -36,9 +48,10 @@ export interface MatmulAttrs {
   transB: boolean;
 }
 
+// An activation's vjp is one fused `*_grad` kernel of its input and the upstream gradient.
 const unaryVjp: Record<
   UnaryOpName,
-  (g: Tensor, y: Tensor, x: Tensor, alpha: number) => Tensor | null
+  (g: Tensor, y: Tensor, x: Tensor, alpha: number, beta: number) => Tensor | null
 > = {
   neg: (g) => neg(g),
   exp: (g, y) => mul(g, y),
@@ -53,24 +66,43 @@ const unaryVjp: Record<
   sigmoid: (g, y) => binary("sigmoid_grad", y, g),
   pow: (g, _y, x, alpha) => mul(g, scale(unary("pow", x, alpha - 1), alpha)),
   gt: () => null,
+  leaky_relu: (g, _y, x, alpha) => binary("leaky_relu_grad", x, g, alpha),
+  elu: (g, _y, x, alpha) => binary("elu_grad", x, g, alpha),
+  selu: (g, _y, x) => binary("selu_grad", x, g),
+  celu: (g, _y, x, alpha) => binary("celu_grad", x, g, alpha),
+  gelu: (g, _y, x) => binary("gelu_grad", x, g),
+  gelu_tanh: (g, _y, x) => binary("gelu_tanh_grad", x, g),
+  silu: (g, _y, x) => binary("silu_grad", x, g),
+  mish: (g, _y, x) => binary("mish_grad", x, g),
+  hardswish: (g, _y, x) => binary("hardswish_grad", x, g),
+  hardsigmoid: (g, _y, x) => binary("hardsigmoid_grad", x, g),
+  hardtanh: (g, _y, x, alpha, beta) => binary("hardtanh_grad", x, g, alpha, beta),
+  log_sigmoid: (g, _y, x) => binary("log_sigmoid_grad", x, g),
+  softsign: (g, _y, x) => binary("softsign_grad", x, g),
+  softplus: (g, _y, x, alpha, beta) => binary("softplus_grad", x, g, alpha, beta),
+  sin: (g, _y, x) => binary("sin_grad", x, g),
+  sign_ste: (g, _y, x) => binary("sign_ste_grad", x, g),
 };
 
 /** The op table: every differentiable op by name. */
 export const opTable = {
   unary: {
-    forward: ([x], a) => ({ storage: x.backend.unary(a.op, x.storage, a.alpha), shape: x.shape }),
-    vjp: (g, y, [x], a) => [unaryVjp[a.op](g, y, x, a.alpha)],
+    forward: ([x], a) => ({
+      storage: x.backend.unary(a.op, x.storage, a.alpha, a.beta),
+      shape: x.shape,
+    }),
+    vjp: (g, y, [x], a) => [unaryVjp[a.op](g, y, x, a.alpha, a.beta)],
   } satisfies OpDef<UnaryAttrs>,
 
   binary: {
-    forward: ([a, b], op) => {
+    forward: ([a, b], { op, alpha, beta }) => {
       const shape = broadcastShapes(a.shape, b.shape, op);
       return {
-        storage: a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape),
+        storage: a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, alpha, beta),
         shape,
       };
     },
-    vjp: (g, y, [a, b], op) => {
+    vjp: (g, y, [a, b], { op }) => {
       switch (op) {
         case "add":
           return [sumTo(g, a.shape), sumTo(g, b.shape)];
@@ -84,7 +116,7 @@ export const opTable = {
           return [null, null];
       }
     },
-  } satisfies OpDef<BinaryOpName>,
+  } satisfies OpDef<BinaryAttrs>,
 
   affine: {
     forward: ([x], [m, c]) => ({ storage: x.backend.affine(x.storage, m, c), shape: x.shape }),
@@ -183,16 +215,26 @@ export const opTable = {
   } satisfies OpDef<FusedActivation>,
 
   softmax: {
-    forward: ([x], log) => {
-      const cols = x.shape[x.shape.length - 1];
-      return { storage: x.backend.softmax(x.storage, x.size / cols, cols, log), shape: x.shape };
+    forward: ([x], { log, axis }) => {
+      const [outer, len, inner] = splitAt(x.shape, axis);
+      const b = x.backend;
+      if (inner === 1) return { storage: b.softmax(x.storage, outer, len, log), shape: x.shape };
+      // Another axis: the same max-shifted formula from primitives, on an [outer, len, inner] view.
+      const full = [outer, len, inner], kept = [outer, 1, inner];
+      const top = b.reduce("max", x.storage, outer, len, inner);
+      const shifted = b.binary("sub", x.storage, full, top, kept, full);
+      const e = b.unary("exp", shifted);
+      const total = b.reduce("sum", e, outer, len, inner);
+      const storage = log
+        ? b.binary("sub", shifted, full, b.unary("log", total), kept, full)
+        : b.binary("div", e, full, total, kept, full);
+      return { storage, shape: x.shape };
     },
-    vjp: (g, y, _x, log) => {
-      const last = y.shape.length - 1;
-      if (log) return [sub(g, mul(exp(y), sum(g, last, true)))];
-      return [mul(y, sub(g, sum(mul(g, y), last, true)))];
+    vjp: (g, y, _x, { log, axis }) => {
+      if (log) return [sub(g, mul(exp(y), sum(g, axis, true)))];
+      return [mul(y, sub(g, sum(mul(g, y), axis, true)))];
     },
-  } satisfies OpDef<boolean>,
+  } satisfies OpDef<SoftmaxAttrs>,
 
   gather: {
     forward: ([x, idx]) => {
@@ -266,13 +308,13 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(t, shape);
 }
 
-/** Elementwise unary op by name (see `core/elementwise.ts`). */
-export function unary(op: UnaryOpName, x: Tensor, alpha = 0): Tensor {
-  return apply("unary", opTable.unary, [x], { op, alpha });
+/** Elementwise unary op by name (see `core/elementwise.ts`) with its scalar parameters. */
+export function unary(op: UnaryOpName, x: Tensor, alpha = 0, beta = 0): Tensor {
+  return apply("unary", opTable.unary, [x], { op, alpha, beta });
 }
-/** Elementwise binary op with broadcasting. */
-export function binary(op: BinaryOpName, a: Tensor, b: Tensor): Tensor {
-  return apply("binary", opTable.binary, [a, b], op);
+/** Elementwise binary op with broadcasting, with its scalar parameters. */
+export function binary(op: BinaryOpName, a: Tensor, b: Tensor, alpha = 0, beta = 0): Tensor {
+  return apply("binary", opTable.binary, [a, b], { op, alpha, beta });
 }
 /** `a + b` with broadcasting. */
 export const add = (a: Tensor, b: Tensor): Tensor => binary("add", a, b);
@@ -350,13 +392,27 @@ export function linear(
 ): Tensor {
   return apply("linear", opTable.linear, [x, w, b], act);
 }
-/** Softmax over the last axis. */
-export function softmax(x: Tensor): Tensor {
-  return apply("softmax", opTable.softmax, [x], false);
+/** Softmax over `dim` (default the last), like `F.softmax(x, dim)`. */
+export function softmax(x: Tensor, dim = -1): Tensor {
+  return softmaxAlong(x, dim, false);
 }
-/** Log-softmax over the last axis. */
-export function logSoftmax(x: Tensor): Tensor {
-  return apply("softmax", opTable.softmax, [x], true);
+/** Log-softmax over `dim` (default the last), like `F.log_softmax(x, dim)`. */
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  return softmaxAlong(x, dim, true);
+}
+function softmaxAlong(x: Tensor, dim: number, log: boolean): Tensor {
+  // Like torch, a 0-d tensor is one row of one element (dim 0 or -1).
+  const rank = Math.max(x.shape.length, 1);
+  if (!Number.isInteger(dim) || dim < -rank || dim >= rank) {
+    throw new ShapeError(
+      log ? "logSoftmax" : "softmax",
+      `dim ${dim} out of range for shape [${x.shape}] (expected an integer in [${-rank}, ${
+        rank - 1
+      }])`,
+    );
+  }
+  if (x.shape.length === 0) return reshape(softmaxAlong(reshape(x, [1]), 0, log), []);
+  return apply("softmax", opTable.softmax, [x], { log, axis: normAxis(dim, rank) });
 }
 /** `out[r] = x[r, idx[r]]` for `[N, C]` x; out-of-range indices (ignore_index) give 0. */
 export function gather(x: Tensor, idx: Tensor): Tensor {

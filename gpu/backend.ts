@@ -12,10 +12,13 @@ import type {
   Backend,
   FusedActivation,
   OptimizerHyper,
+  Planes2d,
   ReduceOp,
   Storage,
+  Window2d,
 } from "../core/backend.ts";
 import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
+import { counterWords } from "../core/cpu/random.ts";
 import { ShapeError } from "../core/errors.ts";
 import { type OptimizerKind, optimizerStateNames } from "../core/optim/kinds.ts";
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
@@ -24,9 +27,22 @@ import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
 import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
-import { matmulGrid, matmulKernel } from "./kernels/matmul.ts";
+import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
 import { gradientOperand, plainOperand } from "./kernels/operand.ts";
 import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
+import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
+import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
+import {
+  adaptiveAvgPoolBackwardKernel,
+  adaptiveAvgPoolKernel,
+  avgPoolBackwardKernel,
+  avgPoolKernel,
+  maxPoolBackwardKernel,
+  maxPoolKernel,
+} from "./kernels/pool.ts";
+import { planesParams, windowParams } from "./kernels/window.ts";
+import { TOTAL_PARTIALS, type TotalLoad, totalReduceKernel } from "./kernels/total_reduce.ts";
+import { randomUniformKernel } from "./kernels/random.ts";
 import { reduceKernel } from "./kernels/reduce.ts";
 import { argmaxKernel, gatherKernel, scatterKernel, softmaxKernel } from "./kernels/rows.ts";
 import { BufferPool } from "./pool.ts";
@@ -202,9 +218,9 @@ class GpuBackend implements WebGpuBackend {
 
   // ---- ops ----
 
-  unary(op: UnaryOpName, x: Storage, alpha = 0): Storage {
+  unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
     const out = this.allocate(x.size);
-    this.run(unaryKernel(op), [x, out], [x.size, alpha], flatGroups(x.size));
+    this.run(unaryKernel(op), [x, out], [x.size, alpha, beta], flatGroups(x.size));
     return out;
   }
 
@@ -215,11 +231,13 @@ class GpuBackend implements WebGpuBackend {
     b: Storage,
     bShape: readonly number[],
     outShape: readonly number[],
+    alpha = 0,
+    beta = 0,
   ): Storage {
     const n = sizeOf(outShape);
     const out = this.allocate(n);
     if (a.size === n && b.size === n) {
-      this.run(binaryKernel(op), [a, b, out], [n], flatGroups(n));
+      this.run(binaryKernel(op), [a, b, out], [n, alpha, beta], flatGroups(n));
       return out;
     }
     const plan = collapseBroadcast(
@@ -230,7 +248,7 @@ class GpuBackend implements WebGpuBackend {
     this.run(
       broadcastKernel(op, plan.shape.length),
       [a, b, out],
-      [n, plan.shape, plan.aStrides, plan.bStrides],
+      [n, alpha, beta, plan.shape, plan.aStrides, plan.bStrides],
       flatGroups(n),
     );
     return out;
@@ -261,10 +279,35 @@ class GpuBackend implements WebGpuBackend {
     n: number,
     transA: boolean,
     transB: boolean,
+    batch = 1,
   ): Storage {
-    const out = this.allocate(m * n);
-    const kernel = matmulKernel({ transA, transB, a: plainOperand("a"), bias: false, act: "none" });
-    this.run(kernel, [a, b, out], [m, k, n], matmulGrid(m, n));
+    const out = this.allocate(batch * m * n);
+    // A long k is summed in chunks by more workgroups, then the partial results are added.
+    const chunks = k > MATMUL_K_CHUNK ? Math.ceil(k / MATMUL_K_CHUNK) : 1;
+    const splitK = chunks > 1;
+    const kernel = matmulKernel({
+      transA,
+      transB,
+      a: plainOperand("a"),
+      bias: false,
+      act: "none",
+      splitK,
+    });
+    const grid = matmulGrid(m, n, batch * chunks);
+    const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (grid[1] > limit) {
+      throw new GpuLimitError(
+        "maxComputeWorkgroupsPerDimension",
+        `a batch of ${batch} products of ${m} rows in ${chunks} chunks of k needs ` +
+          `${grid[1]} workgroup rows`,
+      );
+    }
+    const partial = splitK ? this.allocate(batch * chunks * m * n) : out;
+    this.run(kernel, [a, b, partial], [m, k, n], grid);
+    if (splitK) {
+      const sum = reduceKernel("sum", plainOperand("src"));
+      this.run(sum, [partial, out], [batch, chunks, m * n], flatGroups(batch * m * n));
+    }
     return out;
   }
 
@@ -386,7 +429,126 @@ class GpuBackend implements WebGpuBackend {
     );
   }
 
+  dot(a: Storage, b: Storage): Storage {
+    if (a.size !== b.size) {
+      throw new ShapeError("dot", `expected storages of one size, got ${a.size} and ${b.size}`);
+    }
+    return this.total("product", "sum", [a, b], a.size);
+  }
+
+  maxAbs(x: Storage): Storage {
+    return x.size === 0 ? this.zeros(1) : this.total("abs", "max", [x], x.size);
+  }
+
+  scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {
+    this.run(scaleToNormKernel(), [x, norm], [x.size, maxNorm], flatGroups(x.size));
+  }
+
+  clampAbs(x: Storage, limit: number): void {
+    this.run(clampAbsKernel(), [x], [x.size, limit], flatGroups(x.size));
+  }
+
+  randomUniform(size: number, seed: number, offset: number): Storage {
+    const [lo, hi] = counterWords(seed, offset);
+    const out = this.allocate(size);
+    this.run(randomUniformKernel(), [out], [size, seed, lo, hi], flatGroups(size));
+    return out;
+  }
+
+  permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage {
+    // The broadcast kernel walks any strides: x + 0 read through the permuted strides.
+    const n = sizeOf(shape);
+    const out = this.allocate(n);
+    const strides = broadcastStrides(shape, shape);
+    const outShape = dims.map((d) => shape[d]);
+    const plan = collapseBroadcast(outShape, dims.map((d) => strides[d]), outShape.map(() => 0));
+    this.run(
+      broadcastKernel("add", plan.shape.length),
+      [x, this.zero, out],
+      [n, 0, 0, plan.shape, plan.aStrides, plan.bStrides],
+      flatGroups(n),
+    );
+    return out;
+  }
+
+  im2col(x: Storage, win: Window2d): Storage {
+    const out = this.allocate(win.c * win.kh * win.kw * win.n * win.outH * win.outW);
+    this.run(im2colKernel(), [x, out], windowParams(win), flatGroups(out.size));
+    return out;
+  }
+
+  col2im(cols: Storage, win: Window2d): Storage {
+    const out = this.allocate(win.n * win.c * win.h * win.w);
+    this.run(col2imKernel(), [cols, out], windowParams(win), flatGroups(out.size));
+    return out;
+  }
+
+  maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
+    const size = win.n * win.c * win.outH * win.outW;
+    const out = this.allocate(size), indices = this.allocate(size);
+    this.run(maxPoolKernel(), [x, out, indices], windowParams(win), flatGroups(size));
+    return { out, indices };
+  }
+
+  maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
+    const gx = this.allocate(win.n * win.c * win.h * win.w);
+    this.run(maxPoolBackwardKernel(), [gy, indices, gx], windowParams(win), flatGroups(gx.size));
+    return gx;
+  }
+
+  avgPool2d(
+    x: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage {
+    const out = this.allocate(win.n * win.c * win.outH * win.outW);
+    const params = [...windowParams(win), countIncludePad ? 1 : 0, divisorOverride ?? 0];
+    this.run(avgPoolKernel(), [x, out], params, flatGroups(out.size));
+    return out;
+  }
+
+  avgPool2dBackward(
+    gy: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage {
+    const gx = this.allocate(win.n * win.c * win.h * win.w);
+    const params = [...windowParams(win), countIncludePad ? 1 : 0, divisorOverride ?? 0];
+    this.run(avgPoolBackwardKernel(), [gy, gx], params, flatGroups(gx.size));
+    return gx;
+  }
+
+  adaptiveAvgPool2d(x: Storage, planes: Planes2d): Storage {
+    const out = this.allocate(planes.n * planes.c * planes.outH * planes.outW);
+    this.run(adaptiveAvgPoolKernel(), [x, out], planesParams(planes), flatGroups(out.size));
+    return out;
+  }
+
+  adaptiveAvgPool2dBackward(gy: Storage, planes: Planes2d): Storage {
+    const gx = this.allocate(planes.n * planes.c * planes.h * planes.w);
+    const kernel = adaptiveAvgPoolBackwardKernel();
+    this.run(kernel, [gy, gx], planesParams(planes), flatGroups(gx.size));
+    return gx;
+  }
+
   // ---- plumbing ----
+
+  /** Reduces `n` loaded values to a 1-element storage in two passes (partials, then total). */
+  private total(
+    load: TotalLoad,
+    op: "sum" | "max",
+    inputs: readonly Storage[],
+    n: number,
+  ): Storage {
+    const out = this.zeros(1);
+    const groups = Math.min(TOTAL_PARTIALS, Math.max(1, Math.ceil(n / FLAT_WORKGROUP)));
+    const partials = groups === 1 ? out : this.allocate(groups);
+    this.run(totalReduceKernel(load, op), [...inputs, partials], [n], groups);
+    if (groups > 1) this.run(totalReduceKernel("plain", op), [partials, out], [groups], 1);
+    return out;
+  }
 
   private createBuffer(size: number, usage: GPUBufferUsageFlags): GPUBuffer {
     if (size > this.device.limits.maxBufferSize) {

@@ -1,9 +1,11 @@
 /**
- * Training checkpoints: one safetensors file holding the parameters (PyTorch
- * `state_dict` names such as `"0.weight"`), the optimizer state (names starting with
- * `"optim."`, e.g. `"optim.0.weight.momentum_buffer"`), and in `__metadata__` the format
- * tag `"format": "gradmesh-checkpoint-1"` plus JSON-encoded `epoch`, `step`, `rng_state`
- * and `config`. PyTorch's `safetensors.torch.load_file` reads it as a plain dict.
+ * Training checkpoints: one safetensors file holding the parameters and buffers (PyTorch
+ * `state_dict` names such as `"0.weight"` and `"1.running_mean"`), the optimizer state
+ * (names starting with `"optim."`, e.g. `"optim.0.weight.momentum_buffer"`), and in
+ * `__metadata__` the format tag `"format": "gradmesh-checkpoint-1"` plus JSON-encoded
+ * `epoch`, `step`, `rng_state` and `config`, and `module_state` when a module keeps
+ * host-side extra state. PyTorch's `safetensors.torch.load_file` reads it as a plain dict.
+ * Every tensor is float32, `num_batches_tracked` too (an int64 in PyTorch).
  *
  * @module
  */
@@ -13,9 +15,12 @@ import { writeFileAtomic } from "./atomic.ts";
 import type { NamedTensor } from "./named_tensor.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
+/** Modules' extra state by PyTorch's key, e.g. `{ "2._extra_state": { seed: 7, offset: 640 } }`. */
+export type ModuleState = Record<string, Record<string, number>>;
+
 /** Everything needed to resume a run exactly. */
 export interface Checkpoint {
-  /** Model parameters. */
+  /** Model parameters and buffers. */
   params: NamedTensor[];
   /** Optimizer state; every name starts with `"optim."`. */
   optimizer: NamedTensor[];
@@ -27,6 +32,8 @@ export interface Checkpoint {
   rngState: number[];
   /** The run's configuration (any JSON object). */
   config: Record<string, unknown>;
+  /** Modules' extra state (a dropout's random stream); absent when no module keeps any. */
+  moduleState?: ModuleState;
 }
 
 const FORMAT = "gradmesh-checkpoint-1";
@@ -60,6 +67,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
     step: JSON.stringify(checkpoint.step),
     rng_state: JSON.stringify(checkpoint.rngState),
     config: JSON.stringify(checkpoint.config),
+    ...(checkpoint.moduleState && { module_state: JSON.stringify(checkpoint.moduleState) }),
   };
   await writeFileAtomic(path, encodeSafetensors([...params, ...optimizer], metadata));
 }
@@ -108,12 +116,23 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
       (v) => Array.isArray(v) && v.every(Number.isFinite),
       "a JSON array of numbers",
     ),
-    config: field(
-      "config",
-      (v) => typeof v === "object" && v !== null && !Array.isArray(v),
-      "a JSON object",
-    ),
+    config: field("config", isObject, "a JSON object"),
+    ...(Object.hasOwn(metadata, "module_state") && {
+      moduleState: field<ModuleState>(
+        "module_state",
+        (v) => isObject(v) && Object.values(v).every(isNumberRecord),
+        "a JSON object of objects of numbers",
+      ),
+    }),
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isNumberRecord(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every(Number.isFinite);
 }
 
 function isCount(value: unknown): boolean {

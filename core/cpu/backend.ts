@@ -5,12 +5,32 @@
  * @module
  */
 
-import type { Backend, FusedActivation, OptimizerHyper, ReduceOp, Storage } from "../backend.ts";
+import type {
+  Backend,
+  FusedActivation,
+  OptimizerHyper,
+  Planes2d,
+  ReduceOp,
+  Storage,
+  Window2d,
+} from "../backend.ts";
 import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../elementwise.ts";
 import type { OptimizerKind } from "../optim/kinds.ts";
 import { optimizerUpdate } from "../optim/update.ts";
+import { ShapeError } from "../errors.ts";
 import { broadcastStrides, sizeOf } from "../shape.ts";
+import { col2imHost, im2colHost } from "./conv.ts";
 import { matmulHost } from "./matmul.ts";
+import { permuteHost } from "./permute.ts";
+import {
+  adaptiveAvgPool2dBackwardHost,
+  adaptiveAvgPool2dHost,
+  avgPool2dBackwardHost,
+  avgPool2dHost,
+  maxPool2dBackwardHost,
+  maxPool2dHost,
+} from "./pool.ts";
+import { philoxUniform } from "./random.ts";
 
 /** Host storage: a `Float32Array`, possibly a subarray view of a larger one. */
 export class CpuStorage implements Storage {
@@ -70,11 +90,11 @@ class CpuBackend implements Backend {
   endStep(): void {}
   destroy(): void {}
 
-  unary(op: UnaryOpName, x: Storage, alpha = 0): Storage {
+  unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
     const f = unaryOps[op];
     const src = host(x);
     const out = new Float32Array(src.length);
-    for (let i = 0; i < src.length; i++) out[i] = f(src[i], alpha);
+    for (let i = 0; i < src.length; i++) out[i] = f(src[i], alpha, beta);
     return wrap(out);
   }
 
@@ -85,13 +105,15 @@ class CpuBackend implements Backend {
     b: Storage,
     bShape: readonly number[],
     outShape: readonly number[],
+    alpha = 0,
+    beta = 0,
   ): Storage {
     const f = binaryOps[op];
     const x = host(a), y = host(b);
     const n = sizeOf(outShape);
     const out = new Float32Array(n);
     if (x.length === n && y.length === n) {
-      for (let i = 0; i < n; i++) out[i] = f(x[i], y[i]);
+      for (let i = 0; i < n; i++) out[i] = f(x[i], y[i], alpha, beta);
       return wrap(out);
     }
     const sa = broadcastStrides(aShape, outShape);
@@ -100,7 +122,7 @@ class CpuBackend implements Backend {
     const index = new Array<number>(rank).fill(0);
     let ia = 0, ib = 0;
     for (let i = 0; i < n; i++) {
-      out[i] = f(x[ia], y[ib]);
+      out[i] = f(x[ia], y[ib], alpha, beta);
       // Odometer increment of the output index, moving both input offsets with it.
       for (let d = rank - 1; d >= 0; d--) {
         index[d]++;
@@ -151,8 +173,17 @@ class CpuBackend implements Backend {
     n: number,
     transA: boolean,
     transB: boolean,
+    batch = 1,
   ): Storage {
-    return wrap(matmulHost(host(a), host(b), m, k, n, transA, transB));
+    if (batch === 1) return wrap(matmulHost(host(a), host(b), m, k, n, transA, transB));
+    const x = host(a), y = host(b);
+    const out = new Float32Array(batch * m * n);
+    for (let i = 0; i < batch; i++) {
+      const ai = x.subarray(i * m * k, (i + 1) * m * k);
+      const bi = y.subarray(i * k * n, (i + 1) * k * n);
+      out.set(matmulHost(ai, bi, m, k, n, transA, transB), i * m * n);
+    }
+    return wrap(out);
   }
 
   linear(
@@ -170,7 +201,7 @@ class CpuBackend implements Backend {
     for (let r = 0; r < m; r++) {
       for (let c = 0; c < n; c++) {
         const v = y[r * n + c] + (bias ? bias[c] : 0);
-        y[r * n + c] = f ? f(v, 0) : v;
+        y[r * n + c] = f ? f(v, 0, 0) : v;
       }
     }
     return wrap(y);
@@ -192,7 +223,7 @@ class CpuBackend implements Backend {
     if (act !== "none") {
       const f = binaryOps[activationGradOf[act]];
       const out = host(y);
-      gz = gz.map((g, i) => f(out[i], g));
+      gz = gz.map((g, i) => f(out[i], g, 0, 0));
     }
     const gx = needInputGrad ? matmulHost(gz, host(w), m, n, k, false, false) : null;
     const gw = matmulHost(gz, host(x), n, m, k, true, false);
@@ -270,5 +301,83 @@ class CpuBackend implements Backend {
     hyper: OptimizerHyper,
   ): void {
     optimizerUpdate(kind, host(params), host(grads), state.map(host), hyper);
+  }
+
+  dot(a: Storage, b: Storage): Storage {
+    const x = host(a), y = host(b);
+    if (x.length !== y.length) {
+      throw new ShapeError("dot", `expected storages of one size, got ${x.length} and ${y.length}`);
+    }
+    let sum = 0;
+    for (let i = 0; i < x.length; i++) sum += x[i] * y[i];
+    return wrap(Float32Array.of(sum));
+  }
+
+  maxAbs(x: Storage): Storage {
+    let max = 0;
+    for (const v of host(x)) max = Math.abs(v) > max || Number.isNaN(v) ? Math.abs(v) : max;
+    return wrap(Float32Array.of(max));
+  }
+
+  scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {
+    const d = host(x);
+    const coef = Math.min(1, Math.fround(maxNorm / Math.fround(host(norm)[0] + 1e-6)));
+    for (let i = 0; i < d.length; i++) d[i] *= coef;
+  }
+
+  clampAbs(x: Storage, limit: number): void {
+    const d = host(x);
+    for (let i = 0; i < d.length; i++) d[i] = Math.min(Math.max(d[i], -limit), limit);
+  }
+
+  permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage {
+    return wrap(permuteHost(host(x), shape, dims));
+  }
+
+  im2col(x: Storage, win: Window2d): Storage {
+    return wrap(im2colHost(host(x), win));
+  }
+
+  col2im(cols: Storage, win: Window2d): Storage {
+    return wrap(col2imHost(host(cols), win));
+  }
+
+  maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
+    const { out, indices } = maxPool2dHost(host(x), win);
+    return { out: wrap(out), indices: wrap(indices) };
+  }
+
+  maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
+    return wrap(maxPool2dBackwardHost(host(gy), host(indices), win));
+  }
+
+  avgPool2d(
+    x: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage {
+    return wrap(avgPool2dHost(host(x), win, countIncludePad, divisorOverride));
+  }
+
+  avgPool2dBackward(
+    gy: Storage,
+    win: Window2d,
+    countIncludePad: boolean,
+    divisorOverride: number | null,
+  ): Storage {
+    return wrap(avgPool2dBackwardHost(host(gy), win, countIncludePad, divisorOverride));
+  }
+
+  adaptiveAvgPool2d(x: Storage, planes: Planes2d): Storage {
+    return wrap(adaptiveAvgPool2dHost(host(x), planes));
+  }
+
+  adaptiveAvgPool2dBackward(gy: Storage, planes: Planes2d): Storage {
+    return wrap(adaptiveAvgPool2dBackwardHost(host(gy), planes));
+  }
+
+  randomUniform(size: number, seed: number, offset: number): Storage {
+    return wrap(philoxUniform(size, seed, offset));
   }
 }

@@ -17,6 +17,11 @@ export interface Dataset {
   readonly sampleShape: readonly number[];
   /** Number of classes; every label is in `0..classes-1`. */
   readonly classes: number;
+  /**
+   * Present when `images` hold `(pixel − mean[c]) / std[c]` rather than pixels (see
+   * `normalize.ts`), so that transforms can tell what a black pixel has become.
+   */
+  readonly normalization?: { readonly mean: readonly number[]; readonly std: readonly number[] };
 }
 
 /** A train/test pair with a display name. */

@@ -92,7 +92,17 @@ async function readSplit(files: string[], name: string): Promise<DatasetSplit> {
   return { name, train, test };
 }
 
-async function isKind(path: string, kind: "isFile" | "isDirectory"): Promise<boolean> {
+/**
+ * Whether `path` exists and is a file (`isFile`) or directory (`isDirectory`); false when
+ * it does not exist, a {@link DataFormatError} naming it when it cannot be stat'ed.
+ *
+ * @example
+ * ```ts
+ * import { isKind } from "./fashion_mnist.ts";
+ * console.log(await isKind("/nonexistent", "isFile")); // false
+ * ```
+ */
+export async function isKind(path: string, kind: "isFile" | "isDirectory"): Promise<boolean> {
   try {
     return (await Deno.stat(path))[kind];
   } catch (e) {

@@ -83,7 +83,7 @@ export function normalize(ds: Dataset, mean: readonly number[], std: readonly nu
       for (let i = start; i < end; i++) images[i] = Math.fround(ds.images[i] - m) / s;
     }
   }
-  return { ...ds, images };
+  return { ...ds, images, normalization: { mean: [...mean], std: [...std] } };
 }
 
 /** The [start, end) index range of channel `c` within each sample, sample by sample. */

@@ -144,8 +144,17 @@ function isUint32(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v <= UINT32_MAX;
 }
 
-/** A bijective 32-bit finaliser (lowbias32): every input bit affects every output bit. */
-function mix32(x: number): number {
+/**
+ * A bijective 32-bit finaliser (lowbias32): every input bit affects every output bit, so
+ * keys that differ in one bit seed unrelated streams.
+ *
+ * @example
+ * ```ts
+ * import { mix32 } from "./sampler.ts";
+ * console.log(mix32(1) !== mix32(2)); // true
+ * ```
+ */
+export function mix32(x: number): number {
   x ^= x >>> 16;
   x = Math.imul(x, 0x7feb352d);
   x ^= x >>> 15;

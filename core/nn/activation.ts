@@ -1,6 +1,7 @@
 /**
- * Activation modules. Those with a `fused` name can be folded into a preceding
- * {@link Linear} by {@link Sequential}.
+ * The activation module base, and the three activations that a preceding {@link Linear}
+ * can fuse into its kernel (see {@link Sequential}). The other activations are in
+ * `core/nn/activations/`; `activationFromName` there builds any of them by name.
  *
  * @module
  */
@@ -10,7 +11,7 @@ import { relu, sigmoid, tanh } from "../ops.ts";
 import type { Tensor } from "../tensor.ts";
 import { Module } from "./module.ts";
 
-/** An elementwise activation with no parameters. */
+/** An activation function as a layer; elementwise except the softmaxes, PReLU has parameters. */
 export abstract class Activation extends Module {
   /** The fused-linear activation equal to this module, if any. */
   abstract readonly fused: FusedActivation | null;

@@ -6,17 +6,10 @@
 
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
-import { type Activation, ReLU, Sigmoid, Tanh } from "./activation.ts";
+import { activationFromName, activationNames } from "./activations/registry.ts";
 import { Linear } from "./linear.ts";
 import type { Module } from "./module.ts";
 import { Sequential } from "./sequential.ts";
-
-/** Activations an MLP can use between its linear layers, by flag name. */
-export const mlpActivations: Record<string, () => Activation> = {
-  relu: () => new ReLU(),
-  tanh: () => new Tanh(),
-  sigmoid: () => new Sigmoid(),
-};
 
 /** Parses `784-128-10` into layer sizes; throws a UsageError naming `--model` otherwise. */
 export function parseLayerSizes(spec: string): number[] {
@@ -29,6 +22,8 @@ export function parseLayerSizes(spec: string): number[] {
 
 /**
  * `Linear → act → … → Linear`, named like PyTorch's `nn.Sequential` (`0.weight`, `2.bias`, …).
+ * `activation` is any name of the activation registry, with `activationArgs` in PyTorch's
+ * names (e.g. `{ negative_slope: 0.2 }` for `leaky-relu`); a PReLU's weight is `1.weight`.
  * @example
  * ```ts
  * import { mlp, Rng } from "../../mod.ts";
@@ -36,14 +31,19 @@ export function parseLayerSizes(spec: string): number[] {
  * console.log(model.namedParameters().length); // 4
  * ```
  */
-export function mlp(sizes: readonly number[], activation: string, rng: Rng): Sequential {
-  const make = mlpActivations[activation];
-  if (!make) {
+export function mlp(
+  sizes: readonly number[],
+  activation: string,
+  rng: Rng,
+  activationArgs: Readonly<Record<string, unknown>> = {},
+): Sequential {
+  if (!activationNames.includes(activation)) {
     throw new UsageError(
       "--activation",
-      `expected one of ${Object.keys(mlpActivations).join(", ")}, got "${activation}"`,
+      `expected one of ${activationNames.join(", ")}, got "${activation}"`,
     );
   }
+  const make = () => activationFromName(activation, activationArgs);
   const layers: Module[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     layers.push(new Linear(sizes[i], sizes[i + 1], rng));

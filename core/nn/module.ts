@@ -1,18 +1,24 @@
 /**
- * `Module`: the base of layers and models, PyTorch-style: named parameters gathered
- * from children in registration order, and a training/evaluation mode.
+ * `Module`: the base of layers and models, PyTorch-style: named parameters and buffers
+ * gathered from children in registration order, host-side extra state, and a
+ * training/evaluation mode.
  *
  * @module
  */
 
 import type { Tensor } from "../tensor.ts";
+import type { ModuleBuffer } from "./buffer.ts";
 import type { Parameter } from "./parameter.ts";
+
+/** Host-side state of a module beyond its tensors, as JSON numbers (see {@link Module.extraState}). */
+export type ExtraState = Record<string, number>;
 
 /** A layer or model. Subclasses register parameters and children in their constructor. */
 export abstract class Module {
   /** Training mode (true) or evaluation mode. */
   training = true;
   private readonly params: [string, Parameter][] = [];
+  private readonly buffers: [string, ModuleBuffer][] = [];
   private readonly children: [string, Module][] = [];
 
   /** Computes the output for input `x`. */
@@ -22,6 +28,12 @@ export abstract class Module {
   protected registerParameter(name: string, p: Parameter): Parameter {
     this.params.push([name, p]);
     return p;
+  }
+
+  /** Registers a persistent non-learnable buffer under `name` (PyTorch's `register_buffer`). */
+  protected registerBuffer(name: string, b: ModuleBuffer): ModuleBuffer {
+    this.buffers.push([name, b]);
+    return b;
   }
 
   /** Registers a child module under `name`. */
@@ -34,6 +46,30 @@ export abstract class Module {
   namedParameters(prefix = ""): [string, Parameter][] {
     const own = this.params.map(([n, p]): [string, Parameter] => [prefix + n, p]);
     return own.concat(...this.children.map(([n, m]) => m.namedParameters(`${prefix}${n}.`)));
+  }
+
+  /** All buffers with dotted names like `1.running_mean`, in registration order. */
+  namedBuffers(prefix = ""): [string, ModuleBuffer][] {
+    const own = this.buffers.map(([n, b]): [string, ModuleBuffer] => [prefix + n, b]);
+    return own.concat(...this.children.map(([n, m]) => m.namedBuffers(`${prefix}${n}.`)));
+  }
+
+  /**
+   * Host-side state to save beside the tensors (PyTorch's `get_extra_state`), e.g. where a
+   * dropout's random stream stands; null (the default) when the module has none.
+   */
+  extraState(): ExtraState | null {
+    return null;
+  }
+
+  /** Restores what {@link Module.extraState} returned (PyTorch's `set_extra_state`). */
+  loadExtraState(_state: ExtraState): void {}
+
+  /** This module and every descendant with its dotted path ("" for this one), like `named_modules()`. */
+  namedModules(prefix = ""): [string, Module][] {
+    const mine: [string, Module][] = [[prefix, this]];
+    const dot = prefix ? `${prefix}.` : "";
+    return mine.concat(...this.children.map(([n, m]) => m.namedModules(dot + n)));
   }
 
   /** All parameters in registration order. */

@@ -1,6 +1,11 @@
 /**
- * `Optimizer`: PyTorch's SGD, Adam and AdamW as one fused update over the flat parameter
- * buffer, with their state in flat buffers beside it.
+ * `Optimizer`: every torch.optim optimizer but L-BFGS as one fused update over the flat
+ * parameter buffer — one dispatch per parameter group — with its state in flat buffers
+ * beside it, optional gradient clipping first, and PyTorch's parameter groups.
+ *
+ * Per-step scalars (bias corrections, ASGD's `eta` and `mu`, NAdam's `mu_product`) are
+ * computed on the host and passed as uniforms; the ones that carry over between steps are
+ * part of the saved state, so a resumed run continues exactly.
  *
  * @module
  */
@@ -8,19 +13,29 @@
 import type { Backend, OptimizerHyper, Storage } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import type { FlatParameters } from "../nn/flat_parameters.ts";
-import { type OptimizerKind, optimizerStateNames } from "./kinds.ts";
+import type { Parameter } from "../nn/parameter.ts";
+import { checkClipping, clipGradNorm, clipGradValue, type GradClipping } from "./clip.ts";
+import {
+  type OptimizerKind,
+  optimizerScalarNames,
+  optimizerStateNames,
+  type ScalarStateName,
+} from "./kinds.ts";
+import { type GroupRange, groupRanges, wholeRange } from "./param_groups.ts";
+import { type GroupSettings, hyperAt, type OptimizerOptions, resolveSettings } from "./settings.ts";
+import { nadamMuProduct } from "./step_scalars.ts";
 
-/** Optimizer settings in PyTorch's names; omitted fields take PyTorch's defaults. */
-export interface OptimizerOptions {
-  lr?: number;
-  momentum?: number;
-  dampening?: number;
-  weightDecay?: number;
-  nesterov?: boolean;
-  maximize?: boolean;
-  betas?: readonly [number, number];
-  eps?: number;
-  amsgrad?: boolean;
+export type { OptimizerOptions } from "./settings.ts";
+
+/** A parameter group: its parameters (objects or `state_dict` names) and its own options. */
+export interface ParamGroup extends OptimizerOptions {
+  params: readonly (string | Parameter)[];
+}
+
+/** Options of the whole optimizer: defaults for every group, and gradient clipping. */
+export interface OptimizerConfig extends OptimizerOptions {
+  /** Clipping applied to all gradients before each update. */
+  clip?: GradClipping;
 }
 
 /** One state tensor of one parameter, named like PyTorch's optimizer `state_dict`. */
@@ -30,49 +45,112 @@ export interface OptimizerStateSlice {
   readonly data: Float32Array;
 }
 
-/** A fused optimizer over a model's flat parameters. */
+/** One parameter group of an {@link Optimizer}: its flat range, settings and scalar state. */
+export class OptimizerGroup {
+  /** Scalar state that carries over between steps, by PyTorch's name. */
+  readonly scalars: Partial<Record<ScalarStateName, number>> = {};
+  /** The learning rate when the group was created (PyTorch's `initial_lr`). */
+  readonly initialLr: number;
+
+  /** `range`: where the group lives in the flat buffers; `settings`: its resolved arguments. */
+  constructor(readonly range: GroupRange, readonly settings: GroupSettings) {
+    this.initialLr = settings.lr;
+  }
+
+  /** The group's learning rate. */
+  get lr(): number {
+    return this.settings.lr;
+  }
+  set lr(value: number) {
+    this.settings.lr = value;
+  }
+}
+
+/**
+ * A fused optimizer over a model's flat parameters.
+ *
+ * @example
+ * ```ts
+ * import { bindParameters, createCpuBackend, Linear, Optimizer, Rng } from "../../mod.ts";
+ * const model = new Linear(2, 1, new Rng(0));
+ * const flat = bindParameters(createCpuBackend(), model.namedParameters());
+ * const opt = new Optimizer("adam", flat, { lr: 1e-2 }, [
+ *   { params: ["weight"], weightDecay: 0.1 },
+ *   { params: ["bias"] },
+ * ]);
+ * opt.step();
+ * console.log(opt.paramGroups.map((g) => g.settings.weightDecay)); // [ 0.1, 0 ]
+ * ```
+ */
 export class Optimizer {
   /** Number of updates taken so far. */
   stepCount = 0;
-  private readonly hyper: Omit<OptimizerHyper, "step">;
+  /** The parameter groups, in the order given (one over everything by default). */
+  readonly paramGroups: readonly OptimizerGroup[];
   private readonly state: Storage[];
   private readonly zero: Storage;
+  private readonly clip: GradClipping;
 
   /**
-   * Validates `options` like PyTorch does (negative lr, nesterov without momentum, …) and
-   * allocates zeroed state.
+   * Resolves and validates every group's settings like PyTorch does (negative lr,
+   * nesterov without momentum, …) and allocates the state: zeros, or Adagrad's
+   * `initial_accumulator_value`.
    */
   constructor(
     readonly kind: OptimizerKind,
     readonly flat: FlatParameters,
-    options: OptimizerOptions = {},
+    options: OptimizerConfig = {},
+    groups?: readonly ParamGroup[],
   ) {
-    const adam = kind !== "sgd";
-    const [beta1, beta2] = options.betas ?? [0.9, 0.999];
-    this.hyper = {
-      lr: options.lr ?? (adam ? 1e-3 : 0.01),
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? (kind === "adamw" ? 1e-2 : 0),
-      nesterov: options.nesterov ?? false,
-      maximize: options.maximize ?? false,
-      beta1,
-      beta2,
-      eps: options.eps ?? 1e-8,
-      amsgrad: options.amsgrad ?? false,
-    };
-    validate(this.hyper);
+    const ranges = groups ? groupRanges(flat, groups.map((g) => g.params)) : [wholeRange(flat)];
+    this.paramGroups = ranges.map((range, i) =>
+      new OptimizerGroup(range, resolveSettings(kind, options, groups?.[i] ?? {}))
+    );
+    this.clip = options.clip ?? {};
+    checkClipping(this.clip);
     const b = flat.backend;
-    this.state = optimizerStateNames(kind).map(() => b.zeros(flat.size, true));
+    this.state = optimizerStateNames(kind).map((name) => {
+      if (name !== "sum") return b.zeros(flat.size, true);
+      const host = new Float32Array(flat.size);
+      for (const g of this.paramGroups) {
+        for (const s of g.range.slots) {
+          host.fill(g.settings.initialAccumulatorValue, s.offset, s.offset + s.size);
+        }
+      }
+      return b.upload(host, true);
+    });
     this.zero = b.zeros(flat.size, true);
   }
 
-  /** Current learning rate. */
+  /**
+   * The learning rate of the first group. Setting it sets the first group's and moves
+   * every other group's in proportion to their initial lrs, so a scheduler that scales
+   * the lr scales each group as PyTorch's does; for a schedule of its own, give a group
+   * its own scheduler (`new StepLR(opt.paramGroups[1], …)`).
+   */
   get lr(): number {
-    return this.hyper.lr;
+    return this.paramGroups[0].lr;
   }
   set lr(value: number) {
-    this.hyper.lr = value;
+    const base = this.paramGroups[0].initialLr;
+    this.paramGroups.forEach((g, i) => {
+      g.lr = i === 0 || base === 0 ? value : value * (g.initialLr / base);
+    });
+  }
+
+  /**
+   * The momentum that a cycling scheduler drives (OneCycleLR): SGD's and RMSprop's
+   * `momentum`, or β₁ of the Adam family; undefined for the others. Setting it sets
+   * every group's.
+   */
+  get momentum(): number | undefined {
+    const key = momentumKey(this.kind);
+    return key && this.paramGroups[0].settings[key];
+  }
+  set momentum(value: number | undefined) {
+    const key = momentumKey(this.kind);
+    if (!key || value === undefined) return;
+    for (const g of this.paramGroups) g.settings[key] = value;
   }
 
   /** Sets every gradient to zero (PyTorch's `zero_grad(set_to_none=False)`). */
@@ -80,14 +158,26 @@ export class Optimizer {
     this.flat.backend.copy(this.flat.grads, this.zero);
   }
 
-  /** Applies one update from the current gradients. */
+  /** Clips the gradients if configured, then applies one update to every group. */
   step(): void {
     this.stepCount++;
-    const { backend, params, grads } = this.flat;
-    backend.optimizerStep(this.kind, params, grads, this.state, {
-      ...this.hyper,
-      step: this.stepCount,
-    });
+    if (this.clip.maxNorm !== undefined) {
+      clipGradNorm(this.flat, this.clip.maxNorm, this.clip.normType ?? 2);
+    }
+    if (this.clip.value !== undefined) clipGradValue(this.flat, this.clip.value);
+    for (const group of this.paramGroups) {
+      const hyper = this.stepHyper(group);
+      if (this.kind === "sparse-adam") {
+        // Rows differ in width between parameters, so each parameter is one dispatch.
+        for (const s of group.range.slots) {
+          const rowSize = s.shape.length > 1 ? s.size / s.shape[0] : 1;
+          this.update(s.offset, s.size, { ...hyper, rowSize });
+        }
+      } else {
+        this.update(group.range.offset, group.range.size, hyper);
+      }
+      this.advanceScalars(group, hyper);
+    }
   }
 
   /** The state per parameter, e.g. `0.weight.momentum_buffer`, read back to the host. */
@@ -96,12 +186,23 @@ export class Optimizer {
     const out: OptimizerStateSlice[] = [];
     for (let k = 0; k < names.length; k++) {
       const all = await this.flat.backend.read(this.state[k]);
-      for (const s of this.flat.slots) {
-        out.push({
-          name: `${s.name}.${names[k]}`,
-          shape: s.shape,
-          data: all.slice(s.offset, s.offset + s.size),
-        });
+      for (const g of this.paramGroups) {
+        for (const s of g.range.slots) {
+          out.push({
+            name: `${s.name}.${names[k]}`,
+            shape: s.shape,
+            data: all.slice(s.offset, s.offset + s.size),
+          });
+        }
+      }
+    }
+    for (const g of this.paramGroups) {
+      for (const name of optimizerScalarNames(this.kind)) {
+        const value = g.scalars[name];
+        if (value === undefined) continue;
+        for (const s of g.range.slots) {
+          out.push({ name: `${s.name}.${name}`, shape: [], data: Float32Array.of(value) });
+        }
       }
     }
     return out;
@@ -111,41 +212,63 @@ export class Optimizer {
   loadState(slices: ReadonlyMap<string, Float32Array>, stepCount: number): void {
     const names = optimizerStateNames(this.kind);
     const backend: Backend = this.flat.backend;
+    const get = (name: string, size: number): Float32Array => {
+      const data = slices.get(name);
+      if (!data || data.length !== size) {
+        throw new UsageError(
+          "--resume",
+          `optimizer state ${name} is missing or has the wrong size`,
+        );
+      }
+      return data;
+    };
     for (let k = 0; k < names.length; k++) {
       const host = new Float32Array(this.flat.size);
-      for (const s of this.flat.slots) {
-        const name = `${s.name}.${names[k]}`;
-        const data = slices.get(name);
-        if (!data || data.length !== s.size) {
-          throw new UsageError(
-            "--resume",
-            `optimizer state ${name} is missing or has the wrong size`,
-          );
-        }
-        host.set(data, s.offset);
+      for (const g of this.paramGroups) {
+        for (const s of g.range.slots) host.set(get(`${s.name}.${names[k]}`, s.size), s.offset);
       }
       backend.write(this.state[k], host);
     }
+    for (const g of this.paramGroups) {
+      for (const name of optimizerScalarNames(this.kind)) {
+        if (stepCount > 0) g.scalars[name] = get(`${g.range.slots[0].name}.${name}`, 1)[0];
+        else delete g.scalars[name];
+      }
+    }
     this.stepCount = stepCount;
+  }
+
+  /** One fused update of the flat range `[offset, offset + size)`. */
+  private update(offset: number, size: number, hyper: OptimizerHyper): void {
+    const { backend, params, grads } = this.flat;
+    const view = (s: Storage) => backend.view(s, offset, size);
+    backend.optimizerStep(this.kind, view(params), view(grads), this.state.map(view), hyper);
+  }
+
+  /** This update's hyper-parameters for `group`, with its scalar state (set up at step 1). */
+  private stepHyper(group: OptimizerGroup): OptimizerHyper {
+    const hyper = hyperAt(group.settings, this.stepCount);
+    const s = group.scalars;
+    if (this.kind === "asgd") {
+      hyper.eta = s.eta ??= Math.fround(group.lr);
+      hyper.mu = s.mu ??= 1;
+    } else if (this.kind === "nadam") {
+      hyper.muProduct = s.mu_product = nadamMuProduct(hyper, s.mu_product ?? 1);
+    }
+    return hyper;
+  }
+
+  /** ASGD's eta and mu for the next step, stored in float32 as PyTorch stores them. */
+  private advanceScalars(group: OptimizerGroup, h: OptimizerHyper): void {
+    if (this.kind !== "asgd") return;
+    const { lr, lambd, alpha, t0 } = group.settings;
+    group.scalars.eta = Math.fround(lr / Math.pow(1 + lambd * lr * h.step, alpha));
+    group.scalars.mu = Math.fround(1 / Math.max(1, h.step - t0));
   }
 }
 
-function validate(h: Omit<OptimizerHyper, "step">): void {
-  const check = (ok: boolean, flag: string, message: string) => {
-    if (!ok) throw new UsageError(flag, message);
-  };
-  check(h.lr >= 0, "--lr", `expected a learning rate >= 0, got ${h.lr}`);
-  check(h.momentum >= 0, "--momentum", `expected a momentum >= 0, got ${h.momentum}`);
-  check(h.weightDecay >= 0, "--weight-decay", `expected a weight decay >= 0, got ${h.weightDecay}`);
-  check(
-    !h.nesterov || (h.momentum > 0 && h.dampening === 0),
-    "--nesterov",
-    "needs momentum > 0 and dampening 0",
-  );
-  check(
-    h.beta1 >= 0 && h.beta1 < 1 && h.beta2 >= 0 && h.beta2 < 1,
-    "--betas",
-    "expected betas in [0, 1)",
-  );
-  check(h.eps >= 0, "--eps", `expected eps >= 0, got ${h.eps}`);
+function momentumKey(kind: OptimizerKind): "momentum" | "beta1" | undefined {
+  if (kind === "sgd" || kind === "rmsprop") return "momentum";
+  if (["adam", "adamw", "adamax", "nadam", "radam", "sparse-adam"].includes(kind)) return "beta1";
+  return undefined;
 }

@@ -7,10 +7,13 @@
  */
 
 import type { Backend } from "../backend.ts";
+import type { AugmentOptions } from "../data/augment.ts";
+import type { Cifar100Label } from "../data/cifar.ts";
 import { bindParameters } from "../nn/flat_parameters.ts";
-import { mlp, parseLayerSizes } from "../nn/mlp.ts";
+import { buildModel, type DataShape } from "../nn/models.ts";
 import type { OptimizerKind } from "../optim/kinds.ts";
-import { Optimizer } from "../optim/optimizer.ts";
+import type { GradClipping } from "../optim/clip.ts";
+import { Optimizer, type OptimizerOptions } from "../optim/optimizer.ts";
 import { Rng } from "../rng.ts";
 import { defaultObjectiveArgs, type ObjectiveArgs, objectiveByName } from "./objective.ts";
 import { Trainer } from "./trainer.ts";
@@ -20,6 +23,14 @@ export interface TrainConfig extends ObjectiveArgs {
   data: string;
   model: string;
   activation: string;
+  /** The activation's arguments as a JSON object of PyTorch names; "" for none. */
+  activationArgs: string;
+  /** `default` or an initialiser name for every weight matrix and kernel. */
+  init: string;
+  /** The initialiser's arguments as a JSON object of PyTorch names; "" for none. */
+  initArgs: string;
+  /** MLP dropout after each hidden activation (0: none). */
+  dropout: number;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerKind;
@@ -32,9 +43,21 @@ export interface TrainConfig extends ObjectiveArgs {
   beta1: number;
   beta2: number;
   eps: number;
+  /** The optimizer's other arguments (`--alpha`, `--rho`, `--centered`, …); absent ones take its defaults. */
+  optimizerArgs?: OptimizerOptions;
+  /** Gradient clipping before each update (`--clip-grad-norm`, `--clip-grad-value`). */
+  clip?: GradClipping;
   loss: string;
+  /** `none` or a `schedulerDefs` name. */
+  scheduler: string;
+  /** The scheduler's arguments as a JSON object of PyTorch names; "" for none. */
+  schedulerArgs: string;
   seed: number;
   normalize: boolean;
+  /** CIFAR-100's labels (`--label`). */
+  label: Cifar100Label;
+  /** Random crop and flip of training samples (`--random-crop`, `--hflip`). */
+  augment: AugmentOptions;
 }
 
 /** The defaults of `deno task train`: MLP 784-128-10 with SGD on the bundled MNIST digits. */
@@ -42,6 +65,10 @@ export const defaultTrainConfig: TrainConfig = {
   data: "mnist",
   model: "784-128-10",
   activation: "relu",
+  activationArgs: "",
+  init: "default",
+  initArgs: "",
+  dropout: 0,
   epochs: 20,
   batchSize: 64,
   optimizer: "sgd",
@@ -56,14 +83,20 @@ export const defaultTrainConfig: TrainConfig = {
   eps: 1e-8,
   loss: "cross-entropy",
   ...defaultObjectiveArgs,
+  scheduler: "none",
+  schedulerArgs: "",
   seed: 0,
   normalize: false,
+  label: "fine",
+  augment: { crop: 0, flip: false },
 };
 
-/** Builds the model (initialised from `config.seed`), binds it to `backend`, and wraps it. */
-export function buildTrainer(config: TrainConfig, backend: Backend): Trainer {
-  const sizes = parseLayerSizes(config.model);
-  const model = mlp(sizes, config.activation, new Rng(config.seed));
+/**
+ * Builds the model (initialised from `config.seed`, checked against `data` when given),
+ * binds it to `backend`, and wraps it.
+ */
+export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
+  const { model, inputShape } = buildModel(config, new Rng(config.seed), data);
   const flat = bindParameters(backend, model.namedParameters());
   const optimizer = new Optimizer(config.optimizer, flat, {
     lr: config.lr,
@@ -74,6 +107,8 @@ export function buildTrainer(config: TrainConfig, backend: Backend): Trainer {
     amsgrad: config.amsgrad,
     betas: [config.beta1, config.beta2],
     eps: config.eps,
+    ...config.optimizerArgs,
+    clip: config.clip,
   });
-  return new Trainer(model, flat, optimizer, objectiveByName(config.loss, config), sizes[0]);
+  return new Trainer(model, flat, optimizer, objectiveByName(config.loss, config), inputShape);
 }

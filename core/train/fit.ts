@@ -1,5 +1,5 @@
 /**
- * `fit`: the epoch loop of one process — deterministic shuffling, training steps,
+ * `fit`: the epoch loop of one process — deterministic shuffling and augmentation, training steps,
  * periodic metric read-backs, evaluation, a metrics file and a checkpoint per epoch, and
  * exact resumption from such a checkpoint.
  *
@@ -8,8 +8,10 @@
 
 import type { Backend } from "../backend.ts";
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
+import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { CheckpointError } from "../errors.ts";
+import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
   batchIndices,
@@ -21,6 +23,7 @@ import {
 import { MetricsLog } from "../metrics/jsonl.ts";
 import { buildTrainer, type TrainConfig } from "./config.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
+import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
 
 /**
@@ -103,13 +106,14 @@ export async function fit(
   options: FitOptions,
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
-  const trainer = buildTrainer(config, backend);
+  const trainer = buildTrainer(config, backend, data.train);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
   const log = options.metricsPath
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
   const wallStart = performance.now();
@@ -126,6 +130,7 @@ export async function fit(
         const idx = batchIndices(perm, step, config.batchSize);
         const shard = mesh ? shardIndices(idx, mesh.rank, mesh.world) : idx;
         const batch = { ...gatherBatch(data.train, shard), rows: shard.length };
+        augmentBatch(batch.x, shard, data.train, config.augment, config.seed, epoch);
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
         seen += idx.length;
@@ -156,6 +161,7 @@ export async function fit(
           loss: lastLoss,
           samplesPerSecond: seen / ((performance.now() - t0) / 1000),
         });
+        schedule.afterStep();
       }
       const train: RunningMetrics = {
         loss: epochTotals.loss / epochTotals.count,
@@ -184,6 +190,8 @@ export async function fit(
         samples_per_s: train.count / seconds,
         wall_s: (performance.now() - wallStart) / 1000,
       });
+      // Records above carry the lr the epoch trained with; the next epoch's is set here.
+      schedule.afterEpoch(train.loss);
       if (options.checkpointPath) await save(trainer, config, epoch + 1, options.checkpointPath);
       callbacks.onEpoch?.(summary);
     }
@@ -226,17 +234,22 @@ async function save(
     shape: [...s.shape],
     data: s.data,
   }));
+  const moduleState = extraStates(trainer.model);
   await saveCheckpoint(path, {
-    params,
+    params: [...params, ...await readBuffers(trainer.model)],
     optimizer: state,
     epoch,
     step: optimizer.stepCount,
     rngState: [config.seed],
     config: config as unknown as Record<string, unknown>,
+    ...(moduleState && { moduleState }),
   });
 }
 
-/** Loads parameters and optimizer state; returns the number of epochs already done. */
+/**
+ * Loads parameters, buffers, modules' extra state and optimizer state; returns the number
+ * of epochs already done.
+ */
 async function restore(trainer: Trainer, path: string): Promise<number> {
   const ckpt = await loadCheckpoint(path);
   const { flat, optimizer } = trainer;
@@ -253,6 +266,7 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     host.set(t.data, s.offset);
   }
   flat.backend.write(flat.params, host);
+  restoreModuleState(trainer.model, ckpt.params, ckpt.moduleState, path);
   optimizer.loadState(
     new Map(ckpt.optimizer.map((t) => [t.name.replace(/^optim\./, ""), t.data])),
     ckpt.step,

@@ -49,7 +49,8 @@ export class Trainer {
     readonly flat: FlatParameters,
     readonly optimizer: Optimizer,
     readonly objective: Objective,
-    readonly features: number,
+    /** One sample's shape as the model takes it, e.g. `[784]`. */
+    readonly inputShape: readonly number[],
   ) {
     this.backend = flat.backend;
     this.trainSums = new DeviceMetrics(this.backend);
@@ -104,7 +105,7 @@ export class Trainer {
 
   private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
     const b = this.backend;
-    const x = new Tensor(b, b.upload(batch.x), [batch.rows, this.features]);
+    const x = new Tensor(b, b.upload(batch.x), [batch.rows, ...this.inputShape]);
     const labels = new Tensor(b, b.upload(batch.y), [batch.rows]);
     return { logits: this.model.forward(x), labels };
   }

@@ -9,14 +9,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   var d = select(g[i], -g[i], params.maximize != 0u);
   var w = p[i];
-  if (params.weight_decay != 0.0) {
-    if (params.decoupled != 0u) {
-      w *= params.decay_factor;
-    } else {
-      d += params.weight_decay * w;
-    }
+  if (params.decoupled != 0u) {
+    w *= params.decay_factor;
+  } else if (params.weight_decay != 0.0) {
+    d += params.weight_decay * w;
   }
-  let m = exp_avg[i] + (d - exp_avg[i]) * params.one_minus_beta1;
+  let m = params.beta1 * exp_avg[i] + params.one_minus_beta1 * d;
   let v = params.beta2 * exp_avg_sq[i] + params.one_minus_beta2 * d * d;
   exp_avg[i] = m;
   exp_avg_sq[i] = v;
@@ -25,5 +23,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     second = max(max_exp_avg_sq[i], v);
     max_exp_avg_sq[i] = second;
   }
-  p[i] = w - params.step_size * m / (sqrt(second) / params.bias_correction2_sqrt + params.eps);
+  p[i] = w - params.step_size * (m / (sqrt(second) / params.bias_correction2_sqrt + params.eps));
 }

@@ -10,7 +10,7 @@
 import type { BinaryOpName } from "../../core/elementwise.ts";
 import { ShapeError } from "../../core/errors.ts";
 import broadcast from "./broadcast.wgsl" with { type: "text" };
-import { binaryFunction } from "./elementwise.ts";
+import { binaryFunction, SCALAR_PARAMS } from "./elementwise.ts";
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 
 /** Highest rank the kernel indexes after collapsing (two `vec4<u32>` per stride array). */
@@ -56,7 +56,7 @@ export function collapseBroadcast(
   return plan;
 }
 
-/** `dst = op(a, b)` with each operand read through the strides of a collapsed plan. */
+/** `dst = op(a, b, alpha, beta)` with each operand read through the strides of a collapsed plan. */
 export function broadcastKernel(op: BinaryOpName, rank: number): Kernel {
   return memoKernel(`broadcast:${op}:${rank}`, (key) =>
     defineKernel({
@@ -64,6 +64,7 @@ export function broadcastKernel(op: BinaryOpName, rank: number): Kernel {
       bindings: [["a", "read"], ["b", "read"], ["dst", "read_write"]],
       params: [
         { name: "n", type: "u32" },
+        ...SCALAR_PARAMS,
         { name: "shape", type: "u32", count: MAX_BROADCAST_RANK },
         { name: "a_strides", type: "u32", count: MAX_BROADCAST_RANK },
         { name: "b_strides", type: "u32", count: MAX_BROADCAST_RANK },

@@ -13,7 +13,10 @@ import binary from "./binary.wgsl" with { type: "text" };
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 import unary from "./unary.wgsl" with { type: "text" };
 
-/** WGSL expression of each unary op in `x` and the op's parameter `alpha`. */
+/**
+ * WGSL expression of each unary op in `x` and the op's parameters `alpha` and `beta`; the
+ * helpers they call (`expm1_f32`, `normal_cdf`, …) are in `activation_math.wgsl`.
+ */
 export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   neg: "-x",
   exp: "exp(x)",
@@ -31,9 +34,26 @@ export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   sigmoid: "1.0 / (1.0 + exp(-x))",
   pow: "pow_real(x, alpha)",
   gt: "select(0.0, 1.0, x > alpha)",
+  leaky_relu: "select(x * alpha, x, x > 0.0)",
+  elu: "select(alpha * expm1_f32(x), x, x > 0.0)",
+  selu: "1.0507009873554805 * select(1.6732632423543772 * expm1_f32(x), x, x > 0.0)",
+  celu: "select(alpha * expm1_f32(x / alpha), x, x > 0.0)",
+  gelu: "x * normal_cdf(x)",
+  // 0.5·x·(1 + tanh(u)) = x·σ(2u): no cancellation in 1 + tanh(u) for u ≪ 0.
+  gelu_tanh: "x * sigmoid_f32(1.5957691216057308 * (x + 0.044715 * x * x * x))",
+  silu: "x * sigmoid_f32(x)",
+  mish: "x * tanh_softplus(x)",
+  hardswish: "x * clamp(x + 3.0, 0.0, 6.0) / 6.0",
+  hardsigmoid: "clamp(x + 3.0, 0.0, 6.0) / 6.0",
+  hardtanh: "clamp(x, alpha, beta)",
+  log_sigmoid: "-softplus_f32(-x)",
+  softsign: "x / (1.0 + abs(x))",
+  softplus: "select(softplus_f32(x * alpha) / alpha, x, x * alpha > beta)",
+  sin: "sin(x)",
+  sign_ste: "sign(x)",
 };
 
-/** WGSL expression of each binary op in `a` and `b`. */
+/** WGSL expression of each binary op in `a`, `b` and the op's parameters `alpha` and `beta`. */
 export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   add: "a + b",
   sub: "a - b",
@@ -43,38 +63,62 @@ export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   relu_grad: "select(0.0, b, a > 0.0)",
   tanh_grad: "b * (1.0 - a * a)",
   sigmoid_grad: "b * a * (1.0 - a)",
+  leaky_relu_grad: "select(b * alpha, b, a > 0.0)",
+  elu_grad: "select(b * alpha * exp(a), b, a > 0.0)",
+  selu_grad: "select(b * 1.7580993408473766 * exp(a), b * 1.0507009873554805, a > 0.0)",
+  celu_grad: "select(b * exp(a / alpha), b, a > 0.0)",
+  gelu_grad: "b * (normal_cdf(a) + a * normal_pdf(a))",
+  gelu_tanh_grad: "b * gelu_tanh_slope(a)",
+  silu_grad: "b * sigmoid_f32(a) * (1.0 + a * sigmoid_f32(-a))",
+  mish_grad: "b * (tanh_softplus(a) + a * sigmoid_f32(a) * tanh_softplus_complement(a))",
+  hardswish_grad: "select(select(b, b * (a / 3.0 + 0.5), a <= 3.0), 0.0, a < -3.0)",
+  hardsigmoid_grad: "select(0.0, b / 6.0, a > -3.0 && a < 3.0)",
+  hardtanh_grad: "select(0.0, b, a > alpha && a < beta)",
+  log_sigmoid_grad: "b * sigmoid_f32(-a)",
+  softsign_grad: "b / ((1.0 + abs(a)) * (1.0 + abs(a)))",
+  softplus_grad: "select(b * sigmoid_f32(a * alpha), b, a * alpha > beta)",
+  sin_grad: "b * cos(a)",
+  sign_ste_grad: "select(0.0, b, abs(a) <= 1.0)",
 };
 
-/** WGSL defining `unary_op(x, alpha)` as the table's `op`. */
+/** WGSL defining `unary_op(x, alpha, beta)` as the table's `op`. */
 export function unaryFunction(op: UnaryOpName): string {
-  return `fn unary_op(x: f32, alpha: f32) -> f32 {\n  return ${unaryWgsl[op]};\n}`;
+  return `fn unary_op(x: f32, alpha: f32, beta: f32) -> f32 {\n  return ${unaryWgsl[op]};\n}`;
 }
 
-/** WGSL defining `binary_op(a, b)` as the table's `op`. */
+/** WGSL defining `binary_op(a, b, alpha, beta)` as the table's `op`. */
 export function binaryFunction(op: BinaryOpName): string {
-  return `fn binary_op(a: f32, b: f32) -> f32 {\n  return ${binaryWgsl[op]};\n}`;
+  return `fn binary_op(a: f32, b: f32, alpha: f32, beta: f32) -> f32 {\n  return ${
+    binaryWgsl[op]
+  };\n}`;
 }
+
+/** The op parameters `alpha` and `beta` of the unary, binary and broadcast kernels. */
+export const SCALAR_PARAMS = [
+  { name: "alpha", type: "f32" },
+  { name: "beta", type: "f32" },
+] as const;
 
 const FLAT_IO = [["src", "read"], ["dst", "read_write"]] as const;
 
-/** `dst = op(src, alpha)`. */
+/** `dst = op(src, alpha, beta)`. */
 export function unaryKernel(op: UnaryOpName): Kernel {
   return memoKernel(`unary:${op}`, (key) =>
     defineKernel({
       key,
       bindings: FLAT_IO,
-      params: [{ name: "n", type: "u32" }, { name: "alpha", type: "f32" }],
+      params: [{ name: "n", type: "u32" }, ...SCALAR_PARAMS],
       sources: [unaryFunction(op), unary],
     }));
 }
 
-/** `dst = op(a, b)` on operands of equal size. */
+/** `dst = op(a, b, alpha, beta)` on operands of equal size. */
 export function binaryKernel(op: BinaryOpName): Kernel {
   return memoKernel(`binary:${op}`, (key) =>
     defineKernel({
       key,
       bindings: [["a", "read"], ["b", "read"], ["dst", "read_write"]],
-      params: [{ name: "n", type: "u32" }],
+      params: [{ name: "n", type: "u32" }, ...SCALAR_PARAMS],
       sources: [binaryFunction(op), binary],
     }));
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import activationMath from "./activation_math.wgsl" with { type: "text" };
 import common from "./common.wgsl" with { type: "text" };
 
 /** How a kernel uses a storage binding. */
@@ -73,6 +74,7 @@ export function defineKernel(spec: KernelSpec): Kernel {
     ...bindings,
     ...constants,
     common,
+    activationMath,
     ...spec.sources,
   ].join("\n");
   return { key: spec.key, code, access: spec.bindings.map(([, a]) => a), params };

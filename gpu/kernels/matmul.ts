@@ -23,6 +23,14 @@ import { type Operand, plainOperand } from "./operand.ts";
  */
 export const MATMUL_TILE = { BM: 64, BN: 64, BK: 16 } as const;
 
+/**
+ * The slice of k that one workgroup of a split-k product sums. A long k (a weight
+ * gradient summed over every pixel of a batch) would otherwise leave a few workgroups
+ * looping while the rest of the device idles; llvmpipe also stops any loop after 65,535
+ * iterations in all, which a k of 65,536 reaches.
+ */
+export const MATMUL_K_CHUNK = 2048;
+
 /** The compile-time shape of one matmul variant. */
 export interface MatmulVariant {
   transA: boolean;
@@ -32,19 +40,27 @@ export interface MatmulVariant {
   /** Add a `bias` binding's value per column before the activation. */
   bias: boolean;
   act: FusedActivation;
+  /**
+   * Split k into chunks of {@link MATMUL_K_CHUNK}: product `p` of the batch writes
+   * `ceil(k / MATMUL_K_CHUNK)` partial results, for a reduction to sum (default false).
+   */
+  splitK?: boolean;
 }
 
 function epilogue(bias: boolean, act: FusedActivation): string {
   const value = bias ? "v + bias[col]" : "v";
   const activation = act === "none" ? "" : `${unaryFunction(act)}\n`;
   return `${activation}fn epilogue(v: f32, col: u32) -> f32 {\n  return ${
-    act === "none" ? value : `unary_op(${value}, 0.0)`
+    act === "none" ? value : `unary_op(${value}, 0.0, 0.0)`
   };\n}`;
 }
 
-/** Grid of workgroups (x over columns, y over rows) for an `[m, n]` result. */
-export function matmulGrid(m: number, n: number): [number, number] {
-  return [Math.ceil(n / MATMUL_TILE.BN), Math.ceil(m / MATMUL_TILE.BM)];
+/**
+ * Grid of workgroups (x over columns, y over rows) for an `[m, n]` result, or `batch` of
+ * them stacked along y (with split k, a batch of products times their chunks).
+ */
+export function matmulGrid(m: number, n: number, batch = 1): [number, number] {
+  return [Math.ceil(n / MATMUL_TILE.BN), Math.ceil(m / MATMUL_TILE.BM) * batch];
 }
 
 /**
@@ -52,7 +68,8 @@ export function matmulGrid(m: number, n: number): [number, number] {
  * `result`; parameters `m`, `k`, `n`.
  */
 export function matmulKernel(v: MatmulVariant): Kernel {
-  const key = `matmul:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}`;
+  const splitK = v.splitK ?? false;
+  const key = `matmul:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}:${splitK}`;
   return memoKernel(key, () => {
     const b = plainOperand("b");
     return defineKernel({
@@ -68,7 +85,13 @@ export function matmulKernel(v: MatmulVariant): Kernel {
         { name: "k", type: "u32" },
         { name: "n", type: "u32" },
       ],
-      constants: { ...MATMUL_TILE, TRANS_A: v.transA, TRANS_B: v.transB },
+      constants: {
+        ...MATMUL_TILE,
+        TRANS_A: v.transA,
+        TRANS_B: v.transB,
+        SPLIT_K: splitK,
+        K_CHUNK: MATMUL_K_CHUNK,
+      },
       sources: [v.a.code, b.code, epilogue(v.bias, v.act), matmul],
     });
   });

@@ -6,6 +6,11 @@
 // owns a 4×4 block of results in four vec4 registers and, per step of k, reads one vec4
 // of each tile: 16 multiply-adds per two loads. Loads outside the matrices read 0, which
 // makes any m, k, n work, including 1 and non-multiples of the tile.
+//
+// A batch of products (matrices back to back: A m·k apart, B k·n, the result m·n) stacks
+// its row tiles along y: workgroup row wid.y is row tile wid.y % tiles of product
+// wid.y / tiles. A single product is batch 0. With SPLIT_K each product is several: chunk
+// c of product p sums k in [c·K_CHUNK, (c + 1)·K_CHUNK) into result p·chunks + c.
 const WG_M = BM / 4u;
 const WG_N = BN / 4u;
 const THREADS = WG_M * WG_N;
@@ -33,9 +38,9 @@ fn b_index(kk: u32, col: u32) -> u32 {
   return kk * params.n + col;
 }
 
-fn store(row: u32, col: u32, v: f32) {
+fn store(base: u32, row: u32, col: u32, v: f32) {
   if (row < params.m && col < params.n) {
-    result[row * params.n + col] = epilogue(v, col);
+    result[base + row * params.n + col] = epilogue(v, col);
   }
 }
 
@@ -45,17 +50,25 @@ fn main(
   @builtin(local_invocation_id) lid: vec3<u32>,
   @builtin(local_invocation_index) t: u32,
 ) {
-  let row0 = wid.y * BM;
+  let tiles = (params.m + BM - 1u) / BM;
+  let slot = wid.y / tiles;
+  let row0 = (wid.y % tiles) * BM;
   let col0 = wid.x * BN;
+  let chunks = select(1u, (params.k + K_CHUNK - 1u) / K_CHUNK, SPLIT_K);
+  let batch = slot / chunks;
+  let k_begin = select(0u, (slot % chunks) * K_CHUNK, SPLIT_K);
+  let k_end = select(params.k, min(k_begin + K_CHUNK, params.k), SPLIT_K);
+  let a_base = batch * params.m * params.k;
+  let b_base = batch * params.k * params.n;
   var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < params.k; k0 += BK) {
+  for (var k0 = k_begin; k0 < k_end; k0 += BK) {
     // Consecutive threads stage consecutive words of each operand's storage.
     for (var e = t; e < BM * BK; e += THREADS) {
       let r = select(e / BK, e % BM, TRANS_A);
       let kk = select(e % BK, e / BM, TRANS_A);
       var v = 0.0;
-      if (row0 + r < params.m && k0 + kk < params.k) {
-        v = load_a(a_index(row0 + r, k0 + kk));
+      if (row0 + r < params.m && k0 + kk < k_end) {
+        v = load_a(a_base + a_index(row0 + r, k0 + kk));
       }
       a_tile[kk * A_STRIDE + r / 4u][r % 4u] = v;
     }
@@ -63,8 +76,8 @@ fn main(
       let c = select(e % BN, e / BK, TRANS_B);
       let kk = select(e / BN, e % BK, TRANS_B);
       var v = 0.0;
-      if (col0 + c < params.n && k0 + kk < params.k) {
-        v = load_b(b_index(k0 + kk, col0 + c));
+      if (col0 + c < params.n && k0 + kk < k_end) {
+        v = load_b(b_base + b_index(k0 + kk, col0 + c));
       }
       b_tile[kk * B_STRIDE + c / 4u][c % 4u] = v;
     }
@@ -80,11 +93,12 @@ fn main(
     workgroupBarrier();
   }
   let col = col0 + lid.x * 4u;
+  let base = slot * params.m * params.n;
   for (var i = 0u; i < 4u; i++) {
     let row = row0 + lid.y * 4u + i;
-    store(row, col, acc[i].x);
-    store(row, col + 1u, acc[i].y);
-    store(row, col + 2u, acc[i].z);
-    store(row, col + 3u, acc[i].w);
+    store(base, row, col, acc[i].x);
+    store(base, row, col + 1u, acc[i].y);
+    store(base, row, col + 2u, acc[i].z);
+    store(base, row, col + 3u, acc[i].w);
   }
 }

@@ -6,10 +6,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= params.n) {
     return;
   }
-  var d = select(g[i], -g[i], params.maximize != 0u);
-  if (params.weight_decay != 0.0) {
-    d += params.weight_decay * p[i];
-  }
+  var d = direction(i);
   if (params.momentum != 0.0) {
     var buf = d;
     if (params.first_step == 0u) {

@@ -20,7 +20,10 @@ export interface Tolerance {
 export interface GoldenTolerance {
   /** Every op without a long float32 accumulation. */
   elementwise: Tolerance;
-  /** matmul and linear: dot products of up to 65 terms, possibly accumulated in float32. */
+  /**
+   * matmul, linear, bmm and conv2d (and layers built on them): dot products of up to 65
+   * terms (198 for a convolution's weight gradient), possibly accumulated in float32.
+   */
   products: Tolerance;
 }
 

@@ -14,8 +14,9 @@
  * - f is summed on the host in float64 from the float32 outputs, so its error is the
  *   outputs' own rounding, ≤ NOISE_ULPS·u·Σ|yᵢgᵢ| (u = 2⁻²⁴), which the stencil
  *   amplifies by 1.5/ε.
- * - Inputs keep ≥ 0.25 away from kinks (relu, abs, sign, gt) and ties (max), so no
- *   stencil straddles one (its points move each input by ≤ 2ε·|v| ≈ 0.08).
+ * - Inputs keep ≥ 0.25 away from kinks (relu, abs, sign, gt, the piecewise activations)
+ *   and ties (max), so no stencil straddles one (its points move each input by ≤ 2ε·|v|
+ *   ≈ 0.08).
  * - Pass: |⟨∇f, d⟩ − FD| ≤ RTOL·Σᵢ|∂f/∂xᵢ·dᵢ| + 1.5·NOISE_ULPS·u·Σ|yᵢgᵢ|/ε + ATOL. The
  *   sum of magnitudes is the scale, so cancellation in the dot product cannot hide an
  *   error. With RTOL = 1e-4 and NOISE_ULPS = 8 the worst CPU check uses ~1/10 of the
@@ -102,6 +103,14 @@ const awayFrom = (shape: number[], from = 0, gap = 0.25) =>
  * of x and even the fourth-order difference picks up truncation error.
  */
 const divisor = (shape: number[]) => awayFrom(shape, 0, 0.5);
+/** Uniform in [lo, hi] with |x − p| ≥ 0.25 for every kink p. */
+const avoiding = (shape: number[], kinks: number[], lo: number, hi: number) =>
+  fill(shape, () => {
+    for (;;) {
+      const x = rng.uniformIn(lo, hi);
+      if (kinks.every((p) => Math.abs(x - p) >= 0.25)) return x;
+    }
+  });
 /** Distinct values at least 0.25 apart in random order: max has one owner per slice. */
 function spaced(shape: number[]): InputSpec {
   const n = size(shape);
@@ -127,7 +136,10 @@ function signedRows(n: number, k: number): InputSpec {
 const classes = (n: number, c: number, ignored: number | null = null): InputSpec =>
   fill([n], () => (ignored !== null && rng.uniform() < 0.3 ? ignored : rng.int(c)), false);
 
-const unaryInputs: Record<UnaryOpName, { alpha?: number; input: () => InputSpec }[]> = {
+const unaryInputs: Record<
+  UnaryOpName,
+  { alpha?: number; beta?: number; input: () => InputSpec }[]
+> = {
   neg: [{ input: () => randn([3, 7]) }],
   exp: [{ input: () => randn([3, 7]) }],
   log: [{ input: () => positive([3, 7]) }],
@@ -147,13 +159,37 @@ const unaryInputs: Record<UnaryOpName, { alpha?: number; input: () => InputSpec 
     { alpha: 0, input: () => positive([3, 7]) },
   ],
   gt: [{ alpha: 0.3, input: () => awayFrom([3, 7], 0.3) }],
+  leaky_relu: [{ alpha: 0.2, input: () => awayFrom([3, 7]) }],
+  elu: [{ alpha: 1.5, input: () => awayFrom([3, 7]) }],
+  selu: [{ input: () => awayFrom([3, 7]) }],
+  celu: [{ alpha: 0.7, input: () => awayFrom([3, 7]) }],
+  gelu: [{ input: () => randn([3, 7], 2) }],
+  gelu_tanh: [{ input: () => randn([3, 7], 2) }],
+  silu: [{ input: () => randn([3, 7], 3) }],
+  mish: [{ input: () => randn([3, 7], 3) }],
+  hardswish: [{ input: () => avoiding([3, 7], [-3, 3], -5, 5) }],
+  hardsigmoid: [{ input: () => avoiding([3, 7], [-3, 3], -5, 5) }],
+  hardtanh: [{ alpha: -1.5, beta: 0.5, input: () => avoiding([3, 7], [-1.5, 0.5], -3, 3) }],
+  log_sigmoid: [{ input: () => randn([3, 7], 3) }],
+  // f″ jumps at 0, which the stencil would pick up.
+  softsign: [{ input: () => awayFrom([3, 7]) }],
+  softplus: [
+    { alpha: 1, beta: 20, input: () => randn([3, 7], 3) },
+    // β·x = threshold at x = 0.5, where the output jumps.
+    { alpha: 2, beta: 1, input: () => avoiding([3, 7], [0.5], -3, 3) },
+  ],
+  sin: [{ input: () => randn([3, 7], 3) }],
+  // The straight-through gradient is no derivative: only |x| > 1, where both are 0, checks.
+  sign_ste: [{ input: () => awayFrom([3, 7], 0, 1.25) }],
 };
 
 /**
  * Binary ops that only run inside backward passes (under noGrad): their vjp gives no
  * gradient by design, which the test below asserts instead of a finite difference.
  */
-const backwardOnlyBinary = new Set<BinaryOpName>(["eq", "relu_grad", "tanh_grad", "sigmoid_grad"]);
+const backwardOnlyBinary = new Set<BinaryOpName>(
+  (Object.keys(binaryOps) as BinaryOpName[]).filter((op) => op === "eq" || op.endsWith("_grad")),
+);
 const BROADCAST: [number[], number[]][] = [
   [[3, 1, 5], [4, 1]],
   [[2, 3], [3]],
@@ -165,10 +201,10 @@ const BROADCAST: [number[], number[]][] = [
 const checks: Record<OpName, () => Check[]> = {
   unary: () =>
     (Object.keys(unaryOps) as UnaryOpName[]).flatMap((op) =>
-      unaryInputs[op].map(({ alpha = 0, input }) => ({
-        name: `unary ${op}${alpha ? ` alpha=${alpha}` : ""}`,
+      unaryInputs[op].map(({ alpha = 0, beta = 0, input }) => ({
+        name: `unary ${op}${alpha ? ` alpha=${alpha}` : ""}${beta ? ` beta=${beta}` : ""}`,
         inputs: [input()],
-        fn: ([x]: Tensor[]) => unary(op, x, alpha),
+        fn: ([x]: Tensor[]) => unary(op, x, alpha, beta),
       }))
     ),
   binary: () =>
@@ -245,6 +281,13 @@ const checks: Record<OpName, () => Check[]> = {
     { name: "softmax [4,7]", inputs: [randn([4, 7])], fn: ([x]) => softmax(x) },
     { name: "logSoftmax [4,7]", inputs: [randn([4, 7])], fn: ([x]) => logSoftmax(x) },
     { name: "softmax [2,3,5]", inputs: [randn([2, 3, 5])], fn: ([x]) => softmax(x) },
+    { name: "softmax [2,3,5] dim=1", inputs: [randn([2, 3, 5])], fn: ([x]) => softmax(x, 1) },
+    { name: "softmax [4,3] dim=0", inputs: [randn([4, 3])], fn: ([x]) => softmax(x, 0) },
+    {
+      name: "logSoftmax [2,3,5] dim=-3",
+      inputs: [randn([2, 3, 5])],
+      fn: ([x]) => logSoftmax(x, -3),
+    },
   ],
   gather: () => [
     { name: "gather [5,7]", inputs: [randn([5, 7]), classes(5, 7)], fn: ([x, i]) => gather(x, i) },

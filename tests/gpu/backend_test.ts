@@ -32,6 +32,7 @@ import {
 } from "../../core/elementwise.ts";
 import { type OptimizerKind, optimizerStateNames } from "../../core/optim/kinds.ts";
 import { optimizerUpdate } from "../../core/optim/update.ts";
+import { hyperAt, resolveSettings } from "../../core/optim/settings.ts";
 import { Rng } from "../../core/rng.ts";
 import { sizeOf } from "../../core/shape.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
@@ -134,8 +135,11 @@ Deno.test("webgpu: a missing adapter is a GpuUnavailableError that says what to 
 });
 
 // Inputs per unary op, inside each op's domain and |x| ≤ 4 (see ELEMENTWISE), plus wide
-// ranges where tanh and sigmoid saturate.
-const unaryInputs: Record<UnaryOpName, { lo: number; hi: number; alpha?: number }[]> = {
+// ranges where tanh, sigmoid and the other saturating activations saturate.
+const unaryInputs: Record<
+  UnaryOpName,
+  { lo: number; hi: number; alpha?: number; beta?: number }[]
+> = {
   neg: [{ lo: -4, hi: 4 }],
   exp: [{ lo: -4, hi: 4 }],
   log: [{ lo: 0.01, hi: 4 }],
@@ -154,33 +158,66 @@ const unaryInputs: Record<UnaryOpName, { lo: number; hi: number; alpha?: number 
     { lo: -2, hi: 2, alpha: 0 },
   ],
   gt: [{ lo: -1, hi: 1, alpha: 0.25 }],
+  leaky_relu: [{ lo: -4, hi: 4, alpha: 0.2 }],
+  elu: [{ lo: -4, hi: 4, alpha: 1.5 }, { lo: -100, hi: 100, alpha: 1 }],
+  selu: [{ lo: -4, hi: 4 }, { lo: -100, hi: 100 }],
+  celu: [{ lo: -4, hi: 4, alpha: 0.7 }],
+  gelu: [{ lo: -4, hi: 4 }, { lo: -100, hi: 100 }],
+  gelu_tanh: [{ lo: -4, hi: 4 }, { lo: -100, hi: 100 }],
+  silu: [{ lo: -4, hi: 4 }, { lo: -200, hi: 200 }],
+  mish: [{ lo: -4, hi: 4 }, { lo: -200, hi: 200 }],
+  hardswish: [{ lo: -4, hi: 4 }],
+  hardsigmoid: [{ lo: -4, hi: 4 }],
+  hardtanh: [{ lo: -4, hi: 4, alpha: -1.5, beta: 0.5 }],
+  log_sigmoid: [{ lo: -4, hi: 4 }, { lo: -200, hi: 200 }],
+  softsign: [{ lo: -4, hi: 4 }],
+  softplus: [{ lo: -4, hi: 4, alpha: 1, beta: 20 }, { lo: -200, hi: 200, alpha: 1.5, beta: 20 }],
+  sin: [{ lo: -4, hi: 4 }],
+  sign_ste: [{ lo: -4, hi: 4 }],
 };
 
 gpuTest("unary: every op, sizes 1 and 1037", async (gpu) => {
   const rng = new Rng(1);
   for (const op of Object.keys(unaryOps) as UnaryOpName[]) {
-    for (const { lo, hi, alpha } of unaryInputs[op]) {
+    for (const { lo, hi, alpha, beta } of unaryInputs[op]) {
       for (const n of [1, 1037]) {
         const x = random(rng, n, lo, hi);
         await compare(
           gpu,
-          `${op}(α=${alpha})`,
+          `${op}(α=${alpha}, β=${beta})`,
           ELEMENTWISE,
-          (b) => b.unary(op, b.upload(x), alpha),
+          (b) => b.unary(op, b.upload(x), alpha, beta),
         );
       }
     }
   }
 });
 
+// Scalar parameters (alpha, beta) of the activation gradients that have them.
+const binaryScalars: Partial<Record<BinaryOpName, [number, number]>> = {
+  leaky_relu_grad: [0.2, 0],
+  elu_grad: [1.5, 0],
+  celu_grad: [0.7, 0],
+  hardtanh_grad: [-0.5, 0.25],
+  softplus_grad: [1.5, 0.5],
+};
+
 gpuTest("binary: every op on equal shapes", async (gpu) => {
   const rng = new Rng(2);
   for (const op of Object.keys(binaryOps) as BinaryOpName[]) {
-    const a = random(rng, 1037), c = random(rng, 1037, 0.5, 2);
+    // Activation gradients see their kinks (±3 for hardswish) in [-4, 4].
+    const a = op.endsWith("_grad") ? random(rng, 1037, -4, 4) : random(rng, 1037);
+    const c = random(rng, 1037, 0.5, 2);
     // Every third pair equal, so `eq` sees both answers.
     for (let i = 0; i < a.length; i += 3) c[i] = a[i];
     const s = [1037];
-    await compare(gpu, op, ELEMENTWISE, (b) => b.binary(op, b.upload(a), s, b.upload(c), s, s));
+    const [alpha, beta] = binaryScalars[op] ?? [0, 0];
+    await compare(
+      gpu,
+      `${op}(α=${alpha}, β=${beta})`,
+      ELEMENTWISE,
+      (b) => b.binary(op, b.upload(a), s, b.upload(c), s, s, alpha, beta),
+    );
   }
 });
 
@@ -401,6 +438,7 @@ gpuTest("axpy and copy", async (gpu) => {
 });
 
 const HYPER: OptimizerHyper = {
+  ...hyperAt(resolveSettings("sgd"), 1),
   lr: 0.01,
   weightDecay: 0,
   maximize: false,
@@ -422,6 +460,18 @@ const OPTIMIZER_CASES: [OptimizerKind, Partial<OptimizerHyper>][] = [
   ["adam", { amsgrad: true, weightDecay: 0.1, maximize: true }],
   ["adamw", { weightDecay: 0.1 }],
   ["adamw", { weightDecay: 0.1, amsgrad: true, lr: 0.1 }],
+  ["asgd", { weightDecay: 0.1, eta: 0.01, mu: 0.5, lambd: 0.1 }],
+  ["asgd", { eta: 0.02, mu: 1, maximize: true }],
+  ["adagrad", { lrDecay: 0.1, weightDecay: 0.1, eps: 1e-10 }],
+  ["adadelta", { lr: 1, rho: 0.9, eps: 1e-6, weightDecay: 0.1, maximize: true }],
+  ["rmsprop", { alpha: 0.99 }],
+  ["rmsprop", { alpha: 0.9, momentum: 0.9, centered: true, weightDecay: 0.1 }],
+  ["adamax", { lr: 2e-3, weightDecay: 0.1, maximize: true }],
+  ["nadam", { lr: 2e-3, momentumDecay: 4e-3, muProduct: 0.8, weightDecay: 0.1 }],
+  ["radam", {}],
+  ["radam", { weightDecay: 0.1, beta2: 0.9 }],
+  ["rprop", { maximize: true }],
+  ["sparse-adam", { rowSize: 10 }],
 ];
 
 gpuTest("optimizerStep: each kind, three steps, against core/optim/update.ts", async (gpu) => {

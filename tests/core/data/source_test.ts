@@ -11,7 +11,9 @@ Deno.test("an unknown --data spec is a usage error naming the flag", async () =>
       () => loadDataset(spec),
       UsageError,
       "--data",
-      new RegExp(`^--data: expected mnist, fashion-mnist or idx:DIR, got "${spec}"$`),
+      new RegExp(
+        `^--data: expected mnist, fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR, got "${spec}"$`,
+      ),
     );
   }
 });

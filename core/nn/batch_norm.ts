@@ -1,0 +1,262 @@
+/**
+ * Batch normalisation over the channel dimension (dim 1), PyTorch's `nn.BatchNorm1d` and
+ * `nn.BatchNorm2d`: `y = (x − E[x]) / √(Var[x] + eps) · γ + β` per channel.
+ *
+ * Training normalises with the batch's biased variance and moves the running statistics
+ * toward the batch's (unbiased) ones; evaluation normalises with the running statistics.
+ * The forward pass is composed from differentiable ops, so autograd gives the backward
+ * pass on every backend; the running statistics are updated in place on the device by
+ * backend ops that autograd never sees, so a step reads nothing back.
+ *
+ * @module
+ */
+
+import type { Backend } from "../backend.ts";
+import { ShapeError, UsageError } from "../errors.ts";
+import { add, affine, mul, reshape, scale, sub, sum, unary } from "../ops.ts";
+import { sizeOf } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { ModuleBuffer } from "./buffer.ts";
+import { Module } from "./module.ts";
+import { Parameter } from "./parameter.ts";
+
+/** Options of the batch norm layers, PyTorch's arguments in camelCase. */
+export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+  /**
+   * Weight of the batch statistics in the running averages (default 0.1); null gives a
+   * cumulative moving average (PyTorch's `momentum=None`).
+   */
+  momentum?: number | null;
+  /** Learn a per-channel scale γ (`weight`, init 1) and shift β (`bias`, init 0) (default true). */
+  affine?: boolean;
+  /**
+   * Keep `running_mean`, `running_var` and `num_batches_tracked` buffers and normalise
+   * with them in evaluation mode (default true); without them both modes use batch statistics.
+   */
+  trackRunningStats?: boolean;
+}
+
+/** Per-channel sums of one batch: what a data-parallel SyncBatchNorm sums across ranks. */
+export interface BatchStats {
+  /** Σx over every value of each channel, shape `[C]`. */
+  sum: Tensor;
+  /** Σx² over every value of each channel, shape `[C]`. */
+  sumOfSquares: Tensor;
+  /** How many values of each channel the sums cover (N·L, or N·H·W). */
+  count: number;
+}
+
+/**
+ * Turns this rank's {@link BatchStats} into the job's (e.g. an all-reduce across ranks).
+ * The sums are autograd tensors: for correct gradients the reducer must be differentiable,
+ * its backward summing the incoming gradients across ranks too, as SyncBatchNorm's does.
+ */
+export type StatsReducer = (local: BatchStats) => BatchStats;
+
+/** What batch norm layers share; {@link BatchNorm1d} and {@link BatchNorm2d} fix the input rank. */
+export abstract class BatchNorm extends Module {
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  /** γ, `[C]`, or null without `affine`. */
+  readonly weight: Parameter | null;
+  /** β, `[C]`, or null without `affine`. */
+  readonly bias: Parameter | null;
+  /** Running mean, `[C]`, or null without `trackRunningStats`. */
+  readonly runningMean: ModuleBuffer | null;
+  /** Running unbiased variance, `[C]`, or null without `trackRunningStats`. */
+  readonly runningVar: ModuleBuffer | null;
+  /**
+   * Training batches seen, `[]`. PyTorch keeps an int64; safetensors files here hold float32
+   * only, which counts exactly up to 2²⁴ batches.
+   */
+  readonly numBatchesTracked: ModuleBuffer | null;
+  /**
+   * In training, sums the per-channel statistics across data-parallel ranks before they
+   * are used (the SyncBatchNorm seam); null (default) uses this process's batch alone.
+   */
+  statsReducer: StatsReducer | null = null;
+
+  /** The layer's PyTorch name, for messages. */
+  protected abstract readonly kind: string;
+  /** Input ranks the layer accepts. */
+  protected abstract readonly ranks: readonly number[];
+
+  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    const where = new.target.name;
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) {
+      throw new UsageError(where, `num_features must be a positive integer, got ${numFeatures}`);
+    }
+    if (!Number.isFinite(this.eps) || this.eps < 0) {
+      throw new UsageError(where, `eps must be a finite number ≥ 0, got ${this.eps}`);
+    }
+    const m = this.momentum;
+    if (m !== null && !(Number.isFinite(m) && m >= 0 && m <= 1)) {
+      throw new UsageError(where, `momentum must be a number in [0, 1] or null, got ${m}`);
+    }
+    const c = numFeatures;
+    this.weight = this.affine
+      ? this.registerParameter("weight", new Parameter([c], new Float32Array(c).fill(1)))
+      : null;
+    this.bias = this.affine
+      ? this.registerParameter("bias", new Parameter([c], new Float32Array(c)))
+      : null;
+    const track = this.trackRunningStats;
+    this.runningMean = track
+      ? this.registerBuffer("running_mean", new ModuleBuffer([c], new Float32Array(c)))
+      : null;
+    this.runningVar = track
+      ? this.registerBuffer("running_var", new ModuleBuffer([c], new Float32Array(c).fill(1)))
+      : null;
+    this.numBatchesTracked = track
+      ? this.registerBuffer("num_batches_tracked", new ModuleBuffer([], new Float32Array(1)))
+      : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const [n, c] = x.shape;
+    const len = sizeOf(x.shape.slice(2));
+    const x3 = reshape(x, [n, c, len]);
+    const channel = [1, c, 1];
+    const b = x.backend;
+    let mean: Tensor, variance: Tensor, centered: Tensor;
+    if (this.training || !this.trackRunningStats) {
+      if (this.training && n * len <= 1) {
+        throw new ShapeError(
+          this.kind,
+          `expected more than 1 value per channel when training, got input shape [${x.shape}]`,
+        );
+      }
+      const stats = this.batchStatistics(x3);
+      ({ mean, variance, centered } = stats);
+      if (this.training && this.trackRunningStats) {
+        this.updateRunningStats(b, mean, variance, stats.count);
+      }
+    } else {
+      mean = reshape(this.runningMean!.on(b), channel);
+      variance = reshape(this.runningVar!.on(b), channel);
+      centered = sub(x3, mean);
+    }
+    const invStd = unary("recip", unary("sqrt", affine(variance, 1, this.eps)));
+    let y = mul(centered, invStd);
+    if (this.weight && this.bias) {
+      y = add(mul(y, reshape(this.weight.value, channel)), reshape(this.bias.value, channel));
+    }
+    return reshape(y, x.shape);
+  }
+
+  /** The batch moments of `[N, C, L]` `x3`: local, or summed across ranks by `statsReducer`. */
+  private batchStatistics(x3: Tensor): BatchMoments {
+    const [n, c, len] = x3.shape;
+    if (this.statsReducer && this.training) {
+      const r = this.statsReducer({
+        sum: reshape(channelSum(x3), [c]),
+        sumOfSquares: reshape(channelSum(unary("square", x3)), [c]),
+        count: n * len,
+      });
+      const mean = reshape(scale(r.sum, 1 / r.count), [1, c, 1]);
+      const meanOfSquares = reshape(scale(r.sumOfSquares, 1 / r.count), [1, c, 1]);
+      const variance = sub(meanOfSquares, unary("square", mean));
+      return { mean, variance, centered: sub(x3, mean), count: r.count };
+    }
+    // Two passes, as PyTorch's CPU kernel: E[(x − mean)²] keeps its precision when |mean| ≫ std.
+    const mean = scale(channelSum(x3), 1 / (n * len));
+    const centered = sub(x3, mean);
+    const variance = scale(channelSum(unary("square", centered)), 1 / (n * len));
+    return { mean, variance, centered, count: n * len };
+  }
+
+  /**
+   * `running ← (1 − f)·running + f·batch` with f = momentum, or 1/num_batches_tracked for a
+   * cumulative average (kept on the device); the variance enters unbiased, `·count/(count−1)`.
+   */
+  private updateRunningStats(b: Backend, mean: Tensor, variance: Tensor, count: number): void {
+    const c = [this.numFeatures];
+    const tracked = this.numBatchesTracked!.on(b).storage;
+    const seen = b.affine(tracked, 1, 1);
+    b.copy(tracked, seen);
+    const unbiased = b.affine(variance.storage, count / (count - 1), 0);
+    const factor = this.momentum === null ? b.unary("recip", seen) : null;
+    const updates = [[this.runningMean!, mean.storage], [this.runningVar!, unbiased]] as const;
+    for (const [buffer, batch] of updates) {
+      const running = buffer.on(b).storage;
+      const toward = b.binary("sub", batch, c, running, c, c);
+      if (factor) b.axpy(running, b.binary("mul", toward, c, factor, [1], c), 1);
+      else b.axpy(running, toward, this.momentum!);
+    }
+  }
+
+  private checkInput(x: Tensor): void {
+    if (!this.ranks.includes(x.shape.length)) {
+      const expected = this.ranks.map((r) => `${r}D`).join(" or ");
+      throw new ShapeError(
+        this.kind,
+        `expected ${expected} input, got ${x.shape.length}D input of shape [${x.shape}]`,
+      );
+    }
+    if (x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(
+        this.kind,
+        `expected ${this.numFeatures} channels (num_features) at dim 1, got shape [${x.shape}]`,
+      );
+    }
+  }
+}
+
+/** A batch's statistics per channel (`[1, C, 1]`), x − mean, and the values they cover. */
+interface BatchMoments {
+  mean: Tensor;
+  variance: Tensor;
+  centered: Tensor;
+  count: number;
+}
+
+/** Σ over dims 0 and 2 of `[N, C, L]`, keeping them: `[1, C, 1]`. */
+function channelSum(x3: Tensor): Tensor {
+  const overLength = x3.shape[2] === 1 ? x3 : sum(x3, 2, true);
+  return sum(overLength, 0, true);
+}
+
+/**
+ * Batch norm over `[N, C]` or `[N, C, L]` inputs, per channel C (`nn.BatchNorm1d`).
+ * @example
+ * ```ts
+ * import { BatchNorm1d, bindParameters, createCpuBackend, tensor } from "../../mod.ts";
+ * const b = createCpuBackend();
+ * const bn = new BatchNorm1d(2);
+ * bindParameters(b, bn.namedParameters());
+ * const y = bn.forward(tensor(b, [1, 10, 3, 30], [2, 2]));
+ * console.log(await y.toArray()); // ≈ [-1, -1, 1, 1]
+ * console.log(await bn.runningMean!.read()); // ≈ [0.2, 2]
+ * ```
+ */
+export class BatchNorm1d extends BatchNorm {
+  protected readonly kind = "BatchNorm1d";
+  protected readonly ranks = [2, 3];
+}
+
+/**
+ * Batch norm over `[N, C, H, W]` inputs, per channel C (`nn.BatchNorm2d`).
+ * @example
+ * ```ts
+ * import { BatchNorm2d, bindParameters, createCpuBackend, tensor } from "../../mod.ts";
+ * const b = createCpuBackend();
+ * const bn = new BatchNorm2d(1);
+ * bindParameters(b, bn.namedParameters());
+ * console.log((await bn.forward(tensor(b, [0, 2, 4, 6], [1, 1, 2, 2])).toArray()).length); // 4
+ * console.log(bn.namedBuffers().map(([n]) => n)); // ["running_mean", "running_var", "num_batches_tracked"]
+ * ```
+ */
+export class BatchNorm2d extends BatchNorm {
+  protected readonly kind = "BatchNorm2d";
+  protected readonly ranks = [4];
+}

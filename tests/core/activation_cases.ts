@@ -1,0 +1,94 @@
+/**
+ * The cases of tests/fixtures/activations_golden.json and how one runs: shared by
+ * activations_golden_test.ts, which runs them all on every backend, and golden_test.ts,
+ * which counts the elementwise ops they exercise as covered.
+ *
+ * @module
+ */
+
+import {
+  activationFromName,
+  type Backend,
+  backward,
+  type BinaryOpName,
+  bindParameters,
+  createCpuBackend,
+  tensor,
+  type UnaryOpName,
+} from "../../mod.ts";
+import { assertClose } from "./asserts.ts";
+import type { Tolerance } from "./backends.ts";
+
+/** A tensor as the fixture stores it. */
+export interface StoredTensor {
+  shape: number[];
+  data: number[];
+}
+/** One case of the fixture. */
+export interface ActivationCase {
+  name: string;
+  activation: string;
+  args: Record<string, number | string>;
+  input: StoredTensor;
+  grad_output: StoredTensor;
+  output: number[];
+  grad_input: number[];
+  weight?: StoredTensor;
+  grad_weight?: number[];
+}
+
+/** tests/fixtures/activations_golden.json. */
+export const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("../fixtures/activations_golden.json", import.meta.url)),
+) as {
+  torch: string;
+  tolerance: Tolerance;
+  cases: ActivationCase[];
+  erf: { x: number[]; erf: number[]; erfc: number[] };
+};
+
+/** Returns a failure message, or null when `got` is within `tol` of `expected`. */
+function compare(label: string, got: ArrayLike<number>, expected: number[], tol: Tolerance) {
+  try {
+    assertClose(got, expected, tol.atol, tol.rtol, label);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Runs one case on `backend`; returns its failures (empty when it passes). */
+export async function runCase(
+  backend: Backend,
+  c: ActivationCase,
+  tol: Tolerance,
+): Promise<string[]> {
+  const act = activationFromName(c.activation, c.args);
+  const params = act.namedParameters();
+  bindParameters(backend, params);
+  const weight = params.find(([name]) => name === "weight")?.[1];
+  if (c.weight) backend.write(weight!.value.storage, Float32Array.from(c.weight.data));
+  const x = tensor(backend, c.input.data, c.input.shape, true);
+  const y = act.forward(x);
+  backward(y, tensor(backend, c.grad_output.data, c.grad_output.shape));
+  const failures = [
+    y.shape.join() === c.input.shape.join() ? null : `output shape [${y.shape}]`,
+    compare("output", await y.toArray(), c.output, tol),
+    compare("grad_input", await x.grad!.toArray(), c.grad_input, tol),
+    c.grad_weight ? compare("grad_weight", await weight!.grad(), c.grad_weight, tol) : null,
+  ];
+  backend.endStep();
+  return failures.filter((f): f is string => f !== null).map((f) => `${c.name}: ${f}`);
+}
+
+/** The unary and binary elementwise ops that running every case calls on the CPU backend. */
+export async function elementwiseOpsExercised(): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const cpu = createCpuBackend();
+  const recording: Backend = Object.create(cpu);
+  recording.unary = (op: UnaryOpName, ...rest) => (seen.add(op), cpu.unary(op, ...rest));
+  recording.binary = (op: BinaryOpName, ...rest) => (seen.add(op), cpu.binary(op, ...rest));
+  const loose = { atol: Infinity, rtol: Infinity };
+  for (const c of fixture.cases) await runCase(recording, c, loose);
+  return seen;
+}
