@@ -6,14 +6,18 @@
  */
 
 import { GradmeshError } from "../core/errors.ts";
+import { runCatalog } from "./catalog.ts";
 import { runCoordinator } from "./coordinator.ts";
 import { runReport } from "./report.ts";
+import { runSweep } from "./sweep.ts";
 import { runTrain } from "./train.ts";
 import { runWorkerCommand } from "./worker.ts";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   train: runTrain,
   report: runReport,
+  sweep: runSweep,
+  catalog: runCatalog,
   coordinator: runCoordinator,
   worker: runWorkerCommand,
 };
@@ -22,7 +26,9 @@ const USAGE = `usage: gradmesh <command> [flags]
 
 Commands:
   train        train a model (deno task train --help); --workers N for data parallelism
-  report       render metrics files as an SVG of loss and accuracy curves
+  report       render metrics files as an SVG of loss and accuracy curves (--sweep DIR: a table)
+  sweep        run a grid of train configurations (docs/sweeps.md)
+  catalog      list every activation, loss, optimizer, scheduler, initialiser and metric (JSON)
   coordinator  serve the coordinator of a multi-host job (docs/cluster.md)
   worker       run one rank of a multi-host job (docs/cluster.md)`;
 

@@ -1,44 +1,31 @@
 /**
  * `gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]`: draws the loss and
  * accuracy curves of one or more metrics files into one SVG, one colour per file.
+ * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
  *
  * @module
  */
 
 import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { DataFormatError, GradmeshError, UsageError } from "../core/errors.ts";
-import { type MetricsRecord, readMetrics } from "../core/metrics/jsonl.ts";
+import { readMetrics } from "../core/metrics/jsonl.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
-import { type ChartPanel, type ChartSeries, lineChartSvg } from "./svg_chart.ts";
+import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
+import { lineChartSvg } from "./svg_chart.ts";
+import { writeSweepReport } from "./sweep_report.ts";
 
-const USAGE = "Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]";
+const USAGE = `Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]
+       gradmesh report --sweep DIR`;
 
 const FLAGS: FlagTable = {
   out: { type: "string", default: "report.svg", help: "where to write the SVG" },
   "log-loss": { type: "boolean", default: false, help: "log scale for the loss axis" },
+  sweep: {
+    type: "string",
+    help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
+  },
   help: { type: "boolean", default: false, help: "print this help and exit" },
 };
-
-/** Tableau's ten colours: distinct for the usual handful of runs, then reused. */
-const PALETTE = [
-  "#1f77b4",
-  "#ff7f0e",
-  "#2ca02c",
-  "#d62728",
-  "#9467bd",
-  "#8c564b",
-  "#e377c2",
-  "#7f7f7f",
-  "#bcbd22",
-  "#17becf",
-];
-const KEY_COLOR = "#444";
-
-interface Run {
-  name: string;
-  color: string;
-  records: MetricsRecord[];
-}
 
 /**
  * Runs the `report` subcommand with `args` (the words after `report`); returns the exit
@@ -47,28 +34,39 @@ interface Run {
  */
 export async function runReport(args: string[]): Promise<number> {
   try {
-    const { values, positionals } = parseFlags(FLAGS, args);
+    const { values, positionals, given } = parseFlags(FLAGS, args);
     if (values.help) {
       console.log(helpText(USAGE, FLAGS));
       return 0;
     }
+    const logLoss = values["log-loss"] === true;
+    if (values.sweep !== undefined) {
+      if (positionals.length) {
+        throw new UsageError(positionals[0], "metrics files cannot be given with --sweep");
+      }
+      if (given.has("out")) {
+        throw new UsageError("--out", "the report of --sweep DIR is DIR/report.md");
+      }
+      const report = await writeSweepReport(String(values.sweep), { logLoss });
+      console.log(`report: wrote ${report.path} and ${report.svgs.length} SVG files`);
+      return 0;
+    }
     if (positionals.length === 0) {
-      throw new UsageError("FILE", `expected at least one metrics file (${USAGE})`);
+      throw new UsageError(
+        "FILE",
+        "expected at least one metrics file, or --sweep DIR (see --help)",
+      );
     }
     const names = runNames(positionals);
-    const runs = await Promise.all(positionals.map(async (path, i): Promise<Run> => {
+    const runs = await Promise.all(positionals.map(async (path, i): Promise<CurveRun> => {
       const records = await readMetrics(path);
       if (records.length === 0) throw new DataFormatError(path, "no metrics records in file");
       return { name: names[i], color: PALETTE[i % PALETTE.length], records };
     }));
     const out = String(values.out);
-    const svg = lineChartSvg(panels(runs, values["log-loss"] === true), {
+    const svg = lineChartSvg(metricsPanels(runs, { logLoss }), {
       title: "gradmesh training report",
-      legend: [
-        ...runs.map((r) => ({ label: r.name, color: r.color })),
-        { label: "train", color: KEY_COLOR },
-        { label: "test", color: KEY_COLOR, dashed: true },
-      ],
+      legend: [...runs.map((r) => ({ label: r.name, color: r.color })), ...TRAIN_TEST_KEY],
     });
     try {
       await writeTextAtomic(out, svg);
@@ -82,59 +80,6 @@ export async function runReport(args: string[]): Promise<number> {
     console.error(`report: ${e.message}`);
     return e.exitCode;
   }
-}
-
-/** Loss per step (train) and per epoch (test); accuracy per epoch (train and test). */
-function panels(runs: readonly Run[], logLoss: boolean): ChartPanel[] {
-  const series = (
-    run: Run,
-    what: string,
-    points: [number, number][],
-    style: Partial<ChartSeries>,
-  ): ChartSeries[] =>
-    points.length ? [{ label: `${run.name} ${what}`, color: run.color, points, ...style }] : [];
-  const epochs = (run: Run) => run.records.filter((r) => r.kind === "epoch");
-  return [
-    {
-      title: "Loss",
-      xLabel: "step",
-      yLabel: logLoss ? "loss (log scale)" : "loss",
-      logY: logLoss,
-      series: runs.flatMap((run) => [
-        ...series(
-          run,
-          "train loss",
-          run.records.filter((r) => r.kind === "step").map((r) => [r.step, r.loss]),
-          {},
-        ),
-        ...series(
-          run,
-          "test loss",
-          epochs(run).flatMap((r) => r.test_loss === null ? [] : [[r.step, r.test_loss]]),
-          { dashed: true, markers: true },
-        ),
-      ]),
-    },
-    {
-      title: "Accuracy",
-      xLabel: "epoch",
-      yLabel: "accuracy (%)",
-      series: runs.flatMap((run) => [
-        ...series(
-          run,
-          "train accuracy",
-          epochs(run).map((r) => [r.epoch, 100 * r.accuracy]),
-          { markers: true },
-        ),
-        ...series(
-          run,
-          "test accuracy",
-          epochs(run).flatMap((r) => r.test_acc === null ? [] : [[r.epoch, 100 * r.test_acc]]),
-          { dashed: true, markers: true },
-        ),
-      ]),
-    },
-  ];
 }
 
 /**

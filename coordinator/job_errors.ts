@@ -55,9 +55,10 @@ export class CoordinatorError extends GradmeshError {
     readonly url: string,
     readonly rank: number | null,
     readonly step: number,
-    message: string,
+    /** What went wrong, without the coordinator, rank and step. */
+    readonly detail: string,
   ) {
-    super(`coordinator ${url} (rank ${rank ?? "?"}, step ${step}): ${message}`);
+    super(`coordinator ${url} (rank ${rank ?? "?"}, step ${step}): ${detail}`);
   }
 }
 

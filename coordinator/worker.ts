@@ -1,7 +1,7 @@
 /**
  * One data-parallel rank: serves its ring endpoint, joins the coordinator, logs the
- * adapter it got, trains with `fit` over an HTTP mesh while a heartbeat reports its step,
- * and tells the coordinator how it ended. It stops when the coordinator says the job
+ * adapter it got, trains with `fit` over an HTTP mesh while a heartbeat on its own thread
+ * reports its step, and tells the coordinator how it ended. It stops when the coordinator says the job
  * failed elsewhere, and when the coordinator has been unreachable for longer than the
  * heartbeat timeout.
  *
@@ -20,7 +20,7 @@ import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
 import { gradientLength } from "./gradient_length.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { HttpLink } from "./http_link.ts";
 import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
 import type { ChunkKey } from "./link.ts";
@@ -113,7 +113,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     }));
   const client = new CoordinatorClient(options.coordinatorUrl, token);
   const stop = new AbortController();
-  let heartbeat: Heartbeat | undefined;
+  let heartbeat: HeartbeatThread | undefined;
   let link: HttpLink | undefined;
   try {
     const job = await client.join({
@@ -128,13 +128,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
     logAdapter(job, advertise, backend, log, options.warn ?? console.warn);
-    heartbeat = new Heartbeat({
-      client,
+    heartbeat = new HeartbeatThread({
+      url: options.coordinatorUrl,
+      token,
       rank,
       intervalMs: options.heartbeatMs ?? settings.heartbeatIntervalMs,
       timeoutMs: settings.heartbeatTimeoutMs,
-      onStop: (error) => stop.abort(error),
-    });
+    }, (error) => stop.abort(error));
     link = new HttpLink({
       rank,
       peers: job.peers,
@@ -173,7 +173,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       timeoutMs: settings.ringTimeoutMs,
       checksumEvery: settings.checksumEvery,
       signal: stop.signal,
-      onStep: (step) => client.step = step,
+      onStep: (step) => {
+        client.step = step;
+        heartbeat!.step = step;
+      },
     });
     const result = await abortable(
       fit(job.config, backend, data, {

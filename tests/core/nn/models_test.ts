@@ -125,7 +125,7 @@ for (const b of await backendsUnderTest()) {
           sampleShape,
           classes: 10,
         });
-        const size = sampleShape.reduce((x, y) => x * y, 1);
+        const size = sampleShape.reduce((x: number, y: number) => x * y, 1);
         const batch = {
           x: Float32Array.from({ length: 2 * size }, (_, i) => Math.sin(i)),
           y: Float32Array.of(3, 7),

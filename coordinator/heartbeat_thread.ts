@@ -1,0 +1,63 @@
+/**
+ * A worker's heartbeat on a thread of its own (`heartbeat_thread_entry.ts`), driven from
+ * the main thread: start it, tell it each finished step, stop it. Why the worker must stop
+ * comes back as the same errors {@link Heartbeat} gives.
+ *
+ * @module
+ */
+
+import { GradmeshError } from "../core/errors.ts";
+import type { Heartbeat } from "./heartbeat.ts";
+import { CoordinatorError, JobAbortedError } from "./job_errors.ts";
+
+/** What the thread needs to beat. */
+export interface HeartbeatStart {
+  readonly url: string;
+  readonly token: string;
+  readonly rank: number;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Why the thread stopped, as plain data (errors do not cross threads whole). */
+export type StopReason =
+  | { kind: "aborted"; rank: number; step: number; detail: string }
+  | { kind: "coordinator"; url: string; rank: number | null; step: number; detail: string }
+  | { kind: "other"; detail: string };
+
+const asError = (r: StopReason): GradmeshError =>
+  r.kind === "aborted"
+    ? new JobAbortedError(r.rank, r.step, r.detail)
+    : r.kind === "coordinator"
+    ? new CoordinatorError(r.url, r.rank, r.step, r.detail)
+    : new GradmeshError(r.detail);
+
+/**
+ * Beats from another thread until {@link HeartbeatThread.stop}, or until it calls
+ * `onStop` with why the worker must stop (see {@link Heartbeat}).
+ */
+export class HeartbeatThread {
+  readonly #thread = new Worker(new URL("./heartbeat_thread_entry.ts", import.meta.url), {
+    type: "module",
+  });
+
+  constructor(start: HeartbeatStart, onStop: (error: GradmeshError) => void) {
+    this.#thread.onmessage = ({ data }) => {
+      if (data.stopped) {
+        this.stop();
+        onStop(asError(data.stopped as StopReason));
+      }
+    };
+    this.#thread.postMessage({ start });
+  }
+
+  /** Reports `step` as the last one this worker finished. */
+  set step(step: number) {
+    this.#thread.postMessage({ step });
+  }
+
+  /** Stops beating. */
+  stop(): void {
+    this.#thread.terminate();
+  }
+}
