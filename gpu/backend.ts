@@ -28,7 +28,7 @@ import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
 import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
-import { gradientOperand, plainOperand } from "./kernels/operand.ts";
+import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
@@ -43,7 +43,7 @@ import {
 import { planesParams, windowParams } from "./kernels/window.ts";
 import { TOTAL_PARTIALS, type TotalLoad, totalReduceKernel } from "./kernels/total_reduce.ts";
 import { randomUniformKernel } from "./kernels/random.ts";
-import { reduceKernel } from "./kernels/reduce.ts";
+import { REDUCE_CHUNK, reduceKernel } from "./kernels/reduce.ts";
 import { argmaxKernel, gatherKernel, scatterKernel, softmaxKernel } from "./kernels/rows.ts";
 import { BufferPool } from "./pool.ts";
 import { CommandRecorder } from "./recorder.ts";
@@ -266,9 +266,39 @@ class GpuBackend implements WebGpuBackend {
 
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
     const out = this.allocate(outer * inner);
-    const kernel = reduceKernel(op, plainOperand("src"));
-    this.run(kernel, [x, out], [outer, len, inner], flatGroups(outer * inner));
+    this.reduceInto(op, plainOperand("src"), [x], out, outer, len, inner);
     return out;
+  }
+
+  /**
+   * Reduces `[outer, len, inner]` (the operand `src` over `inputs`) over len into `dst`. A
+   * thread loops over at most {@link REDUCE_CHUNK} values: a longer len is reduced in
+   * chunks by more threads, then the partial results the same way. (Mesa's llvmpipe ends
+   * any shader loop after 65,535 iterations, and one thread per output leaves a GPU idle.)
+   */
+  private reduceInto(
+    op: ReduceOp,
+    src: Operand,
+    inputs: Storage[],
+    dst: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
+    const kernel = reduceKernel(op, src);
+    if (len <= REDUCE_CHUNK) {
+      this.run(kernel, [...inputs, dst], [outer, len, inner, len], flatGroups(outer * inner));
+      return;
+    }
+    const chunks = Math.ceil(len / REDUCE_CHUNK);
+    const partial = this.allocate(outer * chunks * inner);
+    this.run(
+      kernel,
+      [...inputs, partial],
+      [outer, len, inner, REDUCE_CHUNK],
+      flatGroups(outer * chunks * inner),
+    );
+    this.reduceInto(op, plainOperand("src"), [partial], dst, outer, chunks, inner);
   }
 
   matmul(
@@ -304,10 +334,7 @@ class GpuBackend implements WebGpuBackend {
     }
     const partial = splitK ? this.allocate(batch * chunks * m * n) : out;
     this.run(kernel, [a, b, partial], [m, k, n], grid);
-    if (splitK) {
-      const sum = reduceKernel("sum", plainOperand("src"));
-      this.run(sum, [partial, out], [batch, chunks, m * n], flatGroups(batch * m * n));
-    }
+    if (splitK) this.reduceInto("sum", plainOperand("src"), [partial], out, batch, chunks, m * n);
     return out;
   }
 
@@ -364,8 +391,7 @@ class GpuBackend implements WebGpuBackend {
     let gb: Storage | null = null;
     if (hasBias) {
       gb = this.allocate(n);
-      const columnSums = reduceKernel("sum", gradientOperand("src", act));
-      this.run(columnSums, [...gz, gb], [1, m, n], flatGroups(n));
+      this.reduceInto("sum", gradientOperand("src", act), gz, gb, 1, m, n);
     }
     return { gx, gw, gb };
   }

@@ -15,7 +15,13 @@ import reduceSum from "./reduce_sum.wgsl" with { type: "text" };
 
 const combiners: Record<ReduceOp, string> = { sum: reduceSum, max: reduceMax };
 
-/** `dst[o, j] = op over l of src[o, l, j]`; `src` must be an operand named `src`. */
+/** Most values one thread of a reduction loops over; longer axes are reduced in chunks. */
+export const REDUCE_CHUNK = 4096;
+
+/**
+ * `dst[o, c, j] = op over l in chunk c of src[o, l, j]`, chunks of `chunk` values of the
+ * middle axis (one chunk when `chunk ≥ len`); `src` must be an operand named `src`.
+ */
 export function reduceKernel(op: ReduceOp, src: Operand): Kernel {
   return memoKernel(`reduce:${op}:${src.key}`, (key) =>
     defineKernel({
@@ -25,6 +31,7 @@ export function reduceKernel(op: ReduceOp, src: Operand): Kernel {
         { name: "outer", type: "u32" },
         { name: "len", type: "u32" },
         { name: "inner", type: "u32" },
+        { name: "chunk", type: "u32" },
       ],
       sources: [combiners[op], src.code, reduce],
     }));
