@@ -28,6 +28,7 @@ import { DEFAULT_CHECKSUM_EVERY } from "../coordinator/fit_mesh.ts";
 import { WorkerExitError } from "../coordinator/job_errors.ts";
 import { sleep } from "../coordinator/sleep.ts";
 import { newJobToken } from "../coordinator/token.ts";
+import { requireOneProcessFor } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import type { JobSettings, JobStatus } from "../coordinator/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -338,6 +339,7 @@ export async function runLocalJob(config: TrainConfig, options: LocalJobOptions)
  * local job.
  */
 export async function trainOnWorkers(config: TrainConfig, values: FlagValues): Promise<number> {
+  requireOneProcessFor(config, values.workers as number);
   const { train } = await loadTrainingData(config);
   // Builds the model and optimizer once, so that a bad configuration is a usage error here
   // rather than a failure of every worker.

@@ -13,18 +13,18 @@ import {
   flagName,
   type OptimizerArgValue,
   optimizerCatalog,
+  type OptimizerName,
   optimizerSpec,
   optionKey,
 } from "../core/optim/catalog.ts";
-import type { OptimizerKind } from "../core/optim/kinds.ts";
 import type { OptimizerOptions } from "../core/optim/settings.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import type { FlagSpec, FlagTable, FlagValues } from "./flags.ts";
 
-/** Optimizers that `train` offers: all but L-BFGS (closure-driven) and SparseAdam (sparse gradients). */
+/** Optimizers that `train` offers: all but SparseAdam (for an `Embedding`'s sparse gradients). */
 export const trainOptimizers = optimizerCatalog
   .filter((s) => s.train)
-  .map((s) => s.name as OptimizerKind);
+  .map((s) => s.name as OptimizerName);
 
 /** SGD's defaults in `train`, where they differ from PyTorch's. */
 const trainSgdDefaults: Readonly<Record<string, OptimizerArgValue>> = {
@@ -34,12 +34,12 @@ const trainSgdDefaults: Readonly<Record<string, OptimizerArgValue>> = {
 };
 
 /** `name`'s entry among `optimizer`'s arguments, if it takes it. */
-function argOf(optimizer: OptimizerKind, name: string): CatalogArg | undefined {
+function argOf(optimizer: OptimizerName, name: string): CatalogArg | undefined {
   return optimizerSpec(optimizer)!.args.find((a) => a.name === name);
 }
 
 /** The default of `arg` for `optimizer` in `train`. */
-function defaultOf(optimizer: OptimizerKind, arg: string): OptimizerArgValue | undefined {
+function defaultOf(optimizer: OptimizerName, arg: string): OptimizerArgValue | undefined {
   if (optimizer === "sgd" && arg in trainSgdDefaults) return trainSgdDefaults[arg];
   return argOf(optimizer, arg)?.default;
 }
@@ -72,6 +72,14 @@ function argumentFlags(): FlagTable {
     const takers = trainOptimizers.filter((o) => argOf(o, name));
     const doc = describe(groupBy(takers, (o) => argOf(o, name)!.doc), " / ");
     const example = argOf(takers[0], name)!.default;
+    if (name === "line_search_fn") {
+      table[flagName(name)] = {
+        type: "string",
+        choices: ["none", "strong_wolfe"],
+        help: `${doc} (${takers.join(", ")}; default: none)`,
+      };
+      continue;
+    }
     if (typeof example === "boolean") {
       table[flagName(name)] = { type: "boolean", help: `${doc} (${takers.join(", ")})` };
       continue;
@@ -136,7 +144,7 @@ export type OptimizerConfig = Pick<
  * chosen optimizer does not take is a {@link UsageError}, as PyTorch rejects it.
  */
 export function optimizerConfigFromFlags(v: FlagValues): OptimizerConfig {
-  const optimizer = v.optimizer as OptimizerKind;
+  const optimizer = v.optimizer as OptimizerName;
   const spec = optimizerSpec(optimizer)!;
   const takes = new Set(spec.args.map((a) => a.name));
   for (const name of trainArgNames) {
@@ -170,7 +178,7 @@ export function optimizerConfigFromFlags(v: FlagValues): OptimizerConfig {
   ];
   const rest: Record<string, OptimizerArgValue> = {};
   for (const [name, value] of Object.entries(args)) {
-    if (!legacy.includes(name)) rest[optionKey(name)] = value;
+    if (!legacy.includes(name)) rest[optionKey(name)] = value === "none" ? null : value;
   }
   const [beta1, beta2] = (args.betas as [number, number] | undefined) ?? [d.beta1, d.beta2];
   const maxNorm = v["clip-grad-norm"] as number | undefined;

@@ -112,7 +112,10 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
 export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltModel {
   const activationArgs = parseArgsJson("--activation-args", spec.activationArgs);
   let stack: string, inputShape: readonly number[];
-  if (/^[0-9]+(-[0-9]+)+$/.test(spec.model)) {
+  // Sizes joined by dashes, as opposed to a named model or a stack (commas, parentheses).
+  const isMlp = !(spec.model in namedModels) && /^[^,()]*-[^,()]*$/.test(spec.model) &&
+    !/^[a-z]/.test(spec.model);
+  if (isMlp) {
     ({ stack, inputShape } = mlpStack(spec, data));
   } else {
     if (!data) throw new UsageError("--model", `${spec.model} needs the data's sample shape`);

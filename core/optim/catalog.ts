@@ -20,7 +20,7 @@ export interface OptimizerSpec {
   readonly name: OptimizerName;
   /** What PyTorch calls it. */
   readonly pytorch: string;
-  /** Whether `train --optimizer` offers it (not L-BFGS, driven by a closure, nor SparseAdam). */
+  /** Whether `train --optimizer` offers it (not SparseAdam, for an `Embedding`'s sparse gradients). */
   readonly train: boolean;
   readonly args: readonly CatalogArg[];
 }
@@ -28,7 +28,7 @@ export interface OptimizerSpec {
 const spec = (name: OptimizerName, pytorch: string, args: CatalogArg[]): OptimizerSpec => ({
   name,
   pytorch: `optim.${pytorch}`,
-  train: name !== "lbfgs" && name !== "sparse-adam",
+  train: name !== "sparse-adam",
   args,
 });
 

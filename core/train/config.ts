@@ -11,8 +11,9 @@ import type { AugmentOptions } from "../data/augment.ts";
 import type { Cifar100Label } from "../data/cifar.ts";
 import { bindParameters } from "../nn/flat_parameters.ts";
 import { buildModel, type DataShape } from "../nn/models.ts";
-import type { OptimizerKind } from "../optim/kinds.ts";
+import type { OptimizerName } from "../optim/catalog.ts";
 import type { GradClipping } from "../optim/clip.ts";
+import { LBFGS, type LbfgsOptions } from "../optim/lbfgs.ts";
 import { Optimizer, type OptimizerOptions } from "../optim/optimizer.ts";
 import { Rng } from "../rng.ts";
 import { defaultObjectiveArgs, type ObjectiveArgs, objectiveByName } from "./objective.ts";
@@ -33,7 +34,7 @@ export interface TrainConfig extends ObjectiveArgs {
   dropout: number;
   epochs: number;
   batchSize: number;
-  optimizer: OptimizerKind;
+  optimizer: OptimizerName;
   lr: number;
   momentum: number;
   dampening: number;
@@ -44,7 +45,7 @@ export interface TrainConfig extends ObjectiveArgs {
   beta2: number;
   eps: number;
   /** The optimizer's other arguments (`--alpha`, `--rho`, `--centered`, …); absent ones take its defaults. */
-  optimizerArgs?: OptimizerOptions;
+  optimizerArgs?: OptimizerOptions | LbfgsOptions;
   /** Gradient clipping before each update (`--clip-grad-norm`, `--clip-grad-value`). */
   clip?: GradClipping;
   loss: string;
@@ -98,6 +99,11 @@ export const defaultTrainConfig: TrainConfig = {
 export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
   const { model, inputShape } = buildModel(config, new Rng(config.seed), data);
   const flat = bindParameters(backend, model.namedParameters());
+  const objective = objectiveByName(config.loss, config);
+  if (config.optimizer === "lbfgs") {
+    const lbfgs = new LBFGS(flat, { lr: config.lr, ...config.optimizerArgs as LbfgsOptions });
+    return new Trainer(model, flat, lbfgs, objective, inputShape);
+  }
   const optimizer = new Optimizer(config.optimizer, flat, {
     lr: config.lr,
     momentum: config.momentum,
@@ -110,5 +116,5 @@ export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataS
     ...config.optimizerArgs,
     clip: config.clip,
   });
-  return new Trainer(model, flat, optimizer, objectiveByName(config.loss, config), inputShape);
+  return new Trainer(model, flat, optimizer, objective, inputShape);
 }

@@ -10,7 +10,8 @@ import type { Backend } from "../backend.ts";
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
-import { CheckpointError } from "../errors.ts";
+import { CheckpointError, UsageError } from "../errors.ts";
+import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
@@ -106,6 +107,7 @@ export async function fit(
   options: FitOptions,
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
+  requireOneProcessFor(config, options.mesh?.world ?? 1);
   const trainer = buildTrainer(config, backend, data.train);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
@@ -229,7 +231,9 @@ async function save(
     shape: [...s.shape],
     data: all.slice(s.offset, s.offset + s.size),
   }));
-  const state = (await optimizer.stateSlices()).map((s) => ({
+  // L-BFGS's curvature history is not saved: its checkpoints hold the model only.
+  const slices = optimizer instanceof LBFGS ? [] : await optimizer.stateSlices();
+  const state = slices.map((s) => ({
     name: `optim.${s.name}`,
     shape: [...s.shape],
     data: s.data,
@@ -239,7 +243,7 @@ async function save(
     params: [...params, ...await readBuffers(trainer.model)],
     optimizer: state,
     epoch,
-    step: optimizer.stepCount,
+    step: optimizer instanceof LBFGS ? optimizer.nIter : optimizer.stepCount,
     rngState: [config.seed],
     config: config as unknown as Record<string, unknown>,
     ...(moduleState && { moduleState }),
@@ -251,8 +255,14 @@ async function save(
  * of epochs already done.
  */
 async function restore(trainer: Trainer, path: string): Promise<number> {
-  const ckpt = await loadCheckpoint(path);
   const { flat, optimizer } = trainer;
+  if (optimizer instanceof LBFGS) {
+    throw new UsageError(
+      "--resume",
+      "an L-BFGS run cannot continue exactly (its curvature history is not saved); start a new run",
+    );
+  }
+  const ckpt = await loadCheckpoint(path);
   const host = new Float32Array(flat.size);
   const byName = new Map(ckpt.params.map((t) => [t.name, t]));
   for (const s of flat.slots) {
@@ -272,4 +282,17 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     ckpt.step,
   );
   return ckpt.epoch;
+}
+
+/**
+ * Refuses L-BFGS across `world` > 1 processes: each of its steps evaluates the batch many
+ * times, and every evaluation would need its own all-reduce of gradients and loss.
+ */
+export function requireOneProcessFor(config: TrainConfig, world: number): void {
+  if (config.optimizer === "lbfgs" && world > 1) {
+    throw new UsageError(
+      "--optimizer",
+      `lbfgs trains in one process (it re-evaluates each batch many times); got ${world} workers`,
+    );
+  }
 }

@@ -10,6 +10,7 @@ import { backward, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import type { Module } from "../nn/module.ts";
+import { LBFGS } from "../optim/lbfgs.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
@@ -47,7 +48,8 @@ export class Trainer {
   constructor(
     readonly model: Module,
     readonly flat: FlatParameters,
-    readonly optimizer: Optimizer,
+    /** A fused optimizer, or L-BFGS (one process only: it re-evaluates each batch). */
+    readonly optimizer: Optimizer | LBFGS,
     readonly objective: Objective,
     /** One sample's shape as the model takes it, e.g. `[784]`. */
     readonly inputShape: readonly number[],
@@ -65,6 +67,7 @@ export class Trainer {
    */
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
+    if (this.optimizer instanceof LBFGS) return await this.lbfgsStep(this.optimizer, batch);
     this.optimizer.zeroGrad();
     const sync = reduce?.(this.flat.grads, this.flat.slots);
     if (batch.rows > 0) {
@@ -82,6 +85,25 @@ export class Trainer {
     }
     await sync?.finish();
     this.optimizer.step();
+    this.backend.endStep();
+  }
+
+  /**
+   * One L-BFGS step on the whole of `batch` in this process: the closure re-evaluates the
+   * model on it as often as the line search asks; the first evaluation counts in the
+   * training metrics.
+   */
+  private async lbfgsStep(lbfgs: LBFGS, batch: HostBatch): Promise<void> {
+    let first = true;
+    await lbfgs.step(() => {
+      lbfgs.zeroGrad();
+      const { logits, labels } = this.forward(batch);
+      const loss = this.objective(logits, labels, batch.rows);
+      backward(loss);
+      if (first) this.trainSums.add(logits, labels, loss, batch.rows);
+      first = false;
+      return loss;
+    });
     this.backend.endStep();
   }
 

@@ -4,6 +4,7 @@ import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
+import type { Optimizer } from "../../core/optim/optimizer.ts";
 import { BucketPlan } from "../../coordinator/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
 import { gradientLength } from "../../coordinator/gradient_length.ts";
@@ -44,7 +45,7 @@ async function inMemoryMesh(world: number): Promise<Float32Array[]> {
       return fit(config, backend, data, { ...fitOptions, mesh });
     }),
   );
-  assert.equal(results[0].trainer.optimizer.stepCount, STEPS);
+  assert.equal((results[0].trainer.optimizer as Optimizer).stepCount, STEPS);
   return await Promise.all(
     results.map(({ trainer }) => trainer.flat.backend.read(trainer.flat.params)),
   );
