@@ -1,13 +1,12 @@
 /**
  * A worker's heartbeat on a thread of its own (`heartbeat_thread_entry.ts`), driven from
  * the main thread: start it, tell it each finished step, stop it. Why the worker must stop
- * comes back as the same errors {@link Heartbeat} gives.
+ * comes back as the same errors `Heartbeat` (heartbeat.ts) gives.
  *
  * @module
  */
 
 import { GradmeshError } from "../core/errors.ts";
-import type { Heartbeat } from "./heartbeat.ts";
 import { CoordinatorError, JobAbortedError } from "./job_errors.ts";
 
 /** What the thread needs to beat. */
@@ -33,15 +32,17 @@ const asError = (r: StopReason): GradmeshError =>
     : new GradmeshError(r.detail);
 
 /**
- * Beats from another thread until {@link HeartbeatThread.stop}, or until it calls
- * `onStop` with why the worker must stop (see {@link Heartbeat}).
+ * A thread that beats, once started, until {@link HeartbeatThread.stop}, or until it calls
+ * `onStop` with why the worker must stop (see `Heartbeat` in heartbeat.ts). Create it early:
+ * the thread loads its modules meanwhile.
  */
 export class HeartbeatThread {
   readonly #thread = new Worker(new URL("./heartbeat_thread_entry.ts", import.meta.url), {
     type: "module",
   });
 
-  constructor(start: HeartbeatStart, onStop: (error: GradmeshError) => void) {
+  /** Starts beating as `start` says. */
+  start(start: HeartbeatStart, onStop: (error: GradmeshError) => void): void {
     this.#thread.onmessage = ({ data }) => {
       if (data.stopped) {
         this.stop();

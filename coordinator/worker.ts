@@ -113,7 +113,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     }));
   const client = new CoordinatorClient(options.coordinatorUrl, token);
   const stop = new AbortController();
-  let heartbeat: HeartbeatThread | undefined;
+  const heartbeat = new HeartbeatThread();
   let link: HttpLink | undefined;
   try {
     const job = await client.join({
@@ -128,7 +128,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
     logAdapter(job, advertise, backend, log, options.warn ?? console.warn);
-    heartbeat = new HeartbeatThread({
+    heartbeat.start({
       url: options.coordinatorUrl,
       token,
       rank,
@@ -175,7 +175,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       signal: stop.signal,
       onStep: (step) => {
         client.step = step;
-        heartbeat!.step = step;
+        heartbeat.step = step;
       },
     });
     const result = await abortable(
@@ -196,7 +196,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     await reportFailure(client, error);
     throw error;
   } finally {
-    heartbeat?.stop();
+    heartbeat.stop();
     await link?.close();
     await server.shutdown();
   }
