@@ -45,3 +45,48 @@ export function parseArgsJson(flag: string, text: string): Record<string, unknow
   }
   return parsed as Record<string, unknown>;
 }
+
+/** A registry entry: what the catalogue prints, and how to build it from its arguments. */
+export interface CatalogDef<T> {
+  readonly name: string;
+  readonly args: readonly CatalogArg[];
+  readonly create: (args: Readonly<Record<string, unknown>>) => T;
+}
+
+/**
+ * Builds `name`'s entry of `defs` from `args` (PyTorch's argument names; omitted ones take
+ * their defaults). A UsageError names `kind` for an unknown name, and the entry for an
+ * unknown argument, a missing required one (default null) or a value of another type than
+ * its default (a required one is a number).
+ */
+export function buildFromCatalog<T>(
+  kind: string,
+  defs: readonly CatalogDef<T>[],
+  name: string,
+  args: Readonly<Record<string, unknown>>,
+): T {
+  const def = defs.find((d) => d.name === name);
+  if (!def) {
+    throw new UsageError(
+      kind,
+      `expected one of ${defs.map((d) => d.name).join(", ")}, got "${name}"`,
+    );
+  }
+  for (const [key, value] of Object.entries(args)) {
+    const spec = def.args.find((a) => a.name === key);
+    if (!spec) {
+      const expected = def.args.length
+        ? `expected ${def.args.map((a) => a.name).join(", ")}`
+        : "it takes none";
+      throw new UsageError(name, `unknown argument "${key}" (${expected})`);
+    }
+    const type = spec.default === null ? "number" : typeof spec.default;
+    const actual = typeof value;
+    if (actual !== type) {
+      throw new UsageError(name, `${key} must be a ${type}, got ${JSON.stringify(value)}`);
+    }
+  }
+  const missing = def.args.find((a) => a.default === null && args[a.name] === undefined);
+  if (missing) throw new UsageError(name, `argument "${missing.name}" is required`);
+  return def.create(Object.fromEntries(def.args.map((a) => [a.name, args[a.name] ?? a.default])));
+}

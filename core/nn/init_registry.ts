@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type CatalogArg, catalogArg as arg } from "../catalog.ts";
+import { buildFromCatalog, type CatalogArg, catalogArg as arg } from "../catalog.ts";
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import {
@@ -149,26 +149,5 @@ export const initNames: readonly string[] = defs.map((d) => d.name);
  * ```
  */
 export function initFromName(name: string, args: Args = {}): Initializer {
-  const def = defs.find((d) => d.name === name);
-  if (!def) {
-    throw new UsageError("init", `expected one of ${initNames.join(", ")}, got "${name}"`);
-  }
-  for (const [key, value] of Object.entries(args)) {
-    const spec = def.args.find((a) => a.name === key);
-    if (!spec) {
-      const expected = def.args.length
-        ? `expected ${def.args.map((a) => a.name).join(", ")}`
-        : "it takes none";
-      throw new UsageError(name, `unknown argument "${key}" (${expected})`);
-    }
-    // Every argument is a number or a string; a required one (default null) is a number.
-    const type = typeof spec.default === "string" ? "string" : "number";
-    const actual = typeof value;
-    if (actual !== type) {
-      throw new UsageError(name, `${key} must be a ${type}, got ${JSON.stringify(value)}`);
-    }
-  }
-  const missing = def.args.find((a) => a.default === null && args[a.name] === undefined);
-  if (missing) throw new UsageError(name, `argument "${missing.name}" is required`);
-  return def.create(Object.fromEntries(def.args.map((a) => [a.name, args[a.name] ?? a.default])));
+  return buildFromCatalog("init", defs, name, args);
 }

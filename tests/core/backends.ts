@@ -122,3 +122,13 @@ export function describeBackends(file: string, backends: readonly BackendUnderTe
     console.log(`${file}: ${b.name} ${b.create ? "runs" : "skipped"} (${b.reason})`);
   }
 }
+
+/**
+ * The tolerance `bt` is held to on a fixture whose tolerance `base` the CPU reference meets:
+ * `base` scaled by the factors that `bt`'s elementwise tolerance has over the CPU's.
+ */
+export function scaledTolerance(bt: BackendUnderTest, base: Tolerance): Tolerance {
+  const scale = (k: keyof Tolerance) =>
+    base[k] * bt.golden.elementwise[k] / CPU_TOLERANCE.elementwise[k];
+  return { atol: scale("atol"), rtol: scale("rtol") };
+}

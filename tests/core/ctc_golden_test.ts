@@ -31,9 +31,8 @@ import {
 import { assertClose } from "./asserts.ts";
 import {
   backendsUnderTest,
-  type BackendUnderTest,
-  CPU_TOLERANCE,
   describeBackends,
+  scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
 
@@ -108,13 +107,6 @@ async function runCtcCase(backend: Backend, c: CtcCase, tol: Tolerance): Promise
   return failures.filter((f): f is string => f !== null);
 }
 
-/** The tolerance `bt` is held to: the fixture's, scaled like backends.ts scales elementwise. */
-function toleranceOf(bt: BackendUnderTest): Tolerance {
-  const scale = (k: keyof Tolerance) =>
-    fixture.tolerance[k] * bt.golden.elementwise[k] / CPU_TOLERANCE.elementwise[k];
-  return { atol: scale("atol"), rtol: scale("rtol") };
-}
-
 const backends = await backendsUnderTest();
 describeBackends("ctc_golden_test.ts", backends);
 
@@ -123,7 +115,7 @@ for (const bt of backends) {
     Deno.test({ name: `ctc ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
     continue;
   }
-  const tol = toleranceOf(bt);
+  const tol = scaledTolerance(bt, fixture.tolerance);
   Deno.test({
     name: `ctc ${bt.name}: loss and gradient match torch ${fixture.torch}`,
     sanitizeResources: bt.name === "cpu",
@@ -158,7 +150,7 @@ Deno.test("ctc: the fixture covers every reduction, both zeroInfinity, and non-z
 
 Deno.test("ctc: the comparison fails on a wrong value and a wrong NaN", async () => {
   const backend = createCpuBackend();
-  const tol = toleranceOf(backends[0]);
+  const tol = scaledTolerance(backends[0], fixture.tolerance);
   const c = fixture.cases.find((c) => c.name === "padded repeats none")!;
   assert.deepEqual(await runCtcCase(backend, c, tol), []);
   const wrong = structuredClone(c);

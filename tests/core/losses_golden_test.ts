@@ -34,9 +34,8 @@ import {
 import { assertClose } from "./asserts.ts";
 import {
   backendsUnderTest,
-  type BackendUnderTest,
-  CPU_TOLERANCE,
   describeBackends,
+  scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from "../../core/loss/binary.ts";
@@ -195,13 +194,6 @@ export async function runLossCase(
   return failures.filter((f): f is string => f !== null);
 }
 
-/** The tolerance `bt` is held to: the fixture's, scaled like backends.ts scales elementwise. */
-function toleranceOf(bt: BackendUnderTest): Tolerance {
-  const scale = (k: keyof Tolerance) =>
-    fixture.tolerance[k] * bt.golden.elementwise[k] / CPU_TOLERANCE.elementwise[k];
-  return { atol: scale("atol"), rtol: scale("rtol") };
-}
-
 const backends = await backendsUnderTest();
 describeBackends("losses_golden_test.ts", backends);
 const ops = [...new Set(fixture.losses.map((c) => c.op))];
@@ -211,7 +203,7 @@ for (const bt of backends) {
     Deno.test({ name: `losses ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
     continue;
   }
-  const tol = toleranceOf(bt);
+  const tol = scaledTolerance(bt, fixture.tolerance);
   for (const op of ops) {
     Deno.test({
       name: `losses ${bt.name}: ${op} matches torch ${fixture.torch}`,
@@ -241,7 +233,7 @@ Deno.test("losses: every fixture op has a mapping and every mapping a case", () 
 Deno.test("losses: the comparison fails on a wrong value, a wrong NaN and an unmapped op", async () => {
   const cpu = backends[0];
   const backend = await cpu.create!();
-  const tol = toleranceOf(cpu);
+  const tol = scaledTolerance(cpu, fixture.tolerance);
   const c = fixture.losses.find((c) => c.op === "huber_loss")!;
   assert.deepEqual(await runLossCase(backend, c, tol), []);
   const wrong = structuredClone(c);

@@ -28,9 +28,8 @@ import { StepLR } from "../../core/optim/schedulers/decay.ts";
 import { tensor } from "../../core/tensor.ts";
 import {
   backendsUnderTest,
-  type BackendUnderTest,
-  CPU_TOLERANCE,
   describeBackends,
+  scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
 
@@ -87,11 +86,6 @@ const fixture: Fixture = JSON.parse(
 );
 
 /** The fixture's tolerance, scaled for `bt` as its elementwise golden tolerance is. */
-function toleranceOf(bt: BackendUnderTest, base: Tolerance): Tolerance {
-  const scale = (k: keyof Tolerance) =>
-    base[k] * bt.golden.elementwise[k] / CPU_TOLERANCE.elementwise[k];
-  return { atol: scale("atol"), rtol: scale("rtol") };
-}
 
 /** The fixture's parameters "w" [3, 4] and "b" [3], bound to `backend`. */
 function bindFixtureParams(backend: Backend): FlatParameters {
@@ -178,8 +172,8 @@ for (const bt of backends) {
     Deno.test({ name: `optim ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
     continue;
   }
-  const fusedTol = toleranceOf(bt, fixture.tolerance.fused);
-  const lbfgsTol = toleranceOf(bt, fixture.tolerance.lbfgs);
+  const fusedTol = scaledTolerance(bt, fixture.tolerance.fused);
+  const lbfgsTol = scaledTolerance(bt, fixture.tolerance.lbfgs);
   const test = (name: string, fn: (backend: Backend) => Promise<string[]>) =>
     Deno.test({
       name: `optim ${bt.name}: ${name}`,

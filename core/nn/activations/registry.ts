@@ -6,8 +6,7 @@
  * @module
  */
 
-import { type CatalogArg, catalogArg as arg } from "../../catalog.ts";
-import { UsageError } from "../../errors.ts";
+import { buildFromCatalog, type CatalogArg, catalogArg as arg } from "../../catalog.ts";
 import { type Activation, ReLU, Sigmoid, Tanh } from "../activation.ts";
 import { CELU, ELU, SELU } from "./exponential.ts";
 import type { GeluApproximate } from "./functional.ts";
@@ -152,27 +151,5 @@ export const activationNames: readonly string[] = defs.map((d) => d.name);
  * ```
  */
 export function activationFromName(name: string, args: Args = {}): Activation {
-  const def = defs.find((d) => d.name === name);
-  if (!def) {
-    throw new UsageError(
-      "activation",
-      `expected one of ${activationNames.join(", ")}, got "${name}"`,
-    );
-  }
-  for (const [key, value] of Object.entries(args)) {
-    const spec = def.args.find((a) => a.name === key);
-    if (!spec) {
-      const expected = def.args.length
-        ? `expected ${def.args.map((a) => a.name).join(", ")}`
-        : "it takes none";
-      throw new UsageError(name, `unknown argument "${key}" (${expected})`);
-    }
-    if (typeof value !== typeof spec.default) {
-      throw new UsageError(
-        name,
-        `${key} must be a ${typeof spec.default}, got ${JSON.stringify(value)}`,
-      );
-    }
-  }
-  return def.create(Object.fromEntries(def.args.map((a) => [a.name, args[a.name] ?? a.default])));
+  return buildFromCatalog("activation", defs, name, args);
 }
