@@ -34,11 +34,19 @@ const asError = (r: StopReason): GradmeshError =>
 /**
  * A thread that beats, once started, until {@link HeartbeatThread.stop}, or until it calls
  * `onStop` with why the worker must stop (see `Heartbeat` in heartbeat.ts). Create it early:
- * the thread loads its modules meanwhile.
+ * the thread loads its modules meanwhile (see {@link HeartbeatThread.ready}).
  */
 export class HeartbeatThread {
   readonly #thread = new Worker(new URL("./heartbeat_thread_entry.ts", import.meta.url), {
     type: "module",
+  });
+  /** Resolves once the thread has loaded and can beat at once; rejects if it cannot load. */
+  readonly ready: Promise<void> = new Promise((resolve, reject) => {
+    this.#thread.onmessage = ({ data }) => data.ready && resolve();
+    this.#thread.onerror = (e) => {
+      e.preventDefault();
+      reject(new GradmeshError(`heartbeat thread: ${e.message}`));
+    };
   });
 
   /** Starts beating as `start` says. */

@@ -5,7 +5,7 @@
  * stopped or killed process still falls silent.
  *
  * Messages in: `{ start: HeartbeatStart }`, then `{ step }` after every training step.
- * Message out, at most once: `{ stopped: StopReason }`.
+ * Messages out: `{ ready: true }` once loaded; at most once, `{ stopped: StopReason }`.
  *
  * @module
  */
@@ -51,3 +51,5 @@ scope.onmessage = ({ data }: MessageEvent) => {
     client.step = data.step;
   }
 };
+
+scope.postMessage({ ready: true });

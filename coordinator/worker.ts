@@ -116,6 +116,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const heartbeat = new HeartbeatThread();
   let link: HttpLink | undefined;
   try {
+    // Joined, the coordinator expects beats within its timeout: the thread must be up.
+    await heartbeat.ready;
     const job = await client.join({
       host: advertise,
       ringUrl: baseUrl(advertise, Number(new URL(server.url).port)),
