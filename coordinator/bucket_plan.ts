@@ -89,4 +89,9 @@ export class BucketPlan {
   chunkLengthFor(rank: number): (key: ChunkKey, from: number) => number | undefined {
     return (key, from) => this.#rings[key.bucket]?.chunkLength(rank, from, key.chunk);
   }
+
+  /** The ring all-reduce schedule of bucket id `bucket`. */
+  ring(bucket: number): RingPlan {
+    return this.#rings[bucket];
+  }
 }

@@ -17,7 +17,6 @@ import type { GradientSync } from "../core/train/trainer.ts";
 import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
 import type { Link } from "./link.ts";
 import { ringAllReduce, ringScratchLength } from "./ring.ts";
-import { RingPlan } from "./ring_plan.ts";
 
 /** Options of {@link GradientReducer}. */
 export interface GradientReducerOptions {
@@ -121,8 +120,7 @@ export class GradientReducer {
     const host = ownBuffer(await backend.read(view));
     let scratch = this.#scratch.get(bucket.id);
     if (!scratch) {
-      const ring = new RingPlan(host.length, plan.world, plan.chunkElems);
-      scratch = new Float32Array(ringScratchLength(ring, rank));
+      scratch = new Float32Array(ringScratchLength(plan.ring(bucket.id), rank));
       this.#scratch.set(bucket.id, scratch);
     }
     await this.allReduce(bucket.id, host, step, scratch);

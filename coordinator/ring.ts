@@ -118,12 +118,11 @@ export async function ringAllReduce(
   // straight into place: into scratch where it is then added, into `data` where it is
   // only copied. A peer can send a segment's reduced chunk only after taking this rank's
   // partial sum of it, so an early copy never lands on floats still being sent.
-  const scratch = options.scratch ?? new Float32Array(ringScratchLength(plan, rank));
-  if (scratch.length < ringScratchLength(plan, rank)) {
+  const needed = ringScratchLength(plan, rank);
+  const scratch = options.scratch ?? new Float32Array(needed);
+  if (scratch.length < needed) {
     throw new RangeError(
-      `scratch holds ${scratch.length} floats, ringScratchLength gives ${
-        ringScratchLength(plan, rank)
-      }`,
+      `scratch holds ${scratch.length} floats, ringScratchLength gives ${needed}`,
     );
   }
   const arrivals: { promise: Promise<void>; into: Float32Array; start: number }[][] = [];
