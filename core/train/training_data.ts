@@ -1,6 +1,7 @@
 /**
- * The data a training run loads for its configuration, checked against its model before
- * any step: what a single process and every data-parallel rank load alike.
+ * The data a training run loads for its configuration: what a single process and every
+ * data-parallel rank load alike. Building the model for it (`buildTrainer` with the data's
+ * shape) checks that the model fits.
  *
  * @module
  */
@@ -8,14 +9,11 @@
 import type { DatasetSplit } from "../data/dataset.ts";
 import { channelStats, normalize } from "../data/normalize.ts";
 import { loadDataset } from "../data/source.ts";
-import { buildModel } from "../nn/models.ts";
-import { Rng } from "../rng.ts";
 import type { TrainConfig } from "../train/config.ts";
 
 /**
  * Loads the split `config.data` names, normalised to the training split's statistics
- * when `config.normalize`, and checks that the model fits it (a `UsageError` naming
- * `--model` otherwise).
+ * when `config.normalize`.
  *
  * @example
  * ```ts ignore
@@ -32,6 +30,5 @@ export async function loadTrainingData(config: TrainConfig): Promise<DatasetSpli
     train = normalize(train, mean, std);
     test = normalize(test, mean, std);
   }
-  buildModel(config, new Rng(config.seed), train);
   return { ...split, train, test };
 }
