@@ -34,7 +34,7 @@ export { createCpuBackend } from "./core/cpu/backend.ts";
 export * from "./core/errors.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
 export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
-export { backward, isGradEnabled, noGrad } from "./core/autograd.ts";
+export { backward, backwardAsync, isGradEnabled, noGrad } from "./core/autograd.ts";
 export { full, type GradNode, Tensor, tensor, zeros } from "./core/tensor.ts";
 export * from "./core/ops.ts";
 export * from "./core/ops_conv.ts";
@@ -49,6 +49,14 @@ export {
   type BatchStats,
   type StatsReducer,
 } from "./core/nn/batch_norm.ts";
+export {
+  batchNorms,
+  crossRankStats,
+  type LayerSum,
+  syncBatchNorms,
+  type SyncPass,
+  syncWithoutSamples,
+} from "./core/nn/sync_batch_norm.ts";
 export {
   Dropout,
   dropout,

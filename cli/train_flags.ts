@@ -143,6 +143,12 @@ export const trainFlags: FlagTable = {
     min: 1,
     help: "data-parallel worker processes on this machine (1: train in this process)",
   },
+  "sync-bn": {
+    type: "boolean",
+    default: d.syncBn,
+    help: "batch norm over the whole global batch: statistics summed across workers " +
+      "(SyncBatchNorm); default: each worker's own shard, as PyTorch DDP",
+  },
   ...meshFlags,
   quiet: { type: "boolean", default: false, help: "print only the final summary" },
   help: { type: "boolean", default: false, help: "show this help" },
@@ -176,6 +182,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     normalize: v.normalize as boolean,
     label: v.label as Cifar100Label,
     augment: { crop: v["random-crop"] as number, flip: v.hflip as boolean },
+    syncBn: v["sync-bn"] as boolean,
   };
 }
 

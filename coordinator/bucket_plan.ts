@@ -1,13 +1,15 @@
 /**
  * How a step's collectives are laid out on the wire: the flat gradient cut into buckets,
  * last layer first, plus two small fixed-size vectors (metric totals, parameter
- * checksums), each reduced under its own bucket id. Every rank derives the same plan from
+ * checksums) and, with `--sync-bn`, every batch norm layer's statistics and their
+ * gradients, each reduced under its own bucket id. Every rank derives the same plan from
  * the same numbers, so a rank's ring endpoint knows the length of every chunk it may
  * receive before the body arrives, and refuses any other.
  *
  * @module
  */
 
+import type { SyncPass } from "../core/nn/sync_batch_norm.ts";
 import type { ChunkKey } from "./link.ts";
 import { checksumVectorLength } from "./param_checksum.ts";
 import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
@@ -63,6 +65,8 @@ export class BucketPlan {
     readonly world: number,
     readonly bucketElems: number = DEFAULT_BUCKET_ELEMS,
     readonly chunkElems: number = DEFAULT_CHUNK_ELEMS,
+    /** Channels of each batch norm layer that sums its statistics across ranks, in order. */
+    readonly syncBatchNorm: readonly number[] = [],
   ) {
     if (!Number.isSafeInteger(bucketElems) || bucketElems < 1) {
       throw new RangeError(`bucketElems must be an integer >= 1, got ${bucketElems}`);
@@ -78,6 +82,8 @@ export class BucketPlan {
       ...buckets.map((b) => b.end - b.start),
       SUM_CAPACITY,
       checksumVectorLength(world),
+      // Forward: Σx, Σx² and the count; backward: the gradients of both sums.
+      ...syncBatchNorm.flatMap((c) => [2 * c + 1, 2 * c]),
     ];
     this.#rings = lengths.map((n) => new RingPlan(n, world, chunkElems));
   }
@@ -88,6 +94,16 @@ export class BucketPlan {
    */
   chunkLengthFor(rank: number): (key: ChunkKey, from: number) => number | undefined {
     return (key, from) => this.#rings[key.bucket]?.chunkLength(rank, from, key.chunk);
+  }
+
+  /** Bucket id of sync batch norm layer `layer`'s sum in pass `pass`. */
+  batchNormBucket(layer: number, pass: SyncPass): number {
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.syncBatchNorm.length) {
+      throw new RangeError(
+        `batch norm layer ${layer} is not in the plan's ${this.syncBatchNorm.length}`,
+      );
+    }
+    return this.checksumBucket + 1 + 2 * layer + (pass === "backward" ? 1 : 0);
   }
 
   /** The ring all-reduce schedule of bucket id `bucket`. */

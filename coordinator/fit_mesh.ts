@@ -1,6 +1,6 @@
 /**
- * Turns one rank's {@link Link} into the `mesh` that `fit` trains with: gradient and
- * metric sums from a {@link GradientReducer}, and after every step the step counter, a
+ * Turns one rank's {@link Link} into the `mesh` that `fit` trains with: gradient, metric
+ * and `--sync-bn` sums from a {@link GradientReducer}, and after every step the step counter, a
  * hook for heartbeats and, every `checksumEvery` steps, a parameter checksum across ranks.
  *
  * @module
@@ -47,6 +47,8 @@ export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
     world: plan.world,
     reduceGradients: reducer.reduceGradients,
     sumAcross: reducer.sumAcross,
+    sumBatchNorm: (layer, pass, values) =>
+      reducer.allReduce(plan.batchNormBucket(layer, pass), values, reducer.step),
     async afterStep(step, trainer) {
       signal?.throwIfAborted();
       reducer.step = step + 1;

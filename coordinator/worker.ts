@@ -19,7 +19,7 @@ import { alignedBucketElems, BucketPlan } from "./bucket_plan.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
-import { gradientLength } from "./gradient_length.ts";
+import { meshLayout } from "./mesh_layout.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { HttpLink } from "./http_link.ts";
 import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
@@ -148,11 +148,13 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     });
     // The model, and so the gradient's layout, depends on the data's sample shape.
     const data = await abortable(options.loadData(job), stop.signal);
+    const layout = meshLayout(job.config, backend.viewAlignment, data.train);
     const plan = new BucketPlan(
-      gradientLength(job.config, backend.viewAlignment, data.train),
+      layout.gradientLength,
       world,
       alignedBucketElems(settings.bucketElems),
       settings.chunkElems,
+      layout.syncBatchNorm,
     );
     expected = plan.chunkLengthFor(rank);
     const root = rank === 0;

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ShapeError } from "./errors.ts";
-import { Tensor } from "./tensor.ts";
+import { ShapeError, UsageError } from "./errors.ts";
+import { type InputGrads, Tensor } from "./tensor.ts";
 
 let recording = true;
 
@@ -42,12 +42,54 @@ export function noGrad<T>(fn: () => T): T {
  * `onGradReady` hears of each leaf as soon as its gradient is final, while earlier layers
  * still run backward: a data-parallel step starts reducing the last layers' gradients
  * there (PyTorch DDP's autograd hooks).
+ *
+ * Throws a `UsageError` when the graph holds an op that waits on other ranks
+ * (SyncBatchNorm); {@link backwardAsync} runs those.
  */
 export function backward(
   root: Tensor,
   seed?: Tensor,
   onGradReady?: (leaf: Tensor) => void,
 ): void {
+  const pass = backwardPass(root, seed, onGradReady);
+  const first = noGrad(() => pass.next());
+  if (first.done) return;
+  first.value.grads.catch(() => {}); // already under way; nothing waits for it
+  throw new UsageError(
+    "backward",
+    `op ${first.value.op} waits on other ranks (SyncBatchNorm): call backwardAsync`,
+  );
+}
+
+/** {@link backward} for graphs whose ops may wait on other ranks mid-way (SyncBatchNorm). */
+export async function backwardAsync(
+  root: Tensor,
+  seed?: Tensor,
+  onGradReady?: (leaf: Tensor) => void,
+): Promise<void> {
+  const pass = backwardPass(root, seed, onGradReady);
+  let next = noGrad(() => pass.next());
+  while (!next.done) {
+    const grads = await next.value.grads;
+    next = noGrad(() => pass.next(grads));
+  }
+}
+
+/** An op's input gradients still to come, and the op's name for messages. */
+interface PendingGrads {
+  readonly op: string;
+  readonly grads: Promise<InputGrads>;
+}
+
+/**
+ * The backward pass as a generator: it yields each op's promised input gradients (an op
+ * that waits on other ranks) and resumes with them, so one loop serves both drivers.
+ */
+function* backwardPass(
+  root: Tensor,
+  seed: Tensor | undefined,
+  onGradReady: ((leaf: Tensor) => void) | undefined,
+): Generator<PendingGrads, void, InputGrads> {
   if (!seed && root.size !== 1) {
     throw new ShapeError("backward", `root must have one element, got shape [${root.shape}]`);
   }
@@ -55,27 +97,26 @@ export function backward(
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, seed ?? onesLike(root));
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      if (!t.node) {
-        // Every consumer of a leaf comes after it in `order`: its gradient is complete.
-        if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
-        else t.grad = t.grad ? sum2(t.grad, g) : g;
-        onGradReady?.(t);
-        continue;
-      }
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, k) => {
-        const gi = inputGrads[k];
-        if (!gi || !input?.requiresGrad) return;
-        const prev = grads.get(input);
-        grads.set(input, prev ? sum2(prev, gi) : gi);
-      });
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const g = grads.get(t);
+    if (!g) continue;
+    if (!t.node) {
+      // Every consumer of a leaf comes after it in `order`: its gradient is complete.
+      if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
+      else t.grad = t.grad ? sum2(t.grad, g) : g;
+      onGradReady?.(t);
+      continue;
     }
-  });
+    const result = t.node.backward(g);
+    const inputGrads = result instanceof Promise ? yield { op: t.node.op, grads: result } : result;
+    t.node.inputs.forEach((input, k) => {
+      const gi = inputGrads[k];
+      if (!gi || !input?.requiresGrad) return;
+      const prev = grads.get(input);
+      grads.set(input, prev ? sum2(prev, gi) : gi);
+    });
+  }
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {

@@ -9,13 +9,20 @@ import type { Backend, Storage } from "./backend.ts";
 import { ShapeError } from "./errors.ts";
 import { sizeOf } from "./shape.ts";
 
+/** The gradients of an op's inputs, in its inputs' order. */
+export type InputGrads = readonly (Tensor | null)[];
+
 /** How a tensor was computed: the op's name, its inputs, and its vector-Jacobian product. */
 export interface GradNode {
   readonly op: string;
   /** Inputs in the op's order; null for an absent optional input (a missing bias). */
   readonly inputs: readonly (Tensor | null)[];
-  /** Gradients with respect to each input (null where an input needs none). */
-  backward(g: Tensor): readonly (Tensor | null)[];
+  /**
+   * Gradients with respect to each input (null where an input needs none); a promise of
+   * them for an op that waits on other ranks (SyncBatchNorm's sums), which only
+   * `backwardAsync` runs.
+   */
+  backward(g: Tensor): InputGrads | Promise<InputGrads>;
 }
 
 /** An f32 tensor on a backend. Immutable: ops return new tensors. */

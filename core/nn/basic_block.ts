@@ -79,4 +79,10 @@ export class BasicBlock extends Module {
     );
     return relu(add(branch, this.downsample ? this.downsample.forward(x) : x));
   }
+
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    const hidden = relu(await this.bn1.forwardAsync(this.conv1.forward(x)));
+    const branch = await this.bn2.forwardAsync(this.conv2.forward(hidden));
+    return relu(add(branch, this.downsample ? await this.downsample.forwardAsync(x) : x));
+  }
 }

@@ -13,9 +13,9 @@
 
 import type { Backend } from "../backend.ts";
 import { ShapeError, UsageError } from "../errors.ts";
-import { add, affine, mul, reshape, scale, sub, sum, unary } from "../ops.ts";
+import { add, affine, mul, relu, reshape, scale, sub, sum, unary } from "../ops.ts";
 import { sizeOf } from "../shape.ts";
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { ModuleBuffer } from "./buffer.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -49,11 +49,12 @@ export interface BatchStats {
 }
 
 /**
- * Turns this rank's {@link BatchStats} into the job's (e.g. an all-reduce across ranks).
- * The sums are autograd tensors: for correct gradients the reducer must be differentiable,
- * its backward summing the incoming gradients across ranks too, as SyncBatchNorm's does.
+ * Turns this rank's {@link BatchStats} into the job's (an all-reduce across ranks, see
+ * `crossRankStats`). The sums are autograd tensors: for correct gradients the reducer
+ * must be differentiable, its backward summing the incoming gradients across ranks too,
+ * as SyncBatchNorm's does.
  */
-export type StatsReducer = (local: BatchStats) => BatchStats;
+export type StatsReducer = (local: BatchStats) => Promise<BatchStats>;
 
 /** What batch norm layers share; {@link BatchNorm1d} and {@link BatchNorm2d} fix the input rank. */
 export abstract class BatchNorm extends Module {
@@ -76,7 +77,8 @@ export abstract class BatchNorm extends Module {
   readonly numBatchesTracked: ModuleBuffer | null;
   /**
    * In training, sums the per-channel statistics across data-parallel ranks before they
-   * are used (the SyncBatchNorm seam); null (default) uses this process's batch alone.
+   * are used (SyncBatchNorm, see `syncBatchNorms`; training then goes through
+   * `forwardAsync`); null (default) uses this process's batch alone.
    */
   statsReducer: StatsReducer | null = null;
 
@@ -122,24 +124,72 @@ export abstract class BatchNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    if (this.syncing) {
+      throw new UsageError(
+        this.kind,
+        "a statsReducer waits on other ranks in training: call forwardAsync",
+      );
+    }
+    const x3 = this.channelMajor(x);
+    const batch = this.training || !this.trackRunningStats ? localMoments(x3) : null;
+    return this.normalise(x, x3, batch);
+  }
+
+  /** With a `statsReducer` in training, normalises with the statistics summed across ranks. */
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    if (!this.syncing) return this.forward(x);
+    const x3 = this.channelMajor(x);
+    const [n, c, len] = x3.shape;
+    const job = await this.statsReducer!({
+      sum: reshape(channelSum(x3), [c]),
+      sumOfSquares: reshape(channelSum(unary("square", x3)), [c]),
+      count: n * len,
+    });
+    return this.normalise(x, x3, momentsFromSums(job));
+  }
+
+  /**
+   * Takes this layer's part in a training step's cross-rank sums on a rank with no
+   * samples (an empty shard): adds zeros, moves the running statistics like every other
+   * rank, and returns a tensor of the job's sums whose backward adds zeros to their
+   * gradients' sum in turn.
+   */
+  async forwardWithoutSamples(b: Backend): Promise<Tensor> {
+    const c = this.numFeatures;
+    const zeros = () => new Tensor(b, b.zeros(c), [c], true);
+    const job = await this.statsReducer!({ sum: zeros(), sumOfSquares: zeros(), count: 0 });
+    const { mean, variance, count } = momentsFromSums(job);
+    this.requireValues(count, [0, c]);
+    if (this.trackRunningStats) this.updateRunningStats(b, mean, variance, count);
+    return add(job.sum, job.sumOfSquares);
+  }
+
+  /** Whether this layer sums its statistics across ranks now. */
+  private get syncing(): boolean {
+    return this.training && this.statsReducer !== null;
+  }
+
+  /** `x` checked and viewed as `[N, C, L]`. */
+  private channelMajor(x: Tensor): Tensor {
     this.checkInput(x);
     const [n, c] = x.shape;
-    const len = sizeOf(x.shape.slice(2));
-    const x3 = reshape(x, [n, c, len]);
-    const channel = [1, c, 1];
+    return reshape(x, [n, c, sizeOf(x.shape.slice(2))]);
+  }
+
+  /**
+   * `y = (x − mean)/√(var + eps)·γ + β` with `batch`'s moments (moving the running
+   * statistics toward them in training), or the running statistics when `batch` is null.
+   */
+  private normalise(x: Tensor, x3: Tensor, batch: BatchMoments | null): Tensor {
+    const channel = [1, this.numFeatures, 1];
     const b = x.backend;
     let mean: Tensor, variance: Tensor, centered: Tensor;
-    if (this.training || !this.trackRunningStats) {
-      if (this.training && n * len <= 1) {
-        throw new ShapeError(
-          this.kind,
-          `expected more than 1 value per channel when training, got input shape [${x.shape}]`,
-        );
-      }
-      const stats = this.batchStatistics(x3);
-      ({ mean, variance, centered } = stats);
+    if (batch) {
+      ({ mean, variance } = batch);
+      if (this.training) this.requireValues(batch.count, x.shape);
+      centered = batch.centered ?? sub(x3, mean);
       if (this.training && this.trackRunningStats) {
-        this.updateRunningStats(b, mean, variance, stats.count);
+        this.updateRunningStats(b, mean, variance, batch.count);
       }
     } else {
       mean = reshape(this.runningMean!.on(b), channel);
@@ -154,25 +204,14 @@ export abstract class BatchNorm extends Module {
     return reshape(y, x.shape);
   }
 
-  /** The batch moments of `[N, C, L]` `x3`: local, or summed across ranks by `statsReducer`. */
-  private batchStatistics(x3: Tensor): BatchMoments {
-    const [n, c, len] = x3.shape;
-    if (this.statsReducer && this.training) {
-      const r = this.statsReducer({
-        sum: reshape(channelSum(x3), [c]),
-        sumOfSquares: reshape(channelSum(unary("square", x3)), [c]),
-        count: n * len,
-      });
-      const mean = reshape(scale(r.sum, 1 / r.count), [1, c, 1]);
-      const meanOfSquares = reshape(scale(r.sumOfSquares, 1 / r.count), [1, c, 1]);
-      const variance = sub(meanOfSquares, unary("square", mean));
-      return { mean, variance, centered: sub(x3, mean), count: r.count };
-    }
-    // Two passes, as PyTorch's CPU kernel: E[(x − mean)²] keeps its precision when |mean| ≫ std.
-    const mean = scale(channelSum(x3), 1 / (n * len));
-    const centered = sub(x3, mean);
-    const variance = scale(channelSum(unary("square", centered)), 1 / (n * len));
-    return { mean, variance, centered, count: n * len };
+  /** Training needs two or more values per channel (across ranks when they are summed). */
+  private requireValues(count: number, shape: readonly number[]): void {
+    if (count > 1) return;
+    throw new ShapeError(
+      this.kind,
+      `expected more than 1 value per channel when training, got ${count} ` +
+        `(input shape [${shape}]${this.statsReducer ? ", summed across ranks" : ""})`,
+    );
   }
 
   /**
@@ -212,18 +251,47 @@ export abstract class BatchNorm extends Module {
   }
 }
 
-/** A batch's statistics per channel (`[1, C, 1]`), x − mean, and the values they cover. */
+/**
+ * A batch's statistics per channel (`[1, C, 1]`), the values they cover, and x − mean
+ * when it was computed on the way.
+ */
 interface BatchMoments {
   mean: Tensor;
   variance: Tensor;
-  centered: Tensor;
   count: number;
+  centered?: Tensor;
 }
 
 /** Σ over dims 0 and 2 of `[N, C, L]`, keeping them: `[1, C, 1]`. */
 function channelSum(x3: Tensor): Tensor {
   const overLength = x3.shape[2] === 1 ? x3 : sum(x3, 2, true);
   return sum(overLength, 0, true);
+}
+
+/**
+ * Two passes, as PyTorch's CPU kernel: E[(x − mean)²] keeps its precision when
+ * |mean| ≫ std.
+ */
+function localMoments(x3: Tensor): BatchMoments {
+  const [n, , len] = x3.shape;
+  const mean = scale(channelSum(x3), 1 / (n * len));
+  const centered = sub(x3, mean);
+  const variance = scale(channelSum(unary("square", centered)), 1 / (n * len));
+  return { mean, variance, centered, count: n * len };
+}
+
+/**
+ * Mean and biased variance `E[x²] − E[x]²` from Σx and Σx² summed across ranks, clamped
+ * at 0 where rounding takes it below. One pass loses precision when |mean| ≫ std (about
+ * (mean/std)² float32 ulps of the variance), which activations after a convolution or
+ * linear layer do not reach in practice.
+ */
+function momentsFromSums(job: BatchStats): BatchMoments {
+  const c = job.sum.size;
+  const mean = reshape(scale(job.sum, 1 / job.count), [1, c, 1]);
+  const meanOfSquares = reshape(scale(job.sumOfSquares, 1 / job.count), [1, c, 1]);
+  const variance = relu(sub(meanOfSquares, unary("square", mean)));
+  return { mean, variance, count: job.count };
 }
 
 /**

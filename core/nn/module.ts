@@ -24,6 +24,15 @@ export abstract class Module {
   /** Computes the output for input `x`. */
   abstract forward(x: Tensor): Tensor;
 
+  /**
+   * {@link Module.forward} for models whose layers may wait on other ranks mid-way (a
+   * batch norm summing its statistics across ranks, SyncBatchNorm): containers await each
+   * child's. The default runs `forward`.
+   */
+  forwardAsync(x: Tensor): Promise<Tensor> {
+    return Promise.resolve(this.forward(x));
+  }
+
   /** Registers a parameter under `name` (PyTorch's `state_dict` key part). */
   protected registerParameter(name: string, p: Parameter): Parameter {
     this.params.push([name, p]);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { FusedActivation } from "../backend.ts";
 import type { Tensor } from "../tensor.ts";
 import { Activation } from "./activation.ts";
 import { Linear } from "./linear.ts";
@@ -12,6 +13,7 @@ import { Module } from "./module.ts";
 /** A chain of modules. A `Linear` followed by a fusable activation runs as one fused op. */
 export class Sequential extends Module {
   readonly layers: readonly Module[];
+  private readonly stages: readonly Stage[];
 
   /**
    * @example
@@ -25,20 +27,42 @@ export class Sequential extends Module {
   constructor(...layers: Module[]) {
     super();
     this.layers = layers.map((m, i) => this.registerModule(String(i), m));
+    this.stages = stagesOf(this.layers);
   }
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (let i = 0; i < this.layers.length; i++) {
-      const layer = this.layers[i];
-      const next = this.layers[i + 1];
-      if (layer instanceof Linear && next instanceof Activation && next.fused) {
-        y = layer.forwardWith(y, next.fused);
-        i++;
-      } else {
-        y = layer.forward(y);
-      }
+    for (const stage of this.stages) {
+      y = stage instanceof Module ? stage.forward(y) : stage.linear.forwardWith(y, stage.fused);
     }
     return y;
   }
+
+  override async forwardAsync(x: Tensor): Promise<Tensor> {
+    let y = x;
+    for (const stage of this.stages) {
+      y = stage instanceof Module
+        ? await stage.forwardAsync(y)
+        : stage.linear.forwardWith(y, stage.fused);
+    }
+    return y;
+  }
+}
+
+/** One step of a {@link Sequential}: a layer, or a linear layer with its activation fused in. */
+type Stage = Module | { readonly linear: Linear; readonly fused: FusedActivation };
+
+function stagesOf(layers: readonly Module[]): Stage[] {
+  const stages: Stage[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    const next = layers[i + 1];
+    if (layer instanceof Linear && next instanceof Activation && next.fused) {
+      stages.push({ linear: layer, fused: next.fused });
+      i++;
+    } else {
+      stages.push(layer);
+    }
+  }
+  return stages;
 }

@@ -59,6 +59,8 @@ export interface TrainConfig extends ObjectiveArgs {
   label: Cifar100Label;
   /** Random crop and flip of training samples (`--random-crop`, `--hflip`). */
   augment: AugmentOptions;
+  /** Batch norm statistics summed across data-parallel ranks (`--sync-bn`). */
+  syncBn: boolean;
 }
 
 /** The defaults of `deno task train`: MLP 784-128-10 with SGD on the bundled MNIST digits. */
@@ -90,6 +92,7 @@ export const defaultTrainConfig: TrainConfig = {
   normalize: false,
   label: "fine",
   augment: { crop: 0, flip: false },
+  syncBn: false,
 };
 
 /**

@@ -11,6 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { CheckpointError, UsageError } from "../errors.ts";
+import { batchNorms, type LayerSum } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -36,6 +37,8 @@ export interface FitMesh {
   readonly world: number;
   /** Sums the flat gradient buffer across ranks, in place. */
   reduceGradients: GradientReducer;
+  /** Sums one batch norm layer's statistics or their gradients across ranks (`--sync-bn`). */
+  sumBatchNorm: LayerSum;
   /** Element-wise sum of a small host vector across ranks (same result on every rank). */
   sumAcross(values: Float32Array<ArrayBuffer>, step: number): Promise<Float32Array>;
   /** Called after every step with the global step number (heartbeats, checksums). */
@@ -109,6 +112,7 @@ export async function fit(
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
   const trainer = buildTrainer(config, backend, data.train);
+  if (config.syncBn) syncBatchNormAcross(trainer, config, options.mesh);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
   const log = options.metricsPath
@@ -282,6 +286,17 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     ckpt.step,
   );
   return ckpt.epoch;
+}
+
+/**
+ * `--sync-bn`: the model's batch norm layers sum their statistics across the mesh's ranks;
+ * in one process they already see the whole batch.
+ */
+function syncBatchNormAcross(trainer: Trainer, config: TrainConfig, mesh?: FitMesh): void {
+  if (batchNorms(trainer.model).length === 0) {
+    throw new UsageError("--sync-bn", `model ${config.model} has no batch norm layer`);
+  }
+  if (mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
 }
 
 /**

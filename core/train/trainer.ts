@@ -6,10 +6,12 @@
  * @module
  */
 
-import { backward, noGrad } from "../autograd.ts";
+import { backward, backwardAsync, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
+import type { BatchNorm } from "../nn/batch_norm.ts";
 import type { Module } from "../nn/module.ts";
+import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
@@ -44,6 +46,7 @@ export class Trainer {
   private readonly trainSums: DeviceMetrics;
   private readonly evalSums: DeviceMetrics;
   private readonly slotOf: Map<Tensor, ParameterSlot>;
+  private synced: readonly BatchNorm[] = [];
 
   constructor(
     readonly model: Module,
@@ -61,6 +64,15 @@ export class Trainer {
   }
 
   /**
+   * Makes the model's batch norm layers sum their training statistics across ranks
+   * through `sum` (`--sync-bn`); returns how many there are.
+   */
+  syncBatchNorm(sum: LayerSum): number {
+    this.synced = syncBatchNorms(this.model, sum);
+    return this.synced.length;
+  }
+
+  /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
    * update.
@@ -71,9 +83,10 @@ export class Trainer {
     this.optimizer.zeroGrad();
     const sync = reduce?.(this.flat.grads, this.flat.slots);
     if (batch.rows > 0) {
-      const { logits, labels } = this.forward(batch);
+      const { x, labels } = this.upload(batch);
+      const logits = await this.model.forwardAsync(x);
       const loss = this.objective(logits, labels, globalBatch);
-      backward(
+      await backwardAsync(
         loss,
         undefined,
         sync && ((leaf) => {
@@ -82,6 +95,8 @@ export class Trainer {
         }),
       );
       this.trainSums.add(logits, labels, loss, globalBatch);
+    } else if (this.synced.length > 0) {
+      await syncWithoutSamples(this.synced, this.backend);
     }
     await sync?.finish();
     this.optimizer.step();
@@ -126,9 +141,13 @@ export class Trainer {
   }
 
   private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
+    const { x, labels } = this.upload(batch);
+    return { logits: this.model.forward(x), labels };
+  }
+
+  private upload(batch: HostBatch): { x: Tensor; labels: Tensor } {
     const b = this.backend;
     const x = new Tensor(b, b.upload(batch.x), [batch.rows, ...this.inputShape]);
-    const labels = new Tensor(b, b.upload(batch.y), [batch.rows]);
-    return { logits: this.model.forward(x), labels };
+    return { x, labels: new Tensor(b, b.upload(batch.y), [batch.rows]) };
   }
 }

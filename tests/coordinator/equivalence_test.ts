@@ -7,10 +7,10 @@ import { fit } from "../../core/train/fit.ts";
 import type { Optimizer } from "../../core/optim/optimizer.ts";
 import { BucketPlan } from "../../coordinator/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { gradientLength } from "../../coordinator/gradient_length.ts";
+import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { needsClusterCommands, runMain, writeDigits } from "./job_fixtures.ts";
+import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 
 // 50 steps of a global batch of 32: one epoch of 1,600 digits.
 const STEPS = 50;
@@ -37,7 +37,7 @@ async function singleProcess(): Promise<Float32Array> {
 
 /** Every rank's parameters after training over an in-memory mesh of `world` ranks. */
 async function inMemoryMesh(world: number): Promise<Float32Array[]> {
-  const plan = new BucketPlan(gradientLength(config, 1), world, BUCKET_ELEMS);
+  const plan = new BucketPlan(meshLayout(config, 1).gradientLength, world, BUCKET_ELEMS);
   const results = await Promise.all(
     memoryMesh(world).map((link, rank) => {
       const backend = createCpuBackend();
@@ -49,16 +49,6 @@ async function inMemoryMesh(world: number): Promise<Float32Array[]> {
   return await Promise.all(
     results.map(({ trainer }) => trainer.flat.backend.read(trainer.flat.params)),
   );
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0, norm = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i] - expected[i]) ** 2;
-    norm += expected[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
 }
 
 const reference = await singleProcess();

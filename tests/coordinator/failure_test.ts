@@ -7,7 +7,7 @@ import { startLocalJob } from "../../cli/local_job.ts";
 import { BucketPlan } from "../../coordinator/bucket_plan.ts";
 import { MeshError } from "../../coordinator/errors.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { gradientLength } from "../../coordinator/gradient_length.ts";
+import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { ParameterMismatchError, WorkerExitError } from "../../coordinator/job_errors.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import {
@@ -32,7 +32,7 @@ const config: TrainConfig = {
 Deno.test("a rank whose parameters were corrupted is named by the checksum on every rank", async () => {
   const data = await loadDataset(spec, { cache: false });
   const short = { ...config, epochs: 1 };
-  const plan = new BucketPlan(gradientLength(short, 1), 3);
+  const plan = new BucketPlan(meshLayout(short, 1).gradientLength, 3);
   const outcomes = await Promise.allSettled(
     memoryMesh(3).map((link, rank) => {
       const backend = createCpuBackend();

@@ -5,6 +5,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { loadDataset } from "../../core/data/source.ts";
 import { idxBytes, writeIdxDir } from "../core/data/helpers.ts";
 
@@ -36,6 +37,17 @@ export async function writeDigits(dir: string, train: number, test: number): Pro
   const [testImages, testLabels] = pick(mnist.test, test);
   await writeIdxDir(dir, { trainImages, trainLabels, testImages, testLabels }, false);
   return `idx:${dir}`;
+}
+
+/** `‖actual − expected‖ / ‖expected‖` over two vectors of one length. */
+export function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0, norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i] - expected[i]) ** 2;
+    norm += expected[i] ** 2;
+  }
+  return Math.sqrt(diff / norm);
 }
 
 /** Runs `cli/main.ts args` in a subprocess and captures its exit code and output. */

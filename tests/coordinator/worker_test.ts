@@ -9,7 +9,7 @@ import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
 import { BucketPlan } from "../../coordinator/bucket_plan.ts";
 import { Coordinator, type CoordinatorOptions } from "../../coordinator/coordinator.ts";
 import { serveCoordinator } from "../../coordinator/coordinator_server.ts";
-import { gradientLength } from "../../coordinator/gradient_length.ts";
+import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { CoordinatorError, JobAbortedError } from "../../coordinator/job_errors.ts";
 import { serveRing } from "../../coordinator/ring_server.ts";
 import { runWorker, type WorkerOptions } from "../../coordinator/worker.ts";
@@ -170,13 +170,13 @@ Deno.test("runWorker: a WORLD_SIZE that disagrees with the job fails the worker 
   );
 });
 
-Deno.test("gradientLength: the flat gradient that buildTrainer binds, for any view alignment", () => {
+Deno.test("meshLayout: the flat gradient that buildTrainer binds, for any view alignment", () => {
   for (const viewAlignment of [1, 4, 64]) {
     const cpu = createCpuBackend();
     const backend: Backend = Object.create(cpu, { viewAlignment: { value: viewAlignment } });
     for (const model of ["784-8-10", "784-33-17-10"]) {
       const c = { ...config, model };
-      assert.equal(gradientLength(c, viewAlignment), buildTrainer(c, backend).flat.size);
+      assert.equal(meshLayout(c, viewAlignment).gradientLength, buildTrainer(c, backend).flat.size);
     }
   }
 });

@@ -95,14 +95,15 @@ Deno.test("BatchNorm: a statsReducer that adds another rank's sums normalises ov
     let calls = 0;
     const reducer: StatsReducer = (local) => {
       calls++;
-      return {
+      return Promise.resolve({
         sum: add(local.sum, other.sum),
         sumOfSquares: add(local.sumOfSquares, other.sumOfSquares),
         count: local.count + other.count,
-      };
+      });
     };
     rank.statsReducer = reducer;
-    const y = await rank.forward(halves[k]).toArray();
+    assertThrows(() => rank.forward(halves[k]), UsageError, "BatchNorm2d", "forwardAsync");
+    const y = await (await rank.forwardAsync(halves[k])).toArray();
     assertEquals(calls, 1);
     assertClose(y, expected.subarray(k * half, (k + 1) * half), 2e-5, 1e-4, `rank ${k} output`);
     assertClose(
@@ -113,7 +114,7 @@ Deno.test("BatchNorm: a statsReducer that adds another rank's sums normalises ov
       `rank ${k} running_var`,
     );
     rank.eval();
-    rank.forward(halves[k]);
+    await rank.forwardAsync(halves[k]);
     assertEquals(calls, 1, "evaluation uses the running statistics, not the reducer");
   }
   assert(expected.some((v) => v < -1) && expected.some((v) => v > 1), "a spread of outputs");
