@@ -50,7 +50,6 @@ export {
   type StatsReducer,
 } from "./core/nn/batch_norm.ts";
 export {
-  batchNorms,
   crossRankStats,
   type LayerSum,
   syncBatchNorms,

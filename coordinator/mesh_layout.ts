@@ -8,7 +8,7 @@
 
 import { flatLayout } from "../core/nn/flat_parameters.ts";
 import { buildModel, type DataShape } from "../core/nn/models.ts";
-import { batchNorms } from "../core/nn/sync_batch_norm.ts";
+import { BatchNorm } from "../core/nn/batch_norm.ts";
 import { Rng } from "../core/rng.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 
@@ -39,6 +39,6 @@ export function meshLayout(
   const { model } = buildModel(config, new Rng(config.seed), data);
   return {
     gradientLength: flatLayout(model.namedParameters(), viewAlignment).size,
-    syncBatchNorm: config.syncBn ? batchNorms(model).map((bn) => bn.numFeatures) : [],
+    syncBatchNorm: config.syncBn ? model.modulesOfType(BatchNorm).map((bn) => bn.numFeatures) : [],
   };
 }

@@ -86,10 +86,10 @@ export function batchIndices(perm: Uint32Array, step: number, batchSize: number)
 }
 
 /**
- * Rank `rank`'s contiguous slice of a global batch (a view). Slice sizes differ by at
- * most one, the larger ones first, and the slices of ranks 0..worldSize−1 concatenate to
- * the batch exactly. A batch smaller than the world leaves some ranks an empty slice, so
- * averaging across ranks must weight each rank by its slice length.
+ * Rank `rank`'s contiguous slice of a global batch (a view): the rows
+ * {@link shardRange} gives. The slices of ranks 0..worldSize−1 concatenate to the batch
+ * exactly. A batch smaller than the world leaves some ranks an empty slice, so averaging
+ * across ranks must weight each rank by its slice length.
  *
  * @example
  * ```ts
@@ -100,15 +100,30 @@ export function batchIndices(perm: Uint32Array, step: number, batchSize: number)
  * ```
  */
 export function shardIndices(batch: Uint32Array, rank: number, worldSize: number): Uint32Array {
+  return batch.subarray(...shardRange(batch.length, rank, worldSize));
+}
+
+/**
+ * Rows `[start, end)` of a global batch of `rows` that rank `rank` of `worldSize` trains
+ * on: slice sizes differ by at most one, the larger ones first. `start` is where the
+ * rank's samples sit in the global batch, which places its dropout masks.
+ *
+ * @example
+ * ```ts
+ * import { shardRange } from "./sampler.ts";
+ * console.log(shardRange(5, 0, 2), shardRange(5, 1, 2)); // [ 0, 3 ] [ 3, 5 ]
+ * ```
+ */
+export function shardRange(rows: number, rank: number, worldSize: number): [number, number] {
   if (!Number.isInteger(worldSize) || worldSize < 1) {
     throw new UsageError("--workers", `expected a world size of at least 1, got ${worldSize}`);
   }
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
     throw new UsageError("RANK", `expected a rank in 0..${worldSize - 1}, got ${rank}`);
   }
-  const base = Math.floor(batch.length / worldSize), extra = batch.length % worldSize;
+  const base = Math.floor(rows / worldSize), extra = rows % worldSize;
   const start = rank * base + Math.min(rank, extra);
-  return batch.subarray(start, start + base + (rank < extra ? 1 : 0));
+  return [start, start + base + (rank < extra ? 1 : 0)];
 }
 
 /**

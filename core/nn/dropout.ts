@@ -5,7 +5,9 @@
  * on the device from a seed and an offset, never uploaded, and is the same on every
  * backend. A layer keeps its seed and advances its offset by the mask's size per call;
  * both are its extra state, saved in checkpoints so that a resumed run drops what the
- * straight run would have.
+ * straight run would have. A data-parallel rank's layer, told where its shard sits in the
+ * global batch, draws its rows' slice of the whole batch's mask and advances past the
+ * whole mask, so N ranks drop exactly what one process does and no two ranks share a mask.
  *
  * @module
  */
@@ -57,13 +59,22 @@ export interface DropoutOptions {
   p?: number;
 }
 
-/** What the dropout layers share: p, the seed, the offset and the extra-state round trip. */
+/** What the dropout layers share: p, the seed, the offset, the shard's place, the extra state. */
 export abstract class DropoutBase extends Module {
   readonly p: number;
   /** Key of this layer's random stream (a u32 drawn from the constructor's rng). */
   seed: number;
-  /** Counter of the next mask's first element; advances by each mask's size. */
+  /**
+   * Counter of the next mask's first element: mask element j of global-batch row r is
+   * drawn at `offset + r·perSample + j`; each training call advances it by the whole
+   * global batch's mask size.
+   */
   offset = 0;
+  // Where the input's rows sit in the global batch; null: the input is the whole batch.
+  private place: { firstRow: number; globalRows: number } | null = null;
+  // Mask values per sample, learnt from the last draw; until then, rows skipped meanwhile.
+  private perSample: number | null = null;
+  private skippedRows = 0;
 
   /** `rng` gives the layer's seed; `options.p` defaults to 0.5. */
   constructor(rng: Rng, options: DropoutOptions = {}) {
@@ -73,14 +84,74 @@ export abstract class DropoutBase extends Module {
     this.seed = rng.nextU32();
   }
 
+  /**
+   * Makes the following training inputs rows `[firstRow, firstRow + n)` of a global batch
+   * of `globalRows` (a data-parallel rank's shard): each draws exactly those rows of the
+   * mask the whole batch would get and advances the offset past the whole batch's mask.
+   * `shard(0, n)` for an input of n rows is the default behaviour.
+   * @example
+   * ```ts
+   * import { createCpuBackend, Dropout, Rng, tensor } from "../../mod.ts";
+   * const drop = new Dropout(new Rng(0));
+   * drop.shard(2, 8); // this rank holds rows 2.. of a batch of 8
+   * drop.forward(tensor(createCpuBackend(), new Float32Array(12).fill(1), [3, 4]));
+   * console.log(drop.offset); // 32, as for the whole batch
+   * ```
+   */
+  shard(firstRow: number, globalRows: number): void {
+    if (!Number.isSafeInteger(globalRows) || globalRows < 1) {
+      throw new UsageError(
+        `${this.constructor.name}.shard`,
+        `globalRows must be a positive integer, got ${globalRows}`,
+      );
+    }
+    if (!Number.isSafeInteger(firstRow) || firstRow < 0 || firstRow >= globalRows) {
+      throw new UsageError(
+        `${this.constructor.name}.shard`,
+        `firstRow must be an integer in [0, ${globalRows}), got ${firstRow}`,
+      );
+    }
+    this.place = { firstRow, globalRows };
+  }
+
+  /**
+   * Advances the offset past the mask of a global batch of `globalRows` of which this
+   * rank holds no rows (its forward is skipped), so that its later masks stay aligned
+   * with the other ranks'. A layer that has not drawn yet does not know its mask's size
+   * per sample: it catches up on its first draw.
+   */
+  skipBatch(globalRows: number): void {
+    if (!Number.isSafeInteger(globalRows) || globalRows < 1) {
+      throw new UsageError(
+        `${this.constructor.name}.skipBatch`,
+        `globalRows must be a positive integer, got ${globalRows}`,
+      );
+    }
+    if (this.perSample === null) this.skippedRows += globalRows;
+    else this.offset += globalRows * this.perSample;
+  }
+
   /** Shape of the mask for input `x` (x's shape, or one value per channel). */
   protected abstract noiseShape(x: Tensor): readonly number[];
 
   forward(x: Tensor): Tensor {
     const shape = this.noiseShape(x);
     if (!this.training) return x;
-    const y = dropout(x, this.p, this.seed, this.offset, shape);
-    this.offset += sizeOf(shape);
+    const rows = shape.length > 0 ? shape[0] : 1;
+    const perSample = sizeOf(shape.slice(1));
+    const { firstRow, globalRows } = this.place ?? { firstRow: 0, globalRows: rows };
+    if (firstRow + rows > globalRows) {
+      throw new ShapeError(
+        this.constructor.name,
+        `an input of ${rows} rows from row ${firstRow} overruns the global batch of ` +
+          `${globalRows} rows given to shard()`,
+      );
+    }
+    this.offset += this.skippedRows * perSample;
+    this.skippedRows = 0;
+    this.perSample = perSample;
+    const y = dropout(x, this.p, this.seed, this.offset + firstRow * perSample, shape);
+    this.offset += globalRows * perSample;
     return y;
   }
 
@@ -101,6 +172,7 @@ export abstract class DropoutBase extends Module {
     }
     this.seed = seed;
     this.offset = offset;
+    this.skippedRows = 0;
   }
 }
 

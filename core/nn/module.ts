@@ -81,6 +81,14 @@ export abstract class Module {
     return mine.concat(...this.children.map(([n, m]) => m.namedModules(dot + n)));
   }
 
+  /**
+   * This module and its descendants that are instances of `kind`, in registration order
+   * (e.g. every batch norm layer of a model).
+   */
+  modulesOfType<M extends Module>(kind: abstract new (...args: never[]) => M): M[] {
+    return this.namedModules().map(([, m]) => m).filter((m): m is M => m instanceof kind);
+  }
+
   /** All parameters in registration order. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);

@@ -29,21 +29,15 @@ export type LayerSum = (
   values: Float32Array<ArrayBuffer>,
 ) => Promise<void>;
 
-/** The batch norm layers of `model` in registration order: the layer numbers of {@link LayerSum}. */
-export function batchNorms(model: Module): BatchNorm[] {
-  return model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm =>
-    m instanceof BatchNorm
-  );
-}
-
 /**
  * Makes every batch norm layer of `model` sum its training statistics across ranks
  * through `sum` (PyTorch's `SyncBatchNorm.convert_sync_batchnorm`); returns the layers.
- * The model must then train through `forwardAsync` and `backwardAsync`, and a rank
+ * Layer numbers follow registration order. The model must then train through
+ * `forwardAsync` and `backwardAsync`, and a rank
  * without samples in a step must still call {@link syncWithoutSamples}.
  */
 export function syncBatchNorms(model: Module, sum: LayerSum): BatchNorm[] {
-  const layers = batchNorms(model);
+  const layers = model.modulesOfType(BatchNorm);
   layers.forEach((bn, i) => bn.statsReducer = crossRankStats((pass, v) => sum(i, pass, v)));
   return layers;
 }

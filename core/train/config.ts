@@ -7,10 +7,12 @@
  */
 
 import type { Backend } from "../backend.ts";
+import { UsageError } from "../errors.ts";
 import type { AugmentOptions } from "../data/augment.ts";
 import type { Cifar100Label } from "../data/cifar.ts";
 import { bindParameters } from "../nn/flat_parameters.ts";
 import { buildModel, type DataShape } from "../nn/models.ts";
+import { BatchNorm } from "../nn/batch_norm.ts";
 import type { OptimizerName } from "../optim/catalog.ts";
 import type { GradClipping } from "../optim/clip.ts";
 import { LBFGS, type LbfgsOptions } from "../optim/lbfgs.ts";
@@ -97,10 +99,13 @@ export const defaultTrainConfig: TrainConfig = {
 
 /**
  * Builds the model (initialised from `config.seed`, checked against `data` when given),
- * binds it to `backend`, and wraps it.
+ * binds it to `backend`, and wraps it. `--sync-bn` needs a model with batch norm.
  */
 export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
   const { model, inputShape } = buildModel(config, new Rng(config.seed), data);
+  if (config.syncBn && model.modulesOfType(BatchNorm).length === 0) {
+    throw new UsageError("--sync-bn", `model ${config.model} has no batch norm layer`);
+  }
   const flat = bindParameters(backend, model.namedParameters());
   const objective = objectiveByName(config.loss, config);
   if (config.optimizer === "lbfgs") {

@@ -11,7 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { CheckpointError, UsageError } from "../errors.ts";
-import { batchNorms, type LayerSum } from "../nn/sync_batch_norm.ts";
+import type { LayerSum } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -19,7 +19,7 @@ import {
   batchIndices,
   gatherBatch,
   permutation,
-  shardIndices,
+  shardRange,
   stepsPerEpoch,
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
@@ -112,9 +112,10 @@ export async function fit(
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
   const trainer = buildTrainer(config, backend, data.train);
-  if (config.syncBn) syncBatchNormAcross(trainer, config, options.mesh);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
+  // With one process, batch norm already sees the whole batch.
+  if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
   const log = options.metricsPath
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
@@ -134,8 +135,11 @@ export async function fit(
       for (let step = 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
         const idx = batchIndices(perm, step, config.batchSize);
-        const shard = mesh ? shardIndices(idx, mesh.rank, mesh.world) : idx;
-        const batch = { ...gatherBatch(data.train, shard), rows: shard.length };
+        const [firstRow, end] = mesh
+          ? shardRange(idx.length, mesh.rank, mesh.world)
+          : [0, idx.length];
+        const shard = idx.subarray(firstRow, end);
+        const batch = { ...gatherBatch(data.train, shard), rows: shard.length, firstRow };
         augmentBatch(batch.x, shard, data.train, config.augment, config.seed, epoch);
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
@@ -286,17 +290,6 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     ckpt.step,
   );
   return ckpt.epoch;
-}
-
-/**
- * `--sync-bn`: the model's batch norm layers sum their statistics across the mesh's ranks;
- * in one process they already see the whole batch.
- */
-function syncBatchNormAcross(trainer: Trainer, config: TrainConfig, mesh?: FitMesh): void {
-  if (batchNorms(trainer.model).length === 0) {
-    throw new UsageError("--sync-bn", `model ${config.model} has no batch norm layer`);
-  }
-  if (mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
 }
 
 /**

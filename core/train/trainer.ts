@@ -10,6 +10,7 @@ import { backward, backwardAsync, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import type { BatchNorm } from "../nn/batch_norm.ts";
+import { DropoutBase } from "../nn/dropout.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
@@ -23,6 +24,8 @@ export interface HostBatch {
   x: Float32Array;
   y: Float32Array;
   rows: number;
+  /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
+  firstRow?: number;
 }
 
 /** One step's cross-rank gradient sum, under way while backward still runs. */
@@ -47,6 +50,7 @@ export class Trainer {
   private readonly evalSums: DeviceMetrics;
   private readonly slotOf: Map<Tensor, ParameterSlot>;
   private synced: readonly BatchNorm[] = [];
+  private readonly dropouts: readonly DropoutBase[];
 
   constructor(
     readonly model: Module,
@@ -61,6 +65,7 @@ export class Trainer {
     this.trainSums = new DeviceMetrics(this.backend);
     this.evalSums = new DeviceMetrics(this.backend);
     this.slotOf = new Map(flat.slots.map((s) => [s.parameter.value, s]));
+    this.dropouts = model.modulesOfType(DropoutBase);
   }
 
   /**
@@ -79,6 +84,7 @@ export class Trainer {
    */
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
+    this.placeDropouts(batch, globalBatch);
     if (this.optimizer instanceof LBFGS) return await this.lbfgsStep(this.optimizer, batch);
     this.optimizer.zeroGrad();
     const sync = reduce?.(this.flat.grads, this.flat.slots);
@@ -101,6 +107,18 @@ export class Trainer {
     await sync?.finish();
     this.optimizer.step();
     this.backend.endStep();
+  }
+
+  /**
+   * Places the step's dropout masks: a shard draws its rows' slice of the global batch's
+   * masks, and a rank without rows still moves every stream past the global batch, so
+   * that N ranks drop what one process does.
+   */
+  private placeDropouts(batch: HostBatch, globalBatch: number): void {
+    for (const layer of this.dropouts) {
+      if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
+      else layer.skipBatch(globalBatch);
+    }
   }
 
   /**

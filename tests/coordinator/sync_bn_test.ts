@@ -120,7 +120,12 @@ Deno.test({
     const error = relativeError(saved, reference);
     assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
 
-    const refused = await runMain([...args, "--model=784-16-10", `--out=${dir}/mlp`]);
+    const refused = await runMain([
+      ...args,
+      "--workers=2",
+      "--model=784-16-10",
+      `--out=${dir}/mlp`,
+    ]);
     assert.equal(refused.code, 2);
     assert.equal(
       refused.stderr,

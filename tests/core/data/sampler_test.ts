@@ -6,6 +6,7 @@ import {
   gatherBatch,
   permutation,
   shardIndices,
+  shardRange,
   stepsPerEpoch,
 } from "../../../core/data/sampler.ts";
 
@@ -89,6 +90,22 @@ Deno.test("shards: contiguous, sizes differ by at most one, concatenate to the b
   const batch = Uint32Array.from(range(10));
   assert.deepEqual(range(4).map((r) => shardIndices(batch, r, 4).length), [3, 3, 2, 2]);
   assert.deepEqual([...shardIndices(batch, 2, 4)], [6, 7]);
+});
+
+Deno.test("shardRange: each rank's rows start where the ranks before it end", () => {
+  for (let rows = 0; rows <= 13; rows++) {
+    for (let world = 1; world <= 5; world++) {
+      let next = 0;
+      for (const rank of range(world)) {
+        const [start, end] = shardRange(rows, rank, world);
+        assert.equal(start, next, `rows ${rows}, world ${world}, rank ${rank}`);
+        next = end;
+      }
+      assert.equal(next, rows);
+    }
+  }
+  assert.deepEqual(range(3).map((r) => shardRange(2, r, 3)), [[0, 1], [1, 2], [2, 2]]);
+  assert.throws(() => shardRange(4, 3, 3), UsageError);
 });
 
 Deno.test("shards: 1, 2 and 4 workers see the same global batches over an epoch", () => {

@@ -2,7 +2,8 @@
  * Dropout and its random numbers: the Philox2x32-10 fill against Random123's known answer
  * on every backend, bit-identical fills and masks across backends, the fraction dropped,
  * the exact 1/(1 − p) scaling, gradients only through kept units, whole channels for
- * Dropout2d, evaluation as the identity, and the seed/offset stream and its saved state.
+ * Dropout2d, evaluation as the identity, the seed/offset stream and its saved state, and a
+ * data-parallel shard drawing its rows' slice of the whole batch's mask.
  *
  * @module
  */
@@ -23,6 +24,8 @@ import {
   UsageError,
 } from "../../../mod.ts";
 import { philox2x32 } from "../../../core/cpu/random.ts";
+import { DropoutBase } from "../../../core/nn/dropout.ts";
+import { Sequential } from "../../../core/nn/sequential.ts";
 import { assert, assertEquals, assertThrows } from "../asserts.ts";
 import { backendsUnderTest, describeBackends } from "../backends.ts";
 
@@ -233,4 +236,114 @@ Deno.test("dropout layers: bad p and bad input ranks are refused with the argume
     "4D",
     "[3,4,5]",
   );
+});
+
+/** Rows `[from, to)` of a tensor whose first dimension is rows, on the host. */
+async function rows(t: Tensor, from: number, to: number): Promise<Float32Array> {
+  const all = await values(t);
+  const per = all.length / t.shape[0];
+  return all.slice(from * per, to * per);
+}
+
+/** Two training calls of a whole 8-row batch against a layer told it holds rows 2..4 of it. */
+async function shardMatchesWholeBatch(
+  b: Backend,
+  make: () => DropoutBase,
+  sample: number[],
+): Promise<void> {
+  const whole = make(), shard = make();
+  const x = ramp(b, [8, ...sample]);
+  const part = tensor(b, await rows(x, 2, 5), [3, ...sample]);
+  shard.shard(2, 8);
+  for (const call of [1, 2]) {
+    const expected = await rows(whole.forward(x), 2, 5);
+    const mask = await values(shard.forward(part));
+    assert(mask.some((v) => v === 0) && mask.some((v) => v !== 0), "some kept, some dropped");
+    assertEquals(mask, expected, `${b.name}: call ${call}, rows 2..4`);
+    assertEquals(shard.offset, whole.offset, `${b.name}: offset after call ${call}`);
+  }
+}
+
+Deno.test("Dropout: rows [2, 5) of an 8-row batch draw exactly those rows of its mask", async () => {
+  await onEachBackend(async (b) => {
+    await shardMatchesWholeBatch(b, () => new Dropout(new Rng(8), { p: 0.5 }), [6]);
+    const whole = new Dropout(new Rng(8));
+    whole.forward(ramp(b, [8, 6]));
+    assertEquals(whole.offset, 48, "a whole batch advances by its mask's size");
+  });
+});
+
+Deno.test("Dropout2d: rows [2, 5) of an 8-row batch draw exactly those rows' channel masks", async () => {
+  await onEachBackend(async (b) => {
+    await shardMatchesWholeBatch(b, () => new Dropout2d(new Rng(9), { p: 0.5 }), [5, 2, 2]);
+    const whole = new Dropout2d(new Rng(9));
+    whole.forward(ramp(b, [8, 5, 2, 2]));
+    assertEquals(whole.offset, 40, "one draw per channel");
+  });
+});
+
+Deno.test("Dropout: shard(0, n) of an n-row input is the default draw", async () => {
+  const b = createCpuBackend();
+  const x = ramp(b, [4, 10]);
+  const [plain, placed] = [new Dropout(new Rng(2)), new Dropout(new Rng(2))];
+  placed.shard(0, 4);
+  for (let call = 0; call < 2; call++) {
+    assertEquals(await values(placed.forward(x)), await values(plain.forward(x)));
+  }
+  assertEquals(placed.offset, plain.offset);
+});
+
+Deno.test("Dropout: a skipped batch moves the stream as a drawn one does, before the first draw too", async () => {
+  const b = createCpuBackend();
+  for (const Kind of [Dropout, Dropout2d]) {
+    const x = ramp(b, [6, 3, 2, 2]);
+    const whole = new Kind(new Rng(4));
+    const skipper = new Kind(new Rng(4));
+    skipper.shard(0, 6);
+    for (const skippedFirst of [true, false]) {
+      whole.forward(x); // the step this rank holds no rows of
+      skipper.skipBatch(6);
+      assertEquals(
+        await values(skipper.forward(x)),
+        await values(whole.forward(x)),
+        `${Kind.name}: after a skip${skippedFirst ? " before any draw" : ""}`,
+      );
+      assertEquals(skipper.offset, whole.offset, `${Kind.name}: offset`);
+    }
+    // A restored offset is where the stream stands: skips before it are not caught up.
+    const resumed = new Kind(new Rng(0));
+    resumed.skipBatch(6);
+    resumed.loadExtraState(whole.extraState());
+    assertEquals(await values(resumed.forward(x)), await values(whole.forward(x)));
+  }
+});
+
+Deno.test("Dropout: evaluation draws nothing after shard(); bad shard arguments are refused", () => {
+  const b = createCpuBackend();
+  const layer = new Dropout(new Rng(1));
+  layer.shard(3, 8);
+  layer.eval().forward(ramp(b, [5, 2]));
+  assertEquals(layer.offset, 0, "evaluation draws nothing");
+  layer.train();
+  assertThrows(() => layer.shard(-1, 8), UsageError, "Dropout.shard", "firstRow", "[0, 8)");
+  assertThrows(() => layer.shard(8, 8), UsageError, "firstRow", "got 8");
+  assertThrows(() => layer.shard(0, 0), UsageError, "globalRows", "positive integer");
+  assertThrows(() => layer.skipBatch(1.5), UsageError, "Dropout.skipBatch", "globalRows");
+  assertThrows(
+    () => layer.forward(ramp(b, [6, 2])),
+    ShapeError,
+    "Dropout",
+    "6 rows from row 3",
+    "global batch of 8",
+  );
+  assertEquals(layer.offset, 0, "a refused input draws nothing");
+});
+
+Deno.test("modulesOfType: a model's Dropout and Dropout2d layers in registration order", () => {
+  const rng = new Rng(0);
+  const [a, b] = [new Dropout2d(rng), new Dropout(rng)];
+  const model = new Sequential(a, new Sequential(b));
+  const found = model.modulesOfType(DropoutBase);
+  assertEquals(found.length, 2);
+  assert(found[0] === a && found[1] === b, "both layers, in order");
 });
