@@ -6,7 +6,9 @@
  * toward the batch's (unbiased) ones; evaluation normalises with the running statistics.
  * The forward pass is composed from differentiable ops, so autograd gives the backward
  * pass on every backend; the running statistics are updated in place on the device by
- * backend ops that autograd never sees, so a step reads nothing back.
+ * backend ops that autograd never sees, so a step reads nothing back — except with a
+ * `statsReducer` (SyncBatchNorm, `sync_batch_norm.ts`), whose sums cross ranks through
+ * the host.
  *
  * @module
  */

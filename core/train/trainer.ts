@@ -70,17 +70,16 @@ export class Trainer {
 
   /**
    * Makes the model's batch norm layers sum their training statistics across ranks
-   * through `sum` (`--sync-bn`); returns how many there are.
+   * through `sum` (`--sync-bn`); a step on a rank without samples still takes its part.
    */
-  syncBatchNorm(sum: LayerSum): number {
+  syncBatchNorm(sum: LayerSum): void {
     this.synced = syncBatchNorms(this.model, sum);
-    return this.synced.length;
   }
 
   /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
-   * update.
+   * update. The shard's `firstRow` places its dropout masks within the global batch's.
    */
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
