@@ -1,15 +1,8 @@
 // gx[b, ci, iy, ix] = the sum of gy / window size over the adaptive windows holding this
 // element: rows ⌊iy·out_h/h⌋ to ⌈(iy + 1)·out_h/h⌉ − 1, columns alike. One thread per input
 // element.
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flat_index(gid, nwg);
-  if (e >= params.n * params.c * params.h * params.w) {
-    return;
-  }
-  let ix = e % params.w;
-  let iy = (e / params.w) % params.h;
-  let out_base = e / (params.w * params.h) * params.out_h * params.out_w;
+fn input_element(e: u32, iy: u32, ix: u32, plane: u32) {
+  let out_base = plane * params.out_h * params.out_w;
   let rows = adaptive_span(iy, params.out_h, params.h);
   let cols = adaptive_span(ix, params.out_w, params.w);
   var sum = 0.0;

@@ -6,15 +6,8 @@ fn first_window(i: u32, stride: u32, pad: u32, k: u32) -> u32 {
   return select(0u, (t - k + stride - 1u) / stride, t > k);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flat_index(gid, nwg);
-  if (e >= params.n * params.c * params.h * params.w) {
-    return;
-  }
-  let ix = e % params.w;
-  let iy = (e / params.w) % params.h;
-  let out_base = e / (params.w * params.h) * params.out_h * params.out_w;
+fn input_element(e: u32, iy: u32, ix: u32, plane: u32) {
+  let out_base = plane * params.out_h * params.out_w;
   let last_y = min((iy + params.pad_h) / params.stride_h, params.out_h - 1u);
   let last_x = min((ix + params.pad_w) / params.stride_w, params.out_w - 1u);
   var sum = 0.0;

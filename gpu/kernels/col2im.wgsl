@@ -1,33 +1,12 @@
 // x[b, ci, iy, ix] = the sum of every column entry that reads it: for each window tap
-// (i, j), the output (oy, ox) whose tap lands here, if the stride reaches it exactly.
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flat_index(gid, nwg);
-  if (e >= params.n * params.c * params.h * params.w) {
-    return;
-  }
-  let ix = e % params.w;
-  let iy = (e / params.w) % params.h;
-  let ci = (e / (params.w * params.h)) % params.c;
-  let b = e / (params.w * params.h * params.c);
-  let plane = params.out_h * params.out_w;
-  let width = params.n * plane;
-  var sum = 0.0;
-  for (var i = 0u; i < params.kh; i++) {
-    let ty = i32(iy + params.pad_h) - i32(i * params.dilation_h);
-    if (ty < 0 || u32(ty) % params.stride_h != 0u || u32(ty) / params.stride_h >= params.out_h) {
-      continue;
-    }
-    let oy = u32(ty) / params.stride_h;
-    for (var j = 0u; j < params.kw; j++) {
-      let tx = i32(ix + params.pad_w) - i32(j * params.dilation_w);
-      if (tx < 0 || u32(tx) % params.stride_w != 0u || u32(tx) / params.stride_w >= params.out_w) {
-        continue;
-      }
-      let ox = u32(tx) / params.stride_w;
-      let row = (ci * params.kh + i) * params.kw + j;
-      sum += cols[row * width + b * plane + oy * params.out_w + ox];
-    }
-  }
-  x[e] = sum;
+// (i, j), the output (oy, ox) whose tap lands here.
+fn input_element(e: u32, iy: u32, ix: u32, plane: u32) {
+  x[e] = landing_tap_sum(iy, ix, plane);
+}
+
+// cols[row, col] with row = (ci, i, j) and col = (b, oy, ox); plane = b·c + ci.
+fn tap_value(plane: u32, iy: u32, ix: u32, i: u32, j: u32, oy: u32, ox: u32) -> f32 {
+  let row = ((plane % params.c) * params.kh + i) * params.kw + j;
+  let col = ((plane / params.c) * params.out_h + oy) * params.out_w + ox;
+  return cols[row * params.n * params.out_h * params.out_w + col];
 }

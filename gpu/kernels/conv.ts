@@ -9,7 +9,8 @@
 import col2im from "./col2im.wgsl" with { type: "text" };
 import im2col from "./im2col.wgsl" with { type: "text" };
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
-import { WINDOW_PARAMS } from "./window.ts";
+import { planeKernel, WINDOW_PARAMS } from "./window.ts";
+import windowTap from "./window_tap.wgsl" with { type: "text" };
 
 /** `cols = im2col(x)`; one thread per column entry. */
 export function im2colKernel(): Kernel {
@@ -24,11 +25,11 @@ export function im2colKernel(): Kernel {
 
 /** `x = col2im(cols)`; one thread per input element. */
 export function col2imKernel(): Kernel {
-  return memoKernel("col2im", (key) =>
-    defineKernel({
-      key,
-      bindings: [["cols", "read"], ["x", "read_write"]],
-      params: WINDOW_PARAMS,
-      sources: [col2im],
-    }));
+  return planeKernel({
+    key: "col2im",
+    bindings: [["cols", "read"], ["x", "read_write"]],
+    params: WINDOW_PARAMS,
+    thread: "input",
+    sources: [windowTap, col2im],
+  });
 }

@@ -1,15 +1,7 @@
 // out[b, ci, oy, ox] = the largest value of its window and idx = its plane index iy·w + ix
 // (as f32): the first tap inside the plane until a larger value or a NaN comes, as in
 // PyTorch. One thread per output.
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flat_index(gid, nwg);
-  if (e >= params.n * params.c * params.out_h * params.out_w) {
-    return;
-  }
-  let ox = e % params.out_w;
-  let oy = (e / params.out_w) % params.out_h;
-  let base = e / (params.out_w * params.out_h) * params.h * params.w;
+fn output_element(e: u32, oy: u32, ox: u32, base: u32) {
   var best = neg_inf();
   var at = -1;
   for (var i = 0u; i < params.kh; i++) {

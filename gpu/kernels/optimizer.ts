@@ -23,8 +23,10 @@ import adam from "./adam.wgsl" with { type: "text" };
 import adamax from "./adamax.wgsl" with { type: "text" };
 import asgd from "./asgd.wgsl" with { type: "text" };
 import { defineKernel, type Kernel, memoKernel, type ParamField } from "./kernel.ts";
+import moments from "./moments.wgsl" with { type: "text" };
 import nadam from "./nadam.wgsl" with { type: "text" };
 import direction from "./optimizer_direction.wgsl" with { type: "text" };
+import perParameter from "./per_parameter.wgsl" with { type: "text" };
 import radam from "./radam.wgsl" with { type: "text" };
 import rmsprop from "./rmsprop.wgsl" with { type: "text" };
 import rprop from "./rprop.wgsl" with { type: "text" };
@@ -45,6 +47,7 @@ const DIRECTION: readonly Field[] = [
   f32("weight_decay", (h) => h.weightDecay),
 ];
 
+/** The fields that {@link moments} reads (and adamax, which keeps its own second moment). */
 const MOMENTS: readonly Field[] = [
   f32("beta1", (h) => h.beta1),
   f32("one_minus_beta1", (h) => 1 - h.beta1),
@@ -65,6 +68,7 @@ const adamFields = (decoupled: boolean): readonly Field[] => [
 
 interface Update {
   fields: readonly Field[];
+  /** Helpers and the kernel's `update(i)`, run by {@link perParameter} once per element. */
   sources: readonly string[];
 }
 
@@ -115,8 +119,8 @@ const updates: Record<OptimizerKind, Update> = {
     ],
     sources: [direction, rmsprop],
   },
-  adam: { fields: adamFields(false), sources: [adam] },
-  adamw: { fields: adamFields(true), sources: [adam] },
+  adam: { fields: adamFields(false), sources: [moments, adam] },
+  adamw: { fields: adamFields(true), sources: [moments, adam] },
   adamax: {
     fields: [...DIRECTION, ...MOMENTS, f32("clr", adamStepSize)],
     sources: [direction, adamax],
@@ -129,7 +133,7 @@ const updates: Record<OptimizerKind, Update> = {
       f32("grad_coef", (h) => nadamCoefficients(h).grad),
       f32("avg_coef", (h) => nadamCoefficients(h).avg),
     ],
-    sources: [direction, nadam],
+    sources: [direction, moments, nadam],
   },
   radam: {
     fields: [
@@ -141,7 +145,7 @@ const updates: Record<OptimizerKind, Update> = {
       flag("rectified", (h) => radamRectification(h) !== null),
       f32("rect", (h) => radamRectification(h) ?? 0),
     ],
-    sources: [direction, radam],
+    sources: [direction, moments, radam],
   },
   rprop: {
     fields: [
@@ -181,7 +185,7 @@ export function optimizerKernel(kind: OptimizerKind): Kernel {
         ...optimizerStateNames(kind).map((name) => [name, "read_write"] as const),
       ],
       params: updates[kind].fields.map(([field]) => field),
-      sources: updates[kind].sources,
+      sources: [perParameter, ...updates[kind].sources],
     }));
 }
 

@@ -12,10 +12,11 @@ import adaptiveWindow from "./adaptive_window.wgsl" with { type: "text" };
 import avgPool from "./avg_pool.wgsl" with { type: "text" };
 import avgPoolBackward from "./avg_pool_backward.wgsl" with { type: "text" };
 import avgWindow from "./avg_window.wgsl" with { type: "text" };
-import { type Access, defineKernel, type Kernel, memoKernel, type ParamField } from "./kernel.ts";
+import type { Kernel, ParamField } from "./kernel.ts";
 import maxPool from "./max_pool.wgsl" with { type: "text" };
 import maxPoolBackward from "./max_pool_backward.wgsl" with { type: "text" };
-import { PLANES_PARAMS, WINDOW_PARAMS } from "./window.ts";
+import { planeKernel, PLANES_PARAMS, WINDOW_PARAMS } from "./window.ts";
+import windowTap from "./window_tap.wgsl" with { type: "text" };
 
 /** The average pool's parameters: the window, then its divisor options. */
 export const AVG_POOL_PARAMS: readonly ParamField[] = [
@@ -24,71 +25,68 @@ export const AVG_POOL_PARAMS: readonly ParamField[] = [
   { name: "divisor_override", type: "f32" },
 ];
 
-function poolKernel(
-  key: string,
-  bindings: readonly (readonly [string, Access])[],
-  params: readonly ParamField[],
-  sources: readonly string[],
-): Kernel {
-  return memoKernel(key, () => defineKernel({ key, bindings, params, sources }));
-}
-
 /** `out` and `idx` (plane index of each maximum, as f32) from `x`. */
 export function maxPoolKernel(): Kernel {
-  return poolKernel(
-    "max_pool",
-    [["x", "read"], ["out", "read_write"], ["idx", "read_write"]],
-    WINDOW_PARAMS,
-    [maxPool],
-  );
+  return planeKernel({
+    key: "max_pool",
+    bindings: [["x", "read"], ["out", "read_write"], ["idx", "read_write"]],
+    params: WINDOW_PARAMS,
+    thread: "output",
+    sources: [maxPool],
+  });
 }
 
 /** `gx` from `gy` and the forward's `idx`. */
 export function maxPoolBackwardKernel(): Kernel {
-  return poolKernel(
-    "max_pool_backward",
-    [["gy", "read"], ["idx", "read"], ["gx", "read_write"]],
-    WINDOW_PARAMS,
-    [maxPoolBackward],
-  );
+  return planeKernel({
+    key: "max_pool_backward",
+    bindings: [["gy", "read"], ["idx", "read"], ["gx", "read_write"]],
+    params: WINDOW_PARAMS,
+    thread: "input",
+    sources: [windowTap, maxPoolBackward],
+  });
 }
 
 /** `out` from `x`; parameters {@link AVG_POOL_PARAMS}. */
 export function avgPoolKernel(): Kernel {
-  return poolKernel(
-    "avg_pool",
-    [["x", "read"], ["out", "read_write"]],
-    AVG_POOL_PARAMS,
-    [avgWindow, avgPool],
-  );
+  return planeKernel({
+    key: "avg_pool",
+    bindings: [["x", "read"], ["out", "read_write"]],
+    params: AVG_POOL_PARAMS,
+    thread: "output",
+    sources: [avgWindow, avgPool],
+  });
 }
 
 /** `gx` from `gy`; parameters {@link AVG_POOL_PARAMS}. */
 export function avgPoolBackwardKernel(): Kernel {
-  return poolKernel(
-    "avg_pool_backward",
-    [["gy", "read"], ["gx", "read_write"]],
-    AVG_POOL_PARAMS,
-    [avgWindow, avgPoolBackward],
-  );
+  return planeKernel({
+    key: "avg_pool_backward",
+    bindings: [["gy", "read"], ["gx", "read_write"]],
+    params: AVG_POOL_PARAMS,
+    thread: "input",
+    sources: [avgWindow, avgPoolBackward],
+  });
 }
 
 /** `out` from `x`. */
 export function adaptiveAvgPoolKernel(): Kernel {
-  return poolKernel(
-    "adaptive_avg_pool",
-    [["x", "read"], ["out", "read_write"]],
-    PLANES_PARAMS,
-    [adaptiveWindow, adaptiveAvgPool],
-  );
+  return planeKernel({
+    key: "adaptive_avg_pool",
+    bindings: [["x", "read"], ["out", "read_write"]],
+    params: PLANES_PARAMS,
+    thread: "output",
+    sources: [adaptiveWindow, adaptiveAvgPool],
+  });
 }
 
 /** `gx` from `gy`. */
 export function adaptiveAvgPoolBackwardKernel(): Kernel {
-  return poolKernel(
-    "adaptive_avg_pool_backward",
-    [["gy", "read"], ["gx", "read_write"]],
-    PLANES_PARAMS,
-    [adaptiveWindow, adaptiveAvgPoolBackward],
-  );
+  return planeKernel({
+    key: "adaptive_avg_pool_backward",
+    bindings: [["gy", "read"], ["gx", "read_write"]],
+    params: PLANES_PARAMS,
+    thread: "input",
+    sources: [adaptiveWindow, adaptiveAvgPoolBackward],
+  });
 }

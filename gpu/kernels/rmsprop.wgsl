@@ -1,10 +1,5 @@
 // One step of torch.optim.RMSprop in place (centered and momentum variants by flag).
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= params.n) {
-    return;
-  }
+fn update(i: u32) {
   let d = direction(i);
   let sa = params.alpha * square_avg[i] + params.one_minus_alpha * d * d;
   square_avg[i] = sa;

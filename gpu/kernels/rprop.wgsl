@@ -1,11 +1,6 @@
 // One step of torch.optim.Rprop in place: each step size grows while the gradient keeps
 // its sign and shrinks when it flips (and that element then skips its update).
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= params.n) {
-    return;
-  }
+fn update(i: u32) {
   var d = select(g[i], -g[i], params.maximize != 0u);
   let s = sign(d * prev[i]);
   var factor = 1.0;

@@ -1,11 +1,6 @@
 // One step of torch.optim.SGD in place, as core/optim/update.ts computes it. The flags
 // are uniform across the dispatch, so their branches cost nothing per element.
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= params.n) {
-    return;
-  }
+fn update(i: u32) {
   var d = direction(i);
   if (params.momentum != 0.0) {
     var buf = d;

@@ -1,11 +1,6 @@
 // One step of torch.optim.SparseAdam in place over rows of `row_size` elements: a row
 // whose gradient is all zero is absent from the sparse gradient and keeps its state.
-@compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flat_index(gid, nwg);
-  if (i >= params.n) {
-    return;
-  }
+fn update(i: u32) {
   let start = i - i % params.row_size;
   let end = min(start + params.row_size, params.n);
   var present = false;

@@ -1,12 +1,15 @@
 /**
  * The uniform parameters that describe NCHW planes and a sliding window over them
- * (`Planes2d`, `Window2d`), shared by the convolution and pooling kernels.
+ * (`Planes2d`, `Window2d`), and the kernels that walk those planes one thread per output or
+ * per input element; shared by the convolution and pooling kernels.
  *
  * @module
  */
 
 import type { Planes2d, Window2d } from "../../core/backend.ts";
-import type { ParamField } from "./kernel.ts";
+import { type Access, defineKernel, type Kernel, memoKernel, type ParamField } from "./kernel.ts";
+import perInput from "./per_input.wgsl" with { type: "text" };
+import perOutput from "./per_output.wgsl" with { type: "text" };
 
 const u32 = (name: string): ParamField => ({ name, type: "u32" });
 
@@ -37,4 +40,29 @@ export function windowParams(win: Window2d): number[] {
     win.dilationH,
     win.dilationW,
   ];
+}
+
+/** Everything {@link planeKernel} needs. */
+export interface PlaneKernelSpec {
+  key: string;
+  bindings: readonly (readonly [name: string, access: Access])[];
+  params: readonly ParamField[];
+  /**
+   * What one thread stands for: an `output` element (the WGSL defines
+   * `output_element(e, oy, ox, base)`, base = where its input plane starts) or an `input`
+   * element (`input_element(e, iy, ix, plane)`, plane = b·c + ci).
+   */
+  thread: "output" | "input";
+  /** WGSL helpers and the element function, appended after the entry point. */
+  sources: readonly string[];
+}
+
+/** The kernel cached under `spec.key`: the entry point for its thread, then `spec.sources`. */
+export function planeKernel(spec: PlaneKernelSpec): Kernel {
+  const { key, bindings, params, thread, sources } = spec;
+  const entry = thread === "output" ? perOutput : perInput;
+  return memoKernel(
+    key,
+    () => defineKernel({ key, bindings, params, sources: [entry, ...sources] }),
+  );
 }

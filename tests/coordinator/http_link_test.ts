@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MeshAuthError, MeshError, MeshTimeoutError } from "../../coordinator/errors.ts";
-import { HttpLink } from "../../coordinator/http_link.ts";
+import { HttpLink, type HttpLinkOptions } from "../../coordinator/http_link.ts";
 import { ringAllReduce } from "../../coordinator/ring.ts";
 import { Mailbox } from "../../coordinator/mailbox.ts";
 import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../../coordinator/ring_plan.ts";
@@ -27,6 +27,50 @@ function startMesh(world: number, length: number, chunkElems: number, token = ne
     async [Symbol.asyncDispose]() {
       await Promise.all(links.map((link) => link.close()));
       await Promise.all(servers.map((server) => server.shutdown()));
+    },
+  };
+}
+
+/**
+ * Rank 0 of two, whose rank 1 is at `peer`: its own ring endpoint (taking chunks of
+ * `chunkLength` floats) and its link, with `options` over the defaults.
+ */
+function rankZero(
+  token: string,
+  peer: string,
+  chunkLength: number,
+  options: Partial<HttpLinkOptions> = {},
+) {
+  const own = serveRing({ token, chunkLengthFor: () => chunkLength });
+  const link = new HttpLink({
+    rank: 0,
+    peers: [own.url, peer],
+    token,
+    mailbox: own.mailbox,
+    ...options,
+  });
+  return {
+    link,
+    async [Symbol.asyncDispose]() {
+      await link.close();
+      await own.shutdown();
+    },
+  };
+}
+
+/** A peer that accepts connections and never reads from or answers them. */
+function silentPeer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) held.push(conn);
+  })();
+  return {
+    url: `http://127.0.0.1:${listener.addr.port}`,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting;
+      for (const conn of held) conn.close();
     },
   };
 }
@@ -155,36 +199,16 @@ Deno.test("HttpLink reports the 413 of a peer that stops reading an oversized ch
 });
 
 Deno.test("HttpLink stops a send waiting for a connection when its signal aborts", async () => {
-  const token = newJobToken();
-  const own = serveRing({ token, chunkLengthFor: () => 1 });
-  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of silent) held.push(conn);
-  })();
-  const link = new HttpLink({
-    rank: 0,
-    peers: [own.url, `http://127.0.0.1:${silent.addr.port}`],
-    token,
-    mailbox: own.mailbox,
-    maxInFlight: 1,
-  });
-  try {
-    const abort = new AbortController();
-    const first = link.send(1, key, Float32Array.of(1), abort.signal).catch((e) => e);
-    const queued = link.send(1, { ...key, chunk: 1 }, Float32Array.of(2), abort.signal)
-      .catch((e) => e);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    abort.abort(new Error("gave up"));
-    assert.match(String(await first), /gave up/);
-    assert.match(String(await queued), /gave up/);
-  } finally {
-    await link.close();
-    silent.close();
-    await accepting;
-    for (const conn of held) conn.close();
-    await own.shutdown();
-  }
+  await using silent = silentPeer();
+  await using rank0 = rankZero(newJobToken(), silent.url, 1, { maxInFlight: 1 });
+  const abort = new AbortController();
+  const first = rank0.link.send(1, key, Float32Array.of(1), abort.signal).catch((e) => e);
+  const queued = rank0.link.send(1, { ...key, chunk: 1 }, Float32Array.of(2), abort.signal)
+    .catch((e) => e);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  abort.abort(new Error("gave up"));
+  assert.match(String(await first), /gave up/);
+  assert.match(String(await queued), /gave up/);
 });
 
 Deno.test("HttpLink with the wrong token gets MeshAuthError and changes nothing", async () => {
@@ -228,85 +252,44 @@ Deno.test("ring endpoint refuses wrong sizes over a real socket", async () => {
 
 Deno.test("HttpLink retries while a peer is still starting", async () => {
   const token = newJobToken();
-  const own = serveRing({ token, chunkLengthFor: () => 2 });
   const port = freePort();
-  const link = new HttpLink({
-    rank: 0,
-    peers: [own.url, `http://127.0.0.1:${port}`],
-    token,
-    mailbox: own.mailbox,
-  });
-  const sending = link.send(1, key, Float32Array.of(1, 2));
+  await using rank0 = rankZero(token, `http://127.0.0.1:${port}`, 2);
+  const sending = rank0.link.send(1, key, Float32Array.of(1, 2));
   await new Promise((resolve) => setTimeout(resolve, 150));
   const late = serveRing({ token, port, chunkLengthFor: () => 2 });
   try {
     await sending;
     assert.deepEqual(await late.mailbox.take(0, key), Float32Array.of(1, 2));
   } finally {
-    await link.close();
     await late.shutdown();
-    await own.shutdown();
   }
 });
 
 Deno.test("HttpLink gives up on a peer that never starts", async () => {
-  const token = newJobToken();
-  const own = serveRing({ token, chunkLengthFor: () => 2 });
-  const port = freePort();
-  const link = new HttpLink({
-    rank: 0,
-    peers: [own.url, `http://127.0.0.1:${port}`],
-    token,
-    mailbox: own.mailbox,
-    connectRetryMs: 200,
-  });
-  try {
-    const started = Date.now();
-    const error = await link.send(1, { step: 4, bucket: 2, chunk: 0 }, Float32Array.of(1))
-      .catch((e) => e);
-    assert.ok(Date.now() - started < 3_000);
-    assert.ok(error instanceof MeshError, String(error));
-    assert.equal(error.rank, 1);
-    assert.equal(error.step, 4);
-    assert.match(error.message, /bucket 2/);
-  } finally {
-    await link.close();
-    await own.shutdown();
-  }
+  const peer = `http://127.0.0.1:${freePort()}`;
+  await using rank0 = rankZero(newJobToken(), peer, 2, { connectRetryMs: 200 });
+  const started = Date.now();
+  const error = await rank0.link.send(1, { step: 4, bucket: 2, chunk: 0 }, Float32Array.of(1))
+    .catch((e) => e);
+  assert.ok(Date.now() - started < 3_000);
+  assert.ok(error instanceof MeshError, String(error));
+  assert.equal(error.rank, 1);
+  assert.equal(error.step, 4);
+  assert.match(error.message, /bucket 2/);
 });
 
 Deno.test("ringAllReduce over HTTP names a peer that accepts and never answers", async () => {
-  const token = newJobToken();
-  const own = serveRing({ token, chunkLengthFor: () => 4 });
-  // Takes connections, reads nothing, answers nothing.
-  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of silent) held.push(conn);
-  })();
-  const link = new HttpLink({
-    rank: 0,
-    peers: [own.url, `http://127.0.0.1:${silent.addr.port}`],
-    token,
-    mailbox: own.mailbox,
-  });
-  try {
-    const error = await ringAllReduce(link, 0, 2, new Float32Array(8), {
-      step: 3,
-      bucket: 1,
-      timeoutMs: 200,
-    }).catch((e) => e);
-    assert.ok(error instanceof MeshTimeoutError, String(error));
-    assert.equal(error.rank, 1);
-    assert.equal(error.step, 3);
-    assert.equal(error.bucket, 1);
-  } finally {
-    await link.close();
-    silent.close();
-    await accepting;
-    for (const conn of held) conn.close();
-    await own.shutdown();
-  }
+  await using silent = silentPeer();
+  await using rank0 = rankZero(newJobToken(), silent.url, 4);
+  const error = await ringAllReduce(rank0.link, 0, 2, new Float32Array(8), {
+    step: 3,
+    bucket: 1,
+    timeoutMs: 200,
+  }).catch((e) => e);
+  assert.ok(error instanceof MeshTimeoutError, String(error));
+  assert.equal(error.rank, 1);
+  assert.equal(error.step, 3);
+  assert.equal(error.bucket, 1);
 });
 
 Deno.test("HttpLink retries a peer that is not ready (503) until it is, within connectRetryMs", async () => {

@@ -18,6 +18,7 @@ import {
 } from "../../mod.ts";
 import { assertClose } from "./asserts.ts";
 import type { Tolerance } from "./backends.ts";
+import { readFixture } from "./golden.ts";
 
 /** A tensor as the fixture stores it. */
 export interface StoredTensor {
@@ -38,14 +39,12 @@ export interface ActivationCase {
 }
 
 /** tests/fixtures/activations_golden.json. */
-export const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/activations_golden.json", import.meta.url)),
-) as {
+export const fixture = await readFixture<{
   torch: string;
   tolerance: Tolerance;
   cases: ActivationCase[];
   erf: { x: number[]; erf: number[]; erfc: number[] };
-};
+}>("activations_golden.json");
 
 /** Returns a failure message, or null when `got` is within `tol` of `expected`. */
 function compare(label: string, got: ArrayLike<number>, expected: number[], tol: Tolerance) {

@@ -28,34 +28,21 @@ import { erf, erfc } from "../../core/erf.ts";
 import { assert, assertClose, assertEquals } from "./asserts.ts";
 import { backendsUnderTest, describeBackends } from "./backends.ts";
 import { elementwiseOpsExercised, fixture, runCase } from "./activation_cases.ts";
+import { casesTest, runnableBackends } from "./golden.ts";
 
 const backends = await backendsUnderTest();
 describeBackends("activations_golden_test.ts", backends);
 
-for (const bt of backends) {
-  if (bt.create === null) {
-    Deno.test({ name: `activations ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    continue;
-  }
+for (const bt of runnableBackends("activations", backends)) {
   const tol = bt.golden.elementwise;
   for (const name of activationNames) {
-    Deno.test({
-      name: `activations ${bt.name}: ${name} matches torch ${fixture.torch}`,
-      sanitizeResources: bt.name === "cpu",
-      sanitizeOps: bt.name === "cpu",
-      async fn() {
-        const backend = await bt.create!();
-        try {
-          const failures: string[] = [];
-          for (const c of fixture.cases.filter((c) => c.activation === name)) {
-            failures.push(...await runCase(backend, c, tol));
-          }
-          assertEquals(failures, [], `atol ${tol.atol}, rtol ${tol.rtol}`);
-        } finally {
-          backend.destroy();
-        }
-      },
-    });
+    casesTest(
+      bt,
+      `activations ${bt.name}: ${name} matches torch ${fixture.torch}`,
+      fixture.cases.filter((c) => c.activation === name),
+      tol,
+      (backend, c) => runCase(backend, c, tol),
+    );
   }
 }
 

@@ -46,6 +46,7 @@ import {
   type Window2d,
 } from "../../mod.ts";
 import { backendsUnderTest, describeBackends, type Tolerance } from "./backends.ts";
+import { backendTest, casesTest, readFixture, runnableBackends } from "./golden.ts";
 
 interface GoldenTensor {
   shape: number[];
@@ -76,9 +77,11 @@ interface BlockCase {
   buffers: Record<string, number[]>;
 }
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/conv_golden.json", import.meta.url)),
-) as { torch: string; cases: ConvCase[]; basic_blocks: BlockCase[] };
+const fixture = await readFixture<{
+  torch: string;
+  cases: ConvCase[];
+  basic_blocks: BlockCase[];
+}>("conv_golden.json");
 
 const size2 = (a: Attrs, key: string) => a[key] as [number, number];
 
@@ -183,31 +186,18 @@ async function runCase(backend: Backend, c: ConvCase, tol: Tolerance): Promise<s
 const backends = await backendsUnderTest();
 describeBackends("conv_golden_test.ts", backends);
 const ops = [...new Set(fixture.cases.map((c) => c.op))];
+const runnable = runnableBackends("conv golden", backends);
 
-for (const bt of backends) {
-  if (bt.create === null) {
-    Deno.test({ name: `conv golden ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    continue;
-  }
+for (const bt of runnable) {
   for (const op of ops) {
     const tol = PRODUCT_OPS.has(op) ? bt.golden.products : bt.golden.elementwise;
-    Deno.test({
-      name: `conv golden ${bt.name}: ${op} matches torch ${fixture.torch}`,
-      sanitizeResources: bt.name === "cpu",
-      sanitizeOps: bt.name === "cpu",
-      async fn() {
-        const backend = await bt.create!();
-        try {
-          const failures: string[] = [];
-          for (const c of fixture.cases.filter((c) => c.op === op)) {
-            failures.push(...await runCase(backend, c, tol));
-          }
-          assertEquals(failures, [], `atol ${tol.atol}, rtol ${tol.rtol}`);
-        } finally {
-          backend.destroy();
-        }
-      },
-    });
+    casesTest(
+      bt,
+      `conv golden ${bt.name}: ${op} matches torch ${fixture.torch}`,
+      fixture.cases.filter((c) => c.op === op),
+      tol,
+      (backend, c) => runCase(backend, c, tol),
+    );
   }
 }
 
@@ -240,25 +230,14 @@ async function runBlock(backend: Backend, c: BlockCase, tol: Tolerance): Promise
   return failures;
 }
 
-for (const bt of backends) {
-  if (bt.create === null) continue;
-  Deno.test({
-    name: `BasicBlock ${bt.name}: outputs, gradients and running statistics match torch`,
-    sanitizeResources: bt.name === "cpu",
-    sanitizeOps: bt.name === "cpu",
-    async fn() {
-      const backend = await bt.create!();
-      try {
-        const failures: string[] = [];
-        for (const c of fixture.basic_blocks) {
-          failures.push(...await runBlock(backend, c, bt.golden.products));
-        }
-        assertEquals(failures, []);
-      } finally {
-        backend.destroy();
-      }
-    },
-  });
+for (const bt of runnable) {
+  casesTest(
+    bt,
+    `BasicBlock ${bt.name}: outputs, gradients and running statistics match torch`,
+    fixture.basic_blocks,
+    bt.golden.products,
+    (backend, c) => runBlock(backend, c, bt.golden.products),
+  );
 }
 
 Deno.test("BasicBlock: the identity shortcut without projection, and bad strides", () => {
@@ -398,73 +377,59 @@ Deno.test("conv and pooling: bad arguments name the op and what was expected", (
 
 const gpuBackend = backends.find((b) => b.name === "webgpu")!;
 
-Deno.test({
-  name: "webgpu: a 64×3×32×32 batch through conv → relu → max pool matches the CPU, and a " +
+backendTest(
+  gpuBackend,
+  "webgpu: a 64×3×32×32 batch through conv → relu → max pool matches the CPU, and a " +
     "repeated step creates no GPU objects",
-  ignore: gpuBackend.create === null,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const gpu = await gpuBackend.create!();
-    try {
-      const random = new Rng(3);
-      const data = (n: number, scale: number) =>
-        Float32Array.from({ length: n }, () => scale * random.normal());
-      const xs = data(64 * 3 * 32 * 32, 1), ws = data(16 * 3 * 3 * 3, 0.2), bs = data(16, 0.1);
-      const gs = data(64 * 16 * 16 * 16, 1);
-      const step = (b: Backend) => {
-        const x = tensor(b, xs, [64, 3, 32, 32], true);
-        const w = tensor(b, ws, [16, 3, 3, 3], true);
-        const bias = tensor(b, bs, [16], true);
-        const y = maxPool2d(relu(conv2d(x, w, bias, { padding: 1 })), 2);
-        backward(y, tensor(b, gs, y.shape));
-        return [y, x.grad!, w.grad!, bias.grad!];
-      };
-      const read = (ts: Tensor[]) => Promise.all(ts.map((t) => t.toArray()));
-      const want = await read(step(cpu));
-      const got = await read(step(gpu));
-      // Weight and bias gradients sum 64·32·32 products in float32 on the GPU.
-      ["output", "x.grad", "weight.grad", "bias.grad"].forEach((label, i) => {
-        const scale = want[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        assertClose(got[i], want[i], 1e-5 * scale, 1e-4, label);
-      });
-      gpu.endStep();
-      const stats = (gpu as Backend & { stats: Record<string, number> }).stats;
-      const created = () => [stats.buffersCreated, stats.pipelinesCreated, stats.bindGroupsCreated];
-      const before = created();
-      step(gpu);
-      gpu.endStep();
-      assertEquals(created(), before, "buffers, pipelines and bind groups created by a repeat");
-    } finally {
-      gpu.destroy();
-    }
+  async (gpu) => {
+    const random = new Rng(3);
+    const data = (n: number, scale: number) =>
+      Float32Array.from({ length: n }, () => scale * random.normal());
+    const xs = data(64 * 3 * 32 * 32, 1), ws = data(16 * 3 * 3 * 3, 0.2), bs = data(16, 0.1);
+    const gs = data(64 * 16 * 16 * 16, 1);
+    const step = (b: Backend) => {
+      const x = tensor(b, xs, [64, 3, 32, 32], true);
+      const w = tensor(b, ws, [16, 3, 3, 3], true);
+      const bias = tensor(b, bs, [16], true);
+      const y = maxPool2d(relu(conv2d(x, w, bias, { padding: 1 })), 2);
+      backward(y, tensor(b, gs, y.shape));
+      return [y, x.grad!, w.grad!, bias.grad!];
+    };
+    const read = (ts: Tensor[]) => Promise.all(ts.map((t) => t.toArray()));
+    const want = await read(step(cpu));
+    const got = await read(step(gpu));
+    // Weight and bias gradients sum 64·32·32 products in float32 on the GPU.
+    ["output", "x.grad", "weight.grad", "bias.grad"].forEach((label, i) => {
+      const scale = want[i].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assertClose(got[i], want[i], 1e-5 * scale, 1e-4, label);
+    });
+    gpu.endStep();
+    const stats = (gpu as Backend & { stats: Record<string, number> }).stats;
+    const created = () => [stats.buffersCreated, stats.pipelinesCreated, stats.bindGroupsCreated];
+    const before = created();
+    step(gpu);
+    gpu.endStep();
+    assertEquals(created(), before, "buffers, pipelines and bind groups created by a repeat");
   },
-});
+);
 
-Deno.test({
-  name: "webgpu: batched products with a k long enough to be split into chunks match the CPU",
-  ignore: gpuBackend.create === null,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    const gpu = await gpuBackend.create!();
-    try {
-      const random = new Rng(5);
-      for (const [batch, m, k, n] of [[3, 5, 5000, 70], [1, 66, 4097, 3], [2, 7, 2049, 9]]) {
-        const a = Float32Array.from({ length: batch * m * k }, () => random.uniformIn(-1, 1));
-        const b = Float32Array.from({ length: batch * k * n }, () => random.uniformIn(-1, 1));
-        for (const transA of [false, true]) {
-          for (const transB of [false, true]) {
-            const run = (be: Backend) =>
-              be.read(be.matmul(be.upload(a), be.upload(b), m, k, n, transA, transB, batch));
-            // A k-term float32 sum errs like √k·u per unit term; the CPU sums in float64.
-            const label = `${batch}×${m}×${k}×${n} transA=${transA} transB=${transB}`;
-            assertClose(await run(gpu), await run(cpu), 2e-6 * Math.sqrt(k), 1e-4, label);
-          }
+backendTest(
+  gpuBackend,
+  "webgpu: batched products with a k long enough to be split into chunks match the CPU",
+  async (gpu) => {
+    const random = new Rng(5);
+    for (const [batch, m, k, n] of [[3, 5, 5000, 70], [1, 66, 4097, 3], [2, 7, 2049, 9]]) {
+      const a = Float32Array.from({ length: batch * m * k }, () => random.uniformIn(-1, 1));
+      const b = Float32Array.from({ length: batch * k * n }, () => random.uniformIn(-1, 1));
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const run = (be: Backend) =>
+            be.read(be.matmul(be.upload(a), be.upload(b), m, k, n, transA, transB, batch));
+          // A k-term float32 sum errs like √k·u per unit term; the CPU sums in float64.
+          const label = `${batch}×${m}×${k}×${n} transA=${transA} transB=${transB}`;
+          assertClose(await run(gpu), await run(cpu), 2e-6 * Math.sqrt(k), 1e-4, label);
         }
       }
-    } finally {
-      gpu.destroy();
     }
   },
-});
+);

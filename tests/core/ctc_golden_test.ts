@@ -28,20 +28,21 @@ import {
   tensor,
   UsageError,
 } from "../../mod.ts";
-import { assertClose } from "./asserts.ts";
 import {
   backendsUnderTest,
   describeBackends,
   scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
+import {
+  casesTest,
+  compareStored,
+  decode,
+  readFixture,
+  runnableBackends,
+  type StoredTensor,
+} from "./golden.ts";
 
-/** A number as the fixture stores it: non-finite values are "NaN", "Infinity", "-Infinity". */
-type Stored = number | string;
-interface StoredTensor {
-  shape: number[];
-  data: Stored[];
-}
 interface CtcCase {
   name: string;
   attrs: { blank: number; reduction: Reduction; zeroInfinity: boolean };
@@ -54,11 +55,9 @@ interface CtcCase {
   grad: StoredTensor;
 }
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/ctc_golden.json", import.meta.url)),
-) as { torch: string; tolerance: Tolerance; cases: CtcCase[] };
-
-const decode = (data: readonly Stored[]) => data.map(Number);
+const fixture = await readFixture<{ torch: string; tolerance: Tolerance; cases: CtcCase[] }>(
+  "ctc_golden.json",
+);
 
 /** Padded targets as rows, concatenated ones as one flat list. */
 function targetsOf(c: CtcCase): CtcTargets {
@@ -78,21 +77,7 @@ async function compare(
   if (got.shape.join() !== ref.shape.join()) {
     return `${label}: shape [${got.shape}], torch [${ref.shape}]`;
   }
-  const expected = decode(ref.data);
-  const values = await got.toArray();
-  const special = expected.findIndex((e, i) =>
-    Number.isFinite(e) ? !Number.isFinite(values[i]) : !Object.is(e, values[i])
-  );
-  if (special >= 0) {
-    return `${label}[${special}]: ours ${values[special]}, torch ${expected[special]}`;
-  }
-  const finite = expected.flatMap((e, i) => (Number.isFinite(e) ? [i] : []));
-  try {
-    assertClose(finite.map((i) => values[i]), finite.map((i) => expected[i]), tol.atol, tol.rtol);
-  } catch (e) {
-    return `${label}: ${(e as Error).message} (finite elements only)`;
-  }
-  return null;
+  return compareStored(label, await got.toArray(), decode(ref.data), tol);
 }
 
 /** Runs one case on `backend`; returns its failures (empty when it passes). */
@@ -110,29 +95,15 @@ async function runCtcCase(backend: Backend, c: CtcCase, tol: Tolerance): Promise
 const backends = await backendsUnderTest();
 describeBackends("ctc_golden_test.ts", backends);
 
-for (const bt of backends) {
-  if (bt.create === null) {
-    Deno.test({ name: `ctc ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    continue;
-  }
+for (const bt of runnableBackends("ctc", backends)) {
   const tol = scaledTolerance(bt, fixture.tolerance);
-  Deno.test({
-    name: `ctc ${bt.name}: loss and gradient match torch ${fixture.torch}`,
-    sanitizeResources: bt.name === "cpu",
-    sanitizeOps: bt.name === "cpu",
-    async fn() {
-      const backend = await bt.create!();
-      try {
-        const failures: string[] = [];
-        for (const c of fixture.cases) {
-          failures.push(...(await runCtcCase(backend, c, tol)).map((f) => `${c.name}: ${f}`));
-        }
-        assert.deepEqual(failures, [], `atol ${tol.atol}, rtol ${tol.rtol}`);
-      } finally {
-        backend.destroy();
-      }
-    },
-  });
+  casesTest(
+    bt,
+    `ctc ${bt.name}: loss and gradient match torch ${fixture.torch}`,
+    fixture.cases,
+    tol,
+    async (backend, c) => (await runCtcCase(backend, c, tol)).map((f) => `${c.name}: ${f}`),
+  );
 }
 
 Deno.test("ctc: the fixture covers every reduction, both zeroInfinity, and non-zero blanks", () => {

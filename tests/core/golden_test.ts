@@ -52,13 +52,8 @@ import {
   unaryOps,
 } from "../../mod.ts";
 import type { FusedActivation, Reduction } from "../../mod.ts";
-import {
-  backendsUnderTest,
-  type BackendUnderTest,
-  CPU_TOLERANCE,
-  describeBackends,
-  type Tolerance,
-} from "./backends.ts";
+import { backendsUnderTest, CPU_TOLERANCE, describeBackends, type Tolerance } from "./backends.ts";
+import { backendTest, readFixture, runnableBackends } from "./golden.ts";
 
 interface GoldenTensor {
   shape: number[];
@@ -79,9 +74,7 @@ export interface GoldenCase {
   grads: (number[] | null)[];
 }
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/ops_golden.json", import.meta.url)),
-) as { torch: string; cases: GoldenCase[] };
+const fixture = await readFixture<{ torch: string; cases: GoldenCase[] }>("ops_golden.json");
 
 const num = (a: Attrs, k: string): number => {
   const v = a[k];
@@ -204,43 +197,28 @@ const ops = [...new Set(fixture.cases.map((c) => c.op))];
 
 const PRODUCT_OPS = new Set(["matmul", "linear"]);
 
-function registerBackend(bt: BackendUnderTest) {
-  if (bt.create === null) {
-    Deno.test({ name: `golden ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    return;
-  }
+for (const bt of runnableBackends("golden", backends)) {
   for (const op of ops) {
     const tol = PRODUCT_OPS.has(op) ? bt.golden.products : bt.golden.elementwise;
-    Deno.test({
-      name: `golden ${bt.name}: ${op} matches torch ${fixture.torch}`,
-      sanitizeResources: bt.name === "cpu",
-      sanitizeOps: bt.name === "cpu",
-      async fn() {
-        const backend = await bt.create!();
-        try {
-          const failures: string[] = [];
-          let worst = 0;
-          for (const c of fixture.cases.filter((c) => c.op === op)) {
-            const r = await runGoldenCase(backend, c, tol);
-            worst = Math.max(worst, r.worst);
-            failures.push(...r.failures.map((f) => `${c.name}: ${f}`));
-          }
-          if (Deno.env.get("GOLDEN_VERBOSE")) {
-            console.log(`${bt.name} ${op}: worst error ${worst.toFixed(3)} of the tolerance`);
-          }
-          assert(
-            failures.length === 0,
-            `${failures.length} mismatches (atol ${tol.atol}, rtol ${tol.rtol}):\n` +
-              failures.join("\n"),
-          );
-        } finally {
-          backend.destroy();
-        }
-      },
+    backendTest(bt, `golden ${bt.name}: ${op} matches torch ${fixture.torch}`, async (backend) => {
+      const failures: string[] = [];
+      let worst = 0;
+      for (const c of fixture.cases.filter((c) => c.op === op)) {
+        const r = await runGoldenCase(backend, c, tol);
+        worst = Math.max(worst, r.worst);
+        failures.push(...r.failures.map((f) => `${c.name}: ${f}`));
+      }
+      if (Deno.env.get("GOLDEN_VERBOSE")) {
+        console.log(`${bt.name} ${op}: worst error ${worst.toFixed(3)} of the tolerance`);
+      }
+      assert(
+        failures.length === 0,
+        `${failures.length} mismatches (atol ${tol.atol}, rtol ${tol.rtol}):\n` +
+          failures.join("\n"),
+      );
     });
   }
 }
-for (const bt of backends) registerBackend(bt);
 
 Deno.test("golden: every case's op has a gradmesh mapping", () => {
   const missing = ops.filter((op) => !(op in goldenOps));

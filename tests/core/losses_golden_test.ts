@@ -38,6 +38,15 @@ import {
   scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
+import {
+  casesTest,
+  compareStored,
+  decode,
+  readFixture,
+  runnableBackends,
+  type Stored,
+  type StoredTensor,
+} from "./golden.ts";
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits } from "../../core/loss/binary.ts";
 import { crossEntropyProbs } from "../../core/loss/cross_entropy_probs.ts";
 import { focalLoss, sigmoidFocalLoss } from "../../core/loss/focal.ts";
@@ -68,12 +77,6 @@ import {
   tripletMarginWithDistanceLoss,
 } from "../../core/loss/triplet.ts";
 
-/** A number as the fixture stores it: non-finite values are "NaN", "Infinity", "-Infinity". */
-type Stored = number | string;
-interface StoredTensor {
-  shape: number[];
-  data: Stored[];
-}
 /** One case of the fixture's `losses`. */
 export interface LossCase {
   name: string;
@@ -89,9 +92,9 @@ export interface LossCase {
 type Attrs = Record<string, any>;
 type Inputs = Record<string, Tensor>;
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/catalog_golden.json", import.meta.url)),
-) as { torch: string; tolerance: Tolerance; losses: LossCase[] };
+const fixture = await readFixture<{ torch: string; tolerance: Tolerance; losses: LossCase[] }>(
+  "catalog_golden.json",
+);
 
 const DISTANCES: Record<string, ((a: Tensor, b: Tensor) => Tensor) | undefined> = {
   pairwise: undefined,
@@ -142,8 +145,6 @@ export const catalogLosses: Record<string, (x: Inputs, a: Attrs) => Tensor> = {
     crossEntropyProbs(logits, target, { ...a, weight }),
 };
 
-const decode = (data: readonly Stored[]) => data.map(Number);
-
 /** Compares `got` with a stored reference; returns a failure message or null. */
 async function compare(
   label: string,
@@ -157,17 +158,7 @@ async function compare(
   const expected = decode(ref.data);
   // A missing gradient is a zero gradient (torch gives zeros where nothing flows).
   const values = got ? await got.toArray() : new Float32Array(expected.length);
-  const finite = expected.flatMap((e, i) => (Number.isFinite(e) ? [i] : []));
-  const special = expected.findIndex((e, i) => !Number.isFinite(e) && !Object.is(e, values[i]));
-  if (special >= 0) {
-    return `${label}[${special}]: ours ${values[special]}, torch ${expected[special]}`;
-  }
-  try {
-    assertClose(finite.map((i) => values[i]), finite.map((i) => expected[i]), tol.atol, tol.rtol);
-  } catch (e) {
-    return `${label}: ${(e as Error).message} (finite elements only)`;
-  }
-  return null;
+  return compareStored(label, values, expected, tol);
 }
 
 /** Runs one case on `backend`; returns its failures (empty when it passes). */
@@ -198,30 +189,16 @@ const backends = await backendsUnderTest();
 describeBackends("losses_golden_test.ts", backends);
 const ops = [...new Set(fixture.losses.map((c) => c.op))];
 
-for (const bt of backends) {
-  if (bt.create === null) {
-    Deno.test({ name: `losses ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    continue;
-  }
+for (const bt of runnableBackends("losses", backends)) {
   const tol = scaledTolerance(bt, fixture.tolerance);
   for (const op of ops) {
-    Deno.test({
-      name: `losses ${bt.name}: ${op} matches torch ${fixture.torch}`,
-      sanitizeResources: bt.name === "cpu",
-      sanitizeOps: bt.name === "cpu",
-      async fn() {
-        const backend = await bt.create!();
-        try {
-          const failures: string[] = [];
-          for (const c of fixture.losses.filter((c) => c.op === op)) {
-            failures.push(...(await runLossCase(backend, c, tol)).map((f) => `${c.name}: ${f}`));
-          }
-          assert.deepEqual(failures, [], `atol ${tol.atol}, rtol ${tol.rtol}`);
-        } finally {
-          backend.destroy();
-        }
-      },
-    });
+    casesTest(
+      bt,
+      `losses ${bt.name}: ${op} matches torch ${fixture.torch}`,
+      fixture.losses.filter((c) => c.op === op),
+      tol,
+      async (backend, c) => (await runLossCase(backend, c, tol)).map((f) => `${c.name}: ${f}`),
+    );
   }
 }
 

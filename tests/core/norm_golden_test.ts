@@ -35,6 +35,7 @@ import {
   describeBackends,
   type Tolerance,
 } from "./backends.ts";
+import { readFixture } from "./golden.ts";
 
 interface StoredTensor {
   shape: number[];
@@ -62,9 +63,11 @@ interface NormCase {
   eval: Call;
 }
 
-const fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/norm_golden.json", import.meta.url)),
-) as { torch: string; tolerance: Tolerance; batch_norm: NormCase[] };
+const fixture = await readFixture<{
+  torch: string;
+  tolerance: Tolerance;
+  batch_norm: NormCase[];
+}>("norm_golden.json");
 
 const backends = await backendsUnderTest();
 describeBackends("norm_golden_test.ts", backends);

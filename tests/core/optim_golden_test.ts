@@ -32,6 +32,7 @@ import {
   scaledTolerance,
   type Tolerance,
 } from "./backends.ts";
+import { backendTest, readFixture, runnableBackends } from "./golden.ts";
 
 type Named = Record<string, number[]>;
 type Args = Record<string, OptimizerArgValue>;
@@ -81,9 +82,7 @@ interface Fixture {
   embedding: EmbeddingCase[];
 }
 
-const fixture: Fixture = JSON.parse(
-  await Deno.readTextFile(new URL("../fixtures/optim_golden.json", import.meta.url)),
-);
+const fixture = await readFixture<Fixture>("optim_golden.json");
 
 /** The fixture's tolerance, scaled for `bt` as its elementwise golden tolerance is. */
 
@@ -167,26 +166,12 @@ const backends = await backendsUnderTest();
 describeBackends("optim_golden_test.ts", backends);
 const optimizers = [...new Set(fixture.cases.map((c) => c.optimizer))];
 
-for (const bt of backends) {
-  if (bt.create === null) {
-    Deno.test({ name: `optim ${bt.name}: skipped (${bt.reason})`, ignore: true, fn() {} });
-    continue;
-  }
+for (const bt of runnableBackends("optim", backends)) {
   const fusedTol = scaledTolerance(bt, fixture.tolerance.fused);
   const lbfgsTol = scaledTolerance(bt, fixture.tolerance.lbfgs);
   const test = (name: string, fn: (backend: Backend) => Promise<string[]>) =>
-    Deno.test({
-      name: `optim ${bt.name}: ${name}`,
-      sanitizeResources: bt.name === "cpu",
-      sanitizeOps: bt.name === "cpu",
-      async fn() {
-        const backend = await bt.create!();
-        try {
-          assert.deepEqual(await fn(backend), []);
-        } finally {
-          backend.destroy();
-        }
-      },
+    backendTest(bt, `optim ${bt.name}: ${name}`, async (backend) => {
+      assert.deepEqual(await fn(backend), []);
     });
 
   for (const optimizer of optimizers) {

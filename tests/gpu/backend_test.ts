@@ -35,10 +35,11 @@ import { optimizerUpdate } from "../../core/optim/update.ts";
 import { hyperAt, resolveSettings } from "../../core/optim/settings.ts";
 import { Rng } from "../../core/rng.ts";
 import { sizeOf } from "../../core/shape.ts";
-import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
+import { createWebGpuBackend } from "../../gpu/backend.ts";
 import { acquireGpu, GpuUnavailableError, GpuValidationError } from "../../gpu/device.ts";
 import { binaryWgsl, unaryWgsl } from "../../gpu/kernels/elementwise.ts";
 import type { GpuStats } from "../../gpu/stats.ts";
+import { gpuUnderTest } from "./webgpu.ts";
 
 interface Tolerance {
   atol: number;
@@ -49,33 +50,7 @@ const ELEMENTWISE: Tolerance = { atol: 1e-5, rtol: 1e-4 };
 const products = (k: number): Tolerance => ({ atol: 2e-6 * Math.sqrt(Math.max(k, 1)), rtol: 1e-4 });
 
 const cpu = createCpuBackend();
-const { gpu, reason } = await probe();
-console.log(`tests/gpu/backend_test.ts: webgpu ${gpu ? "runs" : "skipped"} (${reason})`);
-
-async function probe(): Promise<{ gpu: WebGpuBackend | null; reason: string }> {
-  try {
-    const backend = await createWebGpuBackend();
-    return { gpu: backend, reason: `adapter: ${backend.description}` };
-  } catch (e) {
-    if (e instanceof GpuUnavailableError) return { gpu: null, reason: e.message };
-    throw e;
-  }
-}
-
-/** Registers a test that needs the GPU; ignored (with the reason above) without one. */
-function gpuTest(name: string, fn: (gpu: WebGpuBackend) => Promise<void>): void {
-  Deno.test({
-    name: `webgpu: ${name}`,
-    ignore: gpu === null,
-    async fn() {
-      try {
-        await fn(gpu!);
-      } finally {
-        gpu!.endStep();
-      }
-    },
-  });
-}
+const { test: gpuTest } = await gpuUnderTest("tests/gpu/backend_test.ts");
 
 function random(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniformIn(lo, hi));

@@ -17,21 +17,9 @@ import { Sequential } from "../../core/nn/sequential.ts";
 import { sum } from "../../core/ops.ts";
 import { Rng } from "../../core/rng.ts";
 import { Tensor } from "../../core/tensor.ts";
-import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
-import { GpuUnavailableError } from "../../gpu/device.ts";
+import { gpuUnderTest } from "./webgpu.ts";
 
-const { gpu, reason } = await probe();
-console.log(`tests/gpu/norm_dropout_test.ts: webgpu ${gpu ? "runs" : "skipped"} (${reason})`);
-
-async function probe(): Promise<{ gpu: WebGpuBackend | null; reason: string }> {
-  try {
-    const backend = await createWebGpuBackend();
-    return { gpu: backend, reason: `adapter: ${backend.description}` };
-  } catch (e) {
-    if (e instanceof GpuUnavailableError) return { gpu: null, reason: e.message };
-    throw e;
-  }
-}
+const { gpu } = await gpuUnderTest("tests/gpu/norm_dropout_test.ts");
 
 /** Forward and backward of `model` on a batch that already lives on the device. */
 function step(model: Module, x: Tensor): void {

@@ -14,36 +14,10 @@ import { bindParameters } from "../../core/nn/flat_parameters.ts";
 import { Parameter } from "../../core/nn/parameter.ts";
 import { Optimizer } from "../../core/optim/optimizer.ts";
 import { Rng } from "../../core/rng.ts";
-import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
-import { GpuUnavailableError } from "../../gpu/device.ts";
 import { assertClose } from "../core/asserts.ts";
+import { gpuUnderTest } from "./webgpu.ts";
 
-const { gpu, reason } = await probe();
-console.log(`tests/gpu/optim_kernels_test.ts: webgpu ${gpu ? "runs" : "skipped"} (${reason})`);
-
-async function probe(): Promise<{ gpu: WebGpuBackend | null; reason: string }> {
-  try {
-    const backend = await createWebGpuBackend();
-    return { gpu: backend, reason: `adapter: ${backend.description}` };
-  } catch (e) {
-    if (e instanceof GpuUnavailableError) return { gpu: null, reason: e.message };
-    throw e;
-  }
-}
-
-function gpuTest(name: string, fn: (gpu: WebGpuBackend) => Promise<void> | void): void {
-  Deno.test({
-    name: `webgpu: ${name}`,
-    ignore: gpu === null,
-    async fn() {
-      try {
-        await fn(gpu!);
-      } finally {
-        gpu!.endStep();
-      }
-    },
-  });
-}
+const { test: gpuTest } = await gpuUnderTest("tests/gpu/optim_kernels_test.ts");
 
 function random(rng: Rng, n: number): Float32Array {
   const out = new Float32Array(n);
