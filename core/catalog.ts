@@ -25,6 +25,27 @@ export const catalogArg = (name: string, value: CatalogValue, doc: string): Cata
   doc,
 });
 
+/** What the catalogue prints of an entry: its name, its PyTorch counterpart, its arguments. */
+export interface CatalogSpec {
+  /** kebab-case name. */
+  readonly name: string;
+  /** What PyTorch calls it. */
+  readonly pytorch: string;
+  /** Its arguments in PyTorch's names with their defaults (null: required). */
+  readonly args: readonly CatalogArg[];
+}
+
+/** The printed part of each of `defs`, without how to build it. */
+export function catalogSpecs(defs: readonly CatalogSpec[]): CatalogSpec[] {
+  return defs.map(({ name, pytorch, args }) => ({ name, pytorch, args }));
+}
+
+/** An entry's arguments by PyTorch name, every one present (defaults filled in). */
+export type CatalogArgs = Readonly<Record<string, unknown>>;
+
+/** Argument `name` of `args` as a number (`buildFromCatalog` has checked its type). */
+export const numberArg = (args: CatalogArgs, name: string): number => args[name] as number;
+
 /**
  * Parses the value of an `--*-args` flag: a JSON object of PyTorch argument names, e.g.
  * `{"T_max": 10}`; "" is `{}`. Anything else is a UsageError naming `flag`.
@@ -50,7 +71,7 @@ export function parseArgsJson(flag: string, text: string): Record<string, unknow
 export interface CatalogDef<T> {
   readonly name: string;
   readonly args: readonly CatalogArg[];
-  readonly create: (args: Readonly<Record<string, unknown>>) => T;
+  readonly create: (args: CatalogArgs) => T;
 }
 
 /**
@@ -63,7 +84,7 @@ export function buildFromCatalog<T>(
   kind: string,
   defs: readonly CatalogDef<T>[],
   name: string,
-  args: Readonly<Record<string, unknown>>,
+  args: CatalogArgs,
 ): T {
   const def = defs.find((d) => d.name === name);
   if (!def) {

@@ -265,15 +265,7 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(x: Tensor, kernelSize: Size2d, options: MaxPool2dOptions = {}): Tensor {
   return unbatched("maxPool2d", x, (x4) => {
-    const win = window2d(
-      "maxPool2d",
-      x4.shape,
-      pair("maxPool2d", "kernel_size", kernelSize, 1),
-      options.stride ?? kernelSize,
-      options.padding ?? 0,
-      options.dilation ?? 1,
-    );
-    checkPoolPadding("maxPool2d", win);
+    const win = poolWindow("maxPool2d", x4.shape, kernelSize, options, options.dilation ?? 1);
     return apply("maxPool2d", convOpTable.maxPool2d, [x4], { win, indices: null });
   });
 }
@@ -293,15 +285,7 @@ export interface AvgPool2dOptions {
 /** Mean over each window (`F.avg_pool2d`) of `[N, C, H, W]` (or `[C, H, W]`). */
 export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptions = {}): Tensor {
   return unbatched("avgPool2d", x, (x4) => {
-    const win = window2d(
-      "avgPool2d",
-      x4.shape,
-      pair("avgPool2d", "kernel_size", kernelSize, 1),
-      options.stride ?? kernelSize,
-      options.padding ?? 0,
-      1,
-    );
-    checkPoolPadding("avgPool2d", win);
+    const win = poolWindow("avgPool2d", x4.shape, kernelSize, options, 1);
     const divisorOverride = options.divisorOverride ?? null;
     if (divisorOverride !== null && !(Number.isInteger(divisorOverride) && divisorOverride !== 0)) {
       throw new UsageError(
@@ -426,7 +410,25 @@ function window2d(
 }
 
 /** PyTorch's pooling rule: padding at most half the kernel size on each side. */
-function checkPoolPadding(where: string, win: Window2d): void {
+/**
+ * A pooling op's window over `[N, C, H, W]` `shape`: the stride defaults to the kernel
+ * size, the padding to 0 and may be at most half the kernel, as PyTorch requires.
+ */
+function poolWindow(
+  where: string,
+  shape: readonly number[],
+  kernelSize: Size2d,
+  options: { stride?: Size2d | null; padding?: Size2d },
+  dilation: Size2d,
+): Window2d {
+  const win = window2d(
+    where,
+    shape,
+    pair(where, "kernel_size", kernelSize, 1),
+    options.stride ?? kernelSize,
+    options.padding ?? 0,
+    dilation,
+  );
   if (2 * win.padH > win.kh || 2 * win.padW > win.kw) {
     throw new UsageError(
       where,
@@ -434,6 +436,7 @@ function checkPoolPadding(where: string, win: Window2d): void {
         `for a ${win.kh}x${win.kw} kernel`,
     );
   }
+  return win;
 }
 
 function expectShape(where: string, got: readonly number[], want: readonly number[]): void {

@@ -6,19 +6,14 @@
  * @module
  */
 
-import { type CatalogArg, catalogArg as arg } from "../catalog.ts";
+import { type CatalogArg, catalogArg as arg, type CatalogSpec } from "../catalog.ts";
 
 /** One loss. */
-export interface LossSpec {
-  /** kebab-case name. */
-  readonly name: string;
-  /** What PyTorch calls it. */
-  readonly pytorch: string;
+export interface LossSpec extends CatalogSpec {
   /** The function `mod.ts` exports. */
   readonly fn: string;
   /** The `--loss` name that trains with it, if any. */
   readonly objective: string | null;
-  readonly args: readonly CatalogArg[];
 }
 
 const reduction = arg("reduction", "mean", "none, mean or sum");

@@ -6,7 +6,14 @@
  * @module
  */
 
-import { buildFromCatalog, type CatalogArg, catalogArg as arg } from "../catalog.ts";
+import {
+  buildFromCatalog,
+  catalogArg as arg,
+  type CatalogArgs as Args,
+  type CatalogSpec,
+  catalogSpecs,
+  numberArg as num,
+} from "../catalog.ts";
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import {
@@ -29,23 +36,12 @@ import {
 export type Initializer = (target: InitTarget, rng: Rng) => InitTarget;
 
 /** One initialiser of the catalogue. */
-export interface InitSpec {
-  /** kebab-case name. */
-  readonly name: string;
-  /** What PyTorch calls it. */
-  readonly pytorch: string;
-  /** Its arguments in PyTorch's names with their defaults (null: required). */
-  readonly args: readonly CatalogArg[];
-}
-
-/** Arguments by PyTorch name, every one present (defaults filled in). */
-type Args = Readonly<Record<string, unknown>>;
+export type InitSpec = CatalogSpec;
 
 interface InitDef extends InitSpec {
   readonly create: (a: Args) => Initializer;
 }
 
-const num = (a: Args, name: string) => a[name] as number;
 const gain = arg("gain", 1, "scaling factor");
 const kaimingArgs = [
   arg("a", 0, "negative slope of the leaky_relu that follows"),
@@ -127,11 +123,7 @@ const defs: readonly InitDef[] = [
 ];
 
 /** Every initialiser: name, PyTorch counterpart and arguments (what `catalog` prints). */
-export const initCatalog: readonly InitSpec[] = defs.map(({ name, pytorch, args }) => ({
-  name,
-  pytorch,
-  args,
-}));
+export const initCatalog: readonly InitSpec[] = catalogSpecs(defs);
 
 /** Every initialiser name, in catalogue order. */
 export const initNames: readonly string[] = defs.map((d) => d.name);

@@ -5,7 +5,12 @@
  * @module
  */
 
-import { type CatalogArg, catalogArg as arg, type CatalogValue } from "../catalog.ts";
+import {
+  type CatalogArg,
+  catalogArg as arg,
+  type CatalogSpec,
+  type CatalogValue,
+} from "../catalog.ts";
 import type { OptimizerKind } from "./kinds.ts";
 
 /** Every optimizer by name: the fused kinds and L-BFGS. */
@@ -15,14 +20,11 @@ export type OptimizerName = OptimizerKind | "lbfgs";
 export type OptimizerArgValue = CatalogValue;
 
 /** One optimizer and its arguments, in PyTorch's order. */
-export interface OptimizerSpec {
+export interface OptimizerSpec extends CatalogSpec {
   /** The `--optimizer` / {@link optimizerFromName} name. */
   readonly name: OptimizerName;
-  /** What PyTorch calls it. */
-  readonly pytorch: string;
   /** Whether `train --optimizer` offers it (not SparseAdam, for an `Embedding`'s sparse gradients). */
   readonly train: boolean;
-  readonly args: readonly CatalogArg[];
 }
 
 const spec = (name: OptimizerName, pytorch: string, args: CatalogArg[]): OptimizerSpec => ({

@@ -412,20 +412,8 @@ gpuTest("axpy and copy", async (gpu) => {
   });
 });
 
-const HYPER: OptimizerHyper = {
-  ...hyperAt(resolveSettings("sgd"), 1),
-  lr: 0.01,
-  weightDecay: 0,
-  maximize: false,
-  momentum: 0,
-  dampening: 0,
-  nesterov: false,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  amsgrad: false,
-  step: 1,
-};
+// Step 1 of SGD's defaults (lr 0.01, no decay, no momentum); each case overrides its own.
+const HYPER: OptimizerHyper = hyperAt(resolveSettings("sgd"), 1);
 
 const OPTIMIZER_CASES: [OptimizerKind, Partial<OptimizerHyper>][] = [
   ["sgd", {}],

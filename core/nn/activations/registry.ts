@@ -6,7 +6,14 @@
  * @module
  */
 
-import { buildFromCatalog, type CatalogArg, catalogArg as arg } from "../../catalog.ts";
+import {
+  buildFromCatalog,
+  catalogArg as arg,
+  type CatalogArgs as Args,
+  type CatalogSpec,
+  catalogSpecs,
+  numberArg as num,
+} from "../../catalog.ts";
 import { type Activation, ReLU, Sigmoid, Tanh } from "../activation.ts";
 import { CELU, ELU, SELU } from "./exponential.ts";
 import type { GeluApproximate } from "./functional.ts";
@@ -19,23 +26,12 @@ import { LogSigmoid, Softplus, Softsign } from "./soft.ts";
 import { LogSoftmax, Softmax } from "./softmax.ts";
 
 /** One activation of the catalogue. */
-export interface ActivationSpec {
-  /** kebab-case name. */
-  readonly name: string;
-  /** What PyTorch calls it. */
-  readonly pytorch: string;
-  /** Its arguments in PyTorch's names, with their defaults. */
-  readonly args: readonly CatalogArg[];
-}
-
-/** Arguments by PyTorch name, every one present (defaults filled in). */
-type Args = Readonly<Record<string, unknown>>;
+export type ActivationSpec = CatalogSpec;
 
 interface ActivationDef extends ActivationSpec {
   readonly create: (a: Args) => Activation;
 }
 
-const num = (a: Args, name: string) => a[name] as number;
 const dim = arg(
   "dim",
   -1,
@@ -129,11 +125,7 @@ const defs: readonly ActivationDef[] = [
 ];
 
 /** Every activation: name, PyTorch counterpart and arguments (what `catalog` prints). */
-export const activationCatalog: readonly ActivationSpec[] = defs.map(({ name, pytorch, args }) => ({
-  name,
-  pytorch,
-  args,
-}));
+export const activationCatalog: readonly ActivationSpec[] = catalogSpecs(defs);
 
 /** Every activation name, in catalogue order. */
 export const activationNames: readonly string[] = defs.map((d) => d.name);

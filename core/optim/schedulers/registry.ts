@@ -7,6 +7,7 @@
  * @module
  */
 
+import { numberArg as num } from "../../catalog.ts";
 import { UsageError } from "../../errors.ts";
 import { CosineAnnealingLR, CosineAnnealingWarmRestarts } from "./cosine.ts";
 import { ExponentialLR, MultiStepLR, StepLR } from "./decay.ts";
@@ -52,8 +53,6 @@ interface ScheduleDef {
     step(metric?: number): void;
   };
 }
-
-const num = (a: Args, name: string) => a[name] as number;
 
 /** Every scheduler by name: PyTorch's class name in kebab-case. */
 export const schedulerDefs: Readonly<Record<string, ScheduleDef>> = {
