@@ -58,7 +58,7 @@ async function measure(name: string, backend: Backend, minMs: number): Promise<C
     let c = backend.zeros(1);
     const ms = await timeIt(
       () => {
-        c = backend.matmul(a, b, n, n, n, false, false);
+        c = backend.matmul({ a, b, m: n, k: n, n });
         backend.flush();
       },
       () => backend.read(c),

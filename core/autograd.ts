@@ -151,5 +151,13 @@ function onesLike(t: Tensor): Tensor {
 
 function sum2(a: Tensor, g: Tensor): Tensor {
   const b = a.backend;
-  return new Tensor(b, b.binary("add", a.storage, a.shape, g.storage, g.shape, a.shape), a.shape);
+  const storage = b.binary({
+    op: "add",
+    a: a.storage,
+    aShape: a.shape,
+    b: g.storage,
+    bShape: g.shape,
+    outShape: a.shape,
+  });
+  return new Tensor(b, storage, a.shape);
 }

@@ -102,6 +102,108 @@ export interface OptimizerHyper {
   muProduct: number;
 }
 
+/**
+ * An average-pooling window: the sum is divided by `divisorOverride` when given, else by
+ * `kh·kw` with `countIncludePad`, else by the number of taps inside the plane. Its dilation
+ * must be 1.
+ */
+export interface AvgWindow2d extends Window2d {
+  countIncludePad: boolean;
+  divisorOverride: number | null;
+}
+
+/** Scalar parameters of an elementwise op, where it has them (0 when left out). */
+export interface OpScalars {
+  alpha?: number;
+  beta?: number;
+}
+
+/**
+ * `out = op(a, b)` with NumPy broadcasting. `outShape` is the broadcast shape; `aShape` and
+ * `bShape` are right-aligned against it (missing leading dims are 1). `alpha` and `beta` are
+ * the op's scalar parameters where it has them (the `*_grad` ops of activations).
+ */
+export interface BinaryArgs extends OpScalars {
+  op: BinaryOpName;
+  a: Storage;
+  aShape: readonly number[];
+  b: Storage;
+  bShape: readonly number[];
+  outShape: readonly number[];
+}
+
+/** A reduction of `x` viewed as `[outer, len, inner]` over `len`. */
+export interface ReduceArgs {
+  op: ReduceOp;
+  x: Storage;
+  outer: number;
+  len: number;
+  inner: number;
+}
+
+/**
+ * Matrix product `op(A)·op(B)` giving `[m, n]`: `A` is `[m, k]` (or `[k, m]` when `transA`),
+ * `B` is `[k, n]` (or `[n, k]` when `transB`). With `batch` > 1 the storages hold `batch` such
+ * matrices back to back and the result is `[batch, m, n]` (`torch.bmm`).
+ */
+export interface MatmulArgs {
+  a: Storage;
+  b: Storage;
+  m: number;
+  k: number;
+  n: number;
+  /** Default false. */
+  transA?: boolean;
+  /** Default false. */
+  transB?: boolean;
+  /** Default 1. */
+  batch?: number;
+}
+
+/** The sizes of a fused linear layer: `x` is `[m, k]`, `w` is `[n, k]`, the output `[m, n]`. */
+export interface LinearDims {
+  x: Storage;
+  w: Storage;
+  m: number;
+  k: number;
+  n: number;
+  act: FusedActivation;
+}
+
+/** Fused `act(x·Wᵀ + b)` with `b` of `[n]`, or null without bias. */
+export interface LinearArgs extends LinearDims {
+  b: Storage | null;
+}
+
+/** The backward of a fused linear layer that gave `y`, with upstream gradient `gy`. */
+export interface LinearBackwardArgs extends LinearDims {
+  y: Storage;
+  gy: Storage;
+  hasBias: boolean;
+  /** False for a first layer, whose input needs no gradient. */
+  needInputGrad: boolean;
+}
+
+/** Row-wise softmax (or log-softmax when `log`) of `x` as `[rows, cols]`. */
+export interface SoftmaxArgs {
+  x: Storage;
+  rows: number;
+  cols: number;
+  log: boolean;
+}
+
+/**
+ * One fused optimizer update over flat buffers: `state` holds the optimizer's buffers in the
+ * order {@link optimizerStateNames} gives for `kind`.
+ */
+export interface OptimizerStepArgs {
+  kind: OptimizerKind;
+  params: Storage;
+  grads: Storage;
+  state: readonly Storage[];
+  hyper: OptimizerHyper;
+}
+
 /** A compute backend. Every method that returns a `Storage` allocates it from the step arena. */
 export interface Backend {
   /** Short name for logs: "cpu" or "webgpu". */
@@ -131,73 +233,28 @@ export interface Backend {
   /** Frees every resource; the backend is unusable afterwards. */
   destroy(): void;
 
-  /** `out[i] = op(x[i])`; `alpha` and `beta` are the op's scalar parameters where it has them. */
-  unary(op: UnaryOpName, x: Storage, alpha?: number, beta?: number): Storage;
-  /**
-   * `out = op(a, b)` with NumPy broadcasting. `outShape` is the broadcast shape; `aShape` and
-   * `bShape` are right-aligned against it (missing leading dims are 1). `alpha` and `beta`
-   * are the op's scalar parameters where it has them (the `*_grad` ops of activations).
-   */
-  binary(
-    op: BinaryOpName,
-    a: Storage,
-    aShape: readonly number[],
-    b: Storage,
-    bShape: readonly number[],
-    outShape: readonly number[],
-    alpha?: number,
-    beta?: number,
-  ): Storage;
+  /** `out[i] = op(x[i])`, with the op's scalar parameters where it has them. */
+  unary(op: UnaryOpName, x: Storage, scalars?: OpScalars): Storage;
+  /** `out = op(a, b)` with NumPy broadcasting (see {@link BinaryArgs}). */
+  binary(args: BinaryArgs): Storage;
   /** Broadcasts `x` of `shape` to `outShape` (NumPy rules), materialising the copies. */
   expand(x: Storage, shape: readonly number[], outShape: readonly number[]): Storage;
   /** `out = x * mul + add`, elementwise. */
   affine(x: Storage, mul: number, add: number): Storage;
   /** Reduces `[outer, len, inner]` over `len`, giving `[outer, inner]`. */
-  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage;
-  /**
-   * Matrix product `op(A)·op(B)` giving `[m, n]`: `A` is `[m, k]` (or `[k, m]` when
-   * `transA`), `B` is `[k, n]` (or `[n, k]` when `transB`). With `batch` > 1 the storages
-   * hold `batch` such matrices back to back and the result `[batch, m, n]` (`torch.bmm`).
-   */
-  matmul(
-    a: Storage,
-    b: Storage,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    batch?: number,
-  ): Storage;
+  reduce(args: ReduceArgs): Storage;
+  /** Matrix product `op(A)·op(B)` giving `[m, n]` (see {@link MatmulArgs}). */
+  matmul(args: MatmulArgs): Storage;
   /** Fused `act(x·Wᵀ + b)`: `x` is `[m, k]`, `w` is `[n, k]`, `b` is `[n]` or null. */
-  linear(
-    x: Storage,
-    w: Storage,
-    b: Storage | null,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-  ): Storage;
+  linear(args: LinearArgs): Storage;
   /**
    * Backward of {@link Backend.linear} given its output `y` and upstream gradient `gy`
    * (`[m, n]`): returns `gx` `[m, k]` (null unless `needInputGrad`: a first layer's input
    * needs none), `gw` `[n, k]` and `gb` `[n]` (null without bias).
    */
-  linearBackward(
-    x: Storage,
-    w: Storage,
-    y: Storage,
-    gy: Storage,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-    hasBias: boolean,
-    needInputGrad: boolean,
-  ): { gx: Storage | null; gw: Storage; gb: Storage | null };
+  linearBackward(args: LinearBackwardArgs): { gx: Storage | null; gw: Storage; gb: Storage | null };
   /** Row-wise numerically stable softmax (or log-softmax) of `[rows, cols]`. */
-  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage;
+  softmax(args: SoftmaxArgs): Storage;
   /**
    * `out[r] = x[r, idx[r]]` for `[rows, cols]` x; rows whose index is outside `[0, cols)`
    * (an `ignore_index`) give 0. Indices are stored as f32 integers.
@@ -211,17 +268,8 @@ export interface Backend {
   axpy(dst: Storage, src: Storage, alpha: number): void;
   /** In place: `dst = src` (same sizes). */
   copy(dst: Storage, src: Storage): void;
-  /**
-   * One fused optimizer update over flat buffers, in place. `state` holds the optimizer's
-   * buffers in the order {@link optimizerStateNames} gives for `kind`.
-   */
-  optimizerStep(
-    kind: OptimizerKind,
-    params: Storage,
-    grads: Storage,
-    state: readonly Storage[],
-    hyper: OptimizerHyper,
-  ): void;
+  /** One fused optimizer update over flat buffers, in place (see {@link OptimizerStepArgs}). */
+  optimizerStep(args: OptimizerStepArgs): void;
   /** `[Σ aᵢ·bᵢ]` over two storages of one size, as a 1-element storage (no read-back). */
   dot(a: Storage, b: Storage): Storage;
   /** `[max |xᵢ|]` (0 when empty), as a 1-element storage (no read-back). */
@@ -254,24 +302,10 @@ export interface Backend {
   maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage };
   /** Input gradient of {@link Backend.maxPool2d}: each `gy` is added where its index points. */
   maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage;
-  /**
-   * Mean over each window (`F.avg_pool2d`, `ceil_mode=False`): the sum divided by
-   * `divisorOverride` when given, else by `kh·kw` with `countIncludePad`, else by the
-   * number of taps inside the plane. `win`'s dilation must be 1.
-   */
-  avgPool2d(
-    x: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage;
+  /** Mean over each window (`F.avg_pool2d`, `ceil_mode=False`; see {@link AvgWindow2d}). */
+  avgPool2d(x: Storage, win: AvgWindow2d): Storage;
   /** Input gradient of {@link Backend.avgPool2d}. */
-  avgPool2dBackward(
-    gy: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage;
+  avgPool2dBackward(gy: Storage, win: AvgWindow2d): Storage;
   /**
    * `F.adaptive_avg_pool2d`: output row `oy` averages input rows `⌊oy·h/outH⌋` to
    * `⌈(oy + 1)·h/outH⌉ − 1`, columns alike.

@@ -88,7 +88,7 @@ const unaryVjp: Record<
 export const opTable = {
   unary: {
     forward: ([x], a) => ({
-      storage: x.backend.unary(a.op, x.storage, a.alpha, a.beta),
+      storage: x.backend.unary(a.op, x.storage, a),
       shape: x.shape,
     }),
     vjp: (g, y, [x], a) => [unaryVjp[a.op](g, y, x, a.alpha, a.beta)],
@@ -98,7 +98,16 @@ export const opTable = {
     forward: ([a, b], { op, alpha, beta }) => {
       const shape = broadcastShapes(a.shape, b.shape, op);
       return {
-        storage: a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, alpha, beta),
+        storage: a.backend.binary({
+          op,
+          a: a.storage,
+          aShape: a.shape,
+          b: b.storage,
+          bShape: b.shape,
+          outShape: shape,
+          alpha,
+          beta,
+        }),
         shape,
       };
     },
@@ -137,7 +146,7 @@ export const opTable = {
     forward: ([x], { op, axis, keepdim }) => {
       const [outer, len, inner] = splitAt(x.shape, axis);
       const shape = x.shape.flatMap((d, i) => (i !== axis ? [d] : keepdim ? [1] : []));
-      return { storage: x.backend.reduce(op, x.storage, outer, len, inner), shape };
+      return { storage: x.backend.reduce({ op, x: x.storage, outer, len, inner }), shape };
     },
     vjp: (g, y, [x], { op, axis }) => {
       const kept = x.shape.map((d, i) => (i === axis ? 1 : d));
@@ -161,7 +170,7 @@ export const opTable = {
         );
       }
       return {
-        storage: a.backend.matmul(a.storage, b.storage, m, k, n, transA, transB),
+        storage: a.backend.matmul({ a: a.storage, b: b.storage, m, k, n, transA, transB }),
         shape: [m, n],
       };
     },
@@ -187,25 +196,33 @@ export const opTable = {
         );
       }
       return {
-        storage: x.backend.linear(x.storage, w.storage, b?.storage ?? null, m, k, n, act),
+        storage: x.backend.linear({
+          x: x.storage,
+          w: w.storage,
+          b: b?.storage ?? null,
+          m,
+          k,
+          n,
+          act,
+        }),
         shape: [m, n],
       };
     },
     vjp: (g, y, [x, w, b], act) => {
       const [m, k] = x.shape;
       const n = w.shape[0];
-      const r = x.backend.linearBackward(
-        x.storage,
-        w.storage,
-        y.storage,
-        g.storage,
+      const r = x.backend.linearBackward({
+        x: x.storage,
+        w: w.storage,
+        y: y.storage,
+        gy: g.storage,
         m,
         k,
         n,
         act,
-        !!b,
-        x.requiresGrad,
-      );
+        hasBias: !!b,
+        needInputGrad: x.requiresGrad,
+      });
       return [
         r.gx ? new Tensor(x.backend, r.gx, x.shape) : null,
         new Tensor(x.backend, r.gw, w.shape),
@@ -218,16 +235,21 @@ export const opTable = {
     forward: ([x], { log, axis }) => {
       const [outer, len, inner] = splitAt(x.shape, axis);
       const b = x.backend;
-      if (inner === 1) return { storage: b.softmax(x.storage, outer, len, log), shape: x.shape };
+      if (inner === 1) {
+        return {
+          storage: b.softmax({ x: x.storage, rows: outer, cols: len, log }),
+          shape: x.shape,
+        };
+      }
       // Another axis: the same max-shifted formula from primitives, on an [outer, len, inner] view.
       const full = [outer, len, inner], kept = [outer, 1, inner];
-      const top = b.reduce("max", x.storage, outer, len, inner);
-      const shifted = b.binary("sub", x.storage, full, top, kept, full);
+      const byRow = (op: BinaryOpName, a: Storage, rowValues: Storage) =>
+        b.binary({ op, a, aShape: full, b: rowValues, bShape: kept, outShape: full });
+      const top = b.reduce({ op: "max", x: x.storage, outer, len, inner });
+      const shifted = byRow("sub", x.storage, top);
       const e = b.unary("exp", shifted);
-      const total = b.reduce("sum", e, outer, len, inner);
-      const storage = log
-        ? b.binary("sub", shifted, full, b.unary("log", total), kept, full)
-        : b.binary("div", e, full, total, kept, full);
+      const total = b.reduce({ op: "sum", x: e, outer, len, inner });
+      const storage = log ? byRow("sub", shifted, b.unary("log", total)) : byRow("div", e, total);
       return { storage, shape: x.shape };
     },
     vjp: (g, y, _x, { log, axis }) => {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Planes2d, Storage, Window2d } from "./backend.ts";
+import type { AvgWindow2d, Planes2d, Storage, Window2d } from "./backend.ts";
 import { ShapeError, UsageError } from "./errors.ts";
 import { add, apply, type OpDef, reshape } from "./ops.ts";
 import { sizeOf } from "./shape.ts";
@@ -33,15 +33,6 @@ export interface MaxPoolAttrs {
   indices: Storage | null;
 }
 
-/** Attributes of average pooling: its window and PyTorch's divisor options. */
-export interface AvgPoolAttrs {
-  win: Window2d;
-  /** Padding counts in the divisor. */
-  countIncludePad: boolean;
-  /** Divides every window's sum instead, when not null. */
-  divisorOverride: number | null;
-}
-
 const colsShape = (w: Window2d) => [w.c * w.kh * w.kw, w.n * w.outH * w.outW];
 const outShape = (p: Planes2d) => [p.n, p.c, p.outH, p.outW];
 const inShape = (p: Planes2d) => [p.n, p.c, p.h, p.w];
@@ -60,7 +51,7 @@ export const convOpTable = {
         );
       }
       return {
-        storage: a.backend.matmul(a.storage, b.storage, m, k, n, transA, transB, batch),
+        storage: a.backend.matmul({ a: a.storage, b: b.storage, m, k, n, transA, transB, batch }),
         shape: [batch, m, n],
       };
     },
@@ -107,18 +98,14 @@ export const convOpTable = {
   } satisfies OpDef<MaxPoolAttrs>,
 
   avgPool2d: {
-    forward: ([x], { win, countIncludePad, divisorOverride }) => ({
-      storage: x.backend.avgPool2d(x.storage, win, countIncludePad, divisorOverride),
+    forward: ([x], win) => ({
+      storage: x.backend.avgPool2d(x.storage, win),
       shape: outShape(win),
     }),
-    vjp: (g, _y, [x], { win, countIncludePad, divisorOverride }) => [
-      new Tensor(
-        x.backend,
-        x.backend.avgPool2dBackward(g.storage, win, countIncludePad, divisorOverride),
-        x.shape,
-      ),
+    vjp: (g, _y, [x], win) => [
+      new Tensor(x.backend, x.backend.avgPool2dBackward(g.storage, win), x.shape),
     ],
-  } satisfies OpDef<AvgPoolAttrs>,
+  } satisfies OpDef<AvgWindow2d>,
 
   adaptiveAvgPool2d: {
     forward: ([x], planes) => ({
@@ -294,7 +281,7 @@ export function avgPool2d(x: Tensor, kernelSize: Size2d, options: AvgPool2dOptio
       );
     }
     return apply("avgPool2d", convOpTable.avgPool2d, [x4], {
-      win,
+      ...win,
       countIncludePad: options.countIncludePad ?? true,
       divisorOverride,
     });

@@ -9,18 +9,25 @@
  */
 
 import type {
+  AvgWindow2d,
   Backend,
-  FusedActivation,
-  OptimizerHyper,
+  BinaryArgs,
+  LinearArgs,
+  LinearBackwardArgs,
+  MatmulArgs,
+  OpScalars,
+  OptimizerStepArgs,
   Planes2d,
+  ReduceArgs,
   ReduceOp,
+  SoftmaxArgs,
   Storage,
   Window2d,
 } from "../core/backend.ts";
-import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
+import type { UnaryOpName } from "../core/elementwise.ts";
 import { counterWords } from "../core/cpu/random.ts";
 import { ShapeError } from "../core/errors.ts";
-import { type OptimizerKind, optimizerStateNames } from "../core/optim/kinds.ts";
+import { optimizerStateNames } from "../core/optim/kinds.ts";
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
 import type { BufferRange } from "./bind_groups.ts";
 import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
@@ -40,7 +47,7 @@ import {
   maxPoolBackwardKernel,
   maxPoolKernel,
 } from "./kernels/pool.ts";
-import { planesParams, windowParams } from "./kernels/window.ts";
+import { avgWindowParams, planesParams, windowParams } from "./kernels/window.ts";
 import { TOTAL_PARTIALS, type TotalLoad, totalReduceKernel } from "./kernels/total_reduce.ts";
 import { randomUniformKernel } from "./kernels/random.ts";
 import { REDUCE_CHUNK, reduceKernel } from "./kernels/reduce.ts";
@@ -218,22 +225,13 @@ class GpuBackend implements WebGpuBackend {
 
   // ---- ops ----
 
-  unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
+  unary(op: UnaryOpName, x: Storage, { alpha = 0, beta = 0 }: OpScalars = {}): Storage {
     const out = this.allocate(x.size);
     this.run(unaryKernel(op), [x, out], [x.size, alpha, beta], flatGroups(x.size));
     return out;
   }
 
-  binary(
-    op: BinaryOpName,
-    a: Storage,
-    aShape: readonly number[],
-    b: Storage,
-    bShape: readonly number[],
-    outShape: readonly number[],
-    alpha = 0,
-    beta = 0,
-  ): Storage {
+  binary({ op, a, aShape, b, bShape, outShape, alpha = 0, beta = 0 }: BinaryArgs): Storage {
     const n = sizeOf(outShape);
     const out = this.allocate(n);
     if (a.size === n && b.size === n) {
@@ -255,7 +253,7 @@ class GpuBackend implements WebGpuBackend {
   }
 
   expand(x: Storage, shape: readonly number[], outShape: readonly number[]): Storage {
-    return this.binary("add", x, shape, this.zero, [], outShape);
+    return this.binary({ op: "add", a: x, aShape: shape, b: this.zero, bShape: [], outShape });
   }
 
   affine(x: Storage, mul: number, add: number): Storage {
@@ -264,7 +262,7 @@ class GpuBackend implements WebGpuBackend {
     return out;
   }
 
-  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
+  reduce({ op, x, outer, len, inner }: ReduceArgs): Storage {
     const out = this.allocate(outer * inner);
     this.reduceInto(op, plainOperand("src"), [x], out, outer, len, inner);
     return out;
@@ -301,16 +299,7 @@ class GpuBackend implements WebGpuBackend {
     this.reduceInto(op, plainOperand("src"), [partial], dst, outer, chunks, inner);
   }
 
-  matmul(
-    a: Storage,
-    b: Storage,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    batch = 1,
-  ): Storage {
+  matmul({ a, b, m, k, n, transA = false, transB = false, batch = 1 }: MatmulArgs): Storage {
     const out = this.allocate(batch * m * n);
     // A long k is summed in chunks by more workgroups, then the partial results are added.
     const chunks = k > MATMUL_K_CHUNK ? Math.ceil(k / MATMUL_K_CHUNK) : 1;
@@ -338,15 +327,7 @@ class GpuBackend implements WebGpuBackend {
     return out;
   }
 
-  linear(
-    x: Storage,
-    w: Storage,
-    b: Storage | null,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-  ): Storage {
+  linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
     const out = this.allocate(m * n);
     const kernel = matmulKernel({
       transA: false,
@@ -360,16 +341,7 @@ class GpuBackend implements WebGpuBackend {
   }
 
   linearBackward(
-    x: Storage,
-    w: Storage,
-    y: Storage,
-    gy: Storage,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-    hasBias: boolean,
-    needInputGrad: boolean,
+    { x, w, y, gy, m, k, n, act, hasBias, needInputGrad }: LinearBackwardArgs,
   ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     // gz = act'(y)·gy is never stored: each kernel below computes it as it loads it.
     const gz = act === "none" ? [gy] : [y, gy];
@@ -396,7 +368,7 @@ class GpuBackend implements WebGpuBackend {
     return { gx, gw, gb };
   }
 
-  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+  softmax({ x, rows, cols, log }: SoftmaxArgs): Storage {
     const out = this.allocate(rows * cols);
     this.run(softmaxKernel(log), [x, out], [rows, cols], rows);
     return out;
@@ -432,13 +404,7 @@ class GpuBackend implements WebGpuBackend {
     this.recorder.copy(from, this.range(d));
   }
 
-  optimizerStep(
-    kind: OptimizerKind,
-    params: Storage,
-    grads: Storage,
-    state: readonly Storage[],
-    hyper: OptimizerHyper,
-  ): void {
+  optimizerStep({ kind, params, grads, state, hyper }: OptimizerStepArgs): void {
     const names = optimizerStateNames(kind);
     if (state.length !== names.length) {
       throw new ShapeError(
@@ -522,27 +488,15 @@ class GpuBackend implements WebGpuBackend {
     return gx;
   }
 
-  avgPool2d(
-    x: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage {
+  avgPool2d(x: Storage, win: AvgWindow2d): Storage {
     const out = this.allocate(win.n * win.c * win.outH * win.outW);
-    const params = [...windowParams(win), countIncludePad ? 1 : 0, divisorOverride ?? 0];
-    this.run(avgPoolKernel(), [x, out], params, flatGroups(out.size));
+    this.run(avgPoolKernel(), [x, out], avgWindowParams(win), flatGroups(out.size));
     return out;
   }
 
-  avgPool2dBackward(
-    gy: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage {
+  avgPool2dBackward(gy: Storage, win: AvgWindow2d): Storage {
     const gx = this.allocate(win.n * win.c * win.h * win.w);
-    const params = [...windowParams(win), countIncludePad ? 1 : 0, divisorOverride ?? 0];
-    this.run(avgPoolBackwardKernel(), [gy, gx], params, flatGroups(gx.size));
+    this.run(avgPoolBackwardKernel(), [gy, gx], avgWindowParams(win), flatGroups(gx.size));
     return gx;
   }
 

@@ -6,16 +6,22 @@
  */
 
 import type {
+  AvgWindow2d,
   Backend,
+  BinaryArgs,
   FusedActivation,
-  OptimizerHyper,
+  LinearArgs,
+  LinearBackwardArgs,
+  MatmulArgs,
+  OpScalars,
+  OptimizerStepArgs,
   Planes2d,
-  ReduceOp,
+  ReduceArgs,
+  SoftmaxArgs,
   Storage,
   Window2d,
 } from "../backend.ts";
 import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../elementwise.ts";
-import type { OptimizerKind } from "../optim/kinds.ts";
 import { optimizerUpdate } from "../optim/update.ts";
 import { ShapeError } from "../errors.ts";
 import { broadcastStrides, sizeOf } from "../shape.ts";
@@ -90,7 +96,7 @@ class CpuBackend implements Backend {
   endStep(): void {}
   destroy(): void {}
 
-  unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
+  unary(op: UnaryOpName, x: Storage, { alpha = 0, beta = 0 }: OpScalars = {}): Storage {
     const f = unaryOps[op];
     const src = host(x);
     const out = new Float32Array(src.length);
@@ -98,16 +104,7 @@ class CpuBackend implements Backend {
     return wrap(out);
   }
 
-  binary(
-    op: BinaryOpName,
-    a: Storage,
-    aShape: readonly number[],
-    b: Storage,
-    bShape: readonly number[],
-    outShape: readonly number[],
-    alpha = 0,
-    beta = 0,
-  ): Storage {
+  binary({ op, a, aShape, b, bShape, outShape, alpha = 0, beta = 0 }: BinaryArgs): Storage {
     const f = binaryOps[op];
     const x = host(a), y = host(b);
     const n = sizeOf(outShape);
@@ -138,7 +135,7 @@ class CpuBackend implements Backend {
   }
 
   expand(x: Storage, shape: readonly number[], outShape: readonly number[]): Storage {
-    return this.binary("add", x, shape, ZERO, [], outShape);
+    return this.binary({ op: "add", a: x, aShape: shape, b: ZERO, bShape: [], outShape });
   }
 
   affine(x: Storage, mul: number, add: number): Storage {
@@ -148,7 +145,7 @@ class CpuBackend implements Backend {
     return wrap(out);
   }
 
-  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
+  reduce({ op, x, outer, len, inner }: ReduceArgs): Storage {
     const src = host(x);
     const out = new Float32Array(outer * inner);
     for (let o = 0; o < outer; o++) {
@@ -165,16 +162,7 @@ class CpuBackend implements Backend {
     return wrap(out);
   }
 
-  matmul(
-    a: Storage,
-    b: Storage,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    batch = 1,
-  ): Storage {
+  matmul({ a, b, m, k, n, transA = false, transB = false, batch = 1 }: MatmulArgs): Storage {
     if (batch === 1) return wrap(matmulHost(host(a), host(b), m, k, n, transA, transB));
     const x = host(a), y = host(b);
     const out = new Float32Array(batch * m * n);
@@ -186,15 +174,7 @@ class CpuBackend implements Backend {
     return wrap(out);
   }
 
-  linear(
-    x: Storage,
-    w: Storage,
-    b: Storage | null,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-  ): Storage {
+  linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
     const y = matmulHost(host(x), host(w), m, k, n, false, true);
     const bias = b ? host(b) : null;
     const f = act === "none" ? null : unaryOps[activationOf[act]];
@@ -208,16 +188,7 @@ class CpuBackend implements Backend {
   }
 
   linearBackward(
-    x: Storage,
-    w: Storage,
-    y: Storage,
-    gy: Storage,
-    m: number,
-    k: number,
-    n: number,
-    act: FusedActivation,
-    hasBias: boolean,
-    needInputGrad: boolean,
+    { x, w, y, gy, m, k, n, act, hasBias, needInputGrad }: LinearBackwardArgs,
   ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     let gz = host(gy);
     if (act !== "none") {
@@ -235,7 +206,7 @@ class CpuBackend implements Backend {
     return { gx: gx && wrap(gx), gw: wrap(gw), gb: gb && wrap(gb) };
   }
 
-  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+  softmax({ x, rows, cols, log }: SoftmaxArgs): Storage {
     const src = host(x);
     const out = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
@@ -293,13 +264,7 @@ class CpuBackend implements Backend {
     host(dst).set(host(src));
   }
 
-  optimizerStep(
-    kind: OptimizerKind,
-    params: Storage,
-    grads: Storage,
-    state: readonly Storage[],
-    hyper: OptimizerHyper,
-  ): void {
+  optimizerStep({ kind, params, grads, state, hyper }: OptimizerStepArgs): void {
     optimizerUpdate(kind, host(params), host(grads), state.map(host), hyper);
   }
 
@@ -351,22 +316,12 @@ class CpuBackend implements Backend {
     return wrap(maxPool2dBackwardHost(host(gy), host(indices), win));
   }
 
-  avgPool2d(
-    x: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage {
-    return wrap(avgPool2dHost(host(x), win, countIncludePad, divisorOverride));
+  avgPool2d(x: Storage, win: AvgWindow2d): Storage {
+    return wrap(avgPool2dHost(host(x), win));
   }
 
-  avgPool2dBackward(
-    gy: Storage,
-    win: Window2d,
-    countIncludePad: boolean,
-    divisorOverride: number | null,
-  ): Storage {
-    return wrap(avgPool2dBackwardHost(host(gy), win, countIncludePad, divisorOverride));
+  avgPool2dBackward(gy: Storage, win: AvgWindow2d): Storage {
+    return wrap(avgPool2dBackwardHost(host(gy), win));
   }
 
   adaptiveAvgPool2d(x: Storage, planes: Planes2d): Storage {

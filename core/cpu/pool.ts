@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Planes2d, Window2d } from "../backend.ts";
+import type { AvgWindow2d, Planes2d, Window2d } from "../backend.ts";
 
 /**
  * Calls `visit` for every output of every plane with the plane's first input element, the
@@ -80,9 +80,7 @@ function avgSpan(o: number, stride: number, pad: number, k: number, size: number
 
 /** Calls `visit(inBase, out, lo/hi rows and columns, divisor)` per output of an average pool. */
 function forEachAvgWindow(
-  win: Window2d,
-  countIncludePad: boolean,
-  divisorOverride: number | null,
+  win: AvgWindow2d,
   visit: (
     base: number,
     o: number,
@@ -96,21 +94,16 @@ function forEachAvgWindow(
   forEachOutput(win, (base, o, oy, ox) => {
     const r = avgSpan(oy, win.strideH, win.padH, win.kh, win.h);
     const c = avgSpan(ox, win.strideW, win.padW, win.kw, win.w);
-    const divisor = divisorOverride ??
-      (countIncludePad ? r.padded * c.padded : (r.hi - r.lo) * (c.hi - c.lo));
+    const divisor = win.divisorOverride ??
+      (win.countIncludePad ? r.padded * c.padded : (r.hi - r.lo) * (c.hi - c.lo));
     visit(base, o, r.lo, r.hi, c.lo, c.hi, divisor);
   });
 }
 
 /** `F.avg_pool2d` with `ceil_mode=False` (see `Backend.avgPool2d`). */
-export function avgPool2dHost(
-  x: Float32Array,
-  win: Window2d,
-  countIncludePad: boolean,
-  divisorOverride: number | null,
-): Float32Array {
+export function avgPool2dHost(x: Float32Array, win: AvgWindow2d): Float32Array {
   const out = new Float32Array(win.n * win.c * win.outH * win.outW);
-  forEachAvgWindow(win, countIncludePad, divisorOverride, (base, o, y0, y1, x0, x1, d) => {
+  forEachAvgWindow(win, (base, o, y0, y1, x0, x1, d) => {
     let sum = 0;
     for (let iy = y0; iy < y1; iy++) {
       for (let ix = x0; ix < x1; ix++) sum += x[base + iy * win.w + ix];
@@ -121,14 +114,9 @@ export function avgPool2dHost(
 }
 
 /** Input gradient of {@link avgPool2dHost}. */
-export function avgPool2dBackwardHost(
-  gy: Float32Array,
-  win: Window2d,
-  countIncludePad: boolean,
-  divisorOverride: number | null,
-): Float32Array {
+export function avgPool2dBackwardHost(gy: Float32Array, win: AvgWindow2d): Float32Array {
   const gx = new Float64Array(win.n * win.c * win.h * win.w);
-  forEachAvgWindow(win, countIncludePad, divisorOverride, (base, o, y0, y1, x0, x1, d) => {
+  forEachAvgWindow(win, (base, o, y0, y1, x0, x1, d) => {
     for (let iy = y0; iy < y1; iy++) {
       for (let ix = x0; ix < x1; ix++) gx[base + iy * win.w + ix] += gy[o] / d;
     }

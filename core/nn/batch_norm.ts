@@ -230,9 +230,25 @@ export abstract class BatchNorm extends Module {
     const updates = [[this.runningMean!, mean.storage], [this.runningVar!, unbiased]] as const;
     for (const [buffer, batch] of updates) {
       const running = buffer.on(b).storage;
-      const toward = b.binary("sub", batch, c, running, c, c);
-      if (factor) b.axpy(running, b.binary("mul", toward, c, factor, [1], c), 1);
-      else b.axpy(running, toward, this.momentum!);
+      const toward = b.binary({
+        op: "sub",
+        a: batch,
+        aShape: c,
+        b: running,
+        bShape: c,
+        outShape: c,
+      });
+      if (factor) {
+        const scaled = b.binary({
+          op: "mul",
+          a: toward,
+          aShape: c,
+          b: factor,
+          bShape: [1],
+          outShape: c,
+        });
+        b.axpy(running, scaled, 1);
+      } else b.axpy(running, toward, this.momentum!);
     }
   }
 

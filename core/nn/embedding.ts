@@ -81,9 +81,18 @@ export class Embedding extends Module {
     let idx = indices.storage;
     if (this.paddingIdx !== null) {
       // idx − (idx + 1)·[idx = pad] sends the padding index to −1, which selects nothing.
-      const isPad = b.binary("eq", idx, [n], b.affine(b.zeros(1), 0, this.paddingIdx), [1], [n]);
-      const shift = b.binary("mul", b.affine(idx, 1, 1), [n], isPad, [n], [n]);
-      idx = b.binary("sub", idx, [n], shift, [n], [n]);
+      const pad = b.affine(b.zeros(1), 0, this.paddingIdx);
+      const isPad = b.binary({ op: "eq", a: idx, aShape: [n], b: pad, bShape: [1], outShape: [n] });
+      const shifted = b.affine(idx, 1, 1);
+      const shift = b.binary({
+        op: "mul",
+        a: shifted,
+        aShape: [n],
+        b: isPad,
+        bShape: [n],
+        outShape: [n],
+      });
+      idx = b.binary({ op: "sub", a: idx, aShape: [n], b: shift, bShape: [n], outShape: [n] });
     }
     const ones = b.affine(b.zeros(n), 0, 1);
     const oneHot = new Tensor(b, b.scatter(ones, idx, n, this.numEmbeddings), [

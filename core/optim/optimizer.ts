@@ -242,7 +242,13 @@ export class Optimizer {
   private update(offset: number, size: number, hyper: OptimizerHyper): void {
     const { backend, params, grads } = this.flat;
     const view = (s: Storage) => backend.view(s, offset, size);
-    backend.optimizerStep(this.kind, view(params), view(grads), this.state.map(view), hyper);
+    backend.optimizerStep({
+      kind: this.kind,
+      params: view(params),
+      grads: view(grads),
+      state: this.state.map(view),
+      hyper,
+    });
   }
 
   /** This update's hyper-parameters for `group`, with its scalar state (set up at step 1). */

@@ -38,8 +38,20 @@ export class DeviceMetrics {
     const b = this.backend;
     const s = labels.shape;
     b.axpy(this.lossSum, lossTotal.storage, lossScale);
-    const hits = b.binary("eq", argmax(logits).storage, s, labels.storage, s, s);
-    b.axpy(this.correctSum, b.reduce("sum", hits, 1, labels.size, 1), 1);
+    const predicted = argmax(logits).storage;
+    const hits = b.binary({
+      op: "eq",
+      a: predicted,
+      aShape: s,
+      b: labels.storage,
+      bShape: s,
+      outShape: s,
+    });
+    b.axpy(
+      this.correctSum,
+      b.reduce({ op: "sum", x: hits, outer: 1, len: labels.size, inner: 1 }),
+      1,
+    );
     this.samples += labels.size;
   }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Planes2d, Window2d } from "../../core/backend.ts";
+import type { AvgWindow2d, Planes2d, Window2d } from "../../core/backend.ts";
 import { type Access, defineKernel, type Kernel, memoKernel, type ParamField } from "./kernel.ts";
 import perInput from "./per_input.wgsl" with { type: "text" };
 import perOutput from "./per_output.wgsl" with { type: "text" };
@@ -40,6 +40,11 @@ export function windowParams(win: Window2d): number[] {
     win.dilationH,
     win.dilationW,
   ];
+}
+
+/** {@link windowParams}, then `count_include_pad` (0 or 1) and `divisor_override` (0 for none). */
+export function avgWindowParams(win: AvgWindow2d): number[] {
+  return [...windowParams(win), win.countIncludePad ? 1 : 0, win.divisorOverride ?? 0];
 }
 
 /** Everything {@link planeKernel} needs. */

@@ -10,7 +10,6 @@ import {
   activationFromName,
   type Backend,
   backward,
-  type BinaryOpName,
   bindParameters,
   createCpuBackend,
   tensor,
@@ -86,7 +85,7 @@ export async function elementwiseOpsExercised(): Promise<Set<string>> {
   const cpu = createCpuBackend();
   const recording: Backend = Object.create(cpu);
   recording.unary = (op: UnaryOpName, ...rest) => (seen.add(op), cpu.unary(op, ...rest));
-  recording.binary = (op: BinaryOpName, ...rest) => (seen.add(op), cpu.binary(op, ...rest));
+  recording.binary = (args) => (seen.add(args.op), cpu.binary(args));
   const loose = { atol: Infinity, rtol: Infinity };
   for (const c of fixture.cases) await runCase(recording, c, loose);
   return seen;

@@ -424,7 +424,9 @@ backendTest(
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const run = (be: Backend) =>
-            be.read(be.matmul(be.upload(a), be.upload(b), m, k, n, transA, transB, batch));
+            be.read(
+              be.matmul({ a: be.upload(a), b: be.upload(b), m, k, n, transA, transB, batch }),
+            );
           // A k-term float32 sum errs like √k·u per unit term; the CPU sums in float64.
           const label = `${batch}×${m}×${k}×${n} transA=${transA} transB=${transB}`;
           assertClose(await run(gpu), await run(cpu), 2e-6 * Math.sqrt(k), 1e-4, label);

@@ -161,7 +161,7 @@ gpuTest("unary: every op, sizes 1 and 1037", async (gpu) => {
           gpu,
           `${op}(α=${alpha}, β=${beta})`,
           ELEMENTWISE,
-          (b) => b.unary(op, b.upload(x), alpha, beta),
+          (b) => b.unary(op, b.upload(x), { alpha, beta }),
         );
       }
     }
@@ -191,7 +191,17 @@ gpuTest("binary: every op on equal shapes", async (gpu) => {
       gpu,
       `${op}(α=${alpha}, β=${beta})`,
       ELEMENTWISE,
-      (b) => b.binary(op, b.upload(a), s, b.upload(c), s, s, alpha, beta),
+      (b) =>
+        b.binary({
+          op,
+          a: b.upload(a),
+          aShape: s,
+          b: b.upload(c),
+          bShape: s,
+          outShape: s,
+          alpha,
+          beta,
+        }),
     );
   }
 });
@@ -215,7 +225,7 @@ gpuTest("binary: NumPy broadcasting, up to rank 6", async (gpu) => {
         gpu,
         `${op} [${aShape}] [${bShape}]`,
         ELEMENTWISE,
-        (b) => b.binary(op, b.upload(a), aShape, b.upload(c), bShape, outShape),
+        (b) => b.binary({ op, a: b.upload(a), aShape, b: b.upload(c), bShape, outShape }),
       );
     }
   }
@@ -248,16 +258,21 @@ gpuTest("reduce: sum and max over each axis of a 3-d shape, and over nothing", a
         gpu,
         `${op} axis ${axis}`,
         products(len),
-        (b) => b.reduce(op, b.upload(x), outer, len, inner),
+        (b) => b.reduce({ op, x: b.upload(x), outer, len, inner }),
       );
     }
     await compare(
       gpu,
       `${op} all`,
       products(x.length),
-      (b) => b.reduce(op, b.upload(x), 1, x.length, 1),
+      (b) => b.reduce({ op, x: b.upload(x), outer: 1, len: x.length, inner: 1 }),
     );
-    await compare(gpu, `${op} len 0`, ELEMENTWISE, (b) => b.reduce(op, b.zeros(0), 3, 0, 2));
+    await compare(
+      gpu,
+      `${op} len 0`,
+      ELEMENTWISE,
+      (b) => b.reduce({ op, x: b.zeros(0), outer: 3, len: 0, inner: 2 }),
+    );
   }
 });
 
@@ -278,7 +293,7 @@ gpuTest("matmul: tile-unaligned shapes, all four transpose combinations", async 
           gpu,
           `matmul ${m}×${k}×${n} transA=${transA} transB=${transB}`,
           products(k),
-          (b) => b.matmul(b.upload(a), b.upload(c), m, k, n, transA, transB),
+          (b) => b.matmul({ a: b.upload(a), b: b.upload(c), m, k, n, transA, transB }),
         );
       }
     }
@@ -287,7 +302,7 @@ gpuTest("matmul: tile-unaligned shapes, all four transpose combinations", async 
     gpu,
     "matmul k=0",
     ELEMENTWISE,
-    (b) => b.matmul(b.zeros(0), b.zeros(0), 3, 0, 5, false, false),
+    (b) => b.matmul({ a: b.zeros(0), b: b.zeros(0), m: 3, k: 0, n: 5 }),
   );
 });
 
@@ -302,23 +317,31 @@ gpuTest("linear and linearBackward: every activation, with and without bias", as
       for (const hasBias of [false, true]) {
         const label = `${m}×${k}×${n} ${act} bias=${hasBias}`;
         const forward = (b: Backend) =>
-          b.linear(b.upload(x), b.upload(w), hasBias ? b.upload(bias) : null, m, k, n, act);
+          b.linear({
+            x: b.upload(x),
+            w: b.upload(w),
+            b: hasBias ? b.upload(bias) : null,
+            m,
+            k,
+            n,
+            act,
+          });
         await compare(gpu, `linear ${label}`, products(k), forward);
         // The backward pass gets the CPU's forward output, so both differentiate at one point.
         const y = await cpu.read(forward(cpu));
         await compare(gpu, `linearBackward ${label}`, products(Math.max(m, n)), (b) => {
-          const g = b.linearBackward(
-            b.upload(x),
-            b.upload(w),
-            b.upload(y),
-            b.upload(gy),
+          const g = b.linearBackward({
+            x: b.upload(x),
+            w: b.upload(w),
+            y: b.upload(y),
+            gy: b.upload(gy),
             m,
             k,
             n,
             act,
             hasBias,
-            true,
-          );
+            needInputGrad: true,
+          });
           return [g.gx!, g.gw, g.gb];
         });
       }
@@ -335,19 +358,19 @@ gpuTest("softmax and log-softmax: rows of 1, 10 and 300 columns, and ±1e4 logit
         gpu,
         `softmax ${rows}×${cols} log=${log}`,
         ELEMENTWISE,
-        (b) => b.softmax(b.upload(x), rows, cols, log),
+        (b) => b.softmax({ x: b.upload(x), rows, cols, log }),
       );
     }
   }
   const extreme = new Float32Array([1e4, -1e4, 0, 1e4, -1e4, -1e4, 5e3, 0]);
   for (const log of [false, true]) {
-    const out = await gpu.read(gpu.softmax(gpu.upload(extreme), 2, 4, log));
+    const out = await gpu.read(gpu.softmax({ x: gpu.upload(extreme), rows: 2, cols: 4, log }));
     assert.ok(out.every(Number.isFinite), `softmax log=${log} of ±1e4 is finite: ${out}`);
     await compare(
       gpu,
       `softmax ±1e4 log=${log}`,
       ELEMENTWISE,
-      (b) => b.softmax(b.upload(extreme), 2, 4, log),
+      (b) => b.softmax({ x: b.upload(extreme), rows: 2, cols: 4, log }),
     );
   }
 });
@@ -449,7 +472,7 @@ gpuTest("optimizerStep: each kind, three steps, against core/optim/update.ts", a
       const g = random(rng, n);
       const hyper = { ...HYPER, ...options, step };
       optimizerUpdate(kind, p, g, hostState, hyper);
-      gpu.optimizerStep(kind, params, gpu.upload(g), state, hyper);
+      gpu.optimizerStep({ kind, params, grads: gpu.upload(g), state, hyper });
       gpu.endStep();
     }
     const label = `${kind} ${JSON.stringify(options)}`;
@@ -469,7 +492,7 @@ gpuTest("zero-size storages work and dispatch nothing", async (gpu) => {
   gpu.axpy(empty, empty, 1);
   gpu.copy(empty, empty);
   gpu.write(empty, new Float32Array(0));
-  assert.equal((await gpu.read(gpu.softmax(empty, 3, 0, true))).length, 0);
+  assert.equal((await gpu.read(gpu.softmax({ x: empty, rows: 3, cols: 0, log: true }))).length, 0);
   assert.equal(gpu.stats.dispatches, before);
 });
 
@@ -560,22 +583,52 @@ async function trainSteps(b: Backend, align: number, afterStep: () => void): Pro
     b.copy(grads, zero);
     const input = b.upload(x);
     const target = b.upload(labels);
-    const h = b.linear(input, w1, b1, batch, features, hidden, "relu");
-    const logits = b.linear(h, w2, b2, batch, hidden, classes, "none");
-    const nll = b.gather(b.softmax(logits, batch, classes, true), target, batch, classes);
-    b.axpy(lossSum, b.reduce("sum", nll, 1, batch, 1), -1 / batch);
-    const hits = b.binary("eq", b.argmax(logits, batch, classes), rows, target, rows, rows);
-    b.axpy(hitSum, b.reduce("sum", hits, 1, batch, 1), 1);
+    const layer1 = { x: input, w: w1, m: batch, k: features, n: hidden, act: "relu" } as const;
+    const h = b.linear({ ...layer1, b: b1 });
+    const layer2 = { x: h, w: w2, m: batch, k: hidden, n: classes, act: "none" } as const;
+    const logits = b.linear({ ...layer2, b: b2 });
+    const logProbs = b.softmax({ x: logits, rows: batch, cols: classes, log: true });
+    const nll = b.gather(logProbs, target, batch, classes);
+    const total = (x: Storage) => b.reduce({ op: "sum", x, outer: 1, len: batch, inner: 1 });
+    b.axpy(lossSum, total(nll), -1 / batch);
+    const predicted = b.argmax(logits, batch, classes);
+    b.axpy(
+      hitSum,
+      total(
+        b.binary({ op: "eq", a: predicted, aShape: rows, b: target, bShape: rows, outShape: rows }),
+      ),
+      1,
+    );
     const oneHot = b.scatter(b.affine(b.zeros(batch), 0, 1), target, batch, classes);
-    const probs = b.softmax(logits, batch, classes, false);
-    const diff = b.binary("sub", probs, rowsByClasses, oneHot, rowsByClasses, rowsByClasses);
+    const probs = b.softmax({ x: logits, rows: batch, cols: classes, log: false });
+    const diff = b.binary({
+      op: "sub",
+      a: probs,
+      aShape: rowsByClasses,
+      b: oneHot,
+      bShape: rowsByClasses,
+      outShape: rowsByClasses,
+    });
     const dLogits = b.affine(diff, 1 / batch, 0);
-    const g2 = b.linearBackward(h, w2, logits, dLogits, batch, hidden, classes, "none", true, true);
-    const g1 = b.linearBackward(input, w1, h, g2.gx!, batch, features, hidden, "relu", true, false);
+    const g2 = b.linearBackward({
+      ...layer2,
+      y: logits,
+      gy: dLogits,
+      hasBias: true,
+      needInputGrad: true,
+    });
+    const g1 = b.linearBackward({
+      ...layer1,
+      y: h,
+      gy: g2.gx!,
+      hasBias: true,
+      needInputGrad: false,
+    });
     for (const [dst, src] of [[gw1, g1.gw], [gb1, g1.gb!], [gw2, g2.gw], [gb2, g2.gb!]]) {
       b.axpy(dst, src, 1);
     }
-    b.optimizerStep("sgd", params, grads, state, { ...HYPER, lr: 0.1, momentum: 0.9, step });
+    const hyper = { ...HYPER, lr: 0.1, momentum: 0.9, step };
+    b.optimizerStep({ kind: "sgd", params, grads, state, hyper });
     b.endStep();
     afterStep();
   }

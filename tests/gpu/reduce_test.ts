@@ -13,8 +13,8 @@ Deno.test({
     for (const [outer, len, inner] of [[1, 70_000, 1], [2, 9_000, 3], [1, 4_097, 2], [3, 5, 7]]) {
       const data = Float32Array.from({ length: outer * len * inner }, (_, i) => Math.sin(i) + 0.5);
       for (const op of ["sum", "max"] as const) {
-        const want = await cpu.read(cpu.reduce(op, cpu.upload(data), outer, len, inner));
-        const got = await gpu.read(gpu.reduce(op, gpu.upload(data), outer, len, inner));
+        const want = await cpu.read(cpu.reduce({ op, x: cpu.upload(data), outer, len, inner }));
+        const got = await gpu.read(gpu.reduce({ op, x: gpu.upload(data), outer, len, inner }));
         assertClose(got, want, 1e-6 * len, 1e-5, `${op} [${outer}, ${len}, ${inner}]`);
       }
     }
