@@ -121,6 +121,13 @@ export {
   activationNames,
   type ActivationSpec,
 } from "./core/nn/activations/registry.ts";
+export { ElementwiseActivation } from "./core/nn/activations/elementwise.ts";
+export {
+  type ActivationEntry,
+  type ActivationKernel,
+  defineActivation,
+} from "./core/activation_kernel.ts";
+export { activationKernels } from "./core/activations/mod.ts";
 export { Sequential } from "./core/nn/sequential.ts";
 export {
   bindParameters,

@@ -8,6 +8,7 @@
 
 import { isGradEnabled } from "./autograd.ts";
 import type { FusedActivation, ReduceOp, Storage } from "./backend.ts";
+import { byForwardOp } from "./activations/mod.ts";
 import type { BinaryOpName, UnaryOpName } from "./elementwise.ts";
 import { ShapeError } from "./errors.ts";
 import { broadcastShapes, sizeOf } from "./shape.ts";
@@ -48,11 +49,12 @@ export interface MatmulAttrs {
   transB: boolean;
 }
 
-// An activation's vjp is one fused `*_grad` kernel of its input and the upstream gradient.
-const unaryVjp: Record<
-  UnaryOpName,
-  (g: Tensor, y: Tensor, x: Tensor, alpha: number, beta: number) => Tensor | null
-> = {
+/** The vector-Jacobian product of a unary op, given its output `y` and input `x`. */
+type UnaryVjp = (g: Tensor, y: Tensor, x: Tensor, alpha: number, beta: number) => Tensor | null;
+
+// An activation's vjp is its record's fused `*_grad` kernel of its input (or output) and
+// the upstream gradient.
+const unaryVjp: Record<UnaryOpName, UnaryVjp> = {
   neg: (g) => neg(g),
   exp: (g, y) => mul(g, y),
   log: (g, _y, x) => div(g, x),
@@ -66,22 +68,9 @@ const unaryVjp: Record<
   sigmoid: (g, y) => binary("sigmoid_grad", y, g),
   pow: (g, _y, x, alpha) => mul(g, scale(unary("pow", x, alpha - 1), alpha)),
   gt: () => null,
-  leaky_relu: (g, _y, x, alpha) => binary("leaky_relu_grad", x, g, alpha),
-  elu: (g, _y, x, alpha) => binary("elu_grad", x, g, alpha),
-  selu: (g, _y, x) => binary("selu_grad", x, g),
-  celu: (g, _y, x, alpha) => binary("celu_grad", x, g, alpha),
-  gelu: (g, _y, x) => binary("gelu_grad", x, g),
-  gelu_tanh: (g, _y, x) => binary("gelu_tanh_grad", x, g),
-  silu: (g, _y, x) => binary("silu_grad", x, g),
-  mish: (g, _y, x) => binary("mish_grad", x, g),
-  hardswish: (g, _y, x) => binary("hardswish_grad", x, g),
-  hardsigmoid: (g, _y, x) => binary("hardsigmoid_grad", x, g),
-  hardtanh: (g, _y, x, alpha, beta) => binary("hardtanh_grad", x, g, alpha, beta),
-  log_sigmoid: (g, _y, x) => binary("log_sigmoid_grad", x, g),
-  softsign: (g, _y, x) => binary("softsign_grad", x, g),
-  softplus: (g, _y, x, alpha, beta) => binary("softplus_grad", x, g, alpha, beta),
-  sin: (g, _y, x) => binary("sin_grad", x, g),
-  sign_ste: (g, _y, x) => binary("sign_ste_grad", x, g),
+  ...byForwardOp((k) => (g, y, x, alpha, beta) =>
+    binary(`${k.op}_grad` as BinaryOpName, k.gradFrom === "output" ? y : x, g, alpha, beta)
+  ),
 };
 
 /** The op table: every differentiable op by name. */

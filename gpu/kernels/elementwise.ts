@@ -1,11 +1,13 @@
 /**
- * The elementwise op table in WGSL — one expression per name of `core/elementwise.ts`
+ * The elementwise op table in WGSL — one expression per name of `core/elementwise.ts`,
+ * the activations' taken from their records
  * (a test checks that both tables name the same ops) — and the one-thread-per-element
  * kernels: unary, binary on equal shapes, affine and axpy.
  *
  * @module
  */
 
+import { type ActivationOpName, byForwardOp, byGradOp } from "../../core/activations/mod.ts";
 import type { BinaryOpName, UnaryOpName } from "../../core/elementwise.ts";
 import affine from "./affine.wgsl" with { type: "text" };
 import axpy from "./axpy.wgsl" with { type: "text" };
@@ -14,8 +16,9 @@ import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 import unary from "./unary.wgsl" with { type: "text" };
 
 /**
- * WGSL expression of each unary op in `x` and the op's parameters `alpha` and `beta`; the
- * helpers they call (`expm1_f32`, `normal_cdf`, …) are in `activation_math.wgsl`.
+ * WGSL expression of each unary op in `x` and the op's parameters `alpha` and `beta`: the
+ * primitives' here, each activation's from its record; the helpers they call (`expm1_f32`,
+ * `normal_cdf`, …) are in `activation_math.wgsl`.
  */
 export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   neg: "-x",
@@ -34,23 +37,7 @@ export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   sigmoid: "1.0 / (1.0 + exp(-x))",
   pow: "pow_real(x, alpha)",
   gt: "select(0.0, 1.0, x > alpha)",
-  leaky_relu: "select(x * alpha, x, x > 0.0)",
-  elu: "select(alpha * expm1_f32(x), x, x > 0.0)",
-  selu: "1.0507009873554805 * select(1.6732632423543772 * expm1_f32(x), x, x > 0.0)",
-  celu: "select(alpha * expm1_f32(x / alpha), x, x > 0.0)",
-  gelu: "x * normal_cdf(x)",
-  // 0.5·x·(1 + tanh(u)) = x·σ(2u): no cancellation in 1 + tanh(u) for u ≪ 0.
-  gelu_tanh: "x * sigmoid_f32(1.5957691216057308 * (x + 0.044715 * x * x * x))",
-  silu: "x * sigmoid_f32(x)",
-  mish: "x * tanh_softplus(x)",
-  hardswish: "x * clamp(x + 3.0, 0.0, 6.0) / 6.0",
-  hardsigmoid: "clamp(x + 3.0, 0.0, 6.0) / 6.0",
-  hardtanh: "clamp(x, alpha, beta)",
-  log_sigmoid: "-softplus_f32(-x)",
-  softsign: "x / (1.0 + abs(x))",
-  softplus: "select(softplus_f32(x * alpha) / alpha, x, x * alpha > beta)",
-  sin: "sin(x)",
-  sign_ste: "sign(x)",
+  ...byForwardOp((k) => k.wgsl),
 };
 
 /** WGSL expression of each binary op in `a`, `b` and the op's parameters `alpha` and `beta`. */
@@ -63,22 +50,7 @@ export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   relu_grad: "select(0.0, b, a > 0.0)",
   tanh_grad: "b * (1.0 - a * a)",
   sigmoid_grad: "b * a * (1.0 - a)",
-  leaky_relu_grad: "select(b * alpha, b, a > 0.0)",
-  elu_grad: "select(b * alpha * exp(a), b, a > 0.0)",
-  selu_grad: "select(b * 1.7580993408473766 * exp(a), b * 1.0507009873554805, a > 0.0)",
-  celu_grad: "select(b * exp(a / alpha), b, a > 0.0)",
-  gelu_grad: "b * (normal_cdf(a) + a * normal_pdf(a))",
-  gelu_tanh_grad: "b * gelu_tanh_slope(a)",
-  silu_grad: "b * sigmoid_f32(a) * (1.0 + a * sigmoid_f32(-a))",
-  mish_grad: "b * (tanh_softplus(a) + a * sigmoid_f32(a) * tanh_softplus_complement(a))",
-  hardswish_grad: "select(select(b, b * (a / 3.0 + 0.5), a <= 3.0), 0.0, a < -3.0)",
-  hardsigmoid_grad: "select(0.0, b / 6.0, a > -3.0 && a < 3.0)",
-  hardtanh_grad: "select(0.0, b, a > alpha && a < beta)",
-  log_sigmoid_grad: "b * sigmoid_f32(-a)",
-  softsign_grad: "b / ((1.0 + abs(a)) * (1.0 + abs(a)))",
-  softplus_grad: "select(b * sigmoid_f32(a * alpha), b, a * alpha > beta)",
-  sin_grad: "b * cos(a)",
-  sign_ste_grad: "select(0.0, b, abs(a) <= 1.0)",
+  ...byGradOp((k) => k.gradWgsl),
 };
 
 /** WGSL defining `unary_op(x, alpha, beta)` as the table's `op`. */

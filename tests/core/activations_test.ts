@@ -15,6 +15,7 @@ import {
   backward,
   bindParameters,
   createCpuBackend,
+  ElementwiseActivation,
   GELU,
   Hardtanh,
   LeakyReLU,
@@ -29,7 +30,6 @@ import {
   Sigmoid,
   Softmax,
   softmax,
-  Softplus,
   sum,
   Tanh,
   tensor,
@@ -42,25 +42,25 @@ Deno.test("registry: every name of the brief, kebab-case, in catalogue order", (
   assertEquals([...activationNames], [
     "relu",
     "leaky-relu",
-    "prelu",
     "elu",
     "selu",
     "celu",
-    "gelu",
-    "gelu-tanh",
     "silu",
     "mish",
     "hardswish",
     "hardsigmoid",
     "hardtanh",
-    "relu6",
-    "sigmoid",
     "log-sigmoid",
-    "tanh",
     "softsign",
     "softplus",
     "sin",
     "sign",
+    "prelu",
+    "gelu",
+    "gelu-tanh",
+    "relu6",
+    "sigmoid",
+    "tanh",
     "softmax",
     "log-softmax",
   ]);
@@ -91,13 +91,15 @@ Deno.test("registry: arguments in PyTorch's names with PyTorch's defaults", () =
 });
 
 Deno.test("registry: arguments reach the layer; omitted ones take their defaults", () => {
-  assertEquals((activationFromName("leaky-relu") as LeakyReLU).negativeSlope, 0.01);
-  const leaky = activationFromName("leaky-relu", { negative_slope: 0.2 }) as LeakyReLU;
-  assertEquals(leaky.negativeSlope, 0.2);
-  const ht = activationFromName("hardtanh", { max_val: 3 }) as Hardtanh;
-  assertEquals([ht.minVal, ht.maxVal], [-1, 3]);
-  const sp = activationFromName("softplus", { threshold: 5 }) as Softplus;
-  assertEquals([sp.beta, sp.threshold], [1, 5]);
+  // A record's layer holds its catalogue arguments as the kernel's alpha and beta.
+  const scalars = (name: string, args = {}) => {
+    const layer = activationFromName(name, args) as ElementwiseActivation;
+    return [layer.kernel.op, layer.alpha, layer.beta];
+  };
+  assertEquals(scalars("leaky-relu"), ["leaky_relu", 0.01, 0]);
+  assertEquals(scalars("leaky-relu", { negative_slope: 0.2 }), ["leaky_relu", 0.2, 0]);
+  assertEquals(scalars("hardtanh", { max_val: 3 }), ["hardtanh", -1, 3]);
+  assertEquals(scalars("softplus", { threshold: 5 }), ["softplus", 1, 5]);
   assertEquals((activationFromName("gelu-tanh") as GELU).approximate, "tanh");
   assertEquals((activationFromName("softmax", { dim: 0 }) as Softmax).dim, 0);
   const p = activationFromName("prelu", { num_parameters: 3, init: 0.1 }) as PReLU;
@@ -109,7 +111,7 @@ Deno.test("registry: unknown names and arguments, and mistyped values, are Usage
   assertThrows(
     () => activationFromName("swish"),
     UsageError,
-    'activation: expected one of relu, leaky-relu, prelu, elu, selu, celu, gelu, gelu-tanh, silu, mish, hardswish, hardsigmoid, hardtanh, relu6, sigmoid, log-sigmoid, tanh, softsign, softplus, sin, sign, softmax, log-softmax, got "swish"',
+    'activation: expected one of relu, leaky-relu, elu, selu, celu, silu, mish, hardswish, hardsigmoid, hardtanh, log-sigmoid, softsign, softplus, sin, sign, prelu, gelu, gelu-tanh, relu6, sigmoid, tanh, softmax, log-softmax, got "swish"',
   );
   assertThrows(
     () => activationFromName("leaky-relu", { slope: 0.2 }),
@@ -242,7 +244,7 @@ Deno.test("mlp: every registry activation builds, runs forward and backward", as
     assert(g.every(Number.isFinite), `${name}: gradient not finite`);
   }
   const leaky = mlp([4, 5, 3], "leaky-relu", new Rng(1), { negative_slope: 0.3 });
-  assertEquals((leaky.layers[1] as LeakyReLU).negativeSlope, 0.3);
+  assertEquals((leaky.layers[1] as ElementwiseActivation).alpha, 0.3);
   assertThrows(
     () => mlp([4, 5, 3], "swish", new Rng(1)),
     UsageError,

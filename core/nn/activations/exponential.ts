@@ -6,7 +6,8 @@
 
 import type { Tensor } from "../../tensor.ts";
 import { Activation } from "../activation.ts";
-import { celu, elu, requireFinite, requireNonzero, selu } from "./functional.ts";
+import { requireFinite, requireNonzero } from "../../arg_checks.ts";
+import { celu, elu, selu } from "./functional.ts";
 
 /** Options of {@link ELU} and {@link CELU}. */
 export interface AlphaOptions {

@@ -1,54 +1,25 @@
 /**
  * The activations as functions, like `torch.nn.functional`: PyTorch's arguments, defaults
  * and formulas, each argument checked. The elementwise ones are one kernel forward and one
- * fused `*_grad` kernel backward (`core/elementwise.ts`); `prelu` is composed of ops.
+ * fused `*_grad` kernel backward (the records of `core/activations/`); `prelu` is composed of ops.
  * `relu`, `tanh`, `sigmoid`, `softmax` and `logSoftmax` live in `core/ops.ts`.
  *
  * @module
  */
 
-import { ShapeError, UsageError } from "../../errors.ts";
+import {
+  requireApproximate,
+  requireFinite,
+  requireNonzero,
+  requireNumber,
+  requireRange,
+} from "../../arg_checks.ts";
+import { ShapeError } from "../../errors.ts";
 import { add, mul, relu, reshape, sub, unary } from "../../ops.ts";
 import type { Tensor } from "../../tensor.ts";
 
 /** GELU's two forms: exact (`x·Φ(x)`) or the tanh approximation. */
 export type GeluApproximate = "none" | "tanh";
-
-/** Throws a UsageError naming `fn` and `name` unless `value` is a finite number. */
-export function requireFinite(fn: string, name: string, value: number): void {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new UsageError(fn, `${name} must be a finite number, got ${value}`);
-  }
-}
-
-/** Throws a UsageError naming `fn` and `name` unless `value` is a number other than NaN. */
-export function requireNumber(fn: string, name: string, value: number): void {
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new UsageError(fn, `${name} must be a number, got ${value}`);
-  }
-}
-
-/** Throws a UsageError naming `fn` and `name` unless `value` is a finite nonzero number. */
-export function requireNonzero(fn: string, name: string, value: number): void {
-  requireFinite(fn, name, value);
-  if (value === 0) throw new UsageError(fn, `${name} must be nonzero, got 0`);
-}
-
-/** Throws a UsageError unless `minVal < maxVal`, both finite (like `nn.Hardtanh`). */
-export function requireRange(fn: string, minVal: number, maxVal: number): void {
-  requireFinite(fn, "min_val", minVal);
-  requireFinite(fn, "max_val", maxVal);
-  if (!(minVal < maxVal)) {
-    throw new UsageError(fn, `min_val must be below max_val, got ${minVal} and ${maxVal}`);
-  }
-}
-
-/** Throws a UsageError unless `approximate` is "none" or "tanh". */
-export function requireApproximate(fn: string, approximate: string): void {
-  if (approximate !== "none" && approximate !== "tanh") {
-    throw new UsageError(fn, `approximate must be "none" or "tanh", got "${approximate}"`);
-  }
-}
 
 /**
  * `x` where `x > 0`, else `negativeSlope·x` (`F.leaky_relu`).

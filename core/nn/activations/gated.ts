@@ -6,7 +6,8 @@
 
 import type { Tensor } from "../../tensor.ts";
 import { Activation } from "../activation.ts";
-import { gelu, type GeluApproximate, mish, requireApproximate, silu } from "./functional.ts";
+import { requireApproximate } from "../../arg_checks.ts";
+import { gelu, type GeluApproximate, mish, silu } from "./functional.ts";
 
 /** Options of {@link GELU}. */
 export interface GELUOptions {

@@ -7,7 +7,8 @@
 
 import type { Tensor } from "../../tensor.ts";
 import { Activation } from "../activation.ts";
-import { hardsigmoid, hardswish, hardtanh, requireRange } from "./functional.ts";
+import { requireRange } from "../../arg_checks.ts";
+import { hardsigmoid, hardswish, hardtanh } from "./functional.ts";
 
 /**
  * `x·min(max(x + 3, 0), 6)/6` (`nn.Hardswish`).

@@ -8,7 +8,8 @@ import type { Tensor } from "../../tensor.ts";
 import { UsageError } from "../../errors.ts";
 import { Activation } from "../activation.ts";
 import { Parameter } from "../parameter.ts";
-import { leakyRelu, prelu, relu6, requireFinite } from "./functional.ts";
+import { requireFinite } from "../../arg_checks.ts";
+import { leakyRelu, prelu, relu6 } from "./functional.ts";
 
 /** Options of {@link LeakyReLU}. */
 export interface LeakyReLUOptions {

@@ -1,7 +1,10 @@
 /**
  * Every activation by name (kebab-case, as `--activation` takes it), with its arguments in
  * PyTorch's names and their defaults: the catalogue as data, and
- * {@link activationFromName}, which builds a layer from a name and arguments.
+ * {@link activationFromName}, which builds a layer from a name and arguments. The
+ * elementwise activations come from their records (`core/activations/`); the ones listed
+ * here are composed (PReLU, GELU's two kernels under one name, ReLU6), fused into linear
+ * layers (ReLU, Sigmoid, Tanh) or not elementwise (the softmaxes).
  *
  * @module
  */
@@ -14,15 +17,12 @@ import {
   catalogSpecs,
   numberArg as num,
 } from "../../catalog.ts";
+import { activationKernels } from "../../activations/mod.ts";
 import { type Activation, ReLU, Sigmoid, Tanh } from "../activation.ts";
-import { CELU, ELU, SELU } from "./exponential.ts";
+import { ElementwiseActivation } from "./elementwise.ts";
 import type { GeluApproximate } from "./functional.ts";
-import { GELU, Mish, SiLU } from "./gated.ts";
-import { Hardsigmoid, Hardswish, Hardtanh } from "./hard.ts";
-import { LeakyReLU, PReLU, ReLU6 } from "./rectifiers.ts";
-import { Sign } from "./sign.ts";
-import { Sin } from "./sin.ts";
-import { LogSigmoid, Softplus, Softsign } from "./soft.ts";
+import { GELU } from "./gated.ts";
+import { PReLU, ReLU6 } from "./rectifiers.ts";
 import { LogSoftmax, Softmax } from "./softmax.ts";
 
 /** One activation of the catalogue. */
@@ -46,12 +46,12 @@ const none = (name: string, pytorch: string, create: () => Activation): Activati
 
 const defs: readonly ActivationDef[] = [
   none("relu", "nn.ReLU", () => new ReLU()),
-  {
-    name: "leaky-relu",
-    pytorch: "nn.LeakyReLU",
-    args: [arg("negative_slope", 0.01, "slope for x ≤ 0")],
-    create: (a) => new LeakyReLU({ negativeSlope: num(a, "negative_slope") }),
-  },
+  // Every activation record with a catalogue entry of its own, in the records' order.
+  ...activationKernels.flatMap((k) =>
+    k.entry
+      ? [{ ...k.entry, create: (a: Args) => new ElementwiseActivation(k, ...k.entry!.scalars(a)) }]
+      : []
+  ),
   {
     name: "prelu",
     pytorch: "nn.PReLU",
@@ -62,54 +62,15 @@ const defs: readonly ActivationDef[] = [
     create: (a) => new PReLU({ numParameters: num(a, "num_parameters"), init: num(a, "init") }),
   },
   {
-    name: "elu",
-    pytorch: "nn.ELU",
-    args: [arg("alpha", 1, "scale of the negative branch α·(eˣ − 1)")],
-    create: (a) => new ELU({ alpha: num(a, "alpha") }),
-  },
-  none("selu", "nn.SELU", () => new SELU()),
-  {
-    name: "celu",
-    pytorch: "nn.CELU",
-    args: [arg("alpha", 1, "α of the negative branch α·(e^(x/α) − 1), nonzero")],
-    create: (a) => new CELU({ alpha: num(a, "alpha") }),
-  },
-  {
     name: "gelu",
     pytorch: "nn.GELU",
     args: [arg("approximate", "none", "none (exact x·Φ(x)) or tanh")],
     create: (a) => new GELU({ approximate: a.approximate as GeluApproximate }),
   },
   none("gelu-tanh", "nn.GELU(approximate='tanh')", () => new GELU({ approximate: "tanh" })),
-  none("silu", "nn.SiLU", () => new SiLU()),
-  none("mish", "nn.Mish", () => new Mish()),
-  none("hardswish", "nn.Hardswish", () => new Hardswish()),
-  none("hardsigmoid", "nn.Hardsigmoid", () => new Hardsigmoid()),
-  {
-    name: "hardtanh",
-    pytorch: "nn.Hardtanh",
-    args: [
-      arg("min_val", -1, "lower end of the linear range"),
-      arg("max_val", 1, "upper end of the linear range (above min_val)"),
-    ],
-    create: (a) => new Hardtanh({ minVal: num(a, "min_val"), maxVal: num(a, "max_val") }),
-  },
   none("relu6", "nn.ReLU6", () => new ReLU6()),
   none("sigmoid", "nn.Sigmoid", () => new Sigmoid()),
-  none("log-sigmoid", "nn.LogSigmoid", () => new LogSigmoid()),
   none("tanh", "nn.Tanh", () => new Tanh()),
-  none("softsign", "nn.Softsign", () => new Softsign()),
-  {
-    name: "softplus",
-    pytorch: "nn.Softplus",
-    args: [
-      arg("beta", 1, "β of log(1 + e^(β·x))/β, nonzero"),
-      arg("threshold", 20, "above β·x = threshold the output is x"),
-    ],
-    create: (a) => new Softplus({ beta: num(a, "beta"), threshold: num(a, "threshold") }),
-  },
-  none("sin", "torch.sin", () => new Sin()),
-  none("sign", "torch.sign (straight-through gradient where |x| ≤ 1)", () => new Sign()),
   {
     name: "softmax",
     pytorch: "nn.Softmax",

@@ -6,7 +6,8 @@
 
 import type { Tensor } from "../../tensor.ts";
 import { Activation } from "../activation.ts";
-import { logSigmoid, requireNonzero, requireNumber, softplus, softsign } from "./functional.ts";
+import { requireNonzero, requireNumber } from "../../arg_checks.ts";
+import { logSigmoid, softplus, softsign } from "./functional.ts";
 
 /**
  * `log σ(x)` (`nn.LogSigmoid`).
