@@ -21,6 +21,7 @@ import { signSte } from "./sign_ste.ts";
 import { silu } from "./silu.ts";
 import { sin } from "./sin.ts";
 import { softplus } from "./softplus.ts";
+import { softshrink } from "./softshrink.ts";
 import { softsign } from "./softsign.ts";
 
 /** The activation records, in catalogue order. */
@@ -41,6 +42,7 @@ export const activationKernels = [
   softplus,
   sin,
   signSte,
+  softshrink,
 ] as const;
 
 /** The forward kernel name of an activation record. */

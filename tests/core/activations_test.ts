@@ -55,6 +55,7 @@ Deno.test("registry: every name of the brief, kebab-case, in catalogue order", (
     "softplus",
     "sin",
     "sign",
+    "softshrink",
     "prelu",
     "gelu",
     "gelu-tanh",
@@ -82,6 +83,7 @@ Deno.test("registry: arguments in PyTorch's names with PyTorch's defaults", () =
     gelu: { approximate: "none" },
     hardtanh: { min_val: -1, max_val: 1 },
     softplus: { beta: 1, threshold: 20 },
+    softshrink: { lambd: 0.5 },
     softmax: { dim: -1 },
     "log-softmax": { dim: -1 },
   });
@@ -111,7 +113,7 @@ Deno.test("registry: unknown names and arguments, and mistyped values, are Usage
   assertThrows(
     () => activationFromName("swish"),
     UsageError,
-    'activation: expected one of relu, leaky-relu, elu, selu, celu, silu, mish, hardswish, hardsigmoid, hardtanh, log-sigmoid, softsign, softplus, sin, sign, prelu, gelu, gelu-tanh, relu6, sigmoid, tanh, softmax, log-softmax, got "swish"',
+    'activation: expected one of relu, leaky-relu, elu, selu, celu, silu, mish, hardswish, hardsigmoid, hardtanh, log-sigmoid, softsign, softplus, sin, sign, softshrink, prelu, gelu, gelu-tanh, relu6, sigmoid, tanh, softmax, log-softmax, got "swish"',
   );
   assertThrows(
     () => activationFromName("leaky-relu", { slope: 0.2 }),
@@ -159,6 +161,10 @@ Deno.test("layers: bad argument values are one-line UsageErrors naming the argum
       "Hardtanh: min_val must be below max_val, got 2 and 1",
     ],
     [() => activationFromName("softplus", { beta: 0 }), "Softplus: beta must be nonzero, got 0"],
+    [
+      () => activationFromName("softshrink", { lambd: -1 }),
+      "Softshrink: lambd must be ≥ 0, got -1",
+    ],
     [
       () => activationFromName("softplus", { threshold: NaN }),
       "Softplus: threshold must be a number, got NaN",

@@ -182,6 +182,10 @@ const unaryInputs: Record<
   sin: [{ input: () => randn([3, 7], 3) }],
   // The straight-through gradient is no derivative: only |x| > 1, where both are 0, checks.
   sign_ste: [{ input: () => awayFrom([3, 7], 0, 1.25) }],
+  softshrink: [
+    { alpha: 0.5, input: () => avoiding([3, 7], [-0.5, 0.5], -3, 3) },
+    { alpha: 0, input: () => awayFrom([3, 7]) },
+  ],
 };
 
 /**

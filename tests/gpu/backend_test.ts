@@ -149,6 +149,7 @@ const unaryInputs: Record<
   softplus: [{ lo: -4, hi: 4, alpha: 1, beta: 20 }, { lo: -200, hi: 200, alpha: 1.5, beta: 20 }],
   sin: [{ lo: -4, hi: 4 }],
   sign_ste: [{ lo: -4, hi: 4 }],
+  softshrink: [{ lo: -4, hi: 4, alpha: 0.5 }],
 };
 
 gpuTest("unary: every op, sizes 1 and 1037", async (gpu) => {
@@ -175,6 +176,7 @@ const binaryScalars: Partial<Record<BinaryOpName, [number, number]>> = {
   celu_grad: [0.7, 0],
   hardtanh_grad: [-0.5, 0.25],
   softplus_grad: [1.5, 0.5],
+  softshrink_grad: [0.5, 0],
 };
 
 gpuTest("binary: every op on equal shapes", async (gpu) => {
