@@ -10,7 +10,6 @@
  */
 
 import type { BinaryOpName, UnaryOpName } from "./elementwise.ts";
-import type { OptimizerKind } from "./optim/kinds.ts";
 
 /** A handle to `size` f32 elements owned by a backend; may be a view into a larger one. */
 export interface Storage {
@@ -192,12 +191,42 @@ export interface SoftmaxArgs {
   log: boolean;
 }
 
+/** One uniform of a fused update kernel, and its value for a step of `n` elements. */
+export interface UpdateField {
+  readonly name: string;
+  readonly type: "u32" | "f32";
+  readonly value: (h: OptimizerHyper, n: number) => number;
+}
+
 /**
- * One fused optimizer update over flat buffers: `state` holds the optimizer's buffers in the
- * order {@link optimizerStateNames} gives for `kind`.
+ * A fused optimizer update as a backend runs it, whichever optimizer it belongs to (the
+ * records of `core/optim/updates/`): per-element math over the parameters `p`, gradients
+ * `g` and the state buffers beside them.
  */
+export interface UpdateKernel {
+  /** Names the kernel in caches and errors. */
+  readonly name: string;
+  /** The state buffers, in binding order, by their PyTorch `state_dict` names. */
+  readonly stateNames: readonly string[];
+  /** The reference update, in place on host arrays (the CPU backend runs it). */
+  readonly update: (
+    p: Float32Array,
+    g: Float32Array,
+    state: readonly Float32Array[],
+    h: OptimizerHyper,
+  ) => void;
+  /** The WGSL kernel's uniforms, in order. */
+  readonly fields: readonly UpdateField[];
+  /**
+   * WGSL defining `fn update(i: u32)` (and what it calls) over the bindings `p`, `g` and the
+   * state buffers by name and the uniforms `params.<field>`; run once per element.
+   */
+  readonly wgsl: readonly string[];
+}
+
+/** One fused optimizer update over flat buffers: `state` in the kernel's `stateNames` order. */
 export interface OptimizerStepArgs {
-  kind: OptimizerKind;
+  kernel: UpdateKernel;
   params: Storage;
   grads: Storage;
   state: readonly Storage[];

@@ -27,7 +27,6 @@ import type {
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { counterWords } from "../core/cpu/random.ts";
 import { ShapeError } from "../core/errors.ts";
-import { optimizerStateNames } from "../core/optim/kinds.ts";
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
 import type { BufferRange } from "./bind_groups.ts";
 import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
@@ -36,7 +35,7 @@ import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/e
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
 import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
-import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
+import { updateKernel } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
 import {
@@ -404,19 +403,20 @@ class GpuBackend implements WebGpuBackend {
     this.recorder.copy(from, this.range(d));
   }
 
-  optimizerStep({ kind, params, grads, state, hyper }: OptimizerStepArgs): void {
-    const names = optimizerStateNames(kind);
+  optimizerStep({ kernel, params, grads, state, hyper }: OptimizerStepArgs): void {
+    const names = kernel.stateNames;
     if (state.length !== names.length) {
       throw new ShapeError(
         "optimizerStep",
-        `${kind} keeps ${names.length} state buffers (${names.join(", ")}), got ${state.length}`,
+        `${kernel.name} keeps ${names.length} state buffers (${names.join(", ")}), got ` +
+          `${state.length}`,
       );
     }
     const n = params.size;
     this.run(
-      optimizerKernel(kind),
+      updateKernel(kernel),
       [params, grads, ...state],
-      optimizerParams(kind, n, hyper),
+      kernel.fields.map((f) => f.value(hyper, n)),
       flatGroups(n),
     );
   }

@@ -22,7 +22,6 @@ import type {
   Window2d,
 } from "../backend.ts";
 import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../elementwise.ts";
-import { optimizerUpdate } from "../optim/update.ts";
 import { ShapeError } from "../errors.ts";
 import { broadcastStrides, sizeOf } from "../shape.ts";
 import { col2imHost, im2colHost } from "./conv.ts";
@@ -264,8 +263,8 @@ class CpuBackend implements Backend {
     host(dst).set(host(src));
   }
 
-  optimizerStep({ kind, params, grads, state, hyper }: OptimizerStepArgs): void {
-    optimizerUpdate(kind, host(params), host(grads), state.map(host), hyper);
+  optimizerStep({ kernel, params, grads, state, hyper }: OptimizerStepArgs): void {
+    kernel.update(host(params), host(grads), state.map(host), hyper);
   }
 
   dot(a: Storage, b: Storage): Storage {

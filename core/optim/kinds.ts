@@ -1,46 +1,28 @@
 /**
- * The optimizers that run as one fused update over the flat parameter buffer, and the
- * names of the state buffers each keeps beside it (PyTorch's `state_dict` names).
+ * The optimizers that run as one fused update over the flat parameter buffer (their records
+ * are in `core/optim/updates/`), by name, and the names of the state each keeps beside it
+ * (PyTorch's `state_dict` names).
  *
  * @module
  */
 
-/** Optimizers with a fused update kernel (every optimizer but L-BFGS). */
-export type OptimizerKind =
-  | "sgd"
-  | "asgd"
-  | "adagrad"
-  | "adadelta"
-  | "rmsprop"
-  | "adam"
-  | "adamw"
-  | "adamax"
-  | "nadam"
-  | "radam"
-  | "rprop"
-  | "sparse-adam";
+import type { OptimizerRecord } from "./optimizer_record.ts";
+import { optimizerRecords } from "./updates/mod.ts";
 
-const stateNames: Record<OptimizerKind, readonly string[]> = {
-  sgd: ["momentum_buffer"],
-  asgd: ["ax"],
-  adagrad: ["sum"],
-  adadelta: ["square_avg", "acc_delta"],
-  rmsprop: ["square_avg", "momentum_buffer", "grad_avg"],
-  adam: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
-  adamw: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"],
-  adamax: ["exp_avg", "exp_inf"],
-  nadam: ["exp_avg", "exp_avg_sq"],
-  radam: ["exp_avg", "exp_avg_sq"],
-  rprop: ["prev", "step_size"],
-  "sparse-adam": ["exp_avg", "exp_avg_sq"],
-};
+/** Optimizers with a fused update kernel (every optimizer but L-BFGS). */
+export type OptimizerKind = (typeof optimizerRecords)[number]["name"];
 
 /** Every fused optimizer kind. */
-export const optimizerKinds = Object.keys(stateNames) as readonly OptimizerKind[];
+export const optimizerKinds: readonly OptimizerKind[] = optimizerRecords.map((r) => r.name);
+
+/** The record of `kind`. */
+export function optimizerRecord(kind: OptimizerKind): OptimizerRecord<OptimizerKind> {
+  return optimizerRecords.find((r) => r.name === kind)!;
+}
 
 /** Names of the per-parameter state buffers of `kind`, in the order backends receive them. */
 export function optimizerStateNames(kind: OptimizerKind): readonly string[] {
-  return stateNames[kind];
+  return optimizerRecord(kind).kernel.stateNames;
 }
 
 /**

@@ -10,13 +10,14 @@
  * @module
  */
 
-import type { Backend, OptimizerHyper, Storage } from "../backend.ts";
+import type { Backend, OptimizerHyper, Storage, UpdateKernel } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import type { FlatParameters } from "../nn/flat_parameters.ts";
 import type { Parameter } from "../nn/parameter.ts";
 import { checkClipping, clipGradNorm, clipGradValue, type GradClipping } from "./clip.ts";
 import {
   type OptimizerKind,
+  optimizerRecord,
   optimizerScalarNames,
   optimizerStateNames,
   type ScalarStateName,
@@ -90,6 +91,8 @@ export class Optimizer {
   private readonly state: Storage[];
   private readonly zero: Storage;
   private readonly clip: GradClipping;
+  /** The update every step runs, from the optimizer's record. */
+  private readonly kernel: UpdateKernel;
 
   /**
    * Resolves and validates every group's settings like PyTorch does (negative lr,
@@ -106,6 +109,7 @@ export class Optimizer {
     this.paramGroups = ranges.map((range, i) =>
       new OptimizerGroup(range, resolveSettings(kind, options, groups?.[i] ?? {}))
     );
+    this.kernel = optimizerRecord(kind).kernel;
     this.clip = options.clip ?? {};
     checkClipping(this.clip);
     const b = flat.backend;
@@ -243,7 +247,7 @@ export class Optimizer {
     const { backend, params, grads } = this.flat;
     const view = (s: Storage) => backend.view(s, offset, size);
     backend.optimizerStep({
-      kind: this.kind,
+      kernel: this.kernel,
       params: view(params),
       grads: view(grads),
       state: this.state.map(view),

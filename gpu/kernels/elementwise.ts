@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type ActivationOpName, byForwardOp, byGradOp } from "../../core/activations/mod.ts";
+import { byForwardOp, byGradOp } from "../../core/activations/mod.ts";
 import type { BinaryOpName, UnaryOpName } from "../../core/elementwise.ts";
 import affine from "./affine.wgsl" with { type: "text" };
 import axpy from "./axpy.wgsl" with { type: "text" };

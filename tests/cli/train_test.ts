@@ -24,7 +24,7 @@ const badUsage: [string[], RegExp][] = [
   [["--optimizer", "adam", "--momentum", "0.9"], /--momentum: adam takes no momentum/],
   [["--optimizer", "adam", "--betas", "0.9"], /--betas: expected two numbers like 0.9,0.999/],
   [["--optimizer", "rprop", "--etas", "2,3"], /--etas: expected 0 < etaminus < 1 < etaplus/],
-  [["--activation", "swish"], /--activation: expected one of relu, leaky-relu, prelu, elu/],
+  [["--activation", "swish"], /--activation: expected one of relu, leaky-relu, elu, selu/],
   [["--model", "784-x-10"], /--model: expected layer sizes like 784-128-10, got "784-x-10"/],
   [
     ["--data", "cifar"],

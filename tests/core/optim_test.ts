@@ -47,8 +47,8 @@ Deno.test("optimizerFromName: every catalogue name builds, bad names and argumen
     "nadam",
     "radam",
     "rprop",
-    "lbfgs",
     "sparse-adam",
+    "lbfgs",
   ]);
   for (const name of optimizerNames) {
     const opt = optimizerFromName(name, threeParams());

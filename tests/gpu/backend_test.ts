@@ -30,8 +30,7 @@ import {
   type UnaryOpName,
   unaryOps,
 } from "../../core/elementwise.ts";
-import { type OptimizerKind, optimizerStateNames } from "../../core/optim/kinds.ts";
-import { optimizerUpdate } from "../../core/optim/update.ts";
+import { type OptimizerKind, optimizerRecord } from "../../core/optim/kinds.ts";
 import { hyperAt, resolveSettings } from "../../core/optim/settings.ts";
 import { Rng } from "../../core/rng.ts";
 import { sizeOf } from "../../core/shape.ts";
@@ -462,28 +461,32 @@ const OPTIMIZER_CASES: [OptimizerKind, Partial<OptimizerHyper>][] = [
   ["sparse-adam", { rowSize: 10 }],
 ];
 
-gpuTest("optimizerStep: each kind, three steps, against core/optim/update.ts", async (gpu) => {
-  const rng = new Rng(12);
-  const n = 1037;
-  for (const [kind, options] of OPTIMIZER_CASES) {
-    const p = random(rng, n);
-    const hostState = optimizerStateNames(kind).map(() => new Float32Array(n));
-    const params = gpu.upload(p, true);
-    const state = hostState.map(() => gpu.zeros(n, true));
-    for (let step = 1; step <= 3; step++) {
-      const g = random(rng, n);
-      const hyper = { ...HYPER, ...options, step };
-      optimizerUpdate(kind, p, g, hostState, hyper);
-      gpu.optimizerStep({ kind, params, grads: gpu.upload(g), state, hyper });
-      gpu.endStep();
+gpuTest(
+  "optimizerStep: each kind, three steps, against its record's reference update",
+  async (gpu) => {
+    const rng = new Rng(12);
+    const n = 1037;
+    for (const [kind, options] of OPTIMIZER_CASES) {
+      const p = random(rng, n);
+      const { kernel } = optimizerRecord(kind);
+      const hostState = kernel.stateNames.map(() => new Float32Array(n));
+      const params = gpu.upload(p, true);
+      const state = hostState.map(() => gpu.zeros(n, true));
+      for (let step = 1; step <= 3; step++) {
+        const g = random(rng, n);
+        const hyper = { ...HYPER, ...options, step };
+        kernel.update(p, g, hostState, hyper);
+        gpu.optimizerStep({ kernel, params, grads: gpu.upload(g), state, hyper });
+        gpu.endStep();
+      }
+      const label = `${kind} ${JSON.stringify(options)}`;
+      assertClose(await gpu.read(params), p, ELEMENTWISE, `${label} params`);
+      for (let s = 0; s < state.length; s++) {
+        assertClose(await gpu.read(state[s]), hostState[s], ELEMENTWISE, `${label} state ${s}`);
+      }
     }
-    const label = `${kind} ${JSON.stringify(options)}`;
-    assertClose(await gpu.read(params), p, ELEMENTWISE, `${label} params`);
-    for (let s = 0; s < state.length; s++) {
-      assertClose(await gpu.read(state[s]), hostState[s], ELEMENTWISE, `${label} state ${s}`);
-    }
-  }
-});
+  },
+);
 
 gpuTest("zero-size storages work and dispatch nothing", async (gpu) => {
   const before = gpu.stats.dispatches;
@@ -630,7 +633,7 @@ async function trainSteps(b: Backend, align: number, afterStep: () => void): Pro
       b.axpy(dst, src, 1);
     }
     const hyper = { ...HYPER, lr: 0.1, momentum: 0.9, step };
-    b.optimizerStep({ kind: "sgd", params, grads, state, hyper });
+    b.optimizerStep({ kernel: optimizerRecord("sgd").kernel, params, grads, state, hyper });
     b.endStep();
     afterStep();
   }

@@ -1,5 +1,5 @@
 // One step of torch.optim.Adam (or AdamW when `decoupled`) in place, as
-// core/optim/update.ts computes it. Bias corrections and 1 − β are computed on the host
+// core/optim/updates/adam.ts computes it. Bias corrections and 1 − β are computed on the host
 // in double precision and arrive ready to use.
 fn update(i: u32) {
   var d = select(g[i], -g[i], params.maximize != 0u);

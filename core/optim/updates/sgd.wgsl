@@ -1,4 +1,4 @@
-// One step of torch.optim.SGD in place, as core/optim/update.ts computes it. The flags
+// One step of torch.optim.SGD in place, as its record's reference update computes it. The flags
 // are uniform across the dispatch, so their branches cost nothing per element.
 fn update(i: u32) {
   var d = direction(i);
