@@ -10,7 +10,7 @@
 import { createCpuBackend } from "../core/cpu/backend.ts";
 import { loadDataset } from "../core/data/source.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
-import { fit } from "../core/train/fit.ts";
+import { fitConfig } from "../core/train/fit_config.ts";
 import { HttpLink } from "../coordinator/http_link.ts";
 import { ringAllReduce } from "../coordinator/ring.ts";
 import { RingPlan } from "../coordinator/ring_plan.ts";
@@ -28,7 +28,7 @@ const GRADIENT_FLOATS = 101_770;
 /** Seconds of the last epoch (the first compiles and warms up) with `workers` workers. */
 async function epochSeconds(workers: number): Promise<number> {
   if (workers === 1) {
-    const result = await fit(config, createCpuBackend(), await loadDataset("mnist"), {
+    const result = await fitConfig(config, createCpuBackend(), await loadDataset("mnist"), {
       checkpointPath: null,
       metricsPath: null,
       evalEvery: EPOCHS,

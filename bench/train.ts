@@ -9,7 +9,7 @@
 
 import { loadDataset } from "../core/data/source.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
-import { fit } from "../core/train/fit.ts";
+import { fitConfig } from "../core/train/fit_config.ts";
 import { chooseBackend } from "../cli/backend_choice.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
@@ -21,7 +21,7 @@ async function ours(
   const { backend, reason } = await chooseBackend(kind);
   const data = await loadDataset("mnist");
   try {
-    const result = await fit({ ...defaultTrainConfig, epochs: EPOCHS }, backend, data, {
+    const result = await fitConfig({ ...defaultTrainConfig, epochs: EPOCHS }, backend, data, {
       checkpointPath: null,
       metricsPath: null,
       evalEvery: EPOCHS,

@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import { UsageError } from "../core/errors.ts";
-import { fit } from "../core/train/fit.ts";
+import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
 import { chooseBackend } from "./backend_choice.ts";
@@ -50,7 +50,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   const metricsPath = join(out, "metrics.jsonl");
   const start = performance.now();
   try {
-    const result = await fit(config, choice.backend, { train, test }, {
+    const result = await fitConfig(config, choice.backend, { train, test }, {
       checkpointPath,
       metricsPath,
       evalEvery: values["eval-every"] as number,

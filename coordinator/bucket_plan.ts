@@ -9,7 +9,8 @@
  * @module
  */
 
-import type { SyncPass } from "../core/nn/sync_batch_norm.ts";
+import type { SyncPass } from "../core/train/fit.ts";
+import type { Trainer } from "../core/train/trainer.ts";
 import type { ChunkKey } from "./link.ts";
 import { checksumVectorLength } from "./param_checksum.ts";
 import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
@@ -110,4 +111,20 @@ export class BucketPlan {
   ring(bucket: number): RingPlan {
     return this.#rings[bucket];
   }
+}
+
+/**
+ * The plan of a job whose ranks train `trainer`'s model (built once, before the first step:
+ * a fast peer may send before this rank trains): its flat gradient and, with `syncBn`, each
+ * of its batch norm layers.
+ */
+export function planForTrainer(
+  trainer: Trainer,
+  world: number,
+  syncBn: boolean,
+  bucketElems?: number,
+  chunkElems?: number,
+): BucketPlan {
+  const batchNorm = syncBn ? trainer.batchNormChannels() : [];
+  return new BucketPlan(trainer.flat.size, world, bucketElems, chunkElems, batchNorm);
 }

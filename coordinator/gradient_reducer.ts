@@ -12,8 +12,7 @@
 import type { Backend, Storage } from "../core/backend.ts";
 import { GradmeshError } from "../core/errors.ts";
 import { abortable } from "./abortable.ts";
-import type { ParameterSlot } from "../core/nn/flat_parameters.ts";
-import type { GradientSync } from "../core/train/trainer.ts";
+import type { GradientReducer as ReduceGradients, GradientSync } from "../core/train/trainer.ts";
 import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
 import type { Link } from "./link.ts";
 import { ringAllReduce, ringScratchLength } from "./ring.ts";
@@ -84,7 +83,7 @@ export class GradientReducer {
    * parameter in it, so the last layers' buckets travel while earlier layers still run
    * backward; `finish` starts any bucket left and waits for all.
    */
-  reduceGradients = (grads: Storage, slots: readonly ParameterSlot[]): GradientSync => {
+  reduceGradients: ReduceGradients = (grads, slots): GradientSync => {
     const { plan, rank } = this.#options;
     if (plan.world === 1) return { ready: () => {}, finish: () => Promise.resolve() };
     if (grads.size !== plan.length) {

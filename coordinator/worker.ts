@@ -15,11 +15,11 @@ import { UsageError } from "../core/errors.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../core/train/fit.ts";
 import { abortable } from "./abortable.ts";
 import { baseUrl } from "./base_url.ts";
-import { alignedBucketElems, BucketPlan } from "./bucket_plan.ts";
+import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
+import { buildTrainer } from "../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
-import { meshLayout } from "./mesh_layout.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { HttpLink } from "./http_link.ts";
 import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
@@ -146,15 +146,16 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
       connectRetryMs: 2 * settings.heartbeatTimeoutMs,
     });
-    // The model, and so the gradient's layout, depends on the data's sample shape.
+    // The model, and so the gradient's layout, depends on the data's sample shape. The
+    // trainer is built once, here: the bucket plan is its layout, and fit trains it.
     const data = await abortable(options.loadData(job), stop.signal);
-    const layout = meshLayout(job.config, backend.viewAlignment, data.train);
-    const plan = new BucketPlan(
-      layout.gradientLength,
+    const trainer = buildTrainer(job.config, backend, data.train);
+    const plan = planForTrainer(
+      trainer,
       world,
+      job.config.syncBn,
       alignedBucketElems(settings.bucketElems),
       settings.chunkElems,
-      layout.syncBatchNorm,
     );
     expected = plan.chunkLengthFor(rank);
     const root = rank === 0;
@@ -183,7 +184,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       },
     });
     const result = await abortable(
-      fit(job.config, backend, data, {
+      fit(trainer, job.config, data, {
         checkpointPath,
         metricsPath,
         evalEvery: settings.evalEvery,

@@ -6,12 +6,14 @@
  * @module
  */
 
-import type { Backend } from "../backend.ts";
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { CheckpointError, UsageError } from "../errors.ts";
 import type { LayerSum } from "../nn/sync_batch_norm.ts";
+
+/** The layer sums and passes a mesh serves, as `--sync-bn` asks for them. */
+export type { LayerSum, SyncPass } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
@@ -23,7 +25,7 @@ import {
   stepsPerEpoch,
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
-import { buildTrainer, type TrainConfig } from "./config.ts";
+import type { TrainConfig } from "./config.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
@@ -102,16 +104,19 @@ export function* evalBatches(ds: Dataset, batchSize = 1000): Generator<HostBatch
   }
 }
 
-/** Trains `config` on `train`, evaluating on `test`, writing metrics and checkpoints. */
+/**
+ * Trains `trainer` (built from `config` by `buildTrainer`, once: the mesh takes its layout
+ * from the same trainer) on `train` with `config`'s schedule, evaluating on `test`, writing
+ * metrics and checkpoints.
+ */
 export async function fit(
+  trainer: Trainer,
   config: TrainConfig,
-  backend: Backend,
   data: { train: Dataset; test: Dataset },
   options: FitOptions,
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
-  const trainer = buildTrainer(config, backend, data.train);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
   // With one process, batch norm already sees the whole batch.

@@ -9,7 +9,7 @@
 import { backward, backwardAsync, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
-import type { BatchNorm } from "../nn/batch_norm.ts";
+import { BatchNorm } from "../nn/batch_norm.ts";
 import { DropoutBase } from "../nn/dropout.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
@@ -72,6 +72,11 @@ export class Trainer {
    * Makes the model's batch norm layers sum their training statistics across ranks
    * through `sum` (`--sync-bn`); a step on a rank without samples still takes its part.
    */
+  /** Channels of each batch norm layer, in model order: what `--sync-bn` sums per layer. */
+  batchNormChannels(): number[] {
+    return this.model.modulesOfType(BatchNorm).map((bn) => bn.numFeatures);
+  }
+
   syncBatchNorm(sum: LayerSum): void {
     this.synced = syncBatchNorms(this.model, sum);
   }

@@ -12,12 +12,12 @@
 import assert from "node:assert/strict";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit, type FitResult } from "../../core/train/fit.ts";
+import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Trainer } from "../../core/train/trainer.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { planForTrainer } from "../../coordinator/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import { relativeError, writeDigits } from "./job_fixtures.ts";
 
@@ -68,12 +68,15 @@ async function ranks(
   world: number,
   files: { checkpoint?: string; resume?: string } = {},
 ) {
-  const plan = new BucketPlan(meshLayout(config, 1, data.train).gradientLength, world, 512);
+  const trainers = memoryMesh(world).map(() =>
+    buildTrainer(config, createCpuBackend(), data.train)
+  );
+  const plan = planForTrainer(trainers[0], world, false, 512);
   // Every rank settles before the first failure is thrown: none is left unhandled.
   const settled = await Promise.allSettled(
     memoryMesh(world).map((link, rank) => {
-      const backend = createCpuBackend();
-      return fit(config, backend, data, {
+      const trainer = trainers[rank], backend = trainer.flat.backend;
+      return fit(trainer, config, data, {
         ...fitOptions,
         checkpointPath: rank === 0 ? files.checkpoint ?? null : null,
         resume: files.resume,
@@ -88,7 +91,9 @@ async function ranks(
 }
 
 for (const [what, config] of Object.entries(models)) {
-  const reference = await state((await fit(config, createCpuBackend(), data, fitOptions)).trainer);
+  const reference = await state(
+    (await fitConfig(config, createCpuBackend(), data, fitOptions)).trainer,
+  );
   for (const world of [2, 3]) {
     Deno.test(`dropout shards: ${what} on ${world} ranks trains like one process`, async () => {
       const all = await ranks(config, world);

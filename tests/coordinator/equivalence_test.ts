@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
+import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Optimizer } from "../../core/optim/optimizer.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { planForTrainer } from "../../coordinator/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
@@ -31,18 +31,19 @@ const BUCKET_ELEMS = 6000;
 const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 10 };
 
 async function singleProcess(): Promise<Float32Array> {
-  const { trainer } = await fit(config, createCpuBackend(), data, fitOptions);
+  const { trainer } = await fitConfig(config, createCpuBackend(), data, fitOptions);
   return await trainer.flat.backend.read(trainer.flat.params);
 }
 
 /** Every rank's parameters after training over an in-memory mesh of `world` ranks. */
 async function inMemoryMesh(world: number): Promise<Float32Array[]> {
-  const plan = new BucketPlan(meshLayout(config, 1).gradientLength, world, BUCKET_ELEMS);
+  const trainers = memoryMesh(world).map(() => buildTrainer(config, createCpuBackend()));
+  const plan = planForTrainer(trainers[0], world, false, BUCKET_ELEMS);
   const results = await Promise.all(
     memoryMesh(world).map((link, rank) => {
-      const backend = createCpuBackend();
+      const trainer = trainers[rank], backend = trainer.flat.backend;
       const mesh = meshForFit(link, { rank, plan, backend, checksumEvery: 10 });
-      return fit(config, backend, data, { ...fitOptions, mesh });
+      return fit(trainer, config, data, { ...fitOptions, mesh });
     }),
   );
   assert.equal((results[0].trainer.optimizer as Optimizer).stepCount, STEPS);

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { planForTrainer } from "../../coordinator/bucket_plan.ts";
 import { MeshError } from "../../coordinator/errors.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { ParameterMismatchError, WorkerExitError } from "../../coordinator/job_errors.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import {
@@ -32,13 +31,14 @@ const config: TrainConfig = {
 Deno.test("a rank whose parameters were corrupted is named by the checksum on every rank", async () => {
   const data = await loadDataset(spec, { cache: false });
   const short = { ...config, epochs: 1 };
-  const plan = new BucketPlan(meshLayout(short, 1).gradientLength, 3);
+  const trainers = memoryMesh(3).map(() => buildTrainer(short, createCpuBackend(), data.train));
+  const plan = planForTrainer(trainers[0], 3, false);
   const outcomes = await Promise.allSettled(
     memoryMesh(3).map((link, rank) => {
-      const backend = createCpuBackend();
+      const trainer = trainers[rank], backend = trainer.flat.backend;
       const mesh = meshForFit(link, { rank, plan, backend, checksumEvery: 5 });
       const afterStep = mesh.afterStep!;
-      return fit(short, backend, data, {
+      return fit(trainer, short, data, {
         checkpointPath: null,
         metricsPath: null,
         evalEvery: 1,

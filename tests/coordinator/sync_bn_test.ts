@@ -13,12 +13,12 @@ import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { readBuffers } from "../../core/checkpoint/module_state.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit, type FitResult } from "../../core/train/fit.ts";
+import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Trainer } from "../../core/train/trainer.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { planForTrainer } from "../../coordinator/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 
@@ -48,13 +48,13 @@ async function state(trainer: Trainer): Promise<Float32Array> {
 
 async function ranks(world: number, syncBn: boolean, on = data): Promise<Float32Array[]> {
   const c = { ...config, syncBn };
-  const layout = meshLayout(c, 1, on.train);
-  const plan = new BucketPlan(layout.gradientLength, world, 512, undefined, layout.syncBatchNorm);
+  const trainers = memoryMesh(world).map(() => buildTrainer(c, createCpuBackend(), on.train));
+  const plan = planForTrainer(trainers[0], world, syncBn, 512);
   // Every rank settles before the first failure is thrown: none is left unhandled.
   const settled = await Promise.allSettled(
     memoryMesh(world).map((link, rank) => {
-      const backend = createCpuBackend();
-      return fit(c, backend, on, {
+      const trainer = trainers[rank], backend = trainer.flat.backend;
+      return fit(trainer, c, on, {
         ...fitOptions,
         mesh: meshForFit(link, { rank, plan, backend }),
       });
@@ -66,7 +66,9 @@ async function ranks(world: number, syncBn: boolean, on = data): Promise<Float32
   return await Promise.all(results.map(({ trainer }) => state(trainer)));
 }
 
-const reference = await state((await fit(config, createCpuBackend(), data, fitOptions)).trainer);
+const reference = await state(
+  (await fitConfig(config, createCpuBackend(), data, fitOptions)).trainer,
+);
 
 for (const world of [2, 3]) {
   Deno.test(`sync-bn: ${world} ranks over a memory mesh train like one process`, async () => {
@@ -89,7 +91,9 @@ Deno.test("sync-bn: without it, 2 ranks normalise per shard: elsewhere, and 1 sa
     count: n,
   };
   const full = { ...data, train };
-  const single = await state((await fit(config, createCpuBackend(), full, fitOptions)).trainer);
+  const single = await state(
+    (await fitConfig(config, createCpuBackend(), full, fitOptions)).trainer,
+  );
   const [rank0] = await ranks(2, false, full);
   const error = relativeError(rank0, single);
   assert.ok(error > 1e-3, `relative error ${error.toExponential(2)}`);

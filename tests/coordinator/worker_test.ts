@@ -6,10 +6,9 @@ import { loadDataset } from "../../core/data/source.ts";
 import { UsageError } from "../../core/errors.ts";
 import { readMetrics } from "../../core/metrics/jsonl.ts";
 import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
+import { BucketPlan, planForTrainer } from "../../coordinator/bucket_plan.ts";
 import { Coordinator, type CoordinatorOptions } from "../../coordinator/coordinator.ts";
 import { serveCoordinator } from "../../coordinator/coordinator_server.ts";
-import { meshLayout } from "../../coordinator/mesh_layout.ts";
 import { CoordinatorError, JobAbortedError } from "../../coordinator/job_errors.ts";
 import { serveRing } from "../../coordinator/ring_server.ts";
 import { runWorker, type WorkerOptions } from "../../coordinator/worker.ts";
@@ -170,15 +169,23 @@ Deno.test("runWorker: a WORLD_SIZE that disagrees with the job fails the worker 
   );
 });
 
-Deno.test("meshLayout: the flat gradient that buildTrainer binds, for any view alignment", () => {
+Deno.test("planForTrainer: the trainer's flat gradient and, with sync-bn, its batch norm layers", () => {
   for (const viewAlignment of [1, 4, 64]) {
     const cpu = createCpuBackend();
     const backend: Backend = Object.create(cpu, { viewAlignment: { value: viewAlignment } });
     for (const model of ["784-8-10", "784-33-17-10"]) {
-      const c = { ...config, model };
-      assert.equal(meshLayout(c, viewAlignment).gradientLength, buildTrainer(c, backend).flat.size);
+      const trainer = buildTrainer({ ...config, model }, backend);
+      const plan = planForTrainer(trainer, 2, false);
+      assert.equal(plan.length, trainer.flat.size);
+      assert.equal(plan.buckets.at(-1)!.start, 0);
+      assert.deepEqual(plan.syncBatchNorm, []);
     }
   }
+  const stack = "conv(4,3),bn,relu,conv(6,3),bn,relu,gap,flatten,linear(10)";
+  const data = { sampleShape: [1, 8, 8], classes: 10 };
+  const trainer = buildTrainer({ ...config, model: stack, syncBn: true }, createCpuBackend(), data);
+  assert.deepEqual(planForTrainer(trainer, 2, true).syncBatchNorm, [4, 6]);
+  assert.deepEqual(planForTrainer(trainer, 2, false).syncBatchNorm, []);
 });
 
 Deno.test("a rank's ring endpoint takes exactly the chunks of its bucket plan", async () => {

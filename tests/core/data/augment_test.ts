@@ -7,7 +7,7 @@ import { UsageError } from "../../../core/errors.ts";
 import { Rng } from "../../../core/rng.ts";
 import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
-import { fit } from "../../../core/train/fit.ts";
+import { fitConfig } from "../../../core/train/fit_config.ts";
 
 const CROP_FLIP: AugmentOptions = { crop: 4, flip: true };
 
@@ -217,7 +217,7 @@ Deno.test("fit augments training batches only: with lr 0 the test metrics are un
       augment,
     };
     const options = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 1 };
-    return await fit(config, createCpuBackend(), { train, test }, options);
+    return await fitConfig(config, createCpuBackend(), { train, test }, options);
   };
   const plain = await run({ crop: 0, flip: false });
   const augmented = await run({ crop: 2, flip: true });

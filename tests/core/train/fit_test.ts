@@ -3,7 +3,7 @@ import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import type { Dataset } from "../../../core/data/dataset.ts";
 import { loadDataset } from "../../../core/data/source.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
-import { fit } from "../../../core/train/fit.ts";
+import { fitConfig } from "../../../core/train/fit_config.ts";
 
 const mnist = await loadDataset("mnist");
 
@@ -29,7 +29,7 @@ function strided(ds: Dataset, stride: number): Dataset {
 async function run(config: Partial<TrainConfig>, train: Dataset, test: Dataset) {
   const dir = await Deno.makeTempDir();
   try {
-    const result = await fit({ ...defaultTrainConfig, ...config }, createCpuBackend(), {
+    const result = await fitConfig({ ...defaultTrainConfig, ...config }, createCpuBackend(), {
       train,
       test,
     }, {

@@ -3,7 +3,8 @@ import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import type { Dataset } from "../../../core/data/dataset.ts";
 import { UsageError } from "../../../core/errors.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
-import { fit, requireOneProcessFor } from "../../../core/train/fit.ts";
+import { requireOneProcessFor } from "../../../core/train/fit.ts";
+import { fitConfig } from "../../../core/train/fit_config.ts";
 
 // 64 samples of 4 features in 2 classes.
 const data: Dataset = {
@@ -32,12 +33,17 @@ Deno.test("train with lbfgs: each full-batch step re-evaluates the closure and t
       evalEvery: 1,
       logEvery: 1,
     };
-    const result = await fit(config, createCpuBackend(), { train: data, test: data }, options);
+    const result = await fitConfig(
+      config,
+      createCpuBackend(),
+      { train: data, test: data },
+      options,
+    );
     const losses = result.epochs.map((e) => e.train.loss);
     assert.ok(losses[2] < 0.5 * losses[0], `losses ${losses}`);
     assert.ok(result.final!.accuracy >= 0.9, `accuracy ${result.final!.accuracy}`);
     await assert.rejects(
-      fit(config, createCpuBackend(), { train: data, test: data }, {
+      fitConfig(config, createCpuBackend(), { train: data, test: data }, {
         ...options,
         resume: options.checkpointPath,
       }),

@@ -10,7 +10,7 @@ import type { Dataset } from "../../../core/data/dataset.ts";
 import { UsageError } from "../../../core/errors.ts";
 import { readMetrics } from "../../../core/metrics/jsonl.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
-import { fit } from "../../../core/train/fit.ts";
+import { fitConfig } from "../../../core/train/fit_config.ts";
 import { runSchedule } from "../../../core/train/schedule.ts";
 
 const golden = JSON.parse(
@@ -29,7 +29,7 @@ const data: Dataset = {
 
 async function epochLrs(config: Partial<TrainConfig>, dir: string, resume?: string) {
   await Deno.mkdir(dir, { recursive: true });
-  await fit(
+  await fitConfig(
     { ...defaultTrainConfig, model: "4-3-2", batchSize: 16, lr: 0.1, ...config },
     createCpuBackend(),
     { train: data, test: data },
