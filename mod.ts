@@ -275,9 +275,13 @@ export {
   type OptimizerConfig,
   OptimizerGroup,
   type OptimizerOptions,
-  type OptimizerStateSlice,
   type ParamGroup,
 } from "./core/optim/optimizer.ts";
+export {
+  type LossClosure,
+  type OptimizerStateSlice,
+  type TrainingOptimizer,
+} from "./core/optim/training_optimizer.ts";
 export { LBFGS, type LbfgsClosure, type LbfgsOptions } from "./core/optim/lbfgs.ts";
 export {
   checkClipping,

@@ -17,6 +17,7 @@ import { UsageError } from "../errors.ts";
 import type { FlatParameters } from "../nn/flat_parameters.ts";
 import type { Tensor } from "../tensor.ts";
 import { type LinePoint, strongWolfe } from "./strong_wolfe.ts";
+import type { OptimizerStateSlice, TrainingOptimizer } from "./training_optimizer.ts";
 
 /** L-BFGS settings in PyTorch's names (camelCase); omitted fields take its defaults. */
 export interface LbfgsOptions {
@@ -78,7 +79,9 @@ class VectorPool {
  * });
  * ```
  */
-export class LBFGS {
+export class LBFGS implements TrainingOptimizer {
+  /** Its curvature history is not checkpointed: a run cannot continue exactly. */
+  readonly resumable = false;
   /** Closure evaluations over all steps (PyTorch's `func_evals`). */
   funcEvals = 0;
   /** Iterations over all steps (PyTorch's `n_iter`). */
@@ -133,6 +136,21 @@ export class LBFGS {
     this.pool = new VectorPool(flat.backend, flat.size);
     this.start = flat.backend.zeros(flat.size, true);
     this.zero = flat.backend.zeros(flat.size, true);
+  }
+
+  /** Iterations so far, as a checkpoint's step count. */
+  get stepCount(): number {
+    return this.nIter;
+  }
+
+  /** Nothing: the curvature history is not checkpointed (a checkpoint holds the model). */
+  stateSlices(): Promise<OptimizerStateSlice[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Refuses: without its curvature history an L-BFGS run cannot continue exactly. */
+  loadState(): void {
+    throw new UsageError("LBFGS", "its curvature history is not saved: it cannot continue a run");
   }
 
   /** Sets every gradient to zero (PyTorch's `zero_grad(set_to_none=False)`); closures call it first. */

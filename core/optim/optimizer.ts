@@ -25,6 +25,7 @@ import {
 import { type GroupRange, groupRanges, wholeRange } from "./param_groups.ts";
 import { type GroupSettings, hyperAt, type OptimizerOptions, resolveSettings } from "./settings.ts";
 import { nadamMuProduct } from "./step_scalars.ts";
+import type { LossClosure, OptimizerStateSlice, TrainingOptimizer } from "./training_optimizer.ts";
 
 export type { OptimizerOptions } from "./settings.ts";
 
@@ -37,13 +38,6 @@ export interface ParamGroup extends OptimizerOptions {
 export interface OptimizerConfig extends OptimizerOptions {
   /** Clipping applied to all gradients before each update. */
   clip?: GradClipping;
-}
-
-/** One state tensor of one parameter, named like PyTorch's optimizer `state_dict`. */
-export interface OptimizerStateSlice {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
 }
 
 /** One parameter group of an {@link Optimizer}: its flat range, settings and scalar state. */
@@ -83,9 +77,11 @@ export class OptimizerGroup {
  * console.log(opt.paramGroups.map((g) => g.settings.weightDecay)); // [ 0.1, 0 ]
  * ```
  */
-export class Optimizer {
+export class Optimizer implements TrainingOptimizer {
   /** Number of updates taken so far. */
   stepCount = 0;
+  /** Its state checkpoints whole: a run continues exactly. */
+  readonly resumable = true;
   /** The parameter groups, in the order given (one over everything by default). */
   readonly paramGroups: readonly OptimizerGroup[];
   private readonly state: Storage[];
@@ -163,7 +159,11 @@ export class Optimizer {
   }
 
   /** Clips the gradients if configured, then applies one update to every group. */
-  step(): void {
+  step(): void;
+  /** Evaluates `closure` (the loss and its gradients), then takes the step. */
+  step(closure: LossClosure): Promise<void>;
+  step(closure?: LossClosure): void | Promise<void> {
+    if (closure) return closure().then(() => this.step());
     this.stepCount++;
     if (this.clip.maxNorm !== undefined) {
       clipGradNorm(this.flat, this.clip.maxNorm, this.clip.normType ?? 2);

@@ -14,7 +14,6 @@ import type { LayerSum } from "../nn/sync_batch_norm.ts";
 
 /** The layer sums and passes a mesh serves, as `--sync-bn` asks for them. */
 export type { LayerSum, SyncPass } from "../nn/sync_batch_norm.ts";
-import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
 import {
@@ -245,7 +244,7 @@ async function save(
     data: all.slice(s.offset, s.offset + s.size),
   }));
   // L-BFGS's curvature history is not saved: its checkpoints hold the model only.
-  const slices = optimizer instanceof LBFGS ? [] : await optimizer.stateSlices();
+  const slices = await optimizer.stateSlices();
   const state = slices.map((s) => ({
     name: `optim.${s.name}`,
     shape: [...s.shape],
@@ -256,7 +255,7 @@ async function save(
     params: [...params, ...await readBuffers(trainer.model)],
     optimizer: state,
     epoch,
-    step: optimizer instanceof LBFGS ? optimizer.nIter : optimizer.stepCount,
+    step: optimizer.stepCount,
     rngState: [config.seed],
     config: config as unknown as Record<string, unknown>,
     ...(moduleState && { moduleState }),
@@ -269,7 +268,7 @@ async function save(
  */
 async function restore(trainer: Trainer, path: string): Promise<number> {
   const { flat, optimizer } = trainer;
-  if (optimizer instanceof LBFGS) {
+  if (!optimizer.resumable) {
     throw new UsageError(
       "--resume",
       "an L-BFGS run cannot continue exactly (its curvature history is not saved); start a new run",

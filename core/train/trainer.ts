@@ -13,8 +13,7 @@ import { BatchNorm } from "../nn/batch_norm.ts";
 import { DropoutBase } from "../nn/dropout.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
-import { LBFGS } from "../optim/lbfgs.ts";
-import type { Optimizer } from "../optim/optimizer.ts";
+import type { TrainingOptimizer } from "../optim/training_optimizer.ts";
 import { Tensor } from "../tensor.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
 import type { Objective } from "./objective.ts";
@@ -56,7 +55,7 @@ export class Trainer {
     readonly model: Module,
     readonly flat: FlatParameters,
     /** A fused optimizer, or L-BFGS (one process only: it re-evaluates each batch). */
-    readonly optimizer: Optimizer | LBFGS,
+    readonly optimizer: TrainingOptimizer,
     readonly objective: Objective,
     /** One sample's shape as the model takes it, e.g. `[784]`. */
     readonly inputShape: readonly number[],
@@ -85,31 +84,37 @@ export class Trainer {
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
    * update. The shard's `firstRow` places its dropout masks within the global batch's.
+   * The optimizer evaluates the step's closure once (L-BFGS as often as its line search
+   * asks); the first evaluation counts in the training metrics.
    */
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
     this.placeDropouts(batch, globalBatch);
-    if (this.optimizer instanceof LBFGS) return await this.lbfgsStep(this.optimizer, batch);
-    this.optimizer.zeroGrad();
-    const sync = reduce?.(this.flat.grads, this.flat.slots);
-    if (batch.rows > 0) {
-      const { x, labels } = this.upload(batch);
-      const logits = await this.model.forwardAsync(x);
-      const loss = this.objective(logits, labels, globalBatch);
-      await backwardAsync(
-        loss,
-        undefined,
-        sync && ((leaf) => {
-          const slot = this.slotOf.get(leaf);
-          if (slot) sync.ready(slot.offset, slot.size);
-        }),
-      );
-      this.trainSums.add(logits, labels, loss, globalBatch);
-    } else if (this.synced.length > 0) {
-      await syncWithoutSamples(this.synced, this.backend);
-    }
-    await sync?.finish();
-    this.optimizer.step();
+    let first = true;
+    await this.optimizer.step(async () => {
+      this.optimizer.zeroGrad();
+      const sync = reduce?.(this.flat.grads, this.flat.slots);
+      let loss: Tensor | number = 0;
+      if (batch.rows > 0) {
+        const { x, labels } = this.upload(batch);
+        const logits = await this.model.forwardAsync(x);
+        loss = this.objective(logits, labels, globalBatch);
+        await backwardAsync(
+          loss,
+          undefined,
+          sync && ((leaf) => {
+            const slot = this.slotOf.get(leaf);
+            if (slot) sync.ready(slot.offset, slot.size);
+          }),
+        );
+        if (first) this.trainSums.add(logits, labels, loss, globalBatch);
+      } else if (this.synced.length > 0) {
+        await syncWithoutSamples(this.synced, this.backend);
+      }
+      first = false;
+      await sync?.finish();
+      return loss;
+    });
     this.backend.endStep();
   }
 
@@ -123,25 +128,6 @@ export class Trainer {
       if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
       else layer.skipBatch(globalBatch);
     }
-  }
-
-  /**
-   * One L-BFGS step on the whole of `batch` in this process: the closure re-evaluates the
-   * model on it as often as the line search asks; the first evaluation counts in the
-   * training metrics.
-   */
-  private async lbfgsStep(lbfgs: LBFGS, batch: HostBatch): Promise<void> {
-    let first = true;
-    await lbfgs.step(() => {
-      lbfgs.zeroGrad();
-      const { logits, labels } = this.forward(batch);
-      const loss = this.objective(logits, labels, batch.rows);
-      backward(loss);
-      if (first) this.trainSums.add(logits, labels, loss, batch.rows);
-      first = false;
-      return loss;
-    });
-    this.backend.endStep();
   }
 
   /** Mean training loss and accuracy since the last call. */
