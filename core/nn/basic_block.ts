@@ -11,7 +11,7 @@ import type { Rng } from "../rng.ts";
 import type { Tensor } from "../tensor.ts";
 import { BatchNorm2d } from "./batch_norm.ts";
 import { Conv2d } from "./conv2d.ts";
-import { Module } from "./module.ts";
+import { type ForwardPass, Module, runForward } from "./module.ts";
 import { Sequential } from "./sequential.ts";
 
 /** Options of {@link BasicBlock}. */
@@ -74,15 +74,12 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const branch = this.bn2.forward(
-      this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))),
-    );
-    return relu(add(branch, this.downsample ? this.downsample.forward(x) : x));
+    return runForward(this, x);
   }
 
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
-    const hidden = relu(await this.bn1.forwardAsync(this.conv1.forward(x)));
-    const branch = await this.bn2.forwardAsync(this.conv2.forward(hidden));
-    return relu(add(branch, this.downsample ? await this.downsample.forwardAsync(x) : x));
+  override *forwardPass(x: Tensor): ForwardPass {
+    const hidden = relu(yield* this.bn1.forwardPass(this.conv1.forward(x)));
+    const branch = yield* this.bn2.forwardPass(this.conv2.forward(hidden));
+    return relu(add(branch, this.downsample ? yield* this.downsample.forwardPass(x) : x));
   }
 }

@@ -19,7 +19,7 @@ import { add, affine, mul, relu, reshape, scale, sub, sum, unary } from "../ops.
 import { sizeOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { ModuleBuffer } from "./buffer.ts";
-import { Module } from "./module.ts";
+import { type ForwardPass, Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
 
 /** Options of the batch norm layers, PyTorch's arguments in camelCase. */
@@ -138,15 +138,15 @@ export abstract class BatchNorm extends Module {
   }
 
   /** With a `statsReducer` in training, normalises with the statistics summed across ranks. */
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
+  override *forwardPass(x: Tensor): ForwardPass {
     if (!this.syncing) return this.forward(x);
     const x3 = this.channelMajor(x);
     const [n, c, len] = x3.shape;
-    const job = await this.statsReducer!({
+    const job = (yield this.statsReducer!({
       sum: reshape(channelSum(x3), [c]),
       sumOfSquares: reshape(channelSum(unary("square", x3)), [c]),
       count: n * len,
-    });
+    })) as BatchStats;
     return this.normalise(x, x3, momentsFromSums(job));
   }
 

@@ -6,12 +6,30 @@
  * @module
  */
 
+import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import type { ModuleBuffer } from "./buffer.ts";
 import type { Parameter } from "./parameter.ts";
 
 /** Host-side state of a module beyond its tensors, as JSON numbers (see {@link Module.extraState}). */
 export type ExtraState = Record<string, number>;
+
+/** A forward pass that yields its waits on other ranks (see {@link Module.forwardPass}). */
+export type ForwardPass = Generator<Promise<unknown>, Tensor, unknown>;
+
+/**
+ * Runs `module`'s {@link Module.forwardPass} without waiting: a container's `forward`.
+ * Throws a UsageError naming the module when a layer would wait on other ranks.
+ */
+export function runForward(module: Module, x: Tensor): Tensor {
+  const next = module.forwardPass(x).next();
+  if (next.done) return next.value;
+  next.value.catch(() => {}); // already under way; nothing waits for it
+  throw new UsageError(
+    module.constructor.name,
+    "a layer waits on other ranks in training (SyncBatchNorm): call forwardAsync",
+  );
+}
 
 /** A layer or model. Subclasses register parameters and children in their constructor. */
 export abstract class Module {
@@ -21,16 +39,29 @@ export abstract class Module {
   private readonly buffers: [string, ModuleBuffer][] = [];
   private readonly children: [string, Module][] = [];
 
-  /** Computes the output for input `x`. */
+  /**
+   * Computes the output for input `x`. A container writes its pass once, as
+   * {@link Module.forwardPass}, and implements this with {@link runForward}.
+   */
   abstract forward(x: Tensor): Tensor;
 
   /**
-   * {@link Module.forward} for models whose layers may wait on other ranks mid-way (a
-   * batch norm summing its statistics across ranks, SyncBatchNorm): containers await each
-   * child's. The default runs `forward`.
+   * The forward pass as a generator that yields each wait on other ranks (a batch norm
+   * summing its statistics across ranks, SyncBatchNorm) and resumes with its result, so
+   * that one pass serves both drivers: {@link Module.forward} (which refuses to wait) and
+   * {@link Module.forwardAsync}. Containers run their children's with `yield*`; a layer
+   * that never waits keeps this default, its `forward`.
    */
-  forwardAsync(x: Tensor): Promise<Tensor> {
-    return Promise.resolve(this.forward(x));
+  *forwardPass(x: Tensor): ForwardPass {
+    return this.forward(x);
+  }
+
+  /** {@link Module.forward} for models whose layers may wait on other ranks mid-way. */
+  async forwardAsync(x: Tensor): Promise<Tensor> {
+    const pass = this.forwardPass(x);
+    let next = pass.next();
+    while (!next.done) next = pass.next(await next.value);
+    return next.value;
   }
 
   /** Registers a parameter under `name` (PyTorch's `state_dict` key part). */

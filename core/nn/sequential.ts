@@ -8,7 +8,7 @@ import type { FusedActivation } from "../backend.ts";
 import type { Tensor } from "../tensor.ts";
 import { Activation } from "./activation.ts";
 import { Linear } from "./linear.ts";
-import { Module } from "./module.ts";
+import { type ForwardPass, Module, runForward } from "./module.ts";
 
 /** A chain of modules. A `Linear` followed by a fusable activation runs as one fused op. */
 export class Sequential extends Module {
@@ -31,18 +31,14 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const stage of this.stages) {
-      y = stage instanceof Module ? stage.forward(y) : stage.linear.forwardWith(y, stage.fused);
-    }
-    return y;
+    return runForward(this, x);
   }
 
-  override async forwardAsync(x: Tensor): Promise<Tensor> {
+  override *forwardPass(x: Tensor): ForwardPass {
     let y = x;
     for (const stage of this.stages) {
       y = stage instanceof Module
-        ? await stage.forwardAsync(y)
+        ? yield* stage.forwardPass(y)
         : stage.linear.forwardWith(y, stage.fused);
     }
     return y;
