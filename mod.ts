@@ -31,13 +31,59 @@ export type {
   Window2d,
 } from "./core/backend.ts";
 export { createCpuBackend } from "./core/cpu/backend.ts";
-export * from "./core/errors.ts";
+export {
+  CheckpointError,
+  DataFormatError,
+  GradmeshError,
+  ShapeError,
+  UsageError,
+} from "./core/errors.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
 export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
 export { backward, backwardAsync, isGradEnabled, noGrad } from "./core/autograd.ts";
 export { full, type GradNode, Tensor, tensor, zeros } from "./core/tensor.ts";
-export * from "./core/ops.ts";
-export * from "./core/ops_conv.ts";
+export {
+  add,
+  affine,
+  argmax,
+  binary,
+  div,
+  exp,
+  expand,
+  gather,
+  linear,
+  log,
+  logSoftmax,
+  matmul,
+  max,
+  mean,
+  mul,
+  neg,
+  relu,
+  reshape,
+  scale,
+  sigmoid,
+  softmax,
+  sub,
+  sum,
+  tanh,
+  unary,
+} from "./core/ops.ts";
+export {
+  adaptiveAvgPool2d,
+  avgPool2d,
+  type AvgPool2dOptions,
+  bmm,
+  col2im,
+  conv2d,
+  type Conv2dOptions,
+  flatten,
+  im2col,
+  maxPool2d,
+  type MaxPool2dOptions,
+  permute,
+  type Size2d,
+} from "./core/ops_conv.ts";
 export { Rng } from "./core/rng.ts";
 export { type ExtraState, Module } from "./core/nn/module.ts";
 export { ModuleBuffer } from "./core/nn/buffer.ts";

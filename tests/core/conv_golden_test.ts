@@ -28,7 +28,6 @@ import {
   col2im,
   Conv2d,
   conv2d,
-  convOpTable,
   createCpuBackend,
   Flatten,
   flatten,
@@ -45,6 +44,7 @@ import {
   UsageError,
   type Window2d,
 } from "../../mod.ts";
+import { convOpTable } from "../../core/ops_conv.ts";
 import { backendsUnderTest, describeBackends, type Tolerance } from "./backends.ts";
 import { backendTest, casesTest, readFixture, runnableBackends } from "./golden.ts";
 

@@ -37,7 +37,6 @@ import {
   mseLoss,
   mul,
   neg,
-  opTable,
   relu,
   reshape,
   scale,
@@ -51,6 +50,7 @@ import {
   unary,
   unaryOps,
 } from "../../mod.ts";
+import { opTable } from "../../core/ops.ts";
 import type { FusedActivation, Reduction } from "../../mod.ts";
 import { backendsUnderTest, CPU_TOLERANCE, describeBackends, type Tolerance } from "./backends.ts";
 import { backendTest, readFixture, runnableBackends } from "./golden.ts";

@@ -27,7 +27,6 @@
 
 import { assert, assertEquals } from "./asserts.ts";
 import {
-  apply,
   type Backend,
   backward,
   binary,
@@ -46,8 +45,6 @@ import {
   mseLoss,
   mul,
   noGrad,
-  type OpName,
-  opTable,
   type Reduction,
   reshape,
   Rng,
@@ -59,6 +56,7 @@ import {
   type UnaryOpName,
   unaryOps,
 } from "../../mod.ts";
+import { apply, type OpName, opTable } from "../../core/ops.ts";
 import { backendsUnderTest, type BackendUnderTest, describeBackends } from "./backends.ts";
 import { runnableBackends } from "./golden.ts";
 
