@@ -8,7 +8,7 @@
  * @module
  */
 
-import { chooseBackend } from "../cli/backend_choice.ts";
+import { chooseBackend } from "../gpu/backend_choice.ts";
 import type { Backend } from "../core/backend.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
 import { buildTrainer } from "../core/train/config.ts";

@@ -16,7 +16,7 @@ import { ringAllReduce } from "../coordinator/ring.ts";
 import { RingPlan } from "../coordinator/ring_plan.ts";
 import { serveRing } from "../coordinator/ring_server.ts";
 import { newJobToken } from "../coordinator/token.ts";
-import { runLocalJob } from "../cli/local_job.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const EPOCHS = 2;
@@ -36,15 +36,18 @@ async function epochSeconds(workers: number): Promise<number> {
     });
     return result.epochs[EPOCHS - 1].seconds;
   }
-  const lines: string[] = [];
-  await runLocalJob(config, {
-    workers,
-    backend: "cpu",
-    out: await Deno.makeTempDir(),
-    rank0Output: (line) => lines.push(line),
-  });
-  const last = lines.findLast((l) => l.startsWith(`epoch ${EPOCHS}/${EPOCHS}`));
-  return Number(last?.match(/([\d.]+)s$/)?.[1]);
+  // A local job as users start it: the CLI, which spawns the workers.
+  const out = await Deno.makeTempDir();
+  const main = new URL("../cli/main.ts", import.meta.url).pathname;
+  const args = [`--workers=${workers}`, "--backend=cpu", `--epochs=${EPOCHS}`, `--out=${out}`];
+  const { success } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...TRAIN_PERMISSIONS, main, "train", "--quiet", ...args],
+    stdout: "null",
+  }).output();
+  if (!success) throw new Error(`train ${args.join(" ")} failed`);
+  const records = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n");
+  const last = records.map((l) => JSON.parse(l)).findLast((r) => r.kind === "epoch");
+  return SAMPLES / last.samples_per_s;
 }
 
 /** Median seconds of a 2-rank HTTP ring all-reduce of `floats`, both ranks in this process. */

@@ -10,7 +10,7 @@
 import { loadDataset } from "../core/data/source.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
-import { chooseBackend } from "../cli/backend_choice.ts";
+import { chooseBackend } from "../gpu/backend_choice.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const EPOCHS = Number(Deno.env.get("BENCH_EPOCHS") ?? 3);

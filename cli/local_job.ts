@@ -26,6 +26,7 @@ import { serveCoordinator } from "../coordinator/coordinator_server.ts";
 import { requireToken } from "../coordinator/env.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "../coordinator/fit_mesh.ts";
 import { WorkerExitError } from "../coordinator/job_errors.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
 import { sleep } from "../coordinator/sleep.ts";
 import { newJobToken } from "../coordinator/token.ts";
 import { requireOneProcessFor } from "../core/train/fit.ts";
@@ -135,15 +136,6 @@ const DEFAULT_KILL_GRACE_MS = 3000;
 const VERDICT_GRACE_MS = 500;
 // Lines of each worker's stderr kept to explain an exit the coordinator did not see.
 const STDERR_TAIL_LINES = 20;
-// The permissions of `deno task train`.
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-run",
-  "--allow-sys",
-];
 
 interface WorkerProcess {
   readonly rank: number;
@@ -257,7 +249,7 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "run",
     "--config",
     denoConfig,
-    ...PERMISSIONS,
+    ...TRAIN_PERMISSIONS,
     main,
     "worker",
     "--backend",

@@ -12,6 +12,7 @@
 import { basename, extname, join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { type GridRun, gridRuns, loadGridFile } from "./grid.ts";
 import {
@@ -37,16 +38,6 @@ const FLAGS: FlagTable = {
   },
   help: { type: "boolean", default: false, help: "show this help" },
 };
-
-/** The permissions of `deno task train`, which every run gets. */
-const TRAIN_PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-run",
-  "--allow-sys",
-];
 
 /** Runs `sweep` with `args`; returns the exit code. */
 export async function runSweep(args: readonly string[]): Promise<number> {

@@ -12,7 +12,7 @@ import { UsageError } from "../core/errors.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
-import { chooseBackend } from "./backend_choice.ts";
+import { chooseBackend } from "../gpu/backend_choice.ts";
 import { helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";

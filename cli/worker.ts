@@ -13,7 +13,7 @@ import { UsageError } from "../core/errors.ts";
 import { parseLaunchEnv, requireToken } from "../coordinator/env.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { runWorker } from "../coordinator/worker.ts";
-import { chooseBackend } from "./backend_choice.ts";
+import { chooseBackend } from "../gpu/backend_choice.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
 

@@ -26,6 +26,7 @@ import {
 import { MetricsLog } from "../metrics/jsonl.ts";
 import type { TrainConfig } from "./config.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
+import { epochRecord, stepRecord } from "./fit_records.ts";
 import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
 
@@ -139,12 +140,7 @@ export async function fit(
       for (let step = 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
         const idx = batchIndices(perm, step, config.batchSize);
-        const [firstRow, end] = mesh
-          ? shardRange(idx.length, mesh.rank, mesh.world)
-          : [0, idx.length];
-        const shard = idx.subarray(firstRow, end);
-        const batch = { ...gatherBatch(data.train, shard), rows: shard.length, firstRow };
-        augmentBatch(batch.x, shard, data.train, config.augment, config.seed, epoch);
+        const batch = shardBatch(data.train, idx, config, epoch, mesh);
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
         seen += idx.length;
@@ -156,16 +152,10 @@ export async function fit(
           epochTotals.loss += m.loss * m.count;
           epochTotals.correct += m.accuracy * m.count;
           epochTotals.count += m.count;
-          await log?.write({
-            kind: "step",
-            epoch: epoch + 1,
-            step: globalStep,
-            loss: m.loss,
-            accuracy: m.accuracy,
-            lr: trainer.optimizer.lr,
-            samples_per_s: samplesPerSecond,
-            wall_s: (now - wallStart) / 1000,
-          });
+          await log?.write(stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
+            samplesPerSecond,
+            wallSeconds: (now - wallStart) / 1000,
+          }));
           lastLoss = m.loss;
         }
         callbacks.onProgress?.({
@@ -192,18 +182,12 @@ export async function fit(
       const seconds = (performance.now() - t0) / 1000;
       const summary = { epoch: epoch + 1, train, test, seconds };
       epochs.push(summary);
-      await log?.write({
-        kind: "epoch",
-        epoch: epoch + 1,
-        step: (epoch + 1) * steps,
-        loss: train.loss,
-        accuracy: train.accuracy,
-        test_loss: test?.loss ?? null,
-        test_acc: test?.accuracy ?? null,
-        lr: trainer.optimizer.lr,
-        samples_per_s: train.count / seconds,
-        wall_s: (performance.now() - wallStart) / 1000,
-      });
+      await log?.write(
+        epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
+          samplesPerSecond: train.count / seconds,
+          wallSeconds: (performance.now() - wallStart) / 1000,
+        }),
+      );
       // Records above carry the lr the epoch trained with; the next epoch's is set here.
       schedule.afterEpoch(train.loss);
       if (options.checkpointPath) await save(trainer, config, epoch + 1, options.checkpointPath);
@@ -214,6 +198,24 @@ export async function fit(
   }
   if (!final && (mesh?.rank ?? 0) === 0) final = await trainer.evaluate(evalBatches(data.test));
   return { trainer, epochs, final };
+}
+
+/**
+ * This rank's shard of the global batch `idx` (all of it without a mesh), gathered and
+ * augmented; `firstRow` places its dropout masks within the global batch's.
+ */
+function shardBatch(
+  train: Dataset,
+  idx: Uint32Array,
+  config: TrainConfig,
+  epoch: number,
+  mesh: FitMesh | undefined,
+): HostBatch {
+  const [firstRow, end] = mesh ? shardRange(idx.length, mesh.rank, mesh.world) : [0, idx.length];
+  const shard = idx.subarray(firstRow, end);
+  const batch = { ...gatherBatch(train, shard), rows: shard.length, firstRow };
+  augmentBatch(batch.x, shard, train, config.augment, config.seed, epoch);
+  return batch;
 }
 
 // Turns this rank's window metrics into the job's: totals summed across ranks.

@@ -8,8 +8,8 @@
 
 import type { Backend } from "../core/backend.ts";
 import { createCpuBackend } from "../core/cpu/backend.ts";
-import { createWebGpuBackend } from "../gpu/backend.ts";
-import { acquireGpu, GpuUnavailableError } from "../gpu/device.ts";
+import { createWebGpuBackend } from "./backend.ts";
+import { acquireGpu, GpuUnavailableError } from "./device.ts";
 
 /** The chosen backend and a one-line reason for logs. */
 export interface BackendChoice {
