@@ -13,6 +13,7 @@ import { parseLayerSizes } from "../core/nn/mlp.ts";
 import { objectiveByName } from "../core/train/objective.ts";
 import { parseFlags } from "./flags.ts";
 import { configFromFlags, trainFlags } from "./train_flags.ts";
+import { usageLine } from "./usage_line.ts";
 
 /** A flag value in a grid file. */
 export type FlagValue = string | number | boolean;
@@ -233,7 +234,7 @@ export function gridRuns(file: GridFile, overrides: FlagSet = {}): GridRun[] {
         return { grid: grid.name, name, labels, args, epochs: checkTrainArgs(args) };
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        throw new DataFormatError(file.path, `grid "${grid.name}", run "${name}": ${e.message}`);
+        throw new DataFormatError(file.path, `grid "${grid.name}", run "${name}": ${usageLine(e)}`);
       }
     });
   });

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
+import { GradmeshError, UsageError } from "../core/errors.ts";
+import { usageLine } from "./usage_line.ts";
 import { runCatalog } from "./catalog.ts";
 import { runCoordinator } from "./coordinator.ts";
 import { runReport } from "./report.ts";
@@ -50,7 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command(rest);
   } catch (e) {
     if (e instanceof GradmeshError) {
-      console.error(`gradmesh ${name}: ${e.message}`);
+      const line = e instanceof UsageError ? usageLine(e) : e.message;
+      console.error(`gradmesh ${name}: ${line}`);
       return e.exitCode;
     }
     throw e;

@@ -16,11 +16,15 @@ export class GradmeshError extends Error {
   }
 }
 
-/** A bad flag, argument or configuration value. `flag` names it, e.g. `--lr`. */
+/**
+ * A bad argument or configuration value. `flag` names it: a configuration field in the
+ * library (`batchSize`, which the CLI prints as its flag, `--batch-size`), a PyTorch
+ * argument (`weight_decay`), or a flag the CLI parsed.
+ */
 export class UsageError extends GradmeshError {
   override readonly exitCode = 2;
-  constructor(readonly flag: string, message: string) {
-    super(`${flag}: ${message}`);
+  constructor(readonly flag: string, readonly detail: string) {
+    super(`${flag}: ${detail}`);
   }
 }
 

@@ -116,12 +116,12 @@ function imageShape(
   options: AugmentOptions,
 ): readonly number[] {
   const shape = ds.sampleShape;
-  const flag = options.crop > 0 ? "--random-crop" : "--hflip";
+  const flag = options.crop > 0 ? "randomCrop" : "hflip";
   if (shape.length !== 3) {
     throw new UsageError(flag, `needs image samples [C, H, W], got sample shape [${shape}]`);
   }
   if (!Number.isInteger(options.crop) || options.crop < 0) {
-    throw new UsageError("--random-crop", `expected an integer >= 0, got ${options.crop}`);
+    throw new UsageError("randomCrop", `expected an integer >= 0, got ${options.crop}`);
   }
   return shape;
 }

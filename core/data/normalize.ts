@@ -72,7 +72,7 @@ export function normalize(ds: Dataset, mean: readonly number[], std: readonly nu
   const zero = std.findIndex((s) => Math.fround(s) === 0);
   if (zero >= 0) {
     throw new UsageError(
-      "--normalize",
+      "normalize",
       `channel ${zero} has standard deviation 0, expected a non-zero std to divide by`,
     );
   }

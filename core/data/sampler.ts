@@ -31,7 +31,7 @@ const UINT32_MAX = 0xffffffff;
  */
 export function permutation(n: number, seed: number, epoch: number): Uint32Array {
   if (!isUint32(seed)) {
-    throw new UsageError("--seed", `expected an integer in 0..${UINT32_MAX}, got ${seed}`);
+    throw new UsageError("seed", `expected an integer in 0..${UINT32_MAX}, got ${seed}`);
   }
   if (!isUint32(epoch) || !isUint32(n)) {
     throw new RangeError(
@@ -62,7 +62,7 @@ export function permutation(n: number, seed: number, epoch: number): Uint32Array
  */
 export function stepsPerEpoch(n: number, batchSize: number): number {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError("--batch-size", `expected a positive integer, got ${batchSize}`);
+    throw new UsageError("batchSize", `expected a positive integer, got ${batchSize}`);
   }
   return Math.ceil(n / batchSize);
 }
@@ -116,7 +116,7 @@ export function shardIndices(batch: Uint32Array, rank: number, worldSize: number
  */
 export function shardRange(rows: number, rank: number, worldSize: number): [number, number] {
   if (!Number.isInteger(worldSize) || worldSize < 1) {
-    throw new UsageError("--workers", `expected a world size of at least 1, got ${worldSize}`);
+    throw new UsageError("workers", `expected a world size of at least 1, got ${worldSize}`);
   }
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
     throw new UsageError("RANK", `expected a rank in 0..${worldSize - 1}, got ${rank}`);

@@ -43,7 +43,7 @@ async function resolveSource(spec: string, label: Cifar100Label): Promise<Source
   const cifar = spec.match(/^(cifar10|cifar100):(.+)$/);
   if (label === "coarse" && cifar?.[1] !== "cifar100") {
     throw new UsageError(
-      "--label",
+      "label",
       `coarse labels exist only for cifar100:DIR, got --data "${spec}"`,
     );
   }
@@ -66,7 +66,7 @@ async function resolveSource(spec: string, label: Cifar100Label): Promise<Source
     return { files: await idxDirFiles(dir), decode: () => loadIdxDir(dir) };
   }
   throw new UsageError(
-    "--data",
+    "data",
     `expected mnist, fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR, got "${spec}"`,
   );
 }

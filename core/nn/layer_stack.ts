@@ -39,7 +39,7 @@ interface LayerText {
 }
 
 const fail = (message: string): never => {
-  throw new UsageError("--model", message);
+  throw new UsageError("model", message);
 };
 
 /** Splits `text` at the commas outside parentheses. */

@@ -15,7 +15,7 @@ import { Sequential } from "./sequential.ts";
 export function parseLayerSizes(spec: string): number[] {
   const sizes = spec.split("-").map((s) => Number(s));
   if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new UsageError("--model", `expected layer sizes like 784-128-10, got "${spec}"`);
+    throw new UsageError("model", `expected layer sizes like 784-128-10, got "${spec}"`);
   }
   return sizes;
 }
@@ -39,7 +39,7 @@ export function mlp(
 ): Sequential {
   if (!activationNames.includes(activation)) {
     throw new UsageError(
-      "--activation",
+      "activation",
       `expected one of ${activationNames.join(", ")}, got "${activation}"`,
     );
   }

@@ -76,13 +76,13 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
     const features = data.sampleShape.reduce((a, b) => a * b, 1);
     if (sizes[0] !== features) {
       throw new UsageError(
-        "--model",
+        "model",
         `input size ${sizes[0]} does not match the data's ${features} values per sample`,
       );
     }
     if (sizes[sizes.length - 1] !== data.classes) {
       throw new UsageError(
-        "--model",
+        "model",
         `output size ${sizes[sizes.length - 1]} does not match the data's ${data.classes} classes`,
       );
     }
@@ -110,7 +110,7 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
  * ```
  */
 export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltModel {
-  const activationArgs = parseArgsJson("--activation-args", spec.activationArgs);
+  const activationArgs = parseArgsJson("activationArgs", spec.activationArgs);
   let stack: string, inputShape: readonly number[];
   // Sizes joined by dashes, as opposed to a named model or a stack (commas, parentheses).
   const isMlp = !(spec.model in namedModels) && /^[^,()]*-[^,()]*$/.test(spec.model) &&
@@ -118,26 +118,26 @@ export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltMo
   if (isMlp) {
     ({ stack, inputShape } = mlpStack(spec, data));
   } else {
-    if (!data) throw new UsageError("--model", `${spec.model} needs the data's sample shape`);
+    if (!data) throw new UsageError("model", `${spec.model} needs the data's sample shape`);
     if (spec.dropout > 0) {
-      throw new UsageError("--dropout", `applies to MLPs; put dropout(p) in the layer stack`);
+      throw new UsageError("dropout", `applies to MLPs; put dropout(p) in the layer stack`);
     }
     inputShape = data.sampleShape;
     const named = namedModels[spec.model] as typeof namedModels[string] | undefined;
     if (named && inputShape.length !== 3) {
-      throw new UsageError("--model", `${spec.model} needs [C, H, W] samples, got [${inputShape}]`);
+      throw new UsageError("model", `${spec.model} needs [C, H, W] samples, got [${inputShape}]`);
     }
     stack = named ? named(data.classes, inputShape) : spec.model;
   }
   const { model, shape } = buildLayerStack(stack, inputShape, spec.activation, activationArgs, rng);
   if (data && (shape.length !== 1 || shape[0] !== data.classes)) {
     throw new UsageError(
-      "--model",
+      "model",
       `gives outputs of [${shape}] per sample, the data has ${data.classes} classes`,
     );
   }
   if (spec.init !== "default") {
-    const init = initFromName(spec.init, parseArgsJson("--init-args", spec.initArgs));
+    const init = initFromName(spec.init, parseArgsJson("initArgs", spec.initArgs));
     for (const [name, p] of model.namedParameters()) {
       if (name.endsWith("weight") && p.shape.length >= 2) init(p, rng);
     }

@@ -68,10 +68,10 @@ export function checkClipping(clip: GradClipping): void {
       throw new UsageError(flag, `expected a finite ${name} >= 0, got ${v}`);
     }
   };
-  limit("--clip-grad-norm", "max_norm", clip.maxNorm);
-  limit("--clip-grad-value", "clip_value", clip.value);
+  limit("clipGradNorm", "max_norm", clip.maxNorm);
+  limit("clipGradValue", "clip_value", clip.value);
   const type = clip.normType ?? 2;
   if (type !== 2 && type !== "inf") {
-    throw new UsageError("--clip-norm-type", `expected 2 or inf, got ${type}`);
+    throw new UsageError("clipNormType", `expected 2 or inf, got ${type}`);
   }
 }

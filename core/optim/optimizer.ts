@@ -220,7 +220,7 @@ export class Optimizer implements TrainingOptimizer {
       const data = slices.get(name);
       if (!data || data.length !== size) {
         throw new UsageError(
-          "--resume",
+          "resume",
           `optimizer state ${name} is missing or has the wrong size`,
         );
       }

@@ -37,7 +37,7 @@ export function optimizerFromName(
   const spec = optimizerSpec(name);
   if (!spec) {
     throw new UsageError(
-      "--optimizer",
+      "optimizer",
       `expected one of ${optimizerNames.join(", ")}, got "${name}"`,
     );
   }

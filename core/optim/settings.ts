@@ -7,7 +7,7 @@
 
 import type { OptimizerHyper } from "../backend.ts";
 import { UsageError } from "../errors.ts";
-import { flagName, type OptimizerArgValue, optimizerSpec, optionKey } from "./catalog.ts";
+import { type OptimizerArgValue, optimizerSpec, optionKey } from "./catalog.ts";
 import type { OptimizerKind } from "./kinds.ts";
 
 /**
@@ -106,14 +106,14 @@ export function resolveSettings(
 
 function pair(name: string, value: OptimizerArgValue): [number, number] {
   if (!Array.isArray(value) || value.length !== 2 || !value.every(Number.isFinite)) {
-    throw new UsageError(`--${flagName(name)}`, `expected two numbers, got ${value}`);
+    throw new UsageError(name, `expected two numbers, got ${value}`);
   }
   return [value[0], value[1]];
 }
 
 function validate(kind: OptimizerKind, s: GroupSettings): void {
   const check = (ok: boolean, arg: string, message: string) => {
-    if (!ok) throw new UsageError(`--${flagName(arg)}`, message);
+    if (!ok) throw new UsageError(arg, message);
   };
   const atLeast0 = (arg: string, value: number) =>
     check(value >= 0, arg, `expected a value >= 0, got ${value}`);

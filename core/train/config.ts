@@ -104,7 +104,7 @@ export const defaultTrainConfig: TrainConfig = {
 export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
   const { model, inputShape } = buildModel(config, new Rng(config.seed), data);
   if (config.syncBn && model.modulesOfType(BatchNorm).length === 0) {
-    throw new UsageError("--sync-bn", `model ${config.model} has no batch norm layer`);
+    throw new UsageError("syncBn", `model ${config.model} has no batch norm layer`);
   }
   const flat = bindParameters(backend, model.namedParameters());
   const objective = objectiveByName(config.loss, config);

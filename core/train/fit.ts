@@ -272,7 +272,7 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
   const { flat, optimizer } = trainer;
   if (!optimizer.resumable) {
     throw new UsageError(
-      "--resume",
+      "resume",
       "an L-BFGS run cannot continue exactly (its curvature history is not saved); start a new run",
     );
   }
@@ -305,7 +305,7 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
 export function requireOneProcessFor(config: TrainConfig, world: number): void {
   if (config.optimizer === "lbfgs" && world > 1) {
     throw new UsageError(
-      "--optimizer",
+      "optimizer",
       `lbfgs trains in one process (it re-evaluates each batch many times); got ${world} workers`,
     );
   }

@@ -140,17 +140,17 @@ export function objectiveByName(name: string, args: Partial<ObjectiveArgs> = {})
   const def = objectiveDefs[name];
   if (!def) {
     throw new UsageError(
-      "--loss",
+      "loss",
       `expected one of ${Object.keys(objectiveDefs).join(", ")}, got "${name}"`,
     );
   }
   const a = { ...defaultObjectiveArgs, ...args };
   if (a.marginP !== 1 && a.marginP !== 2) {
-    throw new UsageError("--margin-p", `expected 1 or 2, got ${a.marginP}`);
+    throw new UsageError("marginP", `expected 1 or 2, got ${a.marginP}`);
   }
   if (!(a.labelSmoothing >= 0 && a.labelSmoothing <= 1)) {
     throw new UsageError(
-      "--label-smoothing",
+      "labelSmoothing",
       `expected a value in [0, 1], got ${a.labelSmoothing}`,
     );
   }

@@ -27,7 +27,7 @@ export async function runSchedule(
   const schedule = scheduleByName(
     config.scheduler,
     target,
-    parseArgsJson("--scheduler-args", config.schedulerArgs),
+    parseArgsJson("schedulerArgs", config.schedulerArgs),
     { epochs: config.epochs, stepsPerEpoch },
   );
   if (doneEpochs === 0) return schedule;
@@ -46,7 +46,7 @@ async function loggedLosses(path: string, epochs: number): Promise<number[]> {
   const losses = records.filter((r) => r.kind === "epoch").map((r) => r.loss).slice(0, epochs);
   if (losses.length < epochs) {
     throw new UsageError(
-      "--resume",
+      "resume",
       `reduce-lr-on-plateau resumes from the training losses in ${path}, which holds ` +
         `${losses.length} of the ${epochs} epochs done`,
     );

@@ -254,7 +254,7 @@ Deno.test("mlp: every registry activation builds, runs forward and backward", as
   assertThrows(
     () => mlp([4, 5, 3], "swish", new Rng(1)),
     UsageError,
-    "--activation: expected one of relu, leaky-relu",
+    "activation: expected one of relu, leaky-relu",
   );
   assert(new Sequential(activationFromName("sin")).forward(x).shape.length === 2);
 });

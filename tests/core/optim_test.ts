@@ -55,7 +55,7 @@ Deno.test("optimizerFromName: every catalogue name builds, bad names and argumen
     assert.ok(name === "lbfgs" ? opt instanceof LBFGS : opt instanceof Optimizer, name);
   }
   const flat = threeParams();
-  assertThrows(() => optimizerFromName("lion", flat), UsageError, "--optimizer", "lion");
+  assertThrows(() => optimizerFromName("lion", flat), UsageError, "optimizer", "lion");
   assertThrows(
     () => optimizerFromName("adam", flat, { momentum: 0.9 }),
     UsageError,
@@ -81,14 +81,14 @@ Deno.test("optimizerFromName: every catalogue name builds, bad names and argumen
 Deno.test("optimizers validate their arguments as PyTorch does, naming the argument", () => {
   const flat = threeParams();
   const cases: [string, Record<string, unknown>, string][] = [
-    ["sgd", { lr: -1 }, "--lr: expected a learning rate >= 0"],
-    ["sgd", { nesterov: true }, "--nesterov: needs momentum > 0 and dampening 0"],
-    ["adam", { betas: [1, 0.9] }, "--betas: expected betas in [0, 1)"],
-    ["adadelta", { rho: 1.5 }, "--rho: expected rho in [0, 1]"],
-    ["rmsprop", { alpha: -1 }, "--alpha: expected a value >= 0"],
-    ["adagrad", { lr_decay: -1 }, "--lr-decay: expected a value >= 0"],
-    ["rprop", { etas: [0.5, 0.9] }, "--etas: expected 0 < etaminus < 1 < etaplus"],
-    ["sparse-adam", { eps: 0 }, "--eps: expected eps > 0"],
+    ["sgd", { lr: -1 }, "lr: expected a learning rate >= 0"],
+    ["sgd", { nesterov: true }, "nesterov: needs momentum > 0 and dampening 0"],
+    ["adam", { betas: [1, 0.9] }, "betas: expected betas in [0, 1)"],
+    ["adadelta", { rho: 1.5 }, "rho: expected rho in [0, 1]"],
+    ["rmsprop", { alpha: -1 }, "alpha: expected a value >= 0"],
+    ["adagrad", { lr_decay: -1 }, "lr_decay: expected a value >= 0"],
+    ["rprop", { etas: [0.5, 0.9] }, "etas: expected 0 < etaminus < 1 < etaplus"],
+    ["sparse-adam", { eps: 0 }, "eps: expected eps > 0"],
     ["lbfgs", { line_search_fn: "armijo" }, 'line_search_fn: expected null or "strong_wolfe"'],
     ["lbfgs", { history_size: 0 }, "history_size: expected an integer >= 1"],
   ];
@@ -98,12 +98,12 @@ Deno.test("optimizers validate their arguments as PyTorch does, naming the argum
   assertThrows(
     () => new Optimizer("sgd", flat, { clip: { maxNorm: -1 } }),
     UsageError,
-    "--clip-grad-norm: expected a finite max_norm >= 0",
+    "clipGradNorm: expected a finite max_norm >= 0",
   );
   assertThrows(
     () => new Optimizer("sgd", flat, { clip: { normType: 1 as never } }),
     UsageError,
-    "--clip-norm-type: expected 2 or inf",
+    "clipNormType: expected 2 or inf",
   );
 });
 

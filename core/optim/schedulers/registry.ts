@@ -190,7 +190,7 @@ export function scheduleByName(
   const def = schedulerDefs[name];
   if (!def) {
     throw new UsageError(
-      "--scheduler",
+      "scheduler",
       `expected none or one of ${Object.keys(schedulerDefs).join(", ")}, got "${name}"`,
     );
   }
@@ -198,7 +198,7 @@ export function scheduleByName(
   for (const key of Object.keys(args)) {
     if (!known.has(key)) {
       throw new UsageError(
-        "--scheduler-args",
+        "schedulerArgs",
         `${name} has no argument "${key}" (it takes ${[...known].join(", ")})`,
       );
     }
@@ -206,7 +206,7 @@ export function scheduleByName(
   const full: Args = {};
   for (const a of def.args) {
     if (a.required && args[a.name] === undefined) {
-      throw new UsageError("--scheduler-args", `${name} needs "${a.name}" (${a.doc})`);
+      throw new UsageError("schedulerArgs", `${name} needs "${a.name}" (${a.doc})`);
     }
     full[a.name] = args[a.name] ?? a.default ?? undefined;
   }

@@ -178,12 +178,12 @@ Deno.test("augmentation needs [C, H, W] samples and a padding >= 0", () => {
     () => augmentBatch(new Float32Array(12), Uint32Array.of(0), flat, CROP_FLIP, 0, 0),
     (e) =>
       e instanceof UsageError &&
-      /^--random-crop: needs image samples \[C, H, W\], got sample shape \[12\]$/.test(e.message),
+      /^randomCrop: needs image samples \[C, H, W\], got sample shape \[12\]$/.test(e.message),
   );
   assert.throws(
     () =>
       augmentBatch(new Float32Array(12), Uint32Array.of(0), flat, { crop: 0, flip: true }, 0, 0),
-    (e) => e instanceof UsageError && e.message.startsWith("--hflip: "),
+    (e) => e instanceof UsageError && e.message.startsWith("hflip: "),
   );
   assert.throws(
     () =>
@@ -197,7 +197,7 @@ Deno.test("augmentation needs [C, H, W] samples and a padding >= 0", () => {
       ),
     (e) =>
       e instanceof UsageError &&
-      /^--random-crop: expected an integer >= 0, got -1$/.test(e.message),
+      /^randomCrop: expected an integer >= 0, got -1$/.test(e.message),
   );
   // Off means untouched, whatever the shape.
   const x = Float32Array.of(1, 2, 3);

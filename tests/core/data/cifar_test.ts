@@ -114,7 +114,7 @@ Deno.test("--label coarse with anything but cifar100 is a usage error", async ()
   await assertRejectsWith(
     () => loadDataset("mnist", { label: "coarse", cache: false }),
     UsageError,
-    "--label",
+    "label",
     /coarse labels exist only for cifar100:DIR, got --data "mnist"/,
   );
 });

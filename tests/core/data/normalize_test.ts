@@ -49,7 +49,7 @@ Deno.test("normalize rejects a wrong number of channels and a zero std", () => {
   assert.throws(() => normalize(twoChannels, [0, 0], [1, 0]), (e: unknown) => {
     assert.ok(e instanceof UsageError);
     assert.equal(e.exitCode, 2);
-    assert.match(e.message, /^--normalize: channel 1 has standard deviation 0/);
+    assert.match(e.message, /^normalize: channel 1 has standard deviation 0/);
     return true;
   });
 });

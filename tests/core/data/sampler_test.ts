@@ -52,7 +52,7 @@ Deno.test("permutation: a seed outside 0..2^32-1 is a usage error", () => {
   for (const seed of [-1, 1.5, 2 ** 32]) {
     assert.throws(() => permutation(10, seed, 0), (e: unknown) => {
       assert.ok(e instanceof UsageError);
-      assert.equal(e.flag, "--seed");
+      assert.equal(e.flag, "seed");
       assert.equal(e.exitCode, 2);
       return true;
     });
@@ -71,7 +71,7 @@ Deno.test("batches cover the epoch once; the last one is partial (drop_last=Fals
   assert.throws(() => batchIndices(perm, 3, 4), RangeError);
   assert.throws(() => stepsPerEpoch(10, 0), (e: unknown) => {
     assert.ok(e instanceof UsageError);
-    assert.match(e.message, /^--batch-size: expected a positive integer, got 0$/);
+    assert.match(e.message, /^batchSize: expected a positive integer, got 0$/);
     return true;
   });
 });
@@ -124,8 +124,8 @@ Deno.test("shards: 1, 2 and 4 workers see the same global batches over an epoch"
 Deno.test("shards: a bad world size or rank is a usage error", () => {
   const batch = Uint32Array.from(range(4));
   const cases: [number, number, string, RegExp][] = [
-    [0, 0, "--workers", /expected a world size of at least 1, got 0/],
-    [0, 1.5, "--workers", /got 1\.5/],
+    [0, 0, "workers", /expected a world size of at least 1, got 0/],
+    [0, 1.5, "workers", /got 1\.5/],
     [2, 2, "RANK", /expected a rank in 0\.\.1, got 2/],
     [-1, 2, "RANK", /got -1/],
   ];

@@ -10,9 +10,9 @@ Deno.test("an unknown --data spec is a usage error naming the flag", async () =>
     await assertRejectsWith(
       () => loadDataset(spec),
       UsageError,
-      "--data",
+      "data",
       new RegExp(
-        `^--data: expected mnist, fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR, got "${spec}"$`,
+        `^data: expected mnist, fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR, got "${spec}"$`,
       ),
     );
   }

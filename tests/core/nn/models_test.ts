@@ -76,7 +76,7 @@ Deno.test("models: the layer-stack form builds what it says, and names what it c
     assert.throws(
       () => buildModel(spec(stack), new Rng(0), data),
       (e) =>
-        e instanceof UsageError && e.message.startsWith("--model: ") && e.message.includes(message),
+        e instanceof UsageError && e.message.startsWith("model: ") && e.message.includes(message),
       `${stack} → ${message}`,
     );
   }

@@ -47,7 +47,7 @@ Deno.test("train with lbfgs: each full-batch step re-evaluates the closure and t
         ...options,
         resume: options.checkpointPath,
       }),
-      (e) => e instanceof UsageError && /^--resume: an L-BFGS run cannot continue/.test(e.message),
+      (e) => e instanceof UsageError && /^resume: an L-BFGS run cannot continue/.test(e.message),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -59,6 +59,6 @@ Deno.test("lbfgs is refused across processes, with one line naming --optimizer",
   requireOneProcessFor({ ...config, optimizer: "sgd" }, 4);
   assert.throws(
     () => requireOneProcessFor(config, 2),
-    (e) => e instanceof UsageError && /^--optimizer: lbfgs trains in one process/.test(e.message),
+    (e) => e instanceof UsageError && /^optimizer: lbfgs trains in one process/.test(e.message),
   );
 });

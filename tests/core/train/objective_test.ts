@@ -70,9 +70,9 @@ Deno.test("objectives: shards divided by the global batch sum to the whole batch
 
 Deno.test("objectives: a bad name or argument is a usage error naming the flag", () => {
   const cases: [() => unknown, string][] = [
-    [() => objectiveByName("hinge"), "--loss: expected one of cross-entropy, nll, kl-div"],
-    [() => objectiveByName("multi-margin", { marginP: 3 }), "--margin-p: expected 1 or 2, got 3"],
-    [() => objectiveByName("cross-entropy", { labelSmoothing: 2 }), "--label-smoothing"],
+    [() => objectiveByName("hinge"), "loss: expected one of cross-entropy, nll, kl-div"],
+    [() => objectiveByName("multi-margin", { marginP: 3 }), "marginP: expected 1 or 2, got 3"],
+    [() => objectiveByName("cross-entropy", { labelSmoothing: 2 }), "labelSmoothing"],
   ];
   for (const [fn, message] of cases) {
     assert.throws(fn, (e) => e instanceof UsageError && e.message.includes(message), message);

@@ -118,11 +118,11 @@ Deno.test("schedule: one-cycle-lr advances every step; plateau resumes from the 
 Deno.test("schedule: bad names and arguments are usage errors naming the flag", async () => {
   const config = { ...defaultTrainConfig };
   const cases: [Partial<TrainConfig>, string][] = [
-    [{ scheduler: "cosine" }, "--scheduler: expected none or one of step-lr"],
-    [{ scheduler: "step-lr" }, '--scheduler-args: step-lr needs "step_size"'],
+    [{ scheduler: "cosine" }, "scheduler: expected none or one of step-lr"],
+    [{ scheduler: "step-lr" }, 'schedulerArgs: step-lr needs "step_size"'],
     [
       { scheduler: "step-lr", schedulerArgs: "step_size=3" },
-      "--scheduler-args: expected a JSON object",
+      "schedulerArgs: expected a JSON object",
     ],
     [{ scheduler: "step-lr", schedulerArgs: '{"step": 3}' }, 'step-lr has no argument "step"'],
   ];
