@@ -213,10 +213,17 @@ export type { Reduction } from "./core/loss/reduction.ts";
 export {
   type OptimizerKind,
   optimizerKinds,
+  optimizerRecord,
   optimizerScalarNames,
   optimizerStateNames,
-  type ScalarStateName,
 } from "./core/optim/kinds.ts";
+export {
+  defineOptimizer,
+  type OptimizerRecord,
+  type ScalarState,
+  type ScalarStateName,
+} from "./core/optim/optimizer_record.ts";
+export { optimizerRecords } from "./core/optim/updates/mod.ts";
 export {
   type BceOptions,
   type BceWithLogitsOptions,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { OptimizerRecord } from "./optimizer_record.ts";
+import type { OptimizerRecord, ScalarStateName } from "./optimizer_record.ts";
 import { optimizerRecords } from "./updates/mod.ts";
 
 /** Optimizers with a fused update kernel (every optimizer but L-BFGS). */
@@ -30,8 +30,5 @@ export function optimizerStateNames(kind: OptimizerKind): readonly string[] {
  * to each update as a uniform (ASGD's `eta` and `mu`, NAdam's `mu_product`).
  */
 export function optimizerScalarNames(kind: OptimizerKind): readonly ScalarStateName[] {
-  return kind === "asgd" ? ["eta", "mu"] : kind === "nadam" ? ["mu_product"] : [];
+  return optimizerRecord(kind).scalarState?.names ?? [];
 }
-
-/** A scalar state entry, by its PyTorch `state_dict` name. */
-export type ScalarStateName = "eta" | "mu" | "mu_product";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Backend, OptimizerHyper, Storage, UpdateKernel } from "../backend.ts";
+import type { Backend, OptimizerHyper, Storage } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import type { FlatParameters } from "../nn/flat_parameters.ts";
 import type { Parameter } from "../nn/parameter.ts";
@@ -20,11 +20,10 @@ import {
   optimizerRecord,
   optimizerScalarNames,
   optimizerStateNames,
-  type ScalarStateName,
 } from "./kinds.ts";
 import { type GroupRange, groupRanges, wholeRange } from "./param_groups.ts";
 import { type GroupSettings, hyperAt, type OptimizerOptions, resolveSettings } from "./settings.ts";
-import { nadamMuProduct } from "./step_scalars.ts";
+import type { OptimizerRecord, ScalarStateName } from "./optimizer_record.ts";
 import type { LossClosure, OptimizerStateSlice, TrainingOptimizer } from "./training_optimizer.ts";
 
 export type { OptimizerOptions } from "./settings.ts";
@@ -87,8 +86,8 @@ export class Optimizer implements TrainingOptimizer {
   private readonly state: Storage[];
   private readonly zero: Storage;
   private readonly clip: GradClipping;
-  /** The update every step runs, from the optimizer's record. */
-  private readonly kernel: UpdateKernel;
+  /** The optimizer's record: its update kernel and how its scalar state moves. */
+  private readonly record: OptimizerRecord;
 
   /**
    * Resolves and validates every group's settings like PyTorch does (negative lr,
@@ -105,7 +104,7 @@ export class Optimizer implements TrainingOptimizer {
     this.paramGroups = ranges.map((range, i) =>
       new OptimizerGroup(range, resolveSettings(kind, options, groups?.[i] ?? {}))
     );
-    this.kernel = optimizerRecord(kind).kernel;
+    this.record = optimizerRecord(kind);
     this.clip = options.clip ?? {};
     checkClipping(this.clip);
     const b = flat.backend;
@@ -144,11 +143,11 @@ export class Optimizer implements TrainingOptimizer {
    * every group's.
    */
   get momentum(): number | undefined {
-    const key = momentumKey(this.kind);
+    const key = this.record.cycledMomentum;
     return key && this.paramGroups[0].settings[key];
   }
   set momentum(value: number | undefined) {
-    const key = momentumKey(this.kind);
+    const key = this.record.cycledMomentum;
     if (!key || value === undefined) return;
     for (const g of this.paramGroups) g.settings[key] = value;
   }
@@ -171,7 +170,7 @@ export class Optimizer implements TrainingOptimizer {
     if (this.clip.value !== undefined) clipGradValue(this.flat, this.clip.value);
     for (const group of this.paramGroups) {
       const hyper = this.stepHyper(group);
-      if (this.kind === "sparse-adam") {
+      if (this.record.rowWise) {
         // Rows differ in width between parameters, so each parameter is one dispatch.
         for (const s of group.range.slots) {
           const rowSize = s.shape.length > 1 ? s.size / s.shape[0] : 1;
@@ -180,7 +179,7 @@ export class Optimizer implements TrainingOptimizer {
       } else {
         this.update(group.range.offset, group.range.size, hyper);
       }
-      this.advanceScalars(group, hyper);
+      this.record.scalarState?.after?.(hyper, group.scalars, group.settings);
     }
   }
 
@@ -247,7 +246,7 @@ export class Optimizer implements TrainingOptimizer {
     const { backend, params, grads } = this.flat;
     const view = (s: Storage) => backend.view(s, offset, size);
     backend.optimizerStep({
-      kernel: this.kernel,
+      kernel: this.record.kernel,
       params: view(params),
       grads: view(grads),
       state: this.state.map(view),
@@ -258,27 +257,7 @@ export class Optimizer implements TrainingOptimizer {
   /** This update's hyper-parameters for `group`, with its scalar state (set up at step 1). */
   private stepHyper(group: OptimizerGroup): OptimizerHyper {
     const hyper = hyperAt(group.settings, this.stepCount);
-    const s = group.scalars;
-    if (this.kind === "asgd") {
-      hyper.eta = s.eta ??= Math.fround(group.lr);
-      hyper.mu = s.mu ??= 1;
-    } else if (this.kind === "nadam") {
-      hyper.muProduct = s.mu_product = nadamMuProduct(hyper, s.mu_product ?? 1);
-    }
+    this.record.scalarState?.before(hyper, group.scalars, group.settings);
     return hyper;
   }
-
-  /** ASGD's eta and mu for the next step, stored in float32 as PyTorch stores them. */
-  private advanceScalars(group: OptimizerGroup, h: OptimizerHyper): void {
-    if (this.kind !== "asgd") return;
-    const { lr, lambd, alpha, t0 } = group.settings;
-    group.scalars.eta = Math.fround(lr / Math.pow(1 + lambd * lr * h.step, alpha));
-    group.scalars.mu = Math.fround(1 / Math.max(1, h.step - t0));
-  }
-}
-
-function momentumKey(kind: OptimizerKind): "momentum" | "beta1" | undefined {
-  if (kind === "sgd" || kind === "rmsprop") return "momentum";
-  if (["adam", "adamw", "adamax", "nadam", "radam", "sparse-adam"].includes(kind)) return "beta1";
-  return undefined;
 }

@@ -7,8 +7,35 @@
  * @module
  */
 
-import type { UpdateKernel } from "../backend.ts";
+import type { OptimizerHyper, UpdateKernel } from "../backend.ts";
 import type { CatalogArg } from "../catalog.ts";
+
+/** A scalar state entry, by its PyTorch `state_dict` name. */
+export type ScalarStateName = "eta" | "mu" | "mu_product";
+
+/** A parameter group's host-kept scalar state, by name. */
+export type GroupScalars = Partial<Record<ScalarStateName, number>>;
+
+/** The group settings that the scalar state's schedules read. */
+export interface ScalarSettings {
+  readonly lr: number;
+  readonly lambd: number;
+  readonly alpha: number;
+  readonly t0: number;
+}
+
+/**
+ * Scalar state that the host keeps per parameter group and passes to each update as a
+ * uniform (ASGD's `eta` and `mu`, NAdam's `mu_product`).
+ */
+export interface ScalarState {
+  /** Its entries, as checkpoints name them. */
+  readonly names: readonly ScalarStateName[];
+  /** Fills this update's `hyper` from `scalars`, setting them up at the first step. */
+  before(hyper: OptimizerHyper, scalars: GroupScalars, settings: ScalarSettings): void;
+  /** Advances `scalars` after the update. */
+  after?(hyper: OptimizerHyper, scalars: GroupScalars, settings: ScalarSettings): void;
+}
 
 /** One fused optimizer. */
 export interface OptimizerRecord<Name extends string = string> {
@@ -20,6 +47,15 @@ export interface OptimizerRecord<Name extends string = string> {
   readonly args: readonly CatalogArg[];
   /** The update that every backend runs. */
   readonly kernel: UpdateKernel;
+  /** The setting a cycling scheduler drives as momentum (OneCycleLR), if any. */
+  readonly cycledMomentum?: "momentum" | "beta1";
+  /** Host-kept scalar state, if any. */
+  readonly scalarState?: ScalarState;
+  /**
+   * Each parameter is its own update, with `rowSize` its row width (SparseAdam, whose
+   * rows are updated whole or not at all).
+   */
+  readonly rowWise?: boolean;
 }
 
 /** `record`, with its name kept as a literal type (so the optimizer names stay typed). */

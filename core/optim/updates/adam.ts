@@ -68,6 +68,7 @@ function adamKernel(decoupled: boolean): UpdateKernel {
 export const adam = defineOptimizer({
   name: "adam",
   pytorch: "optim.Adam",
+  cycledMomentum: "beta1",
   args: adamArgs(0),
   kernel: adamKernel(false),
 });
@@ -76,6 +77,7 @@ export const adam = defineOptimizer({
 export const adamw = defineOptimizer({
   name: "adamw",
   pytorch: "optim.AdamW",
+  cycledMomentum: "beta1",
   args: adamArgs(1e-2),
   kernel: adamKernel(true),
 });

@@ -24,6 +24,7 @@ import {
 export const adamax = defineOptimizer({
   name: "adamax",
   pytorch: "optim.Adamax",
+  cycledMomentum: "beta1",
   args: [lrArg(2e-3), betasArg, epsArg(1e-8), weightDecayArg, maximizeArg],
   kernel: {
     name: "adamax",

@@ -21,6 +21,18 @@ import {
 export const asgd = defineOptimizer({
   name: "asgd",
   pytorch: "optim.ASGD",
+  scalarState: {
+    names: ["eta", "mu"],
+    before: (hyper, s, { lr }) => {
+      hyper.eta = s.eta ??= Math.fround(lr);
+      hyper.mu = s.mu ??= 1;
+    },
+    // The next step's eta and mu, stored in float32 as PyTorch stores them.
+    after: (h, s, { lr, lambd, alpha, t0 }) => {
+      s.eta = Math.fround(lr / Math.pow(1 + lambd * lr * h.step, alpha));
+      s.mu = Math.fround(1 / Math.max(1, h.step - t0));
+    },
+  },
   args: [
     lrArg(1e-2),
     arg("lambd", 1e-4, "decay term"),

@@ -6,7 +6,7 @@
 
 import { catalogArg as arg } from "../../catalog.ts";
 import { defineOptimizer } from "../optimizer_record.ts";
-import { nadamCoefficients } from "../step_scalars.ts";
+import { nadamCoefficients, nadamMuProduct } from "../step_scalars.ts";
 import {
   betasArg,
   DIRECTION,
@@ -25,6 +25,13 @@ import source from "./nadam.wgsl" with { type: "text" };
 export const nadam = defineOptimizer({
   name: "nadam",
   pytorch: "optim.NAdam",
+  cycledMomentum: "beta1",
+  scalarState: {
+    names: ["mu_product"],
+    before: (hyper, s) => {
+      hyper.muProduct = s.mu_product = nadamMuProduct(hyper, s.mu_product ?? 1);
+    },
+  },
   args: [
     lrArg(2e-3),
     betasArg,

@@ -25,6 +25,7 @@ import source from "./radam.wgsl" with { type: "text" };
 export const radam = defineOptimizer({
   name: "radam",
   pytorch: "optim.RAdam",
+  cycledMomentum: "beta1",
   args: [lrArg(1e-3), betasArg, epsArg(1e-8), weightDecayArg],
   kernel: {
     name: "radam",

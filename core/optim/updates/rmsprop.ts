@@ -23,6 +23,7 @@ import source from "./rmsprop.wgsl" with { type: "text" };
 export const rmsprop = defineOptimizer({
   name: "rmsprop",
   pytorch: "optim.RMSprop",
+  cycledMomentum: "momentum",
   args: [
     lrArg(1e-2),
     arg("alpha", 0.99, "smoothing constant of the squared-gradient average"),

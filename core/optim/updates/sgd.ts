@@ -22,6 +22,7 @@ import source from "./sgd.wgsl" with { type: "text" };
 export const sgd = defineOptimizer({
   name: "sgd",
   pytorch: "optim.SGD",
+  cycledMomentum: "momentum",
   args: [
     lrArg(0.01),
     arg("momentum", 0, "momentum factor"),

@@ -13,6 +13,8 @@ import source from "./sparse_adam.wgsl" with { type: "text" };
 export const sparseAdam = defineOptimizer({
   name: "sparse-adam",
   pytorch: "optim.SparseAdam",
+  cycledMomentum: "beta1",
+  rowWise: true,
   args: [lrArg(1e-3), betasArg, epsArg(1e-8), maximizeArg],
   kernel: {
     name: "sparse-adam",
