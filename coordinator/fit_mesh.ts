@@ -28,14 +28,18 @@ export interface MeshForFitOptions extends GradientReducerOptions {
  * @example Four ranks in one process
  * ```ts
  * import { createCpuBackend } from "../core/cpu/backend.ts";
- * import { BucketPlan } from "./bucket_plan.ts";
+ * import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
+ * import { planForTrainer } from "./bucket_plan.ts";
  * import { meshForFit } from "./fit_mesh.ts";
  * import { memoryMesh } from "./memory_link.ts";
- * const plan = new BucketPlan(25_450, 4); // the flat gradient of a 784-32-10 MLP
- * const meshes = memoryMesh(4).map((link, rank) =>
- *   meshForFit(link, { rank, plan, backend: createCpuBackend() })
+ * const config = { ...defaultTrainConfig, model: "784-32-10" };
+ * const links = memoryMesh(4);
+ * const trainers = links.map(() => buildTrainer(config, createCpuBackend()));
+ * const plan = planForTrainer(trainers[0], 4, false); // 25,450 floats of gradient
+ * const meshes = links.map((link, rank) =>
+ *   meshForFit(link, { rank, plan, backend: trainers[rank].flat.backend })
  * );
- * // fit(config, backend, data, { ...options, mesh: meshes[rank] }) on every rank
+ * // fit(trainers[rank], config, data, { ...options, mesh: meshes[rank] }) on every rank
  * ```
  */
 export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
