@@ -52,6 +52,7 @@ export abstract class Module {
    * {@link Module.forwardAsync}. Containers run their children's with `yield*`; a layer
    * that never waits keeps this default, its `forward`.
    */
+  // deno-lint-ignore require-yield -- a layer that never waits has nothing to yield
   *forwardPass(x: Tensor): ForwardPass {
     return this.forward(x);
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { backward, backwardAsync, noGrad } from "../autograd.ts";
+import { backwardAsync, noGrad } from "../autograd.ts";
 import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import { BatchNorm } from "../nn/batch_norm.ts";
