@@ -16,6 +16,7 @@ import { runWorker } from "../coordinator/worker.ts";
 import { chooseBackend } from "../gpu/backend_choice.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
+import { usageLine } from "./usage_line.ts";
 
 /** Flags of `worker`; the job itself comes from the coordinator. */
 export const workerFlags: FlagTable = {
@@ -86,6 +87,7 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
       log: (line) => quiet || console.log(line),
       // On stdout, which is what a local job shows of rank 0.
       warn: (line) => console.log(line),
+      describeError: (e) => e instanceof UsageError ? usageLine(e) : e.message,
     });
     const { result, checkpointPath, metricsPath } = outcome;
     if (result.final && checkpointPath && metricsPath) {

@@ -60,6 +60,8 @@ export interface WorkerOptions {
   log?(line: string): void;
   /** Where warnings go (ranks sharing an adapter). Default `console.warn`. */
   warn?(line: string): void;
+  /** The line the coordinator hears when this rank fails. Default the error's message. */
+  describeError?(error: Error): string;
 }
 
 /** What a rank that finished knows. */
@@ -198,7 +200,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     await client.done({ rank, step: client.step, final: result.final });
     return { job, result, checkpointPath, metricsPath };
   } catch (error) {
-    await reportFailure(client, error);
+    await reportFailure(client, error, options.describeError ?? ((e) => e.message));
     throw error;
   } finally {
     heartbeat.stop();
@@ -209,10 +211,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
 
 // The coordinator learns why this rank stops, unless the reason is the coordinator itself
 // (it told us to stop, refused us, or cannot be reached) or we never got a rank.
-async function reportFailure(client: CoordinatorClient, error: unknown): Promise<void> {
+async function reportFailure(
+  client: CoordinatorClient,
+  error: unknown,
+  describe: (error: Error) => string,
+): Promise<void> {
   const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
   if (client.rank === null || fromCoordinator) return;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? describe(error) : String(error);
   await client.fail({ rank: client.rank, message, step: client.step }, FAIL_REPORT_TIMEOUT_MS)
     .catch(() => {});
 }
