@@ -176,17 +176,19 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
       counts.expired++;
     }
   }, sweepMs);
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    closing = true;
+    clearInterval(sweeper);
+    listener.close();
+    await accepting;
+    for (const connection of connections.keys()) connection.stop();
+    await Promise.all(connections.values());
+  };
   return {
     url,
     port,
     stats: () => ({ open: connections.size, ...counts }),
-    async shutdown() {
-      closing = true;
-      clearInterval(sweeper);
-      listener.close();
-      await accepting;
-      for (const connection of connections.keys()) connection.stop();
-      await Promise.all(connections.values());
-    },
+    shutdown: () => stopped ??= stop(),
   };
 }
