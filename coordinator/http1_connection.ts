@@ -171,10 +171,13 @@ export class Http1Connection {
     }
   }
 
-  /** Closes the connection now if it waits between requests, else after the current one. */
+  /**
+   * Closes the connection now if it waits for a request (between requests, or while a
+   * head arrives), else after the current one.
+   */
   stop(): void {
     this.#stopping = true;
-    if (this.#phase === "idle") this.close();
+    if (this.#phase === "idle" || this.#phase === "head") this.close();
   }
 
   /** Closes the connection now; a read or write under way fails and the serving ends. */

@@ -122,11 +122,17 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     return false;
   };
   const admit = (conn: Deno.Conn) => {
-    if (connections.size >= limits.maxConnections && !evictOne()) {
-      counts.refused++;
-      logOnce("cap", `${limits.maxConnections} connections open; refusing more`);
-      conn.close();
-      return;
+    if (connections.size >= limits.maxConnections) {
+      logOnce(
+        "cap",
+        `${limits.maxConnections} connections open: newcomers displace idle ones without ` +
+          "the job token, or are refused",
+      );
+      if (!evictOne()) {
+        counts.refused++;
+        conn.close();
+        return;
+      }
     }
     // Replies are small and answer whole requests: nothing gains from waiting to batch them.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
