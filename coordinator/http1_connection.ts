@@ -148,7 +148,7 @@ export class Http1Connection {
 
   /** Whether it may be closed to make room: it never showed credentials and waits for a head. */
   get evictable(): boolean {
-    return !this.#trusted && (this.#phase === "idle" || this.#phase === "head");
+    return !this.#closed && !this.#trusted && (this.#phase === "idle" || this.#phase === "head");
   }
 
   /** Resolves when the connection is closed; rejects only on a fault of this server. */

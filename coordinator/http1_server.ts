@@ -103,7 +103,14 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
   });
   const { hostname, port } = listener.addr;
   const url = baseUrl(hostname, port);
-  const connections = new Map<Http1Connection, Promise<void>>();
+  // Open connections, in arrival order; and every serving, closed or not, for shutdown.
+  const connections = new Set<Http1Connection>();
+  const serving = new Set<Promise<void>>();
+  /** Closes `connection` now; it no longer counts against the cap. */
+  const drop = (connection: Http1Connection) => {
+    connection.close();
+    connections.delete(connection);
+  };
   const counts = { refused: 0, evicted: 0, expired: 0 };
   const logged = new Set<string>();
   const logOnce = (kind: string, line: string) => {
@@ -111,11 +118,11 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     logged.add(kind);
     log(`${options.name} ${url}: ${line}`);
   };
-  // Map order is arrival order: the first evictable connection is the longest open.
+  // Set order is arrival order: the first evictable connection is the longest open.
   const evictOne = (): boolean => {
-    for (const connection of connections.keys()) {
+    for (const connection of connections) {
       if (!connection.evictable) continue;
-      connection.close();
+      drop(connection);
       counts.evicted++;
       return true;
     }
@@ -137,10 +144,14 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     // Replies are small and answer whole requests: nothing gains from waiting to batch them.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
     const connection = new Http1Connection(conn, handler, url, limits);
-    const serving = connection.serve().catch((error) => {
+    const served: Promise<void> = connection.serve().catch((error) => {
       log(`${options.name} ${url}: connection failed: ${(error as Error).message ?? error}`);
-    }).finally(() => connections.delete(connection));
-    connections.set(connection, serving);
+    }).finally(() => {
+      connections.delete(connection);
+      serving.delete(served);
+    });
+    connections.add(connection);
+    serving.add(served);
   };
   let closing = false;
   const accepting = (async () => {
@@ -176,9 +187,9 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
   );
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const connection of connections.keys()) {
+    for (const connection of connections) {
       if (connection.deadline > now) continue;
-      connection.close();
+      drop(connection);
       counts.expired++;
     }
   }, sweepMs);
@@ -188,8 +199,8 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     clearInterval(sweeper);
     listener.close();
     await accepting;
-    for (const connection of connections.keys()) connection.stop();
-    await Promise.all(connections.values());
+    for (const connection of connections) connection.stop();
+    await Promise.all(serving);
   };
   return {
     url,

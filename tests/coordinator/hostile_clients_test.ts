@@ -15,6 +15,7 @@ import { loadDataset } from "../../core/data/source.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
 import { type LocalJob, startLocalJob } from "../../cli/local_job.ts";
+import { COORDINATOR_MAX_CONNECTIONS } from "../../coordinator/coordinator_server.ts";
 import { DEFAULT_HTTP1_LIMITS } from "../../coordinator/http1_server.ts";
 import { SENDER_HEADER } from "../../coordinator/ring_app.ts";
 import { needsClusterCommands, relativeError, waitFor, writeDigits } from "./job_fixtures.ts";
@@ -166,6 +167,21 @@ function hostileRequest(next: () => number): Uint8Array {
   }
 }
 
+/**
+ * A whole request that breaks the framing rules, sent without closing our side: the
+ * server must answer it (4xx) and close at once, not wait for more.
+ */
+function malformedRequest(next: () => number): Uint8Array {
+  const text = new TextDecoder().decode(templates[Math.floor(next() * templates.length)]);
+  const kinds = [
+    text.replaceAll("\r\n", "\n"),
+    text.replace("HTTP/1.1", "HTTP/1.1 extra"),
+    text.replace("\r\n", `\r\nx-big: ${"b".repeat(20_000)}\r\n`),
+    text.replace("\r\n\r\n", "\r\ncontent-length: -1\r\n\r\n"),
+  ];
+  return encoder.encode(kinds[Math.floor(next() * kinds.length)]);
+}
+
 Deno.test({
   name:
     "hostile clients: fuzzed and slow requests on every port are answered or closed in time; the job trains as if alone",
@@ -204,6 +220,16 @@ Deno.test({
             late.push(`${name}: ${JSON.stringify(new TextDecoder("latin1").decode(request))}`);
           }
           client.close();
+          const broken = malformedRequest(next);
+          const open = await RawClient.open(port).catch(() => null);
+          if (!open) return;
+          await open.write(broken);
+          const refused = await within(open.closed, 2000) && open.statuses.length === 1 &&
+            open.statuses[0] >= 400;
+          if (!refused) {
+            late.push(`${name}: ${JSON.stringify(new TextDecoder().decode(broken).slice(0, 200))}`);
+          }
+          open.close();
         });
         await Promise.all(batch);
       }
@@ -247,6 +273,12 @@ Deno.test({
         }
       }
       assert.equal(flood.length, 4000);
+      // Each port keeps at most its cap open: the longest-open strangers were closed.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const closed = (clients: RawClient[]) =>
+        Promise.all(clients.map((c) => within(c.closed, 0))).then((x) => x.filter(Boolean).length);
+      assert.ok(await closed(flood.slice(0, 2000)) >= 2000 - DEFAULT_HTTP1_LIMITS.maxConnections);
+      assert.ok(await closed(flood.slice(2000)) >= 2000 - COORDINATOR_MAX_CONNECTIONS);
       assert.equal(job.status().phase, "training", "the job outlived the flood's start");
       await assertTrainedCorrectly(job, out);
     } finally {
