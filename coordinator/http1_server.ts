@@ -51,6 +51,8 @@ export interface Http1ServerOptions {
 export interface Http1ServerStats {
   /** Connections open now. */
   readonly open: number;
+  /** Connections accepted in all, whether kept or closed at once. */
+  readonly accepted: number;
   /** Connections closed at once on arrival: the cap was reached and none could make room. */
   readonly refused: number;
   /** Connections without the job token closed to make room for a newer one. */
@@ -111,7 +113,7 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     connection.close();
     connections.delete(connection);
   };
-  const counts = { refused: 0, evicted: 0, expired: 0 };
+  const counts = { accepted: 0, refused: 0, evicted: 0, expired: 0 };
   const logged = new Set<string>();
   const logOnce = (kind: string, line: string) => {
     if (logged.has(kind)) return;
@@ -129,6 +131,7 @@ export function serveHttp1(handler: Http1Handler, options: Http1ServerOptions): 
     return false;
   };
   const admit = (conn: Deno.Conn) => {
+    counts.accepted++;
     if (connections.size >= limits.maxConnections) {
       logOnce(
         "cap",

@@ -120,7 +120,7 @@ Deno.test("beyond the connection cap, newcomers displace idle clients without th
   const late = await RawClient.open(server.port);
   assert.ok(await within(late.closed, 1000), "refused at once");
   assert.equal(late.text, "");
-  assert.deepEqual(server.stats(), { open: 4, refused: 1, evicted: 4, expired: 0 });
+  assert.deepEqual(server.stats(), { open: 4, accepted: 9, refused: 1, evicted: 4, expired: 0 });
   for (const peer of peers) peer.close();
   assert.equal(server.mailbox.pending, 4);
 });
