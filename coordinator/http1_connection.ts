@@ -141,11 +141,6 @@ export class Http1Connection {
     return this.#deadline;
   }
 
-  /** Whether it has carried a request with the job's credentials. */
-  get trusted(): boolean {
-    return this.#trusted;
-  }
-
   /** Whether it may be closed to make room: it never showed credentials and waits for a head. */
   get evictable(): boolean {
     return !this.#closed && !this.#trusted && (this.#phase === "idle" || this.#phase === "head");
