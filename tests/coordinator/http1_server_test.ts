@@ -102,6 +102,33 @@ Deno.test("silent, idle, trickling and stalled clients are closed after their de
   assert.equal(server.mailbox.pending, 1);
 });
 
+Deno.test("the coordinator closes silent, idle and stalled clients after their deadlines too", async () => {
+  const deadline = 300;
+  const job = new Coordinator({ world: 1, config: defaultTrainConfig, out: "unused" });
+  const limits = { idleTimeoutMs: deadline, headTimeoutMs: deadline, bodyTimeoutMs: deadline };
+  const server = serveCoordinator(job, { token, limits, log: () => {} });
+  try {
+    const started = performance.now();
+    const silent = await RawClient.open(server.port);
+    const idle = await RawClient.open(server.port);
+    await idle.write("GET /health HTTP/1.1\r\nhost: t\r\n\r\n");
+    const stalled = await RawClient.open(server.port);
+    await stalled.write(
+      `POST /v1/heartbeat HTTP/1.1\r\nhost: t\r\nauthorization: Bearer ${token}\r\n` +
+        'content-length: 30\r\n\r\n{"rank"',
+    );
+    for (const [name, client] of Object.entries({ silent, idle, stalled })) {
+      const ms = (await client.closed) - started;
+      assert.ok(ms >= deadline * 0.9 && ms < deadline + 1000, `${name} closed after ${ms} ms`);
+    }
+    assert.deepEqual([silent.statuses, idle.statuses, stalled.statuses], [[], [200], []]);
+    assert.equal(server.stats().expired, 3);
+  } finally {
+    job.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("beyond the connection cap, newcomers displace idle clients without the token, never the job's", async () => {
   await using server = ring({ maxConnections: 4 });
   const strangers = await Promise.all([1, 2, 3, 4].map(() => RawClient.open(server.port)));
