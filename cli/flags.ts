@@ -18,6 +18,8 @@ export interface FlagSpec {
   readonly min?: number;
   /** Numbers must be strictly greater than `min`. */
   readonly exclusiveMin?: boolean;
+  /** Largest allowed value for numbers. */
+  readonly max?: number;
   readonly help: string;
 }
 
@@ -29,7 +31,7 @@ export type FlagValues = Record<string, string | number | boolean | undefined>;
 
 /**
  * Parses `args` against `table`. Unknown flags, missing values, non-numbers and values
- * outside `choices` or below `min` throw a {@link UsageError} naming the flag.
+ * outside `choices`, below `min` or above `max` throw a {@link UsageError} naming the flag.
  */
 export function parseFlags(
   table: FlagTable,
@@ -84,6 +86,9 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean): string | 
       flag,
       `expected ${kind} ${spec.exclusiveMin ? ">" : ">="} ${spec.min}, got ${text}`,
     );
+  }
+  if (spec.max !== undefined && n > spec.max) {
+    throw new UsageError(flag, `expected ${kind} <= ${spec.max}, got ${text}`);
   }
   return n;
 }

@@ -16,6 +16,13 @@ import type { FlagTable, FlagValues } from "./flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
 
+/**
+ * Most `--workers` on one machine: each is a process with its own runtime and ring port,
+ * and one per GPU is the useful number (8 or 16 on the largest machines); past 256 a job
+ * only exhausts processes and descriptors.
+ */
+export const MAX_LOCAL_WORKERS = 256;
+
 /** Flags of `train`; names and defaults follow PyTorch where it has them. */
 export const trainFlags: FlagTable = {
   data: {
@@ -141,7 +148,9 @@ export const trainFlags: FlagTable = {
     type: "integer",
     default: 1,
     min: 1,
-    help: "data-parallel worker processes on this machine (1: train in this process)",
+    max: MAX_LOCAL_WORKERS,
+    help: `data-parallel worker processes on this machine, at most ${MAX_LOCAL_WORKERS} ` +
+      "(1: train in this process)",
   },
   "sync-bn": {
     type: "boolean",

@@ -24,7 +24,7 @@ import { bodyLimit } from "hono/body-limit";
 import { GradmeshError } from "../core/errors.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { WireFormatError } from "./job_errors.ts";
-import { constantTimeEqual } from "./token.ts";
+import { hasJobToken } from "./token.ts";
 import {
   parseDoneReport,
   parseFailReport,
@@ -68,12 +68,11 @@ async function jsonBody(c: Context): Promise<unknown> {
  * ```
  */
 export function coordinatorApp(coordinator: Coordinator, options: CoordinatorAppOptions): Hono {
-  const expected = `Bearer ${options.token}`;
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new Hono();
   app.get("/health", (c) => c.json({ ok: true }));
   app.use("/v1/*", async (c, next) => {
-    if (!constantTimeEqual(c.req.header("authorization") ?? "", expected)) {
+    if (!hasJobToken(c.req.raw.headers, options.token)) {
       c.header("www-authenticate", "Bearer");
       return c.json({ error: "wrong or missing job token" }, 401);
     }

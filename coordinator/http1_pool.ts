@@ -6,6 +6,8 @@
  */
 
 import { Http1Client, type Http1Reply } from "./http1_client.ts";
+import { isIoError } from "./http1_connection.ts";
+import { DEFAULT_HTTP1_LIMITS } from "./http1_server.ts";
 import { sleep } from "./sleep.ts";
 
 /** Options of {@link Http1Pool}. */
@@ -16,6 +18,18 @@ export interface Http1PoolOptions {
   readonly size: number;
   /** How long a refused connection is retried, while the server is still starting. */
   readonly connectRetryMs: number;
+  /**
+   * A connection idle this long is closed rather than reused. Default: half the server's
+   * default idle timeout, so that this side gives a connection up before the server
+   * closes it under a request.
+   */
+  readonly maxIdleMs?: number;
+}
+
+/** A kept-alive connection waiting for a request, since `since` (epoch ms). */
+interface IdleClient {
+  readonly client: Http1Client;
+  readonly since: number;
 }
 
 const FIRST_RETRY_MS = 10;
@@ -43,7 +57,7 @@ const LONGEST_RETRY_MS = 500;
  */
 export class Http1Pool {
   readonly #options: Http1PoolOptions;
-  readonly #idle: Http1Client[] = [];
+  readonly #idle: IdleClient[] = [];
   readonly #open = new Set<Http1Client>();
   /** Connections open or being opened: a slot is held from connecting to closing. */
   #slots = 0;
@@ -57,21 +71,28 @@ export class Http1Pool {
 
   /**
    * Sends one request on a free connection (waiting for one when all are busy) and
-   * resolves with the reply. Rejects with the connection's error, or with the reason of
-   * `signal`.
+   * resolves with the reply. A kept-alive connection that fails without a reply (the
+   * server closed it as idle just then) is replaced by a new one, once. Rejects with the
+   * connection's error, or with the reason of `signal`.
    */
   async request(head: Uint8Array, body: Uint8Array, signal?: AbortSignal): Promise<Http1Reply> {
-    const client = await this.#acquire(signal);
+    let { client, reused } = await this.#acquire(signal);
     let reusable = false;
     try {
-      const reply = await client.request(head, body, signal);
-      reusable = reply.keepAlive;
-      return reply;
-    } finally {
-      if (!reusable) {
-        client.close();
-        this.#open.delete(client);
+      for (;;) {
+        try {
+          const reply = await client.request(head, body, signal);
+          reusable = reply.keepAlive;
+          return reply;
+        } catch (error) {
+          if (!reused || signal?.aborted || !isIoError(error)) throw error;
+        }
+        this.#drop(client);
+        client = await this.#connect(signal);
+        reused = false;
       }
+    } finally {
+      if (!reusable) this.#drop(client);
       this.#pass(reusable ? client : null);
     }
   }
@@ -84,14 +105,26 @@ export class Http1Pool {
     this.#idle.length = 0;
   }
 
-  async #acquire(signal?: AbortSignal): Promise<Http1Client> {
+  /** A connection to send on, and whether it carried a request before. */
+  async #acquire(signal?: AbortSignal): Promise<{ client: Http1Client; reused: boolean }> {
     signal?.throwIfAborted();
+    const maxIdleMs = this.#options.maxIdleMs ?? DEFAULT_HTTP1_LIMITS.idleTimeoutMs / 2;
     const idle = this.#idle.pop();
-    if (idle) return idle;
+    if (idle) {
+      if (Date.now() - idle.since <= maxIdleMs) return { client: idle.client, reused: true };
+      // Its slot passes to the connection opened in its place.
+      this.#drop(idle.client);
+      return { client: await this.#connectInSlot(signal), reused: false };
+    }
     let granted: Http1Client | null = null;
     if (this.#slots < this.#options.size) this.#slots++;
     else granted = await this.#wait(signal);
-    if (granted) return granted;
+    if (granted) return { client: granted, reused: true };
+    return { client: await this.#connectInSlot(signal), reused: false };
+  }
+
+  /** Opens a connection for a slot already held; the slot is passed on when that fails. */
+  async #connectInSlot(signal?: AbortSignal): Promise<Http1Client> {
     try {
       return await this.#connect(signal);
     } catch (error) {
@@ -100,11 +133,16 @@ export class Http1Pool {
     }
   }
 
+  #drop(client: Http1Client): void {
+    client.close();
+    this.#open.delete(client);
+  }
+
   /** Hands a slot, with `client` to reuse or none, to the next waiter, else gives it up. */
   #pass(client: Http1Client | null): void {
     const next = this.#waiting.shift();
     if (next) next(client);
-    else if (client) this.#idle.push(client);
+    else if (client) this.#idle.push({ client, since: Date.now() });
     else this.#slots--;
   }
 

@@ -54,25 +54,27 @@ export class Http1Reader {
 
   /**
    * The next head, up to and including the blank line that ends it; `null` when the
-   * stream ends before its first byte. Throws an {@link Http1Error} (431) for a head
-   * longer than {@link MAX_HEAD_BYTES}, `Deno.errors.UnexpectedEof` for a cut one.
+   * stream ends before its first byte. Throws an {@link Http1Error}: 431 for a head longer
+   * than {@link MAX_HEAD_BYTES}, 400 for a line ended by a bare LF (which would otherwise
+   * leave the head unended and the client unanswered); `Deno.errors.UnexpectedEof` for a
+   * cut one.
    */
   async readHead(): Promise<Uint8Array | null> {
     if (!this.buffered) this.#start = this.#end = 0;
-    let searched = this.#start;
+    let scanned = this.#start;
     for (;;) {
-      const end = this.#findBlankLine(searched);
+      const end = this.#findBlankLine(scanned);
       if (end >= 0) {
         const head = this.#buffer.slice(this.#start, end);
         this.#start = end;
         return head;
       }
-      searched = Math.max(this.#start, this.#end - 3);
+      scanned = this.#end;
       if (this.#end - this.#start === this.#buffer.length) {
         throw new Http1Error(431, `head longer than ${MAX_HEAD_BYTES} bytes`);
       }
       if (this.#end === this.#buffer.length) {
-        searched -= this.#start;
+        scanned -= this.#start;
         this.#compact();
       }
       const n = await this.#conn.read(this.#buffer.subarray(this.#end));
@@ -127,11 +129,18 @@ export class Http1Reader {
     this.#start = 0;
   }
 
-  /** Index just past the first "\r\n\r\n" at or after `from`, or −1. */
+  /**
+   * Index just past the "\r\n\r\n" that ends the head, looking at the bytes from `from`
+   * on, or −1; throws on an LF without its CR.
+   */
   #findBlankLine(from: number): number {
     const b = this.#buffer;
-    for (let i = from; i + 3 < this.#end; i++) {
-      if (b[i] === CR && b[i + 1] === LF && b[i + 2] === CR && b[i + 3] === LF) return i + 4;
+    for (let i = from; i < this.#end; i++) {
+      if (b[i] !== LF) continue;
+      if (i === this.#start || b[i - 1] !== CR) {
+        throw new Http1Error(400, "line ended by a bare LF; HTTP/1.1 lines end with CRLF");
+      }
+      if (i - 3 >= this.#start && b[i - 2] === LF) return i + 1;
     }
     return -1;
   }

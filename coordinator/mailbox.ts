@@ -12,6 +12,18 @@
 
 import type { ChunkKey } from "./link.ts";
 
+/**
+ * Steps past a rank's own that its chunks may come early for. A peer is never more than
+ * one collective ahead (it cannot finish one without this rank's chunks), and a rank's
+ * collectives are keyed by steps that rise by one at a time, so chunks for
+ * `step … step + 1` are all a healthy job sends; a rank that jumps ahead (the first step
+ * after `--resume` is keyed 1) waits on a 503 for a moment.
+ */
+export const STEP_WINDOW = 1;
+
+/** When a chunk arrives for: a step being taken or in the window, one left behind, or one too far ahead. */
+export type ChunkTiming = "now" | "late" | "early";
+
 // The step leads, so that the chunks of one step share a prefix (see `discard`).
 const slot = (from: number, key: ChunkKey): string =>
   `${key.step}/${key.bucket}/${key.chunk}/${from}`;
@@ -47,6 +59,25 @@ export class Mailbox {
   readonly #arrived = new Map<string, Float32Array>();
   readonly #waiting = new Map<string, (data: Float32Array) => void>();
   readonly #targets = new Map<string, Target>();
+  #step = 0;
+
+  /** The step of the last chunk asked for: this rank's place in the job. */
+  get step(): number {
+    return this.#step;
+  }
+
+  /**
+   * Whether the chunk `from` sends under `key` is welcome now: a taker waits for it, or
+   * its step is between {@link Mailbox.step} and {@link STEP_WINDOW} after; or "late" (a
+   * step left behind, which nobody will take) or "early" (to be sent again later).
+   * Transports ask before reading a body, so chunks kept untaken are bounded by the window.
+   */
+  timing(from: number, key: ChunkKey): ChunkTiming {
+    const id = slot(from, key);
+    if (this.#waiting.has(id) || this.#targets.has(id)) return "now";
+    if (key.step < this.#step) return "late";
+    return key.step > this.#step + STEP_WINDOW ? "early" : "now";
+  }
 
   /** Chunks delivered and not yet taken. */
   get pending(): number {
@@ -102,6 +133,7 @@ export class Mailbox {
 
   /** Resolves with the chunk `from` delivered under `key`; rejects with the reason of `signal`. */
   take(from: number, key: ChunkKey, signal?: AbortSignal): Promise<Float32Array> {
+    this.#step = key.step;
     const id = slot(from, key);
     const data = this.#arrived.get(id);
     if (data) {
@@ -147,6 +179,7 @@ export class Mailbox {
     target: Float32Array<ArrayBuffer>,
     signal?: AbortSignal,
   ): Promise<void> {
+    this.#step = key.step;
     const id = slot(from, key);
     const data = this.#arrived.get(id);
     if (data) {

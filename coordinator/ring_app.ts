@@ -5,9 +5,11 @@
  * {@link SENDER_HEADER} header, the job token in `authorization: Bearer <token>`.
  *
  * A request is checked before anything is kept: wrong or missing token → 401; malformed
- * step, bucket, chunk or sender → 400; a chunk that is not expected → 400; a body longer
- * than the chunk → 413, shorter or not whole floats → 400; a chunk already delivered →
- * 409. Only an accepted chunk (204) reaches the mailbox.
+ * step, bucket, chunk or sender → 400; a chunk that is not expected → 400; a step this
+ * rank has left behind → 409; a step more than {@link STEP_WINDOW} ahead of it → 503, which
+ * the sender retries; a body longer than the chunk → 413, shorter or not whole floats →
+ * 400; a chunk already delivered → 409. Only an accepted chunk (204) reaches the mailbox,
+ * so the memory held for chunks that came early is bounded by one step window.
  *
  * Every check that can be made before the body is read lives in
  * {@link checkChunkRequest}, which the app and the socket server of `ring_server.ts` both
@@ -18,8 +20,8 @@
 
 import { type Context, Hono } from "hono";
 import type { ChunkKey } from "./link.ts";
-import type { Mailbox } from "./mailbox.ts";
-import { constantTimeEqual } from "./token.ts";
+import { type Mailbox, STEP_WINDOW } from "./mailbox.ts";
+import { hasJobToken } from "./token.ts";
 
 /** Header that carries the sending rank. */
 export const SENDER_HEADER = "x-gradmesh-rank";
@@ -55,7 +57,7 @@ export interface AcceptedChunk {
 /** A chunk request refused before its body is read: the HTTP status and why. */
 export interface RefusedChunk {
   readonly ok: false;
-  readonly status: 400 | 401 | 404 | 413 | 503;
+  readonly status: 400 | 401 | 404 | 409 | 413 | 503;
   readonly message: string;
 }
 
@@ -81,9 +83,6 @@ export const NOT_READY = "not ready: this rank is still laying out its gradient"
 /** Header fields as far as the checks read them: `Headers`, or a lighter stand-in. */
 export type FieldReader = Pick<Headers, "get">;
 
-const hasJobToken = (headers: FieldReader, token: string): boolean =>
-  constantTimeEqual(headers.get("authorization") ?? "", `Bearer ${token}`);
-
 /** Why a body of `actual` bytes is refused where `expected` are due. */
 function wrongSize(actual: number, expected: number): RefusedChunk {
   return refused(actual > expected ? 413 : 400, `body of ${actual} bytes, expected ${expected}`);
@@ -92,16 +91,18 @@ function wrongSize(actual: number, expected: number): RefusedChunk {
 /**
  * Judges a chunk request by everything but its body: the job token first (so a caller
  * without it learns nothing else), then method and path, step, bucket, chunk and sender,
- * whether that chunk is expected, and the declared `content-length` when there is one.
+ * whether that chunk is expected, whether its step is in `mailbox`'s window, and the
+ * declared `content-length` when there is one.
  * `path` excludes the query string. An accepted request still needs a body of exactly
  * `bytes` bytes and a free mailbox slot.
  *
  * @example
  * ```ts
+ * import { Mailbox } from "./mailbox.ts";
  * import { checkChunkRequest } from "./ring_app.ts";
  * const options = { token: "t", chunkLengthFor: () => 2 };
  * const headers = new Headers({ authorization: "Bearer t", "x-gradmesh-rank": "1" });
- * checkChunkRequest("PUT", "/v1/ring/0/0/3", headers, options);
+ * checkChunkRequest("PUT", "/v1/ring/0/0/3", headers, options, new Mailbox());
  * // { ok: true, key: { step: 0, bucket: 0, chunk: 3 }, from: 1, bytes: 8 }
  * ```
  */
@@ -110,6 +111,7 @@ export function checkChunkRequest(
   path: string,
   headers: FieldReader,
   options: RingAppOptions,
+  mailbox: Mailbox,
 ): AcceptedChunk | RefusedChunk {
   if (!hasJobToken(headers, options.token)) return unauthorized;
   const route = ROUTE.exec(path);
@@ -124,6 +126,16 @@ export function checkChunkRequest(
   const floats = options.chunkLengthFor(key, from);
   if (floats === null) return refused(503, NOT_READY);
   if (floats === undefined) return refused(400, `no chunk ${chunk} expected from rank ${from}`);
+  const when = mailbox.timing(from, key);
+  if (when === "late") {
+    return refused(409, `step ${step} is over: this rank is at step ${mailbox.step}`);
+  }
+  if (when === "early") {
+    return refused(
+      503,
+      `step ${step} is more than ${STEP_WINDOW} ahead of this rank's step ${mailbox.step}`,
+    );
+  }
   const bytes = floats * Float32Array.BYTES_PER_ELEMENT;
   const declared = headers.get("content-length");
   if (declared !== null && Number(declared) !== bytes) return wrongSize(Number(declared), bytes);
@@ -154,7 +166,7 @@ export function ringApp(mailbox: Mailbox, options: RingAppOptions): Hono {
     await next();
   });
   app.put("/v1/ring/:step/:bucket/:chunk", async (c) => {
-    const check = checkChunkRequest(c.req.method, c.req.path, c.req.raw.headers, options);
+    const check = checkChunkRequest(c.req.method, c.req.path, c.req.raw.headers, options, mailbox);
     if (!check.ok) return refuse(c, check);
     // A declared length was judged above; the body is measured again because a
     // transport other than HTTP/1.1 framing may not hold the sender to its declaration.
@@ -165,5 +177,7 @@ export function ringApp(mailbox: Mailbox, options: RingAppOptions): Hono {
     }
     return c.body(null, 204);
   });
+  // Answered without a trace on the console: a body the client cut off is its fault.
+  app.onError((error, c) => c.text(`cannot read the request: ${error.message}`, 400));
   return app;
 }

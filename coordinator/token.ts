@@ -27,6 +27,19 @@ export function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
+ * Whether `headers` carry `authorization: Bearer <token>`, compared in constant time.
+ *
+ * @example
+ * ```ts
+ * import { hasJobToken } from "./token.ts";
+ * hasJobToken(new Headers({ authorization: "Bearer t" }), "t"); // true
+ * ```
+ */
+export function hasJobToken(headers: Pick<Headers, "get">, token: string): boolean {
+  return constantTimeEqual(headers.get("authorization") ?? "", `Bearer ${token}`);
+}
+
+/**
  * A fresh job token: 32 bytes from the system's cryptographic generator, as 64 hex digits.
  *
  * @example

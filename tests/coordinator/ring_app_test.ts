@@ -33,8 +33,8 @@ const floats = (...xs: number[]) => new Uint8Array(Float32Array.from(xs).buffer)
 
 Deno.test("ring route delivers a well-formed chunk", async () => {
   const { put, mailbox } = setup();
-  assert.equal((await put("/v1/ring/7/3/2", floats(1.5, -2))).status, 204);
-  const data = await mailbox.take(1, { step: 7, bucket: 3, chunk: 2 });
+  assert.equal((await put("/v1/ring/1/3/2", floats(1.5, -2))).status, 204);
+  const data = await mailbox.take(1, { step: 1, bucket: 3, chunk: 2 });
   assert.deepEqual(data, Float32Array.of(1.5, -2));
 });
 
@@ -103,19 +103,29 @@ Deno.test("ring app guards every path and serves only PUT", async () => {
   await get.body?.cancel();
 });
 
+/** A mailbox whose rank has asked for a chunk of `step`, and stopped waiting for it. */
+function mailboxAt(step: number): Mailbox {
+  const mailbox = new Mailbox();
+  const stop = new AbortController();
+  mailbox.take(0, { step, bucket: 99, chunk: 0 }, stop.signal).catch(() => {});
+  stop.abort();
+  return mailbox;
+}
+
 Deno.test("checkChunkRequest accepts what the route would and says what it expects", () => {
   const options = { token, chunkLengthFor: () => 3 };
+  const mailbox = mailboxAt(4);
   const headers = new Headers({ authorization: `Bearer ${token}`, [SENDER_HEADER]: "2" });
-  assert.deepEqual(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options), {
+  assert.deepEqual(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options, mailbox), {
     ok: true,
     key: { step: 4, bucket: 5, chunk: 6 },
     from: 2,
     bytes: 12,
   });
   headers.set("content-length", "12");
-  assert.ok(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options).ok);
+  assert.ok(checkChunkRequest("PUT", "/v1/ring/4/5/6", headers, options, mailbox).ok);
   const refusal = (method: string, path: string, h = headers) => {
-    const check = checkChunkRequest(method, path, h, options);
+    const check = checkChunkRequest(method, path, h, options, mailbox);
     return check.ok ? "accepted" : check.status;
   };
   assert.equal(refusal("GET", "/v1/ring/4/5/6"), 404);
@@ -124,6 +134,37 @@ Deno.test("checkChunkRequest accepts what the route would and says what it expec
   assert.equal(refusal("PUT", "/v1/ring/4/5/6", new Headers({ [SENDER_HEADER]: "2" })), 401);
   // The token is judged first: a caller without it learns nothing about the route.
   assert.equal(refusal("GET", "/health", new Headers()), 401);
+});
+
+Deno.test("ring route takes chunks only for its rank's step and the next; no others are kept", async () => {
+  const mailbox = mailboxAt(10);
+  const app = ringApp(mailbox, { token, chunkLengthFor: () => 2 });
+  const put = (step: number, chunk = 0) =>
+    app.request(`/v1/ring/${step}/0/${chunk}`, {
+      method: "PUT",
+      body: floats(1, 2),
+      headers: { authorization: `Bearer ${token}`, [SENDER_HEADER]: "1" },
+    });
+  const answers = [];
+  for (const step of [9, 10, 11, 12, 1_000_000]) {
+    const res = await put(step);
+    answers.push([step, res.status, await res.text()]);
+  }
+  assert.deepEqual(answers, [
+    [9, 409, "step 9 is over: this rank is at step 10"],
+    [10, 204, ""],
+    [11, 204, ""],
+    [12, 503, "step 12 is more than 1 ahead of this rank's step 10"],
+    [1_000_000, 503, "step 1000000 is more than 1 ahead of this rank's step 10"],
+  ]);
+  assert.equal(mailbox.pending, 2);
+  // A chunk the rank waits for is taken whatever its step: a rank may move back a step.
+  const waited = mailbox.take(1, { step: 3, bucket: 0, chunk: 1 });
+  assert.equal((await put(3, 1)).status, 204);
+  assert.deepEqual(await waited, Float32Array.of(1, 2));
+  assert.equal(mailbox.step, 3);
+  assert.equal((await put(4)).status, 204);
+  assert.equal((await put(5)).status, 503);
 });
 
 Deno.test("ring route answers 503 while the rank does not know its chunks yet, and keeps nothing", async () => {

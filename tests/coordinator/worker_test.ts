@@ -200,7 +200,7 @@ Deno.test("a rank's ring endpoint takes exactly the chunks of its bucket plan", 
   assert.deepEqual([plan.sumBucket, plan.checksumBucket], [3, 4]);
   const server = serveRing({ token: TOKEN, chunkLengthFor: plan.chunkLengthFor(1) });
   const put = async (bucket: number, chunk: number, floats: number, from = 0) => {
-    const res = await fetch(`${server.url}/v1/ring/5/${bucket}/${chunk}`, {
+    const res = await fetch(`${server.url}/v1/ring/1/${bucket}/${chunk}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${TOKEN}`, "x-gradmesh-rank": String(from) },
       body: new Uint8Array(4 * floats),
