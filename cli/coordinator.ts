@@ -57,9 +57,9 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
   }
   const token = requireToken(Deno.env.get("GRADMESH_TOKEN"));
-  const config = await trainConfig(values, given);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  const { config } = await trainConfig(values, given, say);
   const runId = newRunId();
   const out = (values.out as string | undefined) ?? join("runs", runId);
   const coordinator = new Coordinator({

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
 import { runCatalog } from "./catalog.ts";
 import { runCoordinator } from "./coordinator.ts";
+import { errorLine } from "./error_line.ts";
 import { runReport } from "./report.ts";
 import { runSweep } from "./sweep.ts";
 import { runTrain } from "./train.ts";
@@ -49,11 +49,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    if (e instanceof GradmeshError) {
-      console.error(`gradmesh ${name}: ${e.message}`);
-      return e.exitCode;
-    }
-    throw e;
+    const failure = errorLine(e);
+    if (!failure) throw e;
+    console.error(`gradmesh ${name}: ${failure.line}`);
+    return failure.exitCode;
   }
 }
 

@@ -158,6 +158,7 @@ async function trainProcess(
       "train",
       ...run.args,
       `--out=${out}`,
+      "--overwrite", // a run that did not finish, or had other arguments, starts over
       "--quiet",
     ],
     stdin: "null",

@@ -46,3 +46,23 @@ export class ShapeError extends GradmeshError {
     super(`${op}: ${message}`);
   }
 }
+
+/**
+ * A run configuration field that cannot be honoured, e.g. a model too large to allocate.
+ * `field` is the configuration's name for it (`model`, `batchSize`); the CLI words it as
+ * the flag that sets it.
+ */
+export class ConfigError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly field: string, readonly detail: string) {
+    super(`${field}: ${detail}`);
+  }
+}
+
+/** An output file or directory that cannot be written (read-only, full, not a directory). */
+export class OutputError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}

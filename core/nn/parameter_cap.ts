@@ -1,0 +1,35 @@
+/**
+ * The stated bound on a model's size: 2^26 (about 67 million) parameters, 256 MiB as
+ * float32, so that a model with its gradients and the largest optimizer state (two more
+ * copies) stays near a gigabyte and its checkpoint within the input-file limit. A larger
+ * model is refused from its layer sizes, before anything is allocated.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+
+/** The most parameters a model may have. */
+export const MAX_PARAMETERS = 2 ** 26;
+
+/**
+ * Throws a {@link ConfigError} for the `model` field when an MLP of layer `sizes` (input
+ * first) has more than {@link MAX_PARAMETERS} weights and biases.
+ *
+ * @example
+ * ```ts
+ * import { requireMlpWithinCap } from "./parameter_cap.ts";
+ * requireMlpWithinCap([784, 128, 10]); // 101,770 parameters: fine
+ * ```
+ */
+export function requireMlpWithinCap(sizes: readonly number[]): void {
+  let count = 0;
+  for (let i = 1; i < sizes.length; i++) count += sizes[i - 1] * sizes[i] + sizes[i];
+  if (count > MAX_PARAMETERS) {
+    throw new ConfigError(
+      "model",
+      `${sizes.join("-")} has ${count.toLocaleString("en")} parameters, more than the limit ` +
+        `of ${MAX_PARAMETERS.toLocaleString("en")}`,
+    );
+  }
+}
