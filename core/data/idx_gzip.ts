@@ -2,7 +2,8 @@
  * Gunzipping an IDX file without trusting the compressed stream: the IDX header at the
  * start of the decompressed bytes declares how many bytes follow, and decompression stops
  * as soon as the output passes that size (a gzip bomb costs at most the declared size plus
- * one decompressed chunk), or the limit on input files when the header declares more.
+ * the output of one 4 KiB piece of input, about 4 MiB), and a header declaring more than
+ * the limit on input files is refused outright.
  *
  * @module
  */
@@ -27,8 +28,17 @@ import { DataFormatError } from "../errors.ts";
  * ```
  */
 export async function gunzipIdx(gz: Uint8Array, path: string): Promise<Uint8Array> {
-  const reader = new Blob([gz as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip")).getReader();
+  const inflate = new DecompressionStream("gzip");
+  const reader = inflate.readable.getReader();
+  const writer = inflate.writable.getWriter();
+  // Small pieces in, so that each piece's output is small: deflate expands at most 1032:1.
+  const feeding = (async () => {
+    for (let at = 0; at < gz.length; at += INPUT_PIECE) {
+      await writer.write(gz.subarray(at, at + INPUT_PIECE) as Uint8Array<ArrayBuffer>);
+    }
+    await writer.close();
+  })();
+  feeding.catch(() => {}); // its failure is the reader's, reported below
   const chunks: Uint8Array[] = [];
   let total = 0;
   let declared: number | null = null;
@@ -58,9 +68,13 @@ export async function gunzipIdx(gz: Uint8Array, path: string): Promise<Uint8Arra
     }
   } finally {
     await reader.cancel().catch(() => {});
+    await writer.abort().catch(() => {});
   }
   return concat(chunks, total);
 }
+
+// Compressed bytes handed to the inflater at a time: at most about 4 MiB come out of each.
+const INPUT_PIECE = 4096;
 
 // The largest IDX header: magic, then up to 255 dimensions of 4 bytes.
 const MAX_HEADER = 4 + 4 * 255;

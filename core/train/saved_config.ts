@@ -51,7 +51,9 @@ export function configFromCheckpoint(saved: Record<string, unknown>, file: strin
   for (const [field, value] of Object.entries(defaultTrainConfig)) {
     if (!Object.hasOwn(saved, field)) continue;
     const kind = typeOf(value);
-    if (typeOf(saved[field]) !== kind) throw fail(field, `a ${kind}`);
+    if (typeOf(saved[field]) !== kind) {
+      throw fail(field, `${kind === "object" ? "an" : "a"} ${kind}`);
+    }
     const names = NAMED[field as keyof TrainConfig];
     if (names && !names.includes(saved[field] as string)) {
       throw fail(field, `one of ${names.join(", ")}`);
