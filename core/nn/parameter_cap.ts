@@ -2,7 +2,8 @@
  * The stated bound on a model's size: 2^26 (about 67 million) parameters, 256 MiB as
  * float32, so that a model with its gradients and the largest optimizer state (two more
  * copies) stays near a gigabyte and its checkpoint within the input-file limit. A larger
- * model is refused from its layer sizes, before anything is allocated.
+ * MLP, or a larger single layer of a stack, is refused from its sizes before anything is
+ * allocated.
  *
  * @module
  */
@@ -13,8 +14,27 @@ import { ConfigError } from "../errors.ts";
 export const MAX_PARAMETERS = 2 ** 26;
 
 /**
- * Throws a {@link ConfigError} for the `model` field when an MLP of layer `sizes` (input
- * first) has more than {@link MAX_PARAMETERS} weights and biases.
+ * Throws a {@link ConfigError} for the `model` field when `what` (a model or one of its
+ * layers) would have more than {@link MAX_PARAMETERS} parameters.
+ *
+ * @example
+ * ```ts
+ * import { requireWithinCap } from "./parameter_cap.ts";
+ * requireWithinCap(784 * 128 + 128, "linear(128)"); // fine
+ * ```
+ */
+export function requireWithinCap(count: number, what: string): void {
+  if (count > MAX_PARAMETERS) {
+    throw new ConfigError(
+      "model",
+      `${what} has ${count.toLocaleString("en")} parameters, more than the limit of ` +
+        `${MAX_PARAMETERS.toLocaleString("en")}`,
+    );
+  }
+}
+
+/**
+ * {@link requireWithinCap} for an MLP of layer `sizes` (input first): its weights and biases.
  *
  * @example
  * ```ts
@@ -25,11 +45,5 @@ export const MAX_PARAMETERS = 2 ** 26;
 export function requireMlpWithinCap(sizes: readonly number[]): void {
   let count = 0;
   for (let i = 1; i < sizes.length; i++) count += sizes[i - 1] * sizes[i] + sizes[i];
-  if (count > MAX_PARAMETERS) {
-    throw new ConfigError(
-      "model",
-      `${sizes.join("-")} has ${count.toLocaleString("en")} parameters, more than the limit ` +
-        `of ${MAX_PARAMETERS.toLocaleString("en")}`,
-    );
-  }
+  requireWithinCap(count, sizes.join("-"));
 }
