@@ -15,14 +15,14 @@ import { loadCifar100 } from "../../../core/data/cifar.ts";
 import { readIdxFile } from "../../../core/data/idx.ts";
 import { CheckpointError, DataFormatError, type GradmeshError } from "../../../core/errors.ts";
 import { Rng } from "../../../core/rng.ts";
-import { gzip, idxBytes, withTempDir } from "./helpers.ts";
+import { gzip, idxBytes, isolateMemory, withTempDir } from "./helpers.ts";
 
 const SEED = Number(Deno.env.get("GRADMESH_FUZZ_SEED") ?? Date.now() % 2 ** 31);
 const SECONDS = Number(Deno.env.get("GRADMESH_FUZZ_SECONDS") ?? 3);
 /** A read taking longer than this counts as a hang. */
 const READ_TIMEOUT_MS = 5000;
-/** How much the resident set may grow over the whole run. */
-const RSS_BOUND = 256 * 2 ** 20;
+/** How much {@link isolateMemory} may grow over the run. */
+const MEMORY_BOUND = 256 * 2 ** 20;
 
 /** One kind of input: where it lives, a valid file, and how its reader is called. */
 interface Target {
@@ -133,7 +133,7 @@ Deno.test(`input readers survive random damage (seed ${SEED}, ${SECONDS} s)`, as
   const rng = new Rng(SEED);
   await withTempDir(async (dir) => {
     const all = await targets(dir);
-    const rss = Deno.memoryUsage().rss;
+    const before = isolateMemory();
     const counts = { ok: 0, refused: 0 };
     const end = performance.now() + SECONDS * 1000;
     for (let n = 0; performance.now() < end; n++) {
@@ -156,12 +156,12 @@ Deno.test(`input readers survive random damage (seed ${SEED}, ${SECONDS} s)`, as
       }
       assert.notEqual(outcome, "hang", `${where}: no answer in ${READ_TIMEOUT_MS} ms`);
     }
-    const grew = Deno.memoryUsage().rss - rss;
+    const grew = isolateMemory() - before;
     console.log(
-      `${counts.ok} reads succeeded, ${counts.refused} refused; rss grew ${grew >> 20} MiB`,
+      `${counts.ok} reads succeeded, ${counts.refused} refused; memory grew ${grew >> 20} MiB`,
     );
     assert.ok(counts.ok + counts.refused > all.length, "too few cases to mean anything");
     assert.ok(counts.refused > 0 && counts.ok > 0, "damage should be both caught and harmless");
-    assert.ok(grew < RSS_BOUND, `seed ${SEED}: rss grew ${grew >> 20} MiB`);
+    assert.ok(grew < MEMORY_BOUND, `seed ${SEED}: memory grew ${grew >> 20} MiB`);
   });
 });
