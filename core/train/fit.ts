@@ -11,7 +11,7 @@ import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { requireTensorSet } from "../checkpoint/tensor_set.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import type { LayerSum } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import { augmentBatch } from "../data/augment.ts";
@@ -114,6 +114,9 @@ export async function fit(
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
+  if (data.train.count === 0) {
+    throw new ConfigError("data", "the training split holds 0 samples, expected at least 1");
+  }
   const trainer = buildTrainer(config, backend, data.train);
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
