@@ -115,3 +115,17 @@ function camel(flag: string): string {
 function show(value: unknown): string {
   return value === undefined ? "none" : typeof value === "string" ? value : JSON.stringify(value);
 }
+
+/**
+ * The line a command prints instead of training when the checkpoint `path` it resumes has
+ * done `doneEpochs` of the `epochs` asked for; null when there is training left.
+ */
+export function nothingLeft(
+  path: string | undefined,
+  doneEpochs: number,
+  epochs: number,
+): string | null {
+  if (path === undefined || doneEpochs < epochs) return null;
+  return `${path} has done ${doneEpochs} of ${epochs} epochs: nothing to train ` +
+    `(give --epochs more than ${doneEpochs} to continue it); no file was written`;
+}

@@ -49,7 +49,10 @@ export async function prepareRunDir(
   }
   const created = await createDirs(out, fail);
   try {
-    await Deno.remove(await Deno.makeTempFile({ dir: out, prefix: ".write-test-" }));
+    // Named like a checkpoint's temp file, so that a kill right here leaves nothing for good.
+    const probe = join(out, `.write-test.${crypto.randomUUID().slice(0, 8)}.tmp`);
+    await Deno.writeFile(probe, new Uint8Array(), { createNew: true });
+    await Deno.remove(probe);
   } catch (e) {
     await removeEmpty(created);
     throw fail(`cannot write in ${out}: ${firstLine(e)}`);

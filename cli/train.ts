@@ -16,6 +16,7 @@ import { chooseBackend } from "./backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
+import { nothingLeft } from "./resume_flags.ts";
 import { prepareRunDir, type RunDir } from "./run_dir.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
@@ -39,11 +40,9 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
   const { config, doneEpochs } = await trainConfig(values, given, say);
-  if (doneEpochs >= config.epochs) {
-    console.log(
-      `${resume} has done ${doneEpochs} of ${config.epochs} epochs: nothing to train ` +
-        `(give --epochs more than ${doneEpochs} to continue it); no file was written`,
-    );
+  const done = nothingLeft(resume, doneEpochs, config.epochs);
+  if (done) {
+    console.log(done);
     return 0;
   }
   const out = (values.out as string | undefined) ?? join("runs", newRunId());

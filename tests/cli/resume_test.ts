@@ -107,6 +107,16 @@ Deno.test("resuming a run whose epochs are all done says so and writes nothing",
   assert.deepEqual(await epochRecords(dir), [1, 2]);
 });
 
+Deno.test("a coordinator resuming a run whose epochs are all done says so and starts nothing", async () => {
+  const dir = await finishedRun();
+  const r = await runCli(
+    ["coordinator", "--world", "2", "--port", "0", "--resume", `${dir}/${CKPT}`, "--quiet"],
+    { GRADMESH_TOKEN: "0123456789abcdef0123" },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /has done 2 of 2 epochs: nothing to train/);
+});
+
 Deno.test("--out holding a run is refused without --overwrite and replaced with it", async () => {
   const dir = await finishedRun();
   const before = await Deno.readFile(`${dir}/metrics.jsonl`);
