@@ -24,6 +24,20 @@ async function finishedRun(): Promise<string> {
   return dir;
 }
 
+/** `train --resume DIR/checkpoint.safetensors --epochs N --out DIR`, then `extra`. */
+function resumeIn(dir: string, epochs: number, ...extra: string[]) {
+  return runCli([
+    "train",
+    "--resume",
+    `${dir}/${CKPT}`,
+    "--epochs",
+    String(epochs),
+    "--out",
+    dir,
+    ...extra,
+  ]);
+}
+
 function oneLine(stderr: string): void {
   assert.equal(stderr.trim().split("\n").length, 1, stderr);
   assert.ok(!stderr.includes("    at "), `stack trace: ${stderr}`);
@@ -46,21 +60,16 @@ async function editCheckpoint(
 
 Deno.test("--lr, --epochs and --log-every given with --resume apply, in one line saying so", async () => {
   const dir = await finishedRun();
-  const r = await runCli([
-    "train",
-    "--resume",
-    `${dir}/${CKPT}`,
-    "--epochs",
-    "3",
+  const r = await resumeIn(
+    dir,
+    3,
     "--lr",
     "0.01",
     "--log-every",
     "25",
     "--model",
     "784-8-10", // the checkpoint's own value: accepted, nothing to say
-    "--out",
-    dir,
-  ]);
+  );
   assert.equal(r.code, 0, r.stderr);
   const notes = r.stdout.split("\n").filter((l) => l.startsWith("resuming "));
   assert.deepEqual(notes, [
@@ -88,7 +97,7 @@ for (const [args, message] of refused) {
   Deno.test(`--resume with ${args.join(" ")} is refused in one line, exit 2`, async () => {
     const dir = await finishedRun();
     const before = await Deno.readFile(`${dir}/metrics.jsonl`);
-    const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "3", ...args]);
+    const r = await resumeIn(dir, 3, ...args);
     assert.equal(r.code, 2, r.stderr);
     oneLine(r.stderr);
     assert.match(r.stderr, message);
@@ -164,7 +173,7 @@ Deno.test("temp files of a killed checkpoint write are removed when a run starts
   const stale = `${dir}/.${CKPT}.0a1b2c3d.tmp`;
   await Deno.writeTextFile(stale, "torn");
   await Deno.writeTextFile(`${dir}/notes.tmp`, "not ours"); // another name: kept
-  const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "3", "--out", dir]);
+  const r = await resumeIn(dir, 3);
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
@@ -180,21 +189,13 @@ Deno.test("temp files of a killed checkpoint write are removed when a run starts
 Deno.test("resuming into the same folder after a kill does not repeat an epoch's records", async () => {
   const dir = await finishedRun();
   const atEpoch2 = await Deno.readFile(`${dir}/${CKPT}`);
-  const third = await runCli([
-    "train",
-    "--resume",
-    `${dir}/${CKPT}`,
-    "--epochs",
-    "3",
-    "--out",
-    dir,
-  ]);
+  const third = await resumeIn(dir, 3);
   assert.equal(third.code, 0, third.stderr);
   // As if killed after epoch 3 was logged but before its checkpoint was renamed into place,
   // with a torn line at the end.
   await Deno.writeFile(`${dir}/${CKPT}`, atEpoch2);
   await Deno.writeTextFile(`${dir}/metrics.jsonl`, '{"kind":"step","epo', { append: true });
-  const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "4", "--out", dir]);
+  const r = await resumeIn(dir, 4);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(await epochRecords(dir), [1, 2, 3, 4]);
 });
@@ -205,7 +206,7 @@ Deno.test("a checkpoint tensor of the right size but another shape is refused, n
     dir,
     (ts) => ts.map((t) => t.name === "0.weight" ? { ...t, shape: [784, 8] } : t),
   );
-  const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "3", "--out", dir]);
+  const r = await resumeIn(dir, 3);
   assert.equal(r.code, 2);
   oneLine(r.stderr);
   assert.match(r.stderr, /tensor 0\.weight has shape \[784,8\], the model expects \[8,784\]/);
@@ -226,7 +227,7 @@ Deno.test("extra or missing checkpoint tensors are refused, naming them", async 
   for (const [edit, message] of cases) {
     const dir = await finishedRun();
     await editCheckpoint(dir, edit);
-    const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "3", "--out", dir]);
+    const r = await resumeIn(dir, 3);
     assert.equal(r.code, 2, r.stderr);
     oneLine(r.stderr);
     assert.match(r.stderr, message);
@@ -239,7 +240,7 @@ Deno.test("a checkpoint naming an unknown optimizer is one line naming the file,
     metadata.config = JSON.stringify({ ...JSON.parse(metadata.config), optimizer: "lion" });
     return ts;
   });
-  const r = await runCli(["train", "--resume", `${dir}/${CKPT}`, "--epochs", "3", "--out", dir]);
+  const r = await resumeIn(dir, 3);
   assert.equal(r.code, 2);
   oneLine(r.stderr);
   assert.match(
