@@ -25,12 +25,16 @@ const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
   label: ["fine", "coarse"],
 };
 
+/** Integer fields with their least value: the loop and the sampler divide by them. */
+const COUNTS: Partial<Record<keyof TrainConfig, number>> = { epochs: 1, batchSize: 1, seed: 0 };
+
 /** Fields that may be absent (their defaults apply) and are objects when present. */
 const OPTIONAL_OBJECTS = ["optimizerArgs", "clip"];
 
 /**
  * The configuration `saved` (a checkpoint's `config`, from `file`) over the defaults.
- * A field of another JSON type than its default, an unknown optimizer, activation,
+ * A field of another JSON type than its default, an epoch count, batch size or seed that
+ * is not a whole number in range, an unknown optimizer, activation,
  * initialiser, loss, scheduler or label, or a non-object optimizer argument set is a
  * {@link CheckpointError} naming `file` and the field. Fields it does not know are ignored.
  *
@@ -53,6 +57,11 @@ export function configFromCheckpoint(saved: Record<string, unknown>, file: strin
     const kind = typeOf(value);
     if (typeOf(saved[field]) !== kind) {
       throw fail(field, `${kind === "object" ? "an" : "a"} ${kind}`);
+    }
+    const least = COUNTS[field as keyof TrainConfig];
+    const n = saved[field] as number;
+    if (least !== undefined && !(Number.isSafeInteger(n) && n >= least)) {
+      throw fail(field, `an integer >= ${least}`);
     }
     const names = NAMED[field as keyof TrainConfig];
     if (names && !names.includes(saved[field] as string)) {

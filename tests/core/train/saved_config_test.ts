@@ -16,6 +16,9 @@ const bad: [Record<string, unknown>, RegExp][] = [
   [{ lr: "fast" }, /config\.lr: expected a number, found "fast"/],
   [{ epochs: null }, /config\.epochs: expected a number, found null/],
   [{ augment: [1] }, /config\.augment: expected an object, found \[1\]/],
+  [{ batchSize: 0 }, /config\.batchSize: expected an integer >= 1, found 0/],
+  [{ epochs: 2.5 }, /config\.epochs: expected an integer >= 1, found 2\.5/],
+  [{ seed: -1 }, /config\.seed: expected an integer >= 0, found -1/],
   [{ optimizerArgs: 3 }, /config\.optimizerArgs: expected an object, found 3/],
 ];
 for (const [saved, message] of bad) {
