@@ -18,6 +18,7 @@ import { sleep } from "../coordinator/sleep.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
 import { epochLine } from "./run_output.ts";
+import { nothingLeft } from "./resume_flags.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
 // Flags of `train` that mean nothing to a coordinator: the backend is each worker's.
@@ -57,9 +58,14 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
   }
   const token = requireToken(Deno.env.get("GRADMESH_TOKEN"));
-  const config = await trainConfig(values, given);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  const { config, doneEpochs } = await trainConfig(values, given, say);
+  const done = nothingLeft(values.resume as string | undefined, doneEpochs, config.epochs);
+  if (done) {
+    console.log(done);
+    return 0;
+  }
   const runId = newRunId();
   const out = (values.out as string | undefined) ?? join("runs", runId);
   const coordinator = new Coordinator({

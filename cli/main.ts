@@ -5,10 +5,9 @@
  * @module
  */
 
-import { GradmeshError, UsageError } from "../core/errors.ts";
-import { usageLine } from "./usage_line.ts";
 import { runCatalog } from "./catalog.ts";
 import { runCoordinator } from "./coordinator.ts";
+import { errorLine } from "./error_line.ts";
 import { runReport } from "./report.ts";
 import { runSweep } from "./sweep.ts";
 import { runTrain } from "./train.ts";
@@ -50,12 +49,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    if (e instanceof GradmeshError) {
-      const line = e instanceof UsageError ? usageLine(e) : e.message;
-      console.error(`gradmesh ${name}: ${line}`);
-      return e.exitCode;
-    }
-    throw e;
+    const failure = errorLine(e);
+    if (!failure) throw e;
+    console.error(`gradmesh ${name}: ${failure.line}`);
+    return failure.exitCode;
   }
 }
 

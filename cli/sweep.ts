@@ -149,6 +149,7 @@ async function trainProcess(
       "train",
       ...run.args,
       `--out=${out}`,
+      "--overwrite", // a run that did not finish, or had other arguments, starts over
       "--quiet",
     ],
     stdin: "null",

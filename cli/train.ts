@@ -13,8 +13,11 @@ import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
 import { chooseBackend } from "../gpu/backend_choice.ts";
-import { helpText, parseFlags } from "./flags.ts";
+import type { TrainConfig } from "../core/train/config.ts";
+import { type FlagValues, helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
+import { nothingLeft } from "./resume_flags.ts";
+import { prepareRunDir, type RunDir } from "./run_dir.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
@@ -34,20 +37,38 @@ export async function runTrain(args: readonly string[]): Promise<number> {
     throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
   }
   const resume = values.resume as string | undefined;
-  const config = await trainConfig(values, given);
-  if ((values.workers as number) > 1) return await trainOnWorkers(config, values);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  const { config, doneEpochs } = await trainConfig(values, given, say);
+  const done = nothingLeft(resume, doneEpochs, config.epochs);
+  if (done) {
+    console.log(done);
+    return 0;
+  }
+  const out = (values.out as string | undefined) ?? join("runs", newRunId());
+  const dir = await prepareRunDir(out, { overwrite: values.overwrite as boolean, resume });
+  if (dir.removedTemps.length) say(`removed stale temp files in ${out}: ${dir.removedTemps}`);
+  try {
+    if ((values.workers as number) > 1) return await trainOnWorkers(config, { ...values, out });
+    return await trainHere(config, values, dir, say);
+  } catch (e) {
+    await dir.discardIfEmpty();
+    throw e;
+  }
+}
 
+async function trainHere(
+  config: TrainConfig,
+  values: FlagValues,
+  { checkpointPath, metricsPath }: RunDir,
+  say: (line: string) => void,
+): Promise<number> {
+  const quiet = values.quiet as boolean;
   const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
   say(`backend: ${choice.backend.name} (${choice.reason})`);
   const { train, test, name } = await loadTrainingData(config);
   say(`data: ${name}, ${train.count} train / ${test.count} test samples`);
 
-  const out = (values.out as string | undefined) ?? join("runs", newRunId());
-  await Deno.mkdir(out, { recursive: true });
-  const checkpointPath = join(out, "checkpoint.safetensors");
-  const metricsPath = join(out, "metrics.jsonl");
   const start = performance.now();
   try {
     const result = await fitConfig(config, choice.backend, { train, test }, {
@@ -55,7 +76,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
       metricsPath,
       evalEvery: values["eval-every"] as number,
       logEvery: values["log-every"] as number,
-      resume,
+      resume: values.resume as string | undefined,
     }, trainingCallbacks(config, quiet));
     printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);
   } finally {

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { loadCheckpoint } from "../core/checkpoint/checkpoint.ts";
 import { activationNames } from "../core/nn/activations/registry.ts";
 import { initNames } from "../core/nn/init_registry.ts";
 import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
@@ -15,6 +14,7 @@ import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
+import { resumedConfig } from "./resume_flags.ts";
 
 /**
  * Most `--workers` on one machine: each is a process with its own runtime and ring port,
@@ -131,7 +131,16 @@ export const trainFlags: FlagTable = {
     help: "compute backend",
   },
   out: { type: "string", help: "output directory (default: runs/<date>-<time>)" },
-  resume: { type: "string", help: "continue from this checkpoint (its configuration is reused)" },
+  overwrite: {
+    type: "boolean",
+    default: false,
+    help: "replace the run already in --out (refused otherwise)",
+  },
+  resume: {
+    type: "string",
+    help: "continue from this checkpoint: its configuration is kept; --epochs, --lr, " +
+      "--scheduler, --scheduler-args, --log-every and --eval-every apply, other changes are refused",
+  },
   "eval-every": {
     type: "integer",
     default: 1,
@@ -197,12 +206,23 @@ export function configFromFlags(v: FlagValues): TrainConfig {
 
 /**
  * The configuration of `train` or `coordinator`: with `--resume`, the one saved in that
- * checkpoint, which shaped its state (only a given `--epochs` may extend it); otherwise
- * {@link configFromFlags}.
+ * checkpoint with the flags that may change applied (`resume_flags.ts`; `say` gets the
+ * line that tells which), and the epochs it has done; otherwise {@link configFromFlags}.
  */
-export async function trainConfig(v: FlagValues, given: ReadonlySet<string>): Promise<TrainConfig> {
+export async function trainConfig(
+  v: FlagValues,
+  given: ReadonlySet<string>,
+  say: (line: string) => void = () => {},
+): Promise<{ config: TrainConfig; doneEpochs: number }> {
   const resume = v.resume as string | undefined;
-  if (resume === undefined) return configFromFlags(v);
-  const saved = (await loadCheckpoint(resume)).config as unknown as TrainConfig;
-  return { ...d, ...saved, epochs: given.has("epochs") ? v.epochs as number : saved.epochs };
+  if (resume === undefined) return { config: configFromFlags(v), doneEpochs: 0 };
+  const { config, note, doneEpochs } = await resumedConfig(
+    resume,
+    v,
+    given,
+    trainFlags,
+    configFromFlags,
+  );
+  say(note);
+  return { config, doneEpochs };
 }

@@ -10,6 +10,7 @@
 
 import { join } from "node:path";
 import type { Backend } from "../core/backend.ts";
+import { removeStaleTemps } from "../core/checkpoint/atomic.ts";
 import type { Dataset } from "../core/data/dataset.ts";
 import { UsageError } from "../core/errors.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../core/train/fit.ts";
@@ -161,7 +162,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     );
     expected = plan.chunkLengthFor(rank);
     const root = rank === 0;
-    if (root) await Deno.mkdir(job.out, { recursive: true });
+    if (root) {
+      await Deno.mkdir(job.out, { recursive: true });
+      await removeStaleTemps(job.out); // left by a checkpoint write a kill interrupted
+    }
     const checkpointPath = root ? join(job.out, "checkpoint.safetensors") : null;
     const metricsPath = root ? join(job.out, "metrics.jsonl") : null;
     const callbacks = options.callbacks?.(job) ?? {};

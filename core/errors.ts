@@ -50,3 +50,11 @@ export class ShapeError extends GradmeshError {
     super(`${op}: ${message}`);
   }
 }
+
+/** An output file or directory that cannot be written (read-only, full, not a directory). */
+export class OutputError extends GradmeshError {
+  override readonly exitCode = 2;
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}

@@ -70,6 +70,32 @@ export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<vo
   }
 }
 
+/** Names of {@link writeFileAtomic}'s temp files: `.<name>.<8 hex digits>.tmp`. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temp files that writes into `dir` left behind when their process was killed
+ * mid-write (none remain after a write that finished or failed); returns their names. Call
+ * it only while no other process writes into `dir`.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleTemps } from "./atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/.checkpoint.safetensors.0a1b2c3d.tmp`, "torn");
+ * console.log(await removeStaleTemps(dir)); // [ ".checkpoint.safetensors.0a1b2c3d.tmp" ]
+ * ```
+ */
+export async function removeStaleTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile || !TEMP_NAME.test(entry.name)) continue;
+    await Deno.remove(`${dir}/${entry.name}`);
+    removed.push(entry.name);
+  }
+  return removed.sort();
+}
+
 /**
  * Makes the rename itself durable. Some platforms (Windows) cannot open a directory for
  * syncing; the rename is still atomic there, only its durability is left to the OS.

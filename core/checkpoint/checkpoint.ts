@@ -10,7 +10,8 @@
  * @module
  */
 
-import { CheckpointError } from "../errors.ts";
+import { firstLine, MAX_INPUT_FILE_BYTES, readFileBounded } from "../bounded_read.ts";
+import { CheckpointError, OutputError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
 import type { NamedTensor } from "./named_tensor.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
@@ -40,7 +41,8 @@ const FORMAT = "gradmesh-checkpoint-1";
 const OPTIM_PREFIX = "optim.";
 
 /**
- * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact).
+ * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact). A
+ * file that cannot be written (read-only or full filesystem) is an {@link OutputError}.
  *
  * @example
  * ```ts
@@ -69,22 +71,22 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
     config: JSON.stringify(checkpoint.config),
     ...(checkpoint.moduleState && { module_state: JSON.stringify(checkpoint.moduleState) }),
   };
-  await writeFileAtomic(path, encodeSafetensors([...params, ...optimizer], metadata));
+  const bytes = encodeSafetensors([...params, ...optimizer], metadata);
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (e) {
+    throw new OutputError(path, `cannot write the checkpoint: ${firstLine(e)}`);
+  }
 }
 
 /**
- * Reads a checkpoint that {@link saveCheckpoint} wrote. A missing file, a corrupt
- * safetensors file, a missing or unknown `format`, or absent or ill-typed metadata
+ * Reads a checkpoint that {@link saveCheckpoint} wrote. A missing file, anything but a
+ * regular file of at most `MAX_INPUT_FILE_BYTES`, a corrupt safetensors file, a missing or unknown `format`, or absent or ill-typed metadata
  * throws a {@link CheckpointError} naming `path`.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
-    throw new CheckpointError(path, `cannot read checkpoint: ${reason}`);
-  }
+  const fail = (message: string) => new CheckpointError(path, message);
+  const bytes = await readFileBounded(path, MAX_INPUT_FILE_BYTES, "checkpoint", fail);
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata.format !== FORMAT) {
     const found = metadata.format === undefined ? "no format key" : `"${metadata.format}"`;

@@ -23,6 +23,8 @@ export interface Safetensors {
 const METADATA_KEY = "__metadata__";
 const HEADER_ALIGN = 8;
 const F32_BYTES = 4;
+/** The safetensors format's own bound on the JSON header (100 MB), as its reference reader applies. */
+const MAX_HEADER_BYTES = 100_000_000;
 
 /**
  * Serialises `tensors` (in the given order) and string `metadata` to safetensors bytes.
@@ -70,7 +72,7 @@ export function encodeSafetensors(
 }
 
 /**
- * Parses safetensors `bytes`, validating the header length, the JSON, every dtype, shape
+ * Parses safetensors `bytes`, validating the header length (at most 100 MB), the JSON, every dtype, shape
  * and offset, and that the tensors tile the data exactly. Any problem throws a
  * {@link CheckpointError} naming `file` and what was wrong.
  *
@@ -90,6 +92,9 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): Safetensors 
     throw fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   }
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_BYTES)) {
+    throw fail(`header length ${declared} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
+  }
   if (declared > BigInt(bytes.length - 8)) {
     throw fail(
       `header length ${declared} exceeds the ${bytes.length - 8} bytes after it (truncated?)`,

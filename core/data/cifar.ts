@@ -10,6 +10,7 @@
  * @module
  */
 
+import { MAX_INPUT_FILE_BYTES, readFileBounded } from "../bounded_read.ts";
 import { DataFormatError } from "../errors.ts";
 import { type Dataset, type DatasetSplit, pixelsFromBytes } from "./dataset.ts";
 import { isKind } from "./fashion_mnist.ts";
@@ -156,12 +157,8 @@ async function readRecords(
   which: number,
 ): Promise<Dataset> {
   const parts = await Promise.all(files.map(async (file) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(file);
-    } catch (e) {
-      throw new DataFormatError(file, `cannot read the CIFAR file: ${(e as Error).message}`);
-    }
+    const fail = (message: string) => new DataFormatError(file, message);
+    const bytes = await readFileBounded(file, MAX_INPUT_FILE_BYTES, "the CIFAR file", fail);
     return decodeRecords(bytes, file, layout, which);
   }));
   const count = parts.reduce((n, p) => n + p.labels.length, 0);

@@ -7,8 +7,10 @@
  * @module
  */
 
+import { MAX_INPUT_FILE_BYTES, readFileBounded } from "../bounded_read.ts";
 import { DataFormatError } from "../errors.ts";
 import { type Dataset, pixelsFromBytes } from "./dataset.ts";
+import { gunzipIdx } from "./idx_gzip.ts";
 
 /** A decoded IDX file of unsigned bytes. */
 export interface IdxArray {
@@ -86,24 +88,10 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
  * ```
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    throw new DataFormatError(path, `cannot read the IDX file: ${(e as Error).message}`);
-  }
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes, path);
+  const fail = (message: string) => new DataFormatError(path, message);
+  let bytes = await readFileBounded(path, MAX_INPUT_FILE_BYTES, "the IDX file", fail);
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzipIdx(bytes, path);
   return parseIdx(bytes, path);
-}
-
-async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-      .pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new DataFormatError(path, `corrupt gzip data: ${(e as Error).message}`);
-  }
 }
 
 /**
@@ -137,6 +125,9 @@ export async function readIdxPair(
     );
   }
   const [count, rows, cols] = images.dims;
+  if (count === 0) {
+    throw new DataFormatError(imagesPath, "holds 0 images, expected at least 1 sample");
+  }
   if (labels.dims[0] !== count) {
     throw new DataFormatError(
       labelsPath,

@@ -9,8 +9,9 @@
  * @module
  */
 
+import { firstLine } from "../bounded_read.ts";
 import { writeAll } from "../checkpoint/atomic.ts";
-import { DataFormatError } from "../errors.ts";
+import { DataFormatError, OutputError } from "../errors.ts";
 
 /** Fields every record has. */
 export interface MetricsFields {
@@ -68,12 +69,19 @@ export class MetricsLog {
   private pending: string[] = [];
   private pendingChars = 0;
 
-  private constructor(private readonly file: Deno.FsFile) {}
+  private constructor(private readonly file: Deno.FsFile, private readonly path: string) {}
 
-  /** Opens `path`, truncating it unless `append` (a resumed run continues its file). */
+  /**
+   * Opens `path`, truncating it unless `append` (a resumed run continues its file). A file
+   * that cannot be opened or written is an {@link OutputError} naming it.
+   */
   static async open(path: string, append = false): Promise<MetricsLog> {
-    const file = await Deno.open(path, { write: true, create: true, append, truncate: !append });
-    return new MetricsLog(file);
+    try {
+      const file = await Deno.open(path, { write: true, create: true, append, truncate: !append });
+      return new MetricsLog(file, path);
+    } catch (e) {
+      throw new OutputError(path, `cannot write metrics: ${firstLine(e)}`);
+    }
   }
 
   /** Queues one record; epoch records are flushed at once. */
@@ -90,7 +98,11 @@ export class MetricsLog {
     const bytes = new TextEncoder().encode(this.pending.join(""));
     this.pending = [];
     this.pendingChars = 0;
-    await writeAll(this.file, bytes);
+    try {
+      await writeAll(this.file, bytes);
+    } catch (e) {
+      throw new OutputError(this.path, `cannot write metrics: ${firstLine(e)}`);
+    }
   }
 
   /** Flushes and closes the file. */

@@ -26,6 +26,7 @@ import { Dropout, Dropout2d } from "./dropout.ts";
 import { Flatten } from "./flatten.ts";
 import { Linear } from "./linear.ts";
 import type { Module } from "./module.ts";
+import { requireWithinCap } from "./parameter_cap.ts";
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./pooling.ts";
 import { Sequential } from "./sequential.ts";
 
@@ -144,12 +145,13 @@ function buildLayer(
       const [c, h, w] = spatial(name, shape);
       const out = int(name, "out", a.out, 1), k = int(name, "kernel", a.kernel, 1);
       const s = int(name, "stride", a.stride, 1), p = int(name, "padding", a.padding, 0);
-      const d = int(name, "dilation", a.dilation, 1);
+      const d = int(name, "dilation", a.dilation, 1), g = int(name, "groups", a.groups, 1);
+      requireWithinCap((c / g) * out * k * k + out, `conv(${out},${k}) on ${c} channels`);
       const module = new Conv2d(c, out, k, rng, {
         stride: s,
         padding: p,
         dilation: d,
-        groups: int(name, "groups", a.groups, 1),
+        groups: g,
         bias: a.bias === true,
       });
       const span = d * (k - 1) + 1;
@@ -191,6 +193,7 @@ function buildLayer(
       const a = argsOf(layer, ["out", "bias"], { bias: true });
       if (shape.length !== 1) fail(`linear needs flat samples, got [${shape}]: add flatten`);
       const out = int(name, "out", a.out, 1);
+      requireWithinCap(shape[0] * out + out, `linear(${out}) on ${shape[0]} inputs`);
       return { module: new Linear(shape[0], out, rng, { bias: a.bias === true }), shape: [out] };
     }
     case "block": {

@@ -13,6 +13,7 @@ import type { Rng } from "../rng.ts";
 import { initFromName } from "./init_registry.ts";
 import { buildLayerStack } from "./layer_stack.ts";
 import { parseLayerSizes } from "./mlp.ts";
+import { requireMlpWithinCap } from "./parameter_cap.ts";
 import type { Module } from "./module.ts";
 
 /** What a model must fit: one sample's shape (e.g. `[1, 28, 28]`) and the class count. */
@@ -72,6 +73,7 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
   inputShape: number[];
 } {
   const sizes = parseLayerSizes(spec.model);
+  requireMlpWithinCap(sizes);
   if (data) {
     const features = data.sampleShape.reduce((a, b) => a * b, 1);
     if (sizes[0] !== features) {

@@ -149,6 +149,11 @@ export class LBFGS implements TrainingOptimizer {
   }
 
   /** Refuses: without its curvature history an L-BFGS run cannot continue exactly. */
+  /** L-BFGS checkpoints no state. */
+  stateLayout(): { name: string; shape: readonly number[] }[] {
+    return [];
+  }
+
   loadState(): void {
     throw new UsageError("LBFGS", "its curvature history is not saved: it cannot continue a run");
   }

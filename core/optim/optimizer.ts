@@ -211,6 +211,16 @@ export class Optimizer implements TrainingOptimizer {
     return out;
   }
 
+  /** The names and shapes {@link Optimizer.stateSlices} gives after `step` updates. */
+  stateLayout(step: number): { name: string; shape: readonly number[] }[] {
+    const names = optimizerStateNames(this.kind);
+    const scalars = step > 0 ? optimizerScalarNames(this.kind) : [];
+    return this.paramGroups.flatMap((g) => g.range.slots).flatMap((s) => [
+      ...names.map((k) => ({ name: `${s.name}.${k}`, shape: s.shape })),
+      ...scalars.map((k) => ({ name: `${s.name}.${k}`, shape: [] })),
+    ]);
+  }
+
   /** Restores state that {@link Optimizer.stateSlices} produced, and the step count. */
   loadState(slices: ReadonlyMap<string, Float32Array>, stepCount: number): void {
     const names = optimizerStateNames(this.kind);

@@ -38,6 +38,11 @@ export interface TrainingOptimizer {
   step(closure: LossClosure): Promise<unknown>;
   /** The state to checkpoint, per parameter (empty when it is not {@link resumable}). */
   stateSlices(): Promise<OptimizerStateSlice[]>;
+  /**
+   * The names and shapes that {@link stateSlices} gives once `step` updates were taken,
+   * without reading anything back (what a checkpoint of this optimizer must hold).
+   */
+  stateLayout(step: number): { name: string; shape: readonly number[] }[];
   /** Restores what {@link stateSlices} gave, and the step count. */
   loadState(slices: ReadonlyMap<string, Float32Array>, stepCount: number): void;
 }

@@ -99,9 +99,24 @@ export const defaultTrainConfig: TrainConfig = {
 
 /**
  * Builds the model (initialised from `config.seed`, checked against `data` when given),
- * binds it to `backend`, and wraps it. `--sync-bn` needs a model with batch norm.
+ * binds it to `backend`, and wraps it. `--sync-bn` needs a model with batch norm. A model
+ * too large to allocate is a {@link UsageError} for the `model` field.
  */
 export function buildTrainer(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
+  try {
+    return buildFrom(config, backend, data);
+  } catch (e) {
+    if (e instanceof RangeError && ALLOCATION_FAILURE.test(e.message)) {
+      throw new UsageError("model", `${config.model} does not fit in memory (${e.message})`);
+    }
+    throw e;
+  }
+}
+
+// What V8 says when a typed array cannot be allocated.
+const ALLOCATION_FAILURE = /allocation failed|invalid typed array length|array buffer/i;
+
+function buildFrom(config: TrainConfig, backend: Backend, data?: DataShape): Trainer {
   const { model, inputShape } = buildModel(config, new Rng(config.seed), data);
   if (config.syncBn && model.modulesOfType(BatchNorm).length === 0) {
     throw new UsageError("syncBn", `model ${config.model} has no batch norm layer`);

@@ -9,7 +9,8 @@
 import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
-import { CheckpointError, UsageError } from "../errors.ts";
+import { requireTensorSet } from "../checkpoint/tensor_set.ts";
+import { UsageError } from "../errors.ts";
 import type { LayerSum } from "../nn/sync_batch_norm.ts";
 
 /** The layer sums and passes a mesh serves, as `--sync-bn` asks for them. */
@@ -24,6 +25,8 @@ import {
   stepsPerEpoch,
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
+import { dropRecordsAfter } from "../metrics/trim.ts";
+import { checkpointLayout } from "./checkpoint_layout.ts";
 import type { TrainConfig } from "./config.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { epochRecord, stepRecord } from "./fit_records.ts";
@@ -117,15 +120,22 @@ export async function fit(
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
+  if (data.train.count === 0) {
+    throw new UsageError("data", "the training split holds 0 samples, expected at least 1");
+  }
   const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
   const mesh = options.mesh;
   // With one process, batch norm already sees the whole batch.
   if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
+  const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
+  // Opened once everything above is checked: a refused run leaves the file as it was.
+  if (options.metricsPath && startEpoch > 0) {
+    await dropRecordsAfter(options.metricsPath, startEpoch);
+  }
   const log = options.metricsPath
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
-  const steps = stepsPerEpoch(data.train.count, config.batchSize);
-  const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
   const wallStart = performance.now();
@@ -277,18 +287,12 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     );
   }
   const ckpt = await loadCheckpoint(path);
+  const layout = checkpointLayout(trainer, ckpt.step);
+  requireTensorSet(path, layout.model, ckpt.params);
+  requireTensorSet(path, layout.optimizer, ckpt.optimizer);
   const host = new Float32Array(flat.size);
   const byName = new Map(ckpt.params.map((t) => [t.name, t]));
-  for (const s of flat.slots) {
-    const t = byName.get(s.name);
-    if (!t || t.data.length !== s.size) {
-      throw new CheckpointError(
-        path,
-        `parameter ${s.name} [${s.shape}] is missing or has another shape`,
-      );
-    }
-    host.set(t.data, s.offset);
-  }
+  for (const s of flat.slots) host.set(byName.get(s.name)!.data, s.offset);
   flat.backend.write(flat.params, host);
   restoreModuleState(trainer.model, ckpt.params, ckpt.moduleState, path);
   optimizer.loadState(

@@ -15,12 +15,12 @@ import { fit, type FitCallbacks, type FitOptions, type FitResult } from "./fit.t
  * Builds `config`'s trainer on `backend` (checked against the training data's shape) and
  * runs {@link fit} with it.
  */
-export function fitConfig(
+export async function fitConfig(
   config: TrainConfig,
   backend: Backend,
   data: { train: Dataset; test: Dataset },
   options: FitOptions,
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
-  return fit(buildTrainer(config, backend, data.train), config, data, options, callbacks);
+  return await fit(buildTrainer(config, backend, data.train), config, data, options, callbacks);
 }

@@ -13,7 +13,7 @@ import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { loadDataset } from "../../core/data/source.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
-import { fit } from "../../core/train/fit.ts";
+import { fitConfig } from "../../core/train/fit_config.ts";
 import { type LocalJob, startLocalJob } from "../../cli/local_job.ts";
 import { COORDINATOR_MAX_CONNECTIONS } from "../../coordinator/coordinator_server.ts";
 import { DEFAULT_HTTP1_LIMITS } from "../../coordinator/http1_server.ts";
@@ -42,7 +42,7 @@ const WORKER_RSS_BOUND_MIB = 400;
 const reference = (async () => {
   const data = await loadDataset(spec, { cache: false });
   const options = { checkpointPath: null, metricsPath: null, evalEvery: 100, logEvery: 50 };
-  const { trainer } = await fit(config, createCpuBackend(), data, options);
+  const { trainer } = await fitConfig(config, createCpuBackend(), data, options);
   return await trainer.flat.backend.read(trainer.flat.params);
 })();
 

@@ -222,3 +222,13 @@ Deno.test("a rank's ring endpoint takes exactly the chunks of its bucket plan", 
     await server.shutdown();
   }
 });
+
+Deno.test("runWorker: rank 0 removes the temp files a killed checkpoint write left in the run folder", async () => {
+  await using job = startCoordinator(2, { config: { ...config, epochs: 1 } });
+  const stale = `${job.out}/.checkpoint.safetensors.0a1b2c3d.tmp`;
+  await Deno.writeTextFile(stale, "torn");
+  await Promise.all([0, 1].map((rank) => worker(job.server.url, { rank })));
+  assert.equal(await job.coordinator.settled, null);
+  await assert.rejects(() => Deno.stat(stale), Deno.errors.NotFound);
+  await Deno.stat(`${job.out}/checkpoint.safetensors`);
+});

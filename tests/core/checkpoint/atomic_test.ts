@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFileAtomic, writeTextAtomic } from "../../../core/checkpoint/atomic.ts";
+import {
+  removeStaleTemps,
+  writeFileAtomic,
+  writeTextAtomic,
+} from "../../../core/checkpoint/atomic.ts";
 import { inTempDir } from "../../temp_dir.ts";
 
 async function entries(dir: string): Promise<string[]> {
@@ -67,4 +71,18 @@ Deno.test("writing into a missing directory fails without creating anything", ()
   inTempDir(async (dir) => {
     await assert.rejects(writeTextAtomic(`${dir}/missing/out.txt`, "x"), Deno.errors.NotFound);
     assert.deepEqual(await entries(dir), []);
+  }));
+
+Deno.test("removeStaleTemps removes only the temp files an interrupted write leaves", () =>
+  inTempDir(async (dir) => {
+    const names = [
+      ".checkpoint.safetensors.0a1b2c3d.tmp",
+      ".metrics.jsonl.ffffffff.tmp",
+      "checkpoint.safetensors",
+      "notes.tmp",
+      ".x.0a1b2c3.tmp",
+    ];
+    for (const name of names) await Deno.writeTextFile(`${dir}/${name}`, "x");
+    assert.deepEqual(await removeStaleTemps(dir), names.slice(0, 2).sort());
+    assert.deepEqual(await entries(dir), names.slice(2).sort());
   }));

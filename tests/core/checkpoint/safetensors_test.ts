@@ -213,3 +213,9 @@ Deno.test({
     }
   },
 });
+
+Deno.test("safetensors: a header longer than the format's 100 MB limit is refused unread", () => {
+  const bytes = new Uint8Array(8 + 16);
+  new DataView(bytes.buffer).setBigUint64(0, 100_000_001n, true);
+  assertCorrupt(bytes, /header length 100000001 exceeds the format's limit of 100000000 bytes/);
+});

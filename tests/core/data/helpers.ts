@@ -94,3 +94,12 @@ export async function assertRejectsWith(
     return true;
   });
 }
+
+/**
+ * This isolate's memory in bytes: the V8 heap and the buffers outside it. Not the resident
+ * set, which counts the other test files that `deno test --parallel` runs in this process.
+ */
+export function isolateMemory(): number {
+  const { heapUsed, external } = Deno.memoryUsage();
+  return heapUsed + external;
+}

@@ -5,7 +5,7 @@ import {
   readMetrics,
   type StepRecord,
 } from "../../../core/metrics/jsonl.ts";
-import { DataFormatError } from "../../../core/errors.ts";
+import { DataFormatError, OutputError } from "../../../core/errors.ts";
 import { inTempDir } from "../../temp_dir.ts";
 
 const step = (n: number, loss = 1 / n): StepRecord => ({
@@ -134,3 +134,19 @@ Deno.test("readMetrics names the file and line of a bad line", () =>
         /missing\.jsonl: cannot read metrics: no such file/.test(e.message),
     );
   }));
+
+Deno.test("a metrics file that cannot be written is an OutputError naming it", async () => {
+  await assert.rejects(
+    () => MetricsLog.open("/nonexistent-dir/metrics.jsonl"),
+    (e) =>
+      e instanceof OutputError &&
+      /^\/nonexistent-dir\/metrics\.jsonl: cannot write/.test(e.message),
+  );
+  const full = await MetricsLog.open("/dev/full", true); // every write: no space left
+  await assert.rejects(
+    () => full.write(epoch),
+    (e) =>
+      e instanceof OutputError && /^\/dev\/full: cannot write metrics: No space/.test(e.message),
+  );
+  await full.close().catch(() => {});
+});
