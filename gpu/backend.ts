@@ -31,6 +31,7 @@ import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
+import { markNonFiniteKernel } from "./kernels/non_finite.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
 import {
   adaptiveAvgPoolBackwardKernel,
@@ -464,6 +465,10 @@ class GpuBackend implements WebGpuBackend {
 
   maxAbs(x: Storage): Storage {
     return x.size === 0 ? this.zeros(1) : this.total("abs", "max", [x], x.size);
+  }
+
+  markNonFinite(flag: Storage, x: Storage, mark: number): void {
+    if (x.size > 0) this.run(markNonFiniteKernel(), [x, flag], [x.size, mark], 1);
   }
 
   scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {

@@ -10,8 +10,9 @@
  * @module
  */
 
-import { CheckpointError } from "../errors.ts";
+import { CheckpointError, NonFiniteError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { describeNonFinite } from "./finite.ts";
 import type { NamedTensor } from "./named_tensor.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
@@ -40,7 +41,8 @@ const FORMAT = "gradmesh-checkpoint-1";
 const OPTIM_PREFIX = "optim.";
 
 /**
- * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact).
+ * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact). A
+ * tensor holding NaN or ±∞ throws a {@link NonFiniteError} naming it, and nothing is written.
  *
  * @example
  * ```ts
@@ -61,6 +63,8 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
       `tensor "${misnamed.name}": optimizer state, and only it, must be named "${OPTIM_PREFIX}*"`,
     );
   }
+  const nonFinite = describeNonFinite([...params, ...optimizer]);
+  if (nonFinite) throw new NonFiniteError(`${path}: not written, ${nonFinite}`);
   const metadata = {
     format: FORMAT,
     epoch: JSON.stringify(checkpoint.epoch),
@@ -74,8 +78,8 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
 
 /**
  * Reads a checkpoint that {@link saveCheckpoint} wrote. A missing file, a corrupt
- * safetensors file, a missing or unknown `format`, or absent or ill-typed metadata
- * throws a {@link CheckpointError} naming `path`.
+ * safetensors file, a missing or unknown `format`, absent or ill-typed metadata, or a
+ * tensor holding NaN or ±∞ throws a {@link CheckpointError} naming `path`.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
@@ -106,6 +110,8 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     return value as T;
   };
   const named = [...tensors].map(([name, t]): NamedTensor => ({ name, ...t }));
+  const nonFinite = describeNonFinite(named);
+  if (nonFinite) throw new CheckpointError(path, `${nonFinite}; a diverged state cannot be loaded`);
   return {
     params: named.filter((t) => !t.name.startsWith(OPTIM_PREFIX)),
     optimizer: named.filter((t) => t.name.startsWith(OPTIM_PREFIX)),

@@ -120,6 +120,7 @@ export async function fit(
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  trainer.watchNonFinite(config.onNonFinite ?? "stop", startEpoch * steps);
   const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
@@ -163,6 +164,7 @@ export async function fit(
             wall_s: (now - wallStart) / 1000,
           });
           lastLoss = m.loss;
+          await trainer.checkNonFinite();
         }
         callbacks.onProgress?.({
           epoch,
@@ -220,7 +222,8 @@ async function combined(
 ): Promise<RunningMetrics> {
   if (!mesh) return m;
   const [loss, correct, count] = await mesh.sumAcross(
-    new Float32Array([m.loss * m.count || 0, m.accuracy * m.count || 0, m.count]),
+    // A rank without samples adds nothing; a NaN loss stays NaN in the sum.
+    new Float32Array(m.count ? [m.loss * m.count, m.accuracy * m.count, m.count] : [0, 0, 0]),
     step,
   );
   return { loss: loss / count, accuracy: correct / count, count };
@@ -232,6 +235,7 @@ async function save(
   epoch: number,
   path: string,
 ): Promise<void> {
+  await trainer.checkNonFinite();
   const { flat, optimizer } = trainer;
   const all = await flat.backend.read(flat.params);
   const params: NamedTensor[] = flat.slots.map((s) => ({

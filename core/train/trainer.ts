@@ -11,12 +11,14 @@ import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import type { BatchNorm } from "../nn/batch_norm.ts";
 import { DropoutBase } from "../nn/dropout.ts";
+import { UsageError } from "../errors.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import { LBFGS } from "../optim/lbfgs.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
+import { type NonFinitePolicy, NonFiniteWatch } from "./nonfinite.ts";
 import type { Objective } from "./objective.ts";
 
 /** A batch shard on the host: `rows` samples of `features` values and their labels. */
@@ -50,6 +52,7 @@ export class Trainer {
   private readonly evalSums: DeviceMetrics;
   private readonly slotOf: Map<Tensor, ParameterSlot>;
   private synced: readonly BatchNorm[] = [];
+  private watch: NonFiniteWatch | null = null;
   private readonly dropouts: readonly DropoutBase[];
 
   constructor(
@@ -77,6 +80,20 @@ export class Trainer {
   }
 
   /**
+   * Watches gradients and parameters for NaN and ±∞ from now on (`--on-nonfinite`), with
+   * `stepsDone` steps already taken; returns the watch, whose `check` reads its flags.
+   */
+  watchNonFinite(policy: NonFinitePolicy, stepsDone: number): NonFiniteWatch {
+    if (policy === "skip-step" && this.optimizer instanceof LBFGS) {
+      throw new UsageError(
+        "--on-nonfinite",
+        "skip-step needs a fused optimizer (lbfgs evaluates each batch many times)",
+      );
+    }
+    return this.watch = new NonFiniteWatch(this.flat, policy, stepsDone);
+  }
+
+  /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
    * update. The shard's `firstRow` places its dropout masks within the global batch's.
@@ -84,9 +101,11 @@ export class Trainer {
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
     this.placeDropouts(batch, globalBatch);
+    this.watch?.startStep();
     if (this.optimizer instanceof LBFGS) return await this.lbfgsStep(this.optimizer, batch);
     this.optimizer.zeroGrad();
     const sync = reduce?.(this.flat.grads, this.flat.slots);
+    let record = () => {};
     if (batch.rows > 0) {
       const { x, labels } = this.upload(batch);
       const logits = await this.model.forwardAsync(x);
@@ -99,12 +118,16 @@ export class Trainer {
           if (slot) sync.ready(slot.offset, slot.size);
         }),
       );
-      this.trainSums.add(logits, labels, loss, globalBatch);
+      record = () => this.trainSums.add(logits, labels, loss, globalBatch);
     } else if (this.synced.length > 0) {
       await syncWithoutSamples(this.synced, this.backend);
     }
     await sync?.finish();
-    this.optimizer.step();
+    // A dropped step (`skip-step`) counts in neither the parameters nor the metrics.
+    if (await this.watch?.gradientsFinite() ?? true) {
+      record();
+      this.optimizer.step();
+    }
     this.backend.endStep();
   }
 
@@ -137,6 +160,14 @@ export class Trainer {
       return loss;
     });
     this.backend.endStep();
+  }
+
+  /**
+   * Reads the non-finite flags when {@link Trainer.watchNonFinite} was called, throwing a
+   * `NonFiniteError` that names the first step and parameter that were not finite.
+   */
+  async checkNonFinite(): Promise<void> {
+    await this.watch?.check();
   }
 
   /** Mean training loss and accuracy since the last call. */
