@@ -38,7 +38,8 @@ export const unaryOps = {
   sqrt: (x) => Math.sqrt(x),
   square: (x) => x * x,
   recip: (x) => 1 / x,
-  relu: (x) => (x > 0 ? x : 0),
+  /** NaN propagates (`x <= 0` is false for it), as in torch. */
+  relu: (x) => (x <= 0 ? 0 : x),
   tanh: (x) => Math.tanh(x),
   sigmoid,
   /** `x ** alpha` */
@@ -76,8 +77,8 @@ export const binaryOps = {
   div: (a, b) => a / b,
   /** `1` where `a == b`, else `0` (masks for max-reduce gradients). */
   eq: (a, b) => (a === b ? 1 : 0),
-  /** ReLU backward from input `a = x` and upstream gradient `b`. */
-  relu_grad: (x, g) => (x > 0 ? g : 0),
+  /** ReLU backward from input `a = x` and upstream gradient `b` (passed through at NaN, as torch). */
+  relu_grad: (x, g) => (x <= 0 ? 0 : g),
   /** Tanh backward from output `a = y`. */
   tanh_grad: (y, g) => g * (1 - y * y),
   /** Sigmoid backward from output `a = y`. */
@@ -103,7 +104,11 @@ export const binaryOps = {
   hardsigmoid_grad: (x, g) => (x > -3 && x < 3 ? g / 6 : 0),
   hardtanh_grad: (x, g, min, max) => (x > min && x < max ? g : 0),
   log_sigmoid_grad: (x, g) => g * sigmoid(-x),
-  softsign_grad: (x, g) => g / ((1 + Math.abs(x)) * (1 + Math.abs(x))),
+  /** Torch's autograd of x / (1 + |x|): NaN at ±∞ (∞/∞), not 0. */
+  softsign_grad: (x, g) => {
+    const d = 1 + Math.abs(x);
+    return g * (1 / d - Math.abs(x) / (d * d));
+  },
   softplus_grad: (x, g, beta, threshold) => (x * beta > threshold ? g : g * sigmoid(x * beta)),
   sin_grad: (x, g) => g * Math.cos(x),
   /** Straight-through estimator of sign: `g` where `|x| ≤ 1`, else 0. */

@@ -22,14 +22,15 @@ export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   exp: "exp(x)",
   log: "log(x)",
   abs: "abs(x)",
-  sign: "sign(x)",
+  sign: "select(sign(x), x, is_nan(x))",
   sqrt: "sqrt(x)",
   square: "x * x",
   recip: "1.0 / x",
-  relu: "select(0.0, x, x > 0.0)",
+  // NaN propagates as in torch; is_nan, since compilers may assume no NaN in comparisons.
+  relu: "select(0.0, x, x > 0.0 || is_nan(x))",
   // tanh(±15) rounds to ±1 in f32; clamping keeps exp-based tanh implementations from
   // computing inf / inf for large |x|.
-  tanh: "tanh(clamp(x, -15.0, 15.0))",
+  tanh: "select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x))",
   // exp(-x) overflows to inf only where the sigmoid is below f32's smallest normal: 0 is right.
   sigmoid: "1.0 / (1.0 + exp(-x))",
   pow: "pow_real(x, alpha)",
@@ -44,13 +45,13 @@ export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   silu: "x * sigmoid_f32(x)",
   mish: "x * tanh_softplus(x)",
   hardswish: "x * clamp(x + 3.0, 0.0, 6.0) / 6.0",
-  hardsigmoid: "clamp(x + 3.0, 0.0, 6.0) / 6.0",
-  hardtanh: "clamp(x, alpha, beta)",
+  hardsigmoid: "select(clamp(x + 3.0, 0.0, 6.0) / 6.0, x, is_nan(x))",
+  hardtanh: "select(clamp(x, alpha, beta), x, is_nan(x))",
   log_sigmoid: "-softplus_f32(-x)",
   softsign: "x / (1.0 + abs(x))",
   softplus: "select(softplus_f32(x * alpha) / alpha, x, x * alpha > beta)",
   sin: "sin(x)",
-  sign_ste: "sign(x)",
+  sign_ste: "select(sign(x), x, is_nan(x))",
 };
 
 /** WGSL expression of each binary op in `a`, `b` and the op's parameters `alpha` and `beta`. */
@@ -60,7 +61,7 @@ export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   mul: "a * b",
   div: "a / b",
   eq: "select(0.0, 1.0, a == b)",
-  relu_grad: "select(0.0, b, a > 0.0)",
+  relu_grad: "select(0.0, b, a > 0.0 || is_nan(a))",
   tanh_grad: "b * (1.0 - a * a)",
   sigmoid_grad: "b * a * (1.0 - a)",
   leaky_relu_grad: "select(b * alpha, b, a > 0.0)",
@@ -75,7 +76,8 @@ export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   hardsigmoid_grad: "select(0.0, b / 6.0, a > -3.0 && a < 3.0)",
   hardtanh_grad: "select(0.0, b, a > alpha && a < beta)",
   log_sigmoid_grad: "b * sigmoid_f32(-a)",
-  softsign_grad: "b / ((1.0 + abs(a)) * (1.0 + abs(a)))",
+  // Torch's autograd of x / (1 + |x|): NaN at ±∞ (∞/∞).
+  softsign_grad: "b * (1.0 / (1.0 + abs(a)) - abs(a) / ((1.0 + abs(a)) * (1.0 + abs(a))))",
   softplus_grad: "select(b * sigmoid_f32(a * alpha), b, a * alpha > beta)",
   sin_grad: "b * cos(a)",
   sign_ste_grad: "select(0.0, b, abs(a) <= 1.0)",

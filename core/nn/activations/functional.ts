@@ -8,8 +8,9 @@
  */
 
 import { ShapeError, UsageError } from "../../errors.ts";
-import { add, mul, relu, reshape, sub, unary } from "../../ops.ts";
+import { reshape, unary } from "../../ops.ts";
 import type { Tensor } from "../../tensor.ts";
+import { preluOf } from "./prelu_op.ts";
 
 /** GELU's two forms: exact (`x·Φ(x)`) or the tanh approximation. */
 export type GeluApproximate = "none" | "tanh";
@@ -86,12 +87,10 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
         `got [${weight.shape}]`,
     );
   }
-  // relu(x) + w·(x − relu(x)): slope 1 above 0, w at and below 0, as PyTorch's gradient.
   const w = n === 1
     ? reshape(weight, [])
     : reshape(weight, x.shape.map((d, i) => (i === 1 ? d : 1)));
-  const r = relu(x);
-  return add(r, mul(w, sub(x, r)));
+  return preluOf(x, w);
 }
 
 /**
