@@ -52,6 +52,11 @@ export class NonFiniteWatch {
     );
   }
 
+  /** A flag's mark for the current step: never 0, which means "clear" (step 0 is before training). */
+  private mark(): number {
+    return this.step + 1;
+  }
+
   /** Counts the step that is starting; its number is what the flags record. */
   startStep(): void {
     this.step++;
@@ -64,10 +69,10 @@ export class NonFiniteWatch {
   async gradientsFinite(): Promise<boolean> {
     const b = this.backend;
     if (this.policy === "stop") {
-      b.markNonFinite(this.gradFlag, this.flat.grads, this.step);
+      b.markNonFinite(this.gradFlag, this.flat.grads, this.mark());
       return true;
     }
-    b.markNonFinite(this.stepFlag, this.flat.grads, this.step);
+    b.markNonFinite(this.stepFlag, this.flat.grads, this.mark());
     if ((await b.read(this.stepFlag))[0] === 0) return true;
     b.write(this.stepFlag, new Float32Array(FLAG));
     this.skipped++;
@@ -79,7 +84,7 @@ export class NonFiniteWatch {
    * {@link NonFiniteError} naming the first step and parameter that were not finite.
    */
   async check(): Promise<void> {
-    this.backend.markNonFinite(this.valueFlag, this.flat.params, this.step);
+    this.backend.markNonFinite(this.valueFlag, this.flat.params, this.mark());
     const flags = await this.backend.read(this.flags);
     const grad = flags.subarray(0, FLAG);
     const value = flags.subarray(this.stride, this.stride + FLAG);
@@ -90,12 +95,12 @@ export class NonFiniteWatch {
       ? { flag: value, what: "value of" }
       : null;
     if (!first) return;
-    const [step, high, low] = first.flag;
+    const [mark, high, low] = first.flag;
     const index = high * 65536 + low;
     const slot = this.flat.slots.find((s) => index >= s.offset && index < s.offset + s.size);
     const name = slot ? `${slot.name}[${index - slot.offset}]` : `flat element ${index}`;
     throw new NonFiniteError(
-      `non-finite at step ${step}: the ${first.what} ${name} is NaN or ±Inf; stopped at step ` +
+      `non-finite at step ${mark - 1}: the ${first.what} ${name} is NaN or ±Inf; stopped at step ` +
         `${this.step} before writing a checkpoint (lower --lr, clip gradients, or ` +
         `--on-nonfinite skip-step)`,
     );
