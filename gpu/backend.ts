@@ -31,7 +31,7 @@ import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
-import { markNonFiniteKernel } from "./kernels/non_finite.ts";
+import { nonFiniteFlagKernel, nonFinitePartialsKernel } from "./kernels/non_finite.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
 import {
   adaptiveAvgPoolBackwardKernel,
@@ -468,7 +468,11 @@ class GpuBackend implements WebGpuBackend {
   }
 
   markNonFinite(flag: Storage, x: Storage, mark: number): void {
-    if (x.size > 0) this.run(markNonFiniteKernel(), [x, flag], [x.size, mark], 1);
+    if (x.size === 0) return;
+    const groups = Math.min(TOTAL_PARTIALS, Math.ceil(x.size / FLAT_WORKGROUP));
+    const partials = this.allocate(2 * groups);
+    this.run(nonFinitePartialsKernel(), [x, partials], [x.size], groups);
+    this.run(nonFiniteFlagKernel(), [partials, flag], [groups, mark], 1);
   }
 
   scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {
