@@ -31,6 +31,8 @@ export interface MetricsFields {
   samples_per_s: number;
   /** Seconds since the run started. */
   wall_s: number;
+  /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
+  skipped_steps?: number;
 }
 
 /** A record written every few training steps. */
@@ -183,6 +185,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     lr: num("lr"),
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
+    ...(typeof raw.skipped_steps === "number" && { skipped_steps: raw.skipped_steps }),
   };
   if (raw.kind === "step") return { kind: "step", ...fields };
   const optional = (key: string) => raw[key] === undefined ? null : numberOrNull(key);

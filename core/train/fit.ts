@@ -78,6 +78,8 @@ export interface EpochSummary {
   train: RunningMetrics;
   test: RunningMetrics | null;
   seconds: number;
+  /** Steps of the run so far dropped by `--on-nonfinite skip-step`; absent when none. */
+  skippedSteps?: number;
 }
 
 /** Callbacks of {@link fit}. */
@@ -150,8 +152,9 @@ export async function fit(
           const now = performance.now();
           const samplesPerSecond = m.count / ((now - windowStart) / 1000);
           windowStart = now;
-          epochTotals.loss += m.loss * m.count;
-          epochTotals.correct += m.accuracy * m.count;
+          // A window of only dropped steps (skip-step) has no samples and adds nothing.
+          epochTotals.loss += m.count && m.loss * m.count;
+          epochTotals.correct += m.count && m.accuracy * m.count;
           epochTotals.count += m.count;
           await log?.write({
             kind: "step",
@@ -162,6 +165,7 @@ export async function fit(
             lr: trainer.optimizer.lr,
             samples_per_s: samplesPerSecond,
             wall_s: (now - wallStart) / 1000,
+            ...skipped(trainer),
           });
           lastLoss = m.loss;
           await trainer.checkNonFinite();
@@ -188,7 +192,7 @@ export async function fit(
         : null;
       if (test) final = test;
       const seconds = (performance.now() - t0) / 1000;
-      const summary = { epoch: epoch + 1, train, test, seconds };
+      const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
       epochs.push(summary);
       await log?.write({
         kind: "epoch",
@@ -201,6 +205,7 @@ export async function fit(
         lr: trainer.optimizer.lr,
         samples_per_s: train.count / seconds,
         wall_s: (performance.now() - wallStart) / 1000,
+        ...skipped(trainer),
       });
       // Records above carry the lr the epoch trained with; the next epoch's is set here.
       schedule.afterEpoch(train.loss);
@@ -213,6 +218,10 @@ export async function fit(
   if (!final && (mesh?.rank ?? 0) === 0) final = await trainer.evaluate(evalBatches(data.test));
   return { trainer, epochs, final };
 }
+
+// The count of dropped steps, as a metrics field and a summary field, where there are any.
+const skipped = (t: Trainer) => t.skippedSteps > 0 ? { skipped_steps: t.skippedSteps } : {};
+const skippedSteps = (t: Trainer) => t.skippedSteps > 0 ? { skippedSteps: t.skippedSteps } : {};
 
 // Turns this rank's window metrics into the job's: totals summed across ranks.
 async function combined(

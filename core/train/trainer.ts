@@ -170,6 +170,11 @@ export class Trainer {
     await this.watch?.check();
   }
 
+  /** Steps dropped so far because their gradient was not finite (`skip-step`). */
+  get skippedSteps(): number {
+    return this.watch?.skipped ?? 0;
+  }
+
   /** Mean training loss and accuracy since the last call. */
   takeTrainMetrics(): Promise<RunningMetrics> {
     return this.trainSums.take();

@@ -39,6 +39,21 @@ for (const workers of [1, 2]) {
     }));
 }
 
+Deno.test("train --on-nonfinite skip-step --lr 1e6 --workers 2: every NaN step dropped and counted, a finite checkpoint", () =>
+  inTempDir(async (dir) => {
+    const out = `${dir}/run`;
+    const args = ["train", ...DIVERGE.slice(0, -1), "--on-nonfinite", "skip-step"];
+    const { code, stdout, stderr } = await runCli([...args, "--workers", "2", "--out", out]);
+    assert.equal(code, 0, stderr);
+    const skipped = Number(/\((\d+) steps skipped: non-finite gradient\)/.exec(stdout)?.[1]);
+    assert.ok(skipped > 50, stdout);
+    const epoch = (await readMetrics(`${out}/metrics.jsonl`)).at(-1)!;
+    assert.equal(epoch.skipped_steps, skipped);
+    const path = `${out}/checkpoint.safetensors`;
+    const { tensors } = decodeSafetensors(await Deno.readFile(path), path);
+    for (const [name, t] of tensors) assert.ok(t.data.every(Number.isFinite), name);
+  }));
+
 Deno.test("train --resume: a checkpoint with a NaN parameter is refused naming the tensor (exit 2)", () =>
   inTempDir(async (dir) => {
     const out = `${dir}/run`;

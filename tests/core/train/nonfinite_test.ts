@@ -166,6 +166,8 @@ Deno.test("skip-step over a 2-rank memory mesh: both ranks drop the NaN step, ag
   assert.deepEqual(p1, p0, "both ranks hold the same parameters");
   for (const r of [single, ...ranks]) {
     assert.equal((r.trainer.optimizer as Optimizer).stepCount, 24);
+    assert.equal(r.epochs[0].skippedSteps, 1);
+    assert.equal(r.epochs[0].train.count, 192, "the dropped step's 8 samples count nowhere");
   }
   assert.ok(p0.every(Number.isFinite));
   const error = Math.hypot(...p0.map((v, i) => v - ps[i])) / Math.hypot(...ps);
