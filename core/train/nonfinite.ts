@@ -99,10 +99,12 @@ export class NonFiniteWatch {
     const index = high * 65536 + low;
     const slot = this.flat.slots.find((s) => index >= s.offset && index < s.offset + s.size);
     const name = slot ? `${slot.name}[${index - slot.offset}]` : `flat element ${index}`;
+    const remedies = this.policy === "stop"
+      ? "lower --lr, clip gradients, or --on-nonfinite skip-step"
+      : "lower --lr or clip gradients";
     throw new NonFiniteError(
       `non-finite at step ${mark - 1}: the ${first.what} ${name} is NaN or ±Inf; stopped at step ` +
-        `${this.step} before writing a checkpoint (lower --lr, clip gradients, or ` +
-        `--on-nonfinite skip-step)`,
+        `${this.step} before writing a checkpoint (${remedies})`,
     );
   }
 }

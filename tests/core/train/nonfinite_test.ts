@@ -101,6 +101,9 @@ Deno.test("watch: names the step and the first parameter whose gradient, or valu
     () => values.checkNonFinite(),
     /^NonFiniteError: non-finite at step 0: the value of 0\.weight\[70000\] is NaN or ±Inf/,
   );
+  // With skip-step a non-finite value still stops the run; the remedy no longer names it.
+  values.watchNonFinite("skip-step", 0);
+  await assert.rejects(() => values.checkNonFinite(), /\(lower --lr or clip gradients\)$/);
 });
 
 for (const optimizer of ["sgd", "adam"] as const) {
