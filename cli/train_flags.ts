@@ -155,7 +155,7 @@ export const trainFlags: FlagTable = {
     default: nonFinitePolicies[0],
     choices: nonFinitePolicies,
     help: "a NaN or ±Inf gradient: stop (exit 1, naming step and parameter) or skip-step " +
-      "(drop that step on every rank, as AMP's GradScaler)",
+      "(drop that step on every rank, as AMP's GradScaler; reads a flag back every step)",
   },
   ...meshFlags,
   quiet: { type: "boolean", default: false, help: "print only the final summary" },
