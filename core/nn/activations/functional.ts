@@ -1,7 +1,7 @@
 /**
  * The activations as functions, like `torch.nn.functional`: PyTorch's arguments, defaults
  * and formulas, each argument checked. The elementwise ones are one kernel forward and one
- * fused `*_grad` kernel backward (`core/elementwise.ts`); `prelu` is composed of ops.
+ * fused `*_grad` kernel backward (`core/elementwise.ts`); `prelu` is an op of its own (prelu_op.ts).
  * `relu`, `tanh`, `sigmoid`, `softmax` and `logSoftmax` live in `core/ops.ts`.
  *
  * @module
