@@ -106,35 +106,40 @@ Deno.test("watch: names the step and the first parameter whose gradient, or valu
   await assert.rejects(() => values.checkNonFinite(), /\(lower --lr or clip gradients\)$/);
 });
 
-for (const optimizer of ["sgd", "adam"] as const) {
-  Deno.test(`skip-step (${optimizer}): a NaN batch leaves parameters, optimizer state, step count and metrics as they were`, async () => {
-    const trainer = buildTrainer(
-      { ...config, optimizer, lr: 0.01, weightDecay: 0.1 },
-      createCpuBackend(),
-    );
-    const watch = trainer.watchNonFinite("skip-step", 0);
-    const opt = trainer.optimizer as Optimizer;
-    const { flat } = trainer;
-    const state = async () => ({
-      params: [...await flat.backend.read(flat.params)],
-      optim: (await opt.stateSlices()).map((s) => [s.name, [...s.data]]),
-      steps: opt.stepCount,
-    });
-    await trainer.step(batchOf(mnist.train, 0, 8), 8);
-    const before = await state();
-    const bad = batchOf(mnist.train, 8, 8);
-    bad.x[5 * 784 + 300] = NaN;
-    await trainer.step(bad, 8);
-    assert.deepEqual(await state(), before, "the NaN step changed nothing");
-    assert.equal(watch.skipped, 1);
-    const metrics = await trainer.takeTrainMetrics();
-    assert.equal(metrics.count, 8, "only the finite step counts in the metrics");
-    assert.ok(Number.isFinite(metrics.loss));
-    await trainer.step(batchOf(mnist.train, 16, 8), 8);
-    assert.equal(opt.stepCount, 2);
-    assert.notDeepEqual((await state()).params, before.params, "the next finite step updates");
-    await trainer.checkNonFinite();
-  });
+for (
+  const [bt, optimizer] of runnableBackends("skip-step", backends).flatMap((bt) =>
+    (["sgd", "adam"] as const).map((o) => [bt, o] as const)
+  )
+) {
+  backendTest(
+    bt,
+    `skip-step ${bt.name} (${optimizer}): a NaN batch leaves parameters, optimizer state, step count and metrics as they were`,
+    async (backend) => {
+      const trainer = buildTrainer({ ...config, optimizer, lr: 0.01, weightDecay: 0.1 }, backend);
+      const watch = trainer.watchNonFinite("skip-step", 0);
+      const opt = trainer.optimizer as Optimizer;
+      const { flat } = trainer;
+      const state = async () => ({
+        params: [...await flat.backend.read(flat.params)],
+        optim: (await opt.stateSlices()).map((s) => [s.name, [...s.data]]),
+        steps: opt.stepCount,
+      });
+      await trainer.step(batchOf(mnist.train, 0, 8), 8);
+      const before = await state();
+      const bad = batchOf(mnist.train, 8, 8);
+      bad.x[5 * 784 + 300] = NaN;
+      await trainer.step(bad, 8);
+      assert.deepEqual(await state(), before, "the NaN step changed nothing");
+      assert.equal(watch.skipped, 1);
+      const metrics = await trainer.takeTrainMetrics();
+      assert.equal(metrics.count, 8, "only the finite step counts in the metrics");
+      assert.ok(Number.isFinite(metrics.loss));
+      await trainer.step(batchOf(mnist.train, 16, 8), 8);
+      assert.equal(opt.stepCount, 2);
+      assert.notDeepEqual((await state()).params, before.params, "the next finite step updates");
+      await trainer.checkNonFinite();
+    },
+  );
 }
 
 Deno.test("skip-step: refused for L-BFGS, which evaluates each batch many times", () => {
