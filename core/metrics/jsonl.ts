@@ -161,7 +161,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     throw fail(`expected "kind" to be "step" or "epoch", got ${describe(raw.kind)}`);
   }
   const nonfinite = raw.nonfinite ?? {};
-  if (typeof nonfinite !== "object" || nonfinite === null) {
+  if (typeof nonfinite !== "object") {
     throw fail(`expected "nonfinite" to be an object, got ${describe(nonfinite)}`);
   }
   const numberOrNull = (key: string): number | null => {

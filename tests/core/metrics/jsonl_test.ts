@@ -109,6 +109,11 @@ Deno.test("readMetrics: a null without a nonfinite entry is NaN; a bad entry nam
       () => readMetrics(path),
       /line 1: expected "nonfinite.loss" to be "NaN", "Infinity" or "-Infinity"/,
     );
+    await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":"NaN"}') + "\n");
+    await assert.rejects(
+      () => readMetrics(path),
+      /line 1: expected "nonfinite" to be an object, got "NaN"/,
+    );
   }));
 
 Deno.test("readMetrics skips blank lines and defaults absent test metrics to null", () =>
