@@ -355,6 +355,7 @@ export { type OptimizerArgs, optimizerFromName } from "./core/optim/registry.ts"
 export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
 export { Trainer } from "./core/train/trainer.ts";
+export { nonFinitePolicies, type NonFinitePolicy, NonFiniteWatch } from "./core/train/nonfinite.ts";
 export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
 export { loadDataset } from "./core/data/source.ts";
 export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";

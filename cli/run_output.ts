@@ -19,7 +19,7 @@ export function epochLine(s: EpochSummary, epochs: number): string {
   return `epoch ${String(s.epoch).padStart(String(epochs).length)}/${epochs} ` +
     `train loss ${s.train.loss.toFixed(4)} acc ${(s.train.accuracy * 100).toFixed(2)}%${test} ${
       s.seconds.toFixed(1)
-    }s`;
+    }s${s.skippedSteps ? ` (${s.skippedSteps} steps skipped: non-finite gradient)` : ""}`;
 }
 
 /** `fit` callbacks that show what `train` shows: a bar on a terminal, a line per epoch. */

@@ -11,6 +11,7 @@ import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
 import { objectiveDefs } from "../core/train/objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
+import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
@@ -167,6 +168,13 @@ export const trainFlags: FlagTable = {
     help: "batch norm over the whole global batch: statistics summed across workers " +
       "(SyncBatchNorm); default: each worker's own shard, as PyTorch DDP",
   },
+  "on-nonfinite": {
+    type: "string",
+    default: nonFinitePolicies[0],
+    choices: nonFinitePolicies,
+    help: "a NaN or ±Inf gradient: stop (exit 1, naming step and parameter) or skip-step " +
+      "(drop that step on every rank, as AMP's GradScaler; reads a flag back every step)",
+  },
   ...meshFlags,
   quiet: { type: "boolean", default: false, help: "print only the final summary" },
   help: { type: "boolean", default: false, help: "show this help" },
@@ -201,6 +209,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     label: v.label as Cifar100Label,
     augment: { crop: v["random-crop"] as number, flip: v.hflip as boolean },
     syncBn: v["sync-bn"] as boolean,
+    onNonFinite: v["on-nonfinite"] as NonFinitePolicy,
   };
 }
 

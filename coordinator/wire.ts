@@ -206,6 +206,7 @@ export function parseMetricsReport(value: unknown): MetricsReport {
       train: runningMetrics(epoch.train, "train"),
       test: epoch.test === null ? null : runningMetrics(epoch.test, "test"),
       seconds: metric(epoch, "seconds"),
+      ...(epoch.skippedSteps !== undefined && { skippedSteps: count(epoch, "skippedSteps") }),
     },
   };
 }

@@ -304,6 +304,13 @@ export interface Backend {
   /** `[max |xᵢ|]` (0 when empty), as a 1-element storage (no read-back). */
   maxAbs(x: Storage): Storage;
   /**
+   * In place, with no read-back: if `flag[0]` is 0 and some element of `x` is NaN or ±∞,
+   * sets `flag` (3 elements) to `[mark, ⌊i / 65536⌋, i mod 65536]`, `i` the index of the
+   * first such element (split so that both halves are exact in f32). `mark` must be
+   * non-zero, e.g. a step number; a set flag keeps its first mark.
+   */
+  markNonFinite(flag: Storage, x: Storage, mark: number): void;
+  /**
    * In place: `x *= min(1, maxNorm / (norm[0] + 1e-6))`, `clip_grad_norm_`'s scaling, with
    * `norm` a 1-element storage so that the total norm never leaves the device.
    */

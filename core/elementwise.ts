@@ -25,7 +25,8 @@ const primitiveUnary = {
   sqrt: (x) => Math.sqrt(x),
   square: (x) => x * x,
   recip: (x) => 1 / x,
-  relu: (x) => (x > 0 ? x : 0),
+  /** NaN propagates (`x <= 0` is false for it), as in torch. */
+  relu: (x) => (x <= 0 ? 0 : x),
   tanh: (x) => Math.tanh(x),
   sigmoid,
   /** `x ** alpha` */
@@ -45,8 +46,8 @@ const primitiveBinary = {
   div: (a, b) => a / b,
   /** `1` where `a == b`, else `0` (masks for max-reduce gradients). */
   eq: (a, b) => (a === b ? 1 : 0),
-  /** ReLU backward from input `a = x` and upstream gradient `b`. */
-  relu_grad: (x, g) => (x > 0 ? g : 0),
+  /** ReLU backward from input `a = x` and upstream gradient `b` (passed through at NaN, as torch). */
+  relu_grad: (x, g) => (x <= 0 ? 0 : g),
   /** Tanh backward from output `a = y`. */
   tanh_grad: (y, g) => g * (1 - y * y),
   /** Sigmoid backward from output `a = y`. */

@@ -58,3 +58,9 @@ export class OutputError extends GradmeshError {
     super(`${file}: ${message}`);
   }
 }
+
+/**
+ * A value that must be finite is NaN or ±∞: a diverged training step, or a checkpoint that
+ * would hold such a value. The message names the step or file and the tensor.
+ */
+export class NonFiniteError extends GradmeshError {}

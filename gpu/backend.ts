@@ -37,6 +37,7 @@ import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { updateKernel } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
+import { nonFiniteFlagKernel, nonFinitePartialsKernel } from "./kernels/non_finite.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
 import {
   adaptiveAvgPoolBackwardKernel,
@@ -430,6 +431,14 @@ class GpuBackend implements WebGpuBackend {
 
   maxAbs(x: Storage): Storage {
     return x.size === 0 ? this.zeros(1) : this.total("abs", "max", [x], x.size);
+  }
+
+  markNonFinite(flag: Storage, x: Storage, mark: number): void {
+    if (x.size === 0) return;
+    const groups = Math.min(TOTAL_PARTIALS, Math.ceil(x.size / FLAT_WORKGROUP));
+    const partials = this.allocate(2 * groups);
+    this.run(nonFinitePartialsKernel(), [x, partials], [x.size], groups);
+    this.run(nonFiniteFlagKernel(), [partials, flag], [groups, mark], 1);
   }
 
   scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {

@@ -13,7 +13,7 @@ export const hardtanh = defineActivation({
   op: "hardtanh",
   forward: (x, min, max) => Math.min(Math.max(x, min), max),
   grad: (x, g, min, max) => (x > min && x < max ? g : 0),
-  wgsl: "clamp(x, alpha, beta)",
+  wgsl: "select(clamp(x, alpha, beta), x, is_nan(x))",
   gradWgsl: "select(0.0, b, a > alpha && a < beta)",
   entry: {
     name: "hardtanh",

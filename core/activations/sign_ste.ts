@@ -11,7 +11,7 @@ export const signSte = defineActivation({
   op: "sign_ste",
   forward: (x) => Math.sign(x),
   grad: (x, g) => (Math.abs(x) <= 1 ? g : 0),
-  wgsl: "sign(x)",
+  wgsl: "select(sign(x), x, is_nan(x))",
   gradWgsl: "select(0.0, b, abs(a) <= 1.0)",
   entry: {
     name: "sign",

@@ -10,8 +10,12 @@ import { defineActivation } from "../activation_kernel.ts";
 export const softsign = defineActivation({
   op: "softsign",
   forward: (x) => x / (1 + Math.abs(x)),
-  grad: (x, g) => g / ((1 + Math.abs(x)) * (1 + Math.abs(x))),
+  /** Torch's autograd of x / (1 + |x|): NaN at ±∞ (∞/∞), not 0. */
+  grad: (x, g) => {
+    const d = 1 + Math.abs(x);
+    return g * (1 / d - Math.abs(x) / (d * d));
+  },
   wgsl: "x / (1.0 + abs(x))",
-  gradWgsl: "b / ((1.0 + abs(a)) * (1.0 + abs(a)))",
+  gradWgsl: "b * (1.0 / (1.0 + abs(a)) - abs(a) / ((1.0 + abs(a)) * (1.0 + abs(a))))",
   entry: { name: "softsign", pytorch: "nn.Softsign", args: [], scalars: () => [0, 0] },
 });

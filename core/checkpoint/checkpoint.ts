@@ -11,8 +11,9 @@
  */
 
 import { firstLine, MAX_INPUT_FILE_BYTES, readFileBounded } from "../bounded_read.ts";
-import { CheckpointError, OutputError } from "../errors.ts";
+import { CheckpointError, NonFiniteError, OutputError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic.ts";
+import { describeNonFinite } from "./finite.ts";
 import type { NamedTensor } from "./named_tensor.ts";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
 
@@ -42,7 +43,8 @@ const OPTIM_PREFIX = "optim.";
 
 /**
  * Writes `checkpoint` to `path` atomically (a crash leaves the previous file intact). A
- * file that cannot be written (read-only or full filesystem) is an {@link OutputError}.
+ * file that cannot be written (read-only or full filesystem) is an {@link OutputError}; a
+ * tensor holding NaN or ±∞ throws a {@link NonFiniteError} naming it, and nothing is written.
  *
  * @example
  * ```ts
@@ -63,6 +65,8 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
       `tensor "${misnamed.name}": optimizer state, and only it, must be named "${OPTIM_PREFIX}*"`,
     );
   }
+  const nonFinite = describeNonFinite([...params, ...optimizer]);
+  if (nonFinite) throw new NonFiniteError(`${path}: not written, ${nonFinite}`);
   const metadata = {
     format: FORMAT,
     epoch: JSON.stringify(checkpoint.epoch),
@@ -81,8 +85,9 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
 
 /**
  * Reads a checkpoint that {@link saveCheckpoint} wrote. A missing file, anything but a
- * regular file of at most `MAX_INPUT_FILE_BYTES`, a corrupt safetensors file, a missing or unknown `format`, or absent or ill-typed metadata
- * throws a {@link CheckpointError} naming `path`.
+ * regular file of at most `MAX_INPUT_FILE_BYTES`, a corrupt safetensors file, a missing or
+ * unknown `format`, absent or ill-typed metadata, or a tensor holding NaN or ±∞ throws a
+ * {@link CheckpointError} naming `path`.
  */
 export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   const fail = (message: string) => new CheckpointError(path, message);
@@ -108,6 +113,8 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     return value as T;
   };
   const named = [...tensors].map(([name, t]): NamedTensor => ({ name, ...t }));
+  const nonFinite = describeNonFinite(named);
+  if (nonFinite) throw new CheckpointError(path, `${nonFinite}; a diverged state cannot be loaded`);
   return {
     params: named.filter((t) => !t.name.startsWith(OPTIM_PREFIX)),
     optimizer: named.filter((t) => t.name.startsWith(OPTIM_PREFIX)),

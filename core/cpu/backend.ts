@@ -283,6 +283,16 @@ class CpuBackend implements Backend {
     return wrap(Float32Array.of(max));
   }
 
+  markNonFinite(flag: Storage, x: Storage, mark: number): void {
+    const f = host(flag);
+    if (f[0] !== 0) return;
+    const d = host(x);
+    for (let i = 0; i < d.length; i++) {
+      // v − v is 0 for every finite v and NaN for NaN and ±∞.
+      if (d[i] - d[i] !== 0) return f.set([mark, Math.floor(i / 65536), i % 65536]);
+    }
+  }
+
   scaleToNorm(x: Storage, norm: Storage, maxNorm: number): void {
     const d = host(x);
     const coef = Math.min(1, Math.fround(maxNorm / Math.fround(host(norm)[0] + 1e-6)));

@@ -3,8 +3,11 @@
  * training steps and an `"epoch"` record at the end of each epoch (with test metrics when
  * the run evaluated). Plots and `gradmesh report` read it back with {@link readMetrics}.
  *
- * Non-finite numbers (a diverged loss) are written as JSON `null` and read back as `NaN`
- * (as `null` in the test fields, where null already means "not evaluated").
+ * JSON has no NaN or ±∞: a non-finite number (a diverged loss) is written as `null`, and
+ * the record gains `"nonfinite": {"<field>": "NaN" | "Infinity" | "-Infinity"}` naming
+ * each such field and its value, so `{"loss": null, "nonfinite": {"loss": "NaN"}}` reads
+ * back as a NaN loss. A `null` without that entry reads as `NaN` (as `null` in the test
+ * fields, where null means "not evaluated").
  *
  * @module
  */
@@ -29,6 +32,8 @@ export interface MetricsFields {
   samples_per_s: number;
   /** Seconds since the run started. */
   wall_s: number;
+  /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
+  skipped_steps?: number;
 }
 
 /** A record written every few training steps. */
@@ -86,7 +91,7 @@ export class MetricsLog {
 
   /** Queues one record; epoch records are flushed at once. */
   async write(record: MetricsRecord): Promise<void> {
-    const line = JSON.stringify(record) + "\n";
+    const line = JSON.stringify(withNonFinite(record)) + "\n";
     this.pending.push(line);
     this.pendingChars += line.length;
     if (record.kind === "epoch" || this.pendingChars >= FLUSH_CHARS) await this.flush();
@@ -135,6 +140,25 @@ export async function readMetrics(path: string): Promise<MetricsRecord[]> {
   return records;
 }
 
+/** `record` with its non-finite numbers as `null`, listed under `nonfinite`. */
+function withNonFinite(record: MetricsRecord): object {
+  const nonfinite = Object.entries(record).filter(([, v]) =>
+    typeof v === "number" && !Number.isFinite(v)
+  );
+  if (nonfinite.length === 0) return record;
+  return {
+    ...record,
+    ...Object.fromEntries(nonfinite.map(([k]) => [k, null])),
+    nonfinite: Object.fromEntries(nonfinite.map(([k, v]) => [k, String(v)])),
+  };
+}
+
+const NON_FINITE: Record<string, number> = {
+  NaN: NaN,
+  Infinity: Infinity,
+  "-Infinity": -Infinity,
+};
+
 function parseRecord(line: string, path: string, lineNumber: number): MetricsRecord {
   const fail = (message: string) => new DataFormatError(path, `line ${lineNumber}: ${message}`);
   let value: unknown;
@@ -148,8 +172,19 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
   if (raw.kind !== "step" && raw.kind !== "epoch") {
     throw fail(`expected "kind" to be "step" or "epoch", got ${describe(raw.kind)}`);
   }
+  const nonfinite = raw.nonfinite ?? {};
+  if (typeof nonfinite !== "object") {
+    throw fail(`expected "nonfinite" to be an object, got ${describe(nonfinite)}`);
+  }
   const numberOrNull = (key: string): number | null => {
     const v = raw[key];
+    const special = (nonfinite as Record<string, unknown>)[key];
+    if (v === null && special !== undefined) {
+      if (typeof special === "string" && Object.hasOwn(NON_FINITE, special)) {
+        return NON_FINITE[special];
+      }
+      throw fail(`expected "nonfinite.${key}" to be "NaN", "Infinity" or "-Infinity"`);
+    }
     if (v === null || typeof v === "number") return v;
     throw fail(`expected "${key}" to be a number or null, got ${describe(v)}`);
   };
@@ -162,6 +197,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     lr: num("lr"),
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
+    ...(typeof raw.skipped_steps === "number" && { skipped_steps: raw.skipped_steps }),
   };
   if (raw.kind === "step") return { kind: "step", ...fields };
   const optional = (key: string) => raw[key] === undefined ? null : numberOrNull(key);

@@ -35,7 +35,7 @@ export interface LbfgsOptions {
  * Re-evaluates the model: zeroes the gradients, computes the loss, runs backward, and
  * returns the loss (a one-element tensor, or its value).
  */
-export type LbfgsClosure = () => number | Tensor | Promise<number | Tensor>;
+export type LbfgsClosure = () => number | Tensor | null | Promise<number | Tensor | null>;
 
 /** Gradient-sized device vectors, recycled once nothing refers to them. */
 class VectorPool {
@@ -82,6 +82,8 @@ class VectorPool {
 export class LBFGS implements TrainingOptimizer {
   /** Its curvature history is not checkpointed: a run cannot continue exactly. */
   readonly resumable = false;
+  /** Its line search evaluates each batch many times: no one evaluation can drop a step. */
+  readonly canDropStep = false;
   /** Closure evaluations over all steps (PyTorch's `func_evals`). */
   funcEvals = 0;
   /** Iterations over all steps (PyTorch's `n_iter`). */
@@ -174,6 +176,7 @@ export class LBFGS implements TrainingOptimizer {
     const scalar = async (s: Storage) => (await b.read(s))[0];
     const evaluate = async () => {
       const out = await closure();
+      if (out === null) throw new UsageError("onNonFinite", "L-BFGS cannot drop a step");
       this.funcEvals++;
       return typeof out === "number" ? out : (await out.toArray())[0];
     };

@@ -81,6 +81,8 @@ export class Optimizer implements TrainingOptimizer {
   stepCount = 0;
   /** Its state checkpoints whole: a run continues exactly. */
   readonly resumable = true;
+  /** A non-finite gradient's step can be dropped: one evaluation decides it. */
+  readonly canDropStep = true;
   /** The parameter groups, in the order given (one over everything by default). */
   readonly paramGroups: readonly OptimizerGroup[];
   private readonly state: Storage[];
@@ -162,7 +164,7 @@ export class Optimizer implements TrainingOptimizer {
   /** Evaluates `closure` (the loss and its gradients), then takes the step. */
   step(closure: LossClosure): Promise<void>;
   step(closure?: LossClosure): void | Promise<void> {
-    if (closure) return closure().then(() => this.step());
+    if (closure) return closure().then((loss) => loss === null ? undefined : this.step());
     this.stepCount++;
     if (this.clip.maxNorm !== undefined) {
       clipGradNorm(this.flat, this.clip.maxNorm, this.clip.normType ?? 2);

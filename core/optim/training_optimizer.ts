@@ -16,9 +16,11 @@ export interface OptimizerStateSlice {
 
 /**
  * Zeroes the gradients, evaluates the loss on the batch and back-propagates it; resolves
- * with the loss (a one-element tensor, or 0 for a shard without samples).
+ * with the loss (a one-element tensor, or 0 for a shard without samples), or with null to
+ * drop the step (a gradient that is not finite under `skip-step`): the optimizer then
+ * leaves the parameters, its state and its step count as they were.
  */
-export type LossClosure = () => Promise<Tensor | number>;
+export type LossClosure = () => Promise<Tensor | number | null>;
 
 /** An optimizer as training drives it. */
 export interface TrainingOptimizer {
@@ -28,6 +30,8 @@ export interface TrainingOptimizer {
   readonly stepCount: number;
   /** Whether {@link stateSlices} holds all it needs to continue exactly after a restart. */
   readonly resumable: boolean;
+  /** Whether a step's closure may drop it by resolving with null (see {@link LossClosure}). */
+  readonly canDropStep: boolean;
   /** Sets every gradient to zero (PyTorch's `zero_grad(set_to_none=False)`). */
   zeroGrad(): void;
   /**

@@ -19,6 +19,7 @@ import { LBFGS, type LbfgsOptions } from "../optim/lbfgs.ts";
 import { Optimizer, type OptimizerOptions } from "../optim/optimizer.ts";
 import { Rng } from "../rng.ts";
 import { defaultObjectiveArgs, type ObjectiveArgs, objectiveByName } from "./objective.ts";
+import type { NonFinitePolicy } from "./nonfinite.ts";
 import { Trainer } from "./trainer.ts";
 
 /** Everything that determines a run's result, in flag names' camelCase. */
@@ -63,6 +64,8 @@ export interface TrainConfig extends ObjectiveArgs {
   augment: AugmentOptions;
   /** Batch norm statistics summed across data-parallel ranks (`--sync-bn`). */
   syncBn: boolean;
+  /** What a non-finite gradient does (`--on-nonfinite`); absent: `stop`. */
+  onNonFinite?: NonFinitePolicy;
 }
 
 /** The defaults of `deno task train`: MLP 784-128-10 with SGD on the bundled MNIST digits. */

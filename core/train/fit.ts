@@ -83,6 +83,8 @@ export interface EpochSummary {
   train: RunningMetrics;
   test: RunningMetrics | null;
   seconds: number;
+  /** Steps of the run so far dropped by `--on-nonfinite skip-step`; absent when none. */
+  skippedSteps?: number;
 }
 
 /** Callbacks of {@link fit}. */
@@ -128,6 +130,7 @@ export async function fit(
   // With one process, batch norm already sees the whole batch.
   if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  trainer.watchNonFinite(config.onNonFinite ?? "stop", startEpoch * steps);
   const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   // Opened once everything above is checked: a refused run leaves the file as it was.
   if (options.metricsPath && startEpoch > 0) {
@@ -159,14 +162,19 @@ export async function fit(
           const now = performance.now();
           const samplesPerSecond = m.count / ((now - windowStart) / 1000);
           windowStart = now;
-          epochTotals.loss += m.loss * m.count;
-          epochTotals.correct += m.accuracy * m.count;
+          // A window of only dropped steps (skip-step) has no samples and adds nothing.
+          epochTotals.loss += m.count && m.loss * m.count;
+          epochTotals.correct += m.count && m.accuracy * m.count;
           epochTotals.count += m.count;
-          await log?.write(stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
-            samplesPerSecond,
-            wallSeconds: (now - wallStart) / 1000,
-          }));
+          await log?.write({
+            ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
+              samplesPerSecond,
+              wallSeconds: (now - wallStart) / 1000,
+            }),
+            ...skipped(trainer),
+          });
           lastLoss = m.loss;
+          await trainer.checkNonFinite();
         }
         callbacks.onProgress?.({
           epoch,
@@ -190,14 +198,15 @@ export async function fit(
         : null;
       if (test) final = test;
       const seconds = (performance.now() - t0) / 1000;
-      const summary = { epoch: epoch + 1, train, test, seconds };
+      const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
       epochs.push(summary);
-      await log?.write(
-        epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
+      await log?.write({
+        ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
           samplesPerSecond: train.count / seconds,
           wallSeconds: (performance.now() - wallStart) / 1000,
         }),
-      );
+        ...skipped(trainer),
+      });
       // Records above carry the lr the epoch trained with; the next epoch's is set here.
       schedule.afterEpoch(train.loss);
       if (options.checkpointPath) await save(trainer, config, epoch + 1, options.checkpointPath);
@@ -228,6 +237,10 @@ function shardBatch(
   return batch;
 }
 
+// The count of dropped steps, as a metrics field and a summary field, where there are any.
+const skipped = (t: Trainer) => t.skippedSteps > 0 ? { skipped_steps: t.skippedSteps } : {};
+const skippedSteps = (t: Trainer) => t.skippedSteps > 0 ? { skippedSteps: t.skippedSteps } : {};
+
 // Turns this rank's window metrics into the job's: totals summed across ranks.
 async function combined(
   m: RunningMetrics,
@@ -236,7 +249,8 @@ async function combined(
 ): Promise<RunningMetrics> {
   if (!mesh) return m;
   const [loss, correct, count] = await mesh.sumAcross(
-    new Float32Array([m.loss * m.count || 0, m.accuracy * m.count || 0, m.count]),
+    // A rank without samples adds nothing; a NaN loss stays NaN in the sum.
+    new Float32Array(m.count ? [m.loss * m.count, m.accuracy * m.count, m.count] : [0, 0, 0]),
     step,
   );
   return { loss: loss / count, accuracy: correct / count, count };
@@ -248,6 +262,7 @@ async function save(
   epoch: number,
   path: string,
 ): Promise<void> {
+  await trainer.checkNonFinite();
   const { flat, optimizer } = trainer;
   const all = await flat.backend.read(flat.params);
   const params: NamedTensor[] = flat.slots.map((s) => ({

@@ -11,11 +11,13 @@ import type { Backend, Storage } from "../backend.ts";
 import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
 import { BatchNorm } from "../nn/batch_norm.ts";
 import { DropoutBase } from "../nn/dropout.ts";
+import { UsageError } from "../errors.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import type { TrainingOptimizer } from "../optim/training_optimizer.ts";
 import { Tensor } from "../tensor.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
+import { type NonFinitePolicy, NonFiniteWatch } from "./nonfinite.ts";
 import type { Objective } from "./objective.ts";
 
 /** A batch shard on the host: `rows` samples of `features` values and their labels. */
@@ -49,6 +51,7 @@ export class Trainer {
   private readonly evalSums: DeviceMetrics;
   private readonly slotOf: Map<Tensor, ParameterSlot>;
   private synced: readonly BatchNorm[] = [];
+  private watch: NonFiniteWatch | null = null;
   private readonly dropouts: readonly DropoutBase[];
 
   constructor(
@@ -81,6 +84,20 @@ export class Trainer {
   }
 
   /**
+   * Watches gradients and parameters for NaN and ±∞ from now on (`--on-nonfinite`), with
+   * `stepsDone` steps already taken; returns the watch, whose `check` reads its flags.
+   */
+  watchNonFinite(policy: NonFinitePolicy, stepsDone: number): NonFiniteWatch {
+    if (policy === "skip-step" && !this.optimizer.canDropStep) {
+      throw new UsageError(
+        "onNonFinite",
+        "skip-step needs a fused optimizer (lbfgs evaluates each batch many times)",
+      );
+    }
+    return this.watch = new NonFiniteWatch(this.flat, policy, stepsDone);
+  }
+
+  /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
    * update. The shard's `firstRow` places its dropout masks within the global batch's.
@@ -90,29 +107,35 @@ export class Trainer {
   async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
     this.model.train();
     this.placeDropouts(batch, globalBatch);
+    this.watch?.startStep();
     let first = true;
     await this.optimizer.step(async () => {
       this.optimizer.zeroGrad();
       const sync = reduce?.(this.flat.grads, this.flat.slots);
       let loss: Tensor | number = 0;
+      let record = () => {};
       if (batch.rows > 0) {
         const { x, labels } = this.upload(batch);
         const logits = await this.model.forwardAsync(x);
-        loss = this.objective(logits, labels, globalBatch);
+        const batchLoss = this.objective(logits, labels, globalBatch);
+        loss = batchLoss;
         await backwardAsync(
-          loss,
+          batchLoss,
           undefined,
           sync && ((leaf) => {
             const slot = this.slotOf.get(leaf);
             if (slot) sync.ready(slot.offset, slot.size);
           }),
         );
-        if (first) this.trainSums.add(logits, labels, loss, globalBatch);
+        if (first) record = () => this.trainSums.add(logits, labels, batchLoss, globalBatch);
       } else if (this.synced.length > 0) {
         await syncWithoutSamples(this.synced, this.backend);
       }
       first = false;
       await sync?.finish();
+      // A dropped step (`skip-step`) counts in neither the parameters nor the metrics.
+      if (!(await this.watch?.gradientsFinite() ?? true)) return null;
+      record();
       return loss;
     });
     this.backend.endStep();
@@ -128,6 +151,19 @@ export class Trainer {
       if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
       else layer.skipBatch(globalBatch);
     }
+  }
+
+  /**
+   * Reads the non-finite flags when {@link Trainer.watchNonFinite} was called, throwing a
+   * `NonFiniteError` that names the first step and parameter that were not finite.
+   */
+  async checkNonFinite(): Promise<void> {
+    await this.watch?.check();
+  }
+
+  /** Steps dropped so far because their gradient was not finite (`skip-step`). */
+  get skippedSteps(): number {
+    return this.watch?.skipped ?? 0;
   }
 
   /** Mean training loss and accuracy since the last call. */

@@ -56,11 +56,13 @@ fn tanh_softplus(x: f32) -> f32 {
 }
 
 // 1 − tanh²(softplus(x)) = 4(n + 1) / (n + 2)², without cancelling 1 − t² near t = 1.
+// Above x = 20 it is below 2e-17 and taken as 0, so that Mish's gradient at +∞ is
+// ∞ · 0 = NaN, as torch's.
 fn tanh_softplus_complement(x: f32) -> f32 {
   let w = exp(min(x, 20.0));
   let n = w * (w + 2.0);
   let d = n + 2.0;
-  return 4.0 * (n + 1.0) / (d * d);
+  return select(4.0 * (n + 1.0) / (d * d), 0.0, x > 20.0);
 }
 
 // d/dx of GELU's tanh form 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + κx³), κ = 0.044715. With

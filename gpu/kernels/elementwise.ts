@@ -25,14 +25,15 @@ export const unaryWgsl: Readonly<Record<UnaryOpName, string>> = {
   exp: "exp(x)",
   log: "log(x)",
   abs: "abs(x)",
-  sign: "sign(x)",
+  sign: "select(sign(x), x, is_nan(x))",
   sqrt: "sqrt(x)",
   square: "x * x",
   recip: "1.0 / x",
-  relu: "select(0.0, x, x > 0.0)",
+  // NaN propagates as in torch; is_nan, since compilers may assume no NaN in comparisons.
+  relu: "select(0.0, x, x > 0.0 || is_nan(x))",
   // tanh(±15) rounds to ±1 in f32; clamping keeps exp-based tanh implementations from
   // computing inf / inf for large |x|.
-  tanh: "tanh(clamp(x, -15.0, 15.0))",
+  tanh: "select(tanh(clamp(x, -15.0, 15.0)), x, is_nan(x))",
   // exp(-x) overflows to inf only where the sigmoid is below f32's smallest normal: 0 is right.
   sigmoid: "1.0 / (1.0 + exp(-x))",
   pow: "pow_real(x, alpha)",
@@ -47,7 +48,7 @@ export const binaryWgsl: Readonly<Record<BinaryOpName, string>> = {
   mul: "a * b",
   div: "a / b",
   eq: "select(0.0, 1.0, a == b)",
-  relu_grad: "select(0.0, b, a > 0.0)",
+  relu_grad: "select(0.0, b, a > 0.0 || is_nan(a))",
   tanh_grad: "b * (1.0 - a * a)",
   sigmoid_grad: "b * a * (1.0 - a)",
   ...byGradOp((k) => k.gradWgsl),

@@ -17,24 +17,19 @@ import {
 } from "../../mod.ts";
 import { assertClose } from "./asserts.ts";
 import type { Tolerance } from "./backends.ts";
-import { readFixture } from "./golden.ts";
+import { decode, readFixture, type Stored, type StoredTensor } from "./golden.ts";
 
-/** A tensor as the fixture stores it. */
-export interface StoredTensor {
-  shape: number[];
-  data: number[];
-}
-/** One case of the fixture. */
+/** One case of the fixture; NaN and ±∞ are stored as strings (`Stored`). */
 export interface ActivationCase {
   name: string;
   activation: string;
   args: Record<string, number | string>;
   input: StoredTensor;
   grad_output: StoredTensor;
-  output: number[];
-  grad_input: number[];
+  output: Stored[];
+  grad_input: Stored[];
   weight?: StoredTensor;
-  grad_weight?: number[];
+  grad_weight?: Stored[];
 }
 
 /** tests/fixtures/activations_golden.json. */
@@ -45,10 +40,19 @@ export const fixture = await readFixture<{
   erf: { x: number[]; erf: number[]; erfc: number[] };
 }>("activations_golden.json");
 
-/** Returns a failure message, or null when `got` is within `tol` of `expected`. */
-function compare(label: string, got: ArrayLike<number>, expected: number[], tol: Tolerance) {
+/**
+ * Returns a failure message, or null when `got` is within `tol` of `expected` where that is
+ * finite and is exactly the same NaN or ±∞ where it is not.
+ */
+function compare(label: string, got: ArrayLike<number>, stored: Stored[], tol: Tolerance) {
+  const expected = decode(stored);
+  const special = expected.findIndex((e, i) =>
+    Number.isFinite(e) ? !Number.isFinite(got[i]) : !Object.is(e, got[i])
+  );
+  if (special >= 0) return `${label}[${special}]: ${got[special]}, expected ${expected[special]}`;
+  const finite = (v: number, i: number) => (Number.isFinite(expected[i]) ? v : 0);
   try {
-    assertClose(got, expected, tol.atol, tol.rtol, label);
+    assertClose(Array.from(got, finite), expected.map(finite), tol.atol, tol.rtol, label);
     return null;
   } catch (e) {
     return (e as Error).message;
@@ -65,10 +69,10 @@ export async function runCase(
   const params = act.namedParameters();
   bindParameters(backend, params);
   const weight = params.find(([name]) => name === "weight")?.[1];
-  if (c.weight) backend.write(weight!.value.storage, Float32Array.from(c.weight.data));
-  const x = tensor(backend, c.input.data, c.input.shape, true);
+  if (c.weight) backend.write(weight!.value.storage, Float32Array.from(decode(c.weight.data)));
+  const x = tensor(backend, decode(c.input.data), c.input.shape, true);
   const y = act.forward(x);
-  backward(y, tensor(backend, c.grad_output.data, c.grad_output.shape));
+  backward(y, tensor(backend, decode(c.grad_output.data), c.grad_output.shape));
   const failures = [
     y.shape.join() === c.input.shape.join() ? null : `output shape [${y.shape}]`,
     compare("output", await y.toArray(), c.output, tol),

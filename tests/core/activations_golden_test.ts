@@ -77,12 +77,30 @@ Deno.test("activations: the comparison fails on a value one tolerance off", asyn
   assertEquals(await runCase(backend, c, tol), []);
   for (const key of ["output", "grad_input", "grad_weight"] as const) {
     const wrong = structuredClone(c);
-    wrong[key]![2] += 2 * (tol.atol + tol.rtol * Math.abs(wrong[key]![2]));
+    const v = Number(wrong[key]![2]);
+    wrong[key]![2] = v + 2 * (tol.atol + tol.rtol * Math.abs(v));
     const failures = await runCase(backend, wrong, tol);
     assertEquals(failures.length, 1, `${key}: ${failures}`);
     assert(failures[0].startsWith(`${c.name}: ${key}[2]: `), failures[0]);
   }
   backend.destroy();
+});
+
+Deno.test("activations: every registry name has a NaN and ±Inf case; a wrong special value fails", async () => {
+  const special = fixture.cases.filter((c) => c.name.includes("non-finite"));
+  assertEquals(activationNames.filter((n) => !special.some((c) => c.activation === n)), []);
+  for (const c of special) {
+    assert(["NaN", "Infinity", "-Infinity"].every((v) => c.input.data.includes(v)), c.name);
+  }
+  const backend = createCpuBackend();
+  const relu = special.find((c) => c.activation === "relu")!;
+  assertEquals(await runCase(backend, relu, backends[0].golden.elementwise), []);
+  for (const [i, value] of [[0, 0], [1, "NaN"], [2, "-Infinity"]] as const) {
+    const wrong = structuredClone(relu);
+    wrong.output[i] = value;
+    const failures = await runCase(backend, wrong, backends[0].golden.elementwise);
+    assertEquals(failures.length, 1, `output[${i}] = ${value}: ${failures}`);
+  }
 });
 
 Deno.test("erf, erfc: within 1e-14 of torch.special in float64 (relative, where erfc is tiny)", () => {

@@ -1,7 +1,8 @@
 /**
  * The activations as functions, like `torch.nn.functional`: PyTorch's arguments, defaults
  * and formulas, each argument checked. The elementwise ones are one kernel forward and one
- * fused `*_grad` kernel backward (the records of `core/activations/`); `prelu` is composed of ops.
+ * fused `*_grad` kernel backward (the records of `core/activations/`); `prelu` is an op of its
+ * own (prelu_op.ts).
  * `relu`, `tanh`, `sigmoid`, `softmax` and `logSoftmax` live in `core/ops.ts`.
  *
  * @module
@@ -15,8 +16,9 @@ import {
   requireRange,
 } from "../../arg_checks.ts";
 import { ShapeError } from "../../errors.ts";
-import { add, mul, relu, reshape, sub, unary } from "../../ops.ts";
+import { reshape, unary } from "../../ops.ts";
 import type { Tensor } from "../../tensor.ts";
+import { preluOf } from "./prelu_op.ts";
 
 /** GELU's two forms: exact (`x·Φ(x)`) or the tanh approximation. */
 export type GeluApproximate = "none" | "tanh";
@@ -57,12 +59,10 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
         `got [${weight.shape}]`,
     );
   }
-  // relu(x) + w·(x − relu(x)): slope 1 above 0, w at and below 0, as PyTorch's gradient.
   const w = n === 1
     ? reshape(weight, [])
     : reshape(weight, x.shape.map((d, i) => (i === 1 ? d : 1)));
-  const r = relu(x);
-  return add(r, mul(w, sub(x, r)));
+  return preluOf(x, w);
 }
 
 /**

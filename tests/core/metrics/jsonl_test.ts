@@ -79,15 +79,41 @@ Deno.test("MetricsLog truncates by default and appends when resuming", () =>
     assert.deepEqual((await readMetrics(path)).map((r) => r.step), [3, 4]);
   }));
 
-Deno.test("non-finite values are written as null and read back as NaN", () =>
+Deno.test("non-finite values are written as null with a nonfinite entry and read back exactly", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/metrics.jsonl`;
     const log = await MetricsLog.open(path);
     await log.write(step(1, NaN));
     await log.write(step(2, Infinity));
+    await log.write({ ...epoch, loss: -Infinity, test_loss: NaN });
     await log.close();
-    assert.match(await Deno.readTextFile(path), /"loss":null/);
-    assert.deepEqual((await readMetrics(path)).map((r) => r.loss), [NaN, NaN]);
+    const lines = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.loss, l.nonfinite]), [
+      [null, { loss: "NaN" }],
+      [null, { loss: "Infinity" }],
+      [null, { loss: "-Infinity", test_loss: "NaN" }],
+    ]);
+    const records = await readMetrics(path);
+    assert.deepEqual(records.map((r) => r.loss), [NaN, Infinity, -Infinity]);
+    assert.ok(records[2].kind === "epoch" && Number.isNaN(records[2].test_loss));
+  }));
+
+Deno.test("readMetrics: a null without a nonfinite entry is NaN; a bad entry names the field", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const line = JSON.stringify({ ...step(1), loss: null });
+    await Deno.writeTextFile(path, line + "\n");
+    assert.ok(Number.isNaN((await readMetrics(path))[0].loss));
+    await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":{"loss":"nan"}}') + "\n");
+    await assert.rejects(
+      () => readMetrics(path),
+      /line 1: expected "nonfinite.loss" to be "NaN", "Infinity" or "-Infinity"/,
+    );
+    await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":"NaN"}') + "\n");
+    await assert.rejects(
+      () => readMetrics(path),
+      /line 1: expected "nonfinite" to be an object, got "NaN"/,
+    );
   }));
 
 Deno.test("readMetrics skips blank lines and defaults absent test metrics to null", () =>
