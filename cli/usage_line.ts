@@ -14,9 +14,11 @@ import { trainFlags } from "./train_flags.ts";
  * (`lr_decay`) that a `train` flag sets named as that flag.
  */
 export function usageLine(error: UsageError): string {
-  const kebab = error.flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replaceAll("_", "-");
-  const subject = /^[a-z][a-zA-Z_]*$/.test(error.flag) && kebab in trainFlags
-    ? `--${kebab}`
-    : error.flag;
-  return `${subject}: ${error.detail}`;
+  const flag = /^[a-z][a-zA-Z_]*$/.test(error.flag) && flagByField.get(fieldKey(error.flag));
+  return `${flag ? `--${flag}` : error.flag}: ${error.detail}`;
 }
+
+// A field and its flag compare without case, dashes and underscores (`onNonFinite`,
+// `--on-nonfinite`; `lr_decay`, `--lr-decay`).
+const fieldKey = (name: string) => name.replace(/[-_]/g, "").toLowerCase();
+const flagByField = new Map(Object.keys(trainFlags).map((flag) => [fieldKey(flag), flag]));

@@ -12,12 +12,11 @@ import { UsageError } from "../errors.ts";
 /** This activation's record: kernels, reference math, WGSL and catalogue entry. */
 export const softshrink = defineActivation({
   op: "softshrink",
-  // NaN and ±∞ pass through as in PyTorch (|NaN| ≤ λ is false).
-  forward: (x, lambd) => (Math.abs(x) <= lambd ? 0 : x - Math.sign(x) * lambd),
-  // PyTorch's slope is 0 on [−λ, λ], both ends included.
-  grad: (x, g, lambd) => (Math.abs(x) <= lambd ? 0 : g),
-  wgsl: "select(x - sign(x) * alpha, 0.0, abs(x) <= alpha && !is_nan(x))",
-  gradWgsl: "select(b, 0.0, abs(a) <= alpha && !is_nan(a))",
+  forward: (x, lambd) => (x > lambd ? x - lambd : x < -lambd ? x + lambd : 0),
+  // PyTorch's slope is 0 on [−λ, λ], both ends included; NaN maps to 0 both ways, as in torch.
+  grad: (x, g, lambd) => (Math.abs(x) > lambd ? g : 0),
+  wgsl: "select(select(0.0, x + alpha, x < -alpha), x - alpha, x > alpha)",
+  gradWgsl: "select(0.0, b, abs(a) > alpha)",
   entry: {
     name: "softshrink",
     pytorch: "nn.Softshrink",

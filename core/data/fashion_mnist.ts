@@ -85,11 +85,14 @@ export async function loadFashionMnist(dir = FASHION_MNIST_DIR): Promise<Dataset
 
 async function readSplit(files: string[], name: string): Promise<DatasetSplit> {
   const [trainImages, trainLabels, testImages, testLabels] = files;
-  const [train, test] = await Promise.all([
+  // Both are read at once, but a failure is reported in file order, whichever came first.
+  const [train, test] = await Promise.allSettled([
     readIdxPair(trainImages, trainLabels),
     readIdxPair(testImages, testLabels),
   ]);
-  return { name, train, test };
+  if (train.status === "rejected") throw train.reason;
+  if (test.status === "rejected") throw test.reason;
+  return { name, train: train.value, test: test.value };
 }
 
 /**

@@ -144,7 +144,7 @@ for (
 
 Deno.test("skip-step: refused for L-BFGS, which evaluates each batch many times", () => {
   const trainer = buildTrainer({ ...config, optimizer: "lbfgs" }, createCpuBackend());
-  assert.throws(() => trainer.watchNonFinite("skip-step", 0), /--on-nonfinite: skip-step needs/);
+  assert.throws(() => trainer.watchNonFinite("skip-step", 0), /onNonFinite: skip-step needs/);
 });
 
 // 25 steps of 8 from 200 digits; one pixel of sample 43 is NaN, so whichever step the
