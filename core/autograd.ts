@@ -144,9 +144,10 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+// The seed is uploaded rather than computed from t: no dispatch, and 1 even where t is NaN.
 function onesLike(t: Tensor): Tensor {
   const b = t.backend;
-  return new Tensor(b, b.affine(t.storage, 0, 1), t.shape);
+  return new Tensor(b, b.upload(new Float32Array(t.size).fill(1)), t.shape);
 }
 
 function sum2(a: Tensor, g: Tensor): Tensor {

@@ -24,6 +24,7 @@ import {
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
 import { buildTrainer, type TrainConfig } from "./config.ts";
+import { deviceDataset } from "./device_data.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
@@ -120,6 +121,7 @@ export async function fit(
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
+  const onDevice = deviceDataset(backend, data.train, config.augment);
   const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
@@ -139,8 +141,13 @@ export async function fit(
           ? shardRange(idx.length, mesh.rank, mesh.world)
           : [0, idx.length];
         const shard = idx.subarray(firstRow, end);
-        const batch = { ...gatherBatch(data.train, shard), rows: shard.length, firstRow };
-        augmentBatch(batch.x, shard, data.train, config.augment, config.seed, epoch);
+        const rows = shard.length;
+        const batch = onDevice
+          ? { data: onDevice, indices: shard, rows, firstRow }
+          : { ...gatherBatch(data.train, shard), rows, firstRow };
+        if ("x" in batch) {
+          augmentBatch(batch.x, shard, data.train, config.augment, config.seed, epoch);
+        }
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
         seen += idx.length;

@@ -16,6 +16,7 @@ import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_ba
 import { LBFGS } from "../optim/lbfgs.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
+import type { DeviceDataset } from "./device_data.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
 import type { Objective } from "./objective.ts";
 
@@ -23,6 +24,15 @@ import type { Objective } from "./objective.ts";
 export interface HostBatch {
   x: Float32Array;
   y: Float32Array;
+  rows: number;
+  /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
+  firstRow?: number;
+}
+
+/** A batch shard whose samples the backend already holds: their indices into `data`. */
+export interface DeviceBatch {
+  data: DeviceDataset;
+  indices: Uint32Array;
   rows: number;
   /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
   firstRow?: number;
@@ -81,7 +91,11 @@ export class Trainer {
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
    * update. The shard's `firstRow` places its dropout masks within the global batch's.
    */
-  async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
+  async step(
+    batch: HostBatch | DeviceBatch,
+    globalBatch: number,
+    reduce?: GradientReducer,
+  ): Promise<void> {
     this.model.train();
     this.placeDropouts(batch, globalBatch);
     if (this.optimizer instanceof LBFGS) return await this.lbfgsStep(this.optimizer, batch);
@@ -113,7 +127,7 @@ export class Trainer {
    * masks, and a rank without rows still moves every stream past the global batch, so
    * that N ranks drop what one process does.
    */
-  private placeDropouts(batch: HostBatch, globalBatch: number): void {
+  private placeDropouts(batch: HostBatch | DeviceBatch, globalBatch: number): void {
     for (const layer of this.dropouts) {
       if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
       else layer.skipBatch(globalBatch);
@@ -125,7 +139,7 @@ export class Trainer {
    * model on it as often as the line search asks; the first evaluation counts in the
    * training metrics.
    */
-  private async lbfgsStep(lbfgs: LBFGS, batch: HostBatch): Promise<void> {
+  private async lbfgsStep(lbfgs: LBFGS, batch: HostBatch | DeviceBatch): Promise<void> {
     let first = true;
     await lbfgs.step(() => {
       lbfgs.zeroGrad();
@@ -157,14 +171,19 @@ export class Trainer {
     return this.evalSums.take();
   }
 
-  private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
+  private forward(batch: HostBatch | DeviceBatch): { logits: Tensor; labels: Tensor } {
     const { x, labels } = this.upload(batch);
     return { logits: this.model.forward(x), labels };
   }
 
-  private upload(batch: HostBatch): { x: Tensor; labels: Tensor } {
+  private upload(batch: HostBatch | DeviceBatch): { x: Tensor; labels: Tensor } {
     const b = this.backend;
-    const x = new Tensor(b, b.upload(batch.x), [batch.rows, ...this.inputShape]);
-    return { x, labels: new Tensor(b, b.upload(batch.y), [batch.rows]) };
+    const { x, y } = "indices" in batch
+      ? batch.data.gather(batch.indices)
+      : { x: b.upload(batch.x), y: b.upload(batch.y) };
+    return {
+      x: new Tensor(b, x, [batch.rows, ...this.inputShape]),
+      labels: new Tensor(b, y, [batch.rows]),
+    };
   }
 }
