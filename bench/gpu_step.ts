@@ -1,0 +1,115 @@
+/**
+ * `deno task bench:gpustep`: the WebGPU training step of the default MLP at batch 1024 —
+ * one worker against two data-parallel ranks (each on its own device, summing gradients
+ * bucket by bucket over an in-process ring) — beside the cost of one read-back. Every
+ * step is timed until its GPU work has finished (a read of one float). Two ranks share this process's thread, so their step is a ceiling of what
+ * two processes take. With `--write`, records the table in bench/RESULTS.md.
+ *
+ * @module
+ */
+
+import type { Dataset } from "../core/data/dataset.ts";
+import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
+import { DeviceDataset } from "../core/train/device_data.ts";
+import { BucketPlan } from "../coordinator/bucket_plan.ts";
+import { GradientReducer } from "../coordinator/gradient_reducer.ts";
+import { memoryMesh } from "../coordinator/memory_link.ts";
+import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
+import { machineLine, replaceSection } from "./results.ts";
+
+const BATCH = 1024;
+const WARM = 2;
+const STEPS = 10;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const data: Dataset = {
+  images: Float32Array.from({ length: BATCH * 784 }, (_, i) => Math.abs(Math.sin(i))),
+  labels: Float32Array.from({ length: BATCH }, (_, i) => i % 10),
+  count: BATCH,
+  sampleShape: [784],
+  classes: 10,
+};
+const indices = Uint32Array.from({ length: BATCH }, (_, i) => i);
+
+/** Median ms of `step` over {@link STEPS} awaited calls after {@link WARM}. */
+async function timed(step: () => Promise<void>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < WARM + STEPS; i++) {
+    const t0 = performance.now();
+    await step();
+    if (i >= WARM) ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/** Waits for the backend's submitted work to finish: a read of one float. */
+function finisher(backend: WebGpuBackend): () => Promise<void> {
+  const probe = backend.upload(new Float32Array(1), true);
+  return async () => void await backend.read(probe);
+}
+
+function rank(backend: WebGpuBackend, rows: Uint32Array): () => Promise<void> {
+  const trainer = buildTrainer(defaultTrainConfig, backend, data);
+  const onDevice = new DeviceDataset(backend, data);
+  const finish = finisher(backend);
+  return async () => {
+    await trainer.step({ data: onDevice, indices: rows, rows: rows.length }, BATCH);
+    await finish();
+  };
+}
+
+const one = await createWebGpuBackend();
+const oneStep = await timed(rank(one, indices));
+const oneDispatches = one.stats.dispatches;
+const readBack = await timed(finisher(one));
+one.destroy();
+
+const backends = [await createWebGpuBackend(), await createWebGpuBackend()];
+const links = memoryMesh(2);
+let buckets = 0;
+const steps = backends.map((backend, r) => {
+  const trainer = buildTrainer(defaultTrainConfig, backend, data);
+  const plan = new BucketPlan(trainer.flat.grads.size, 2, 16_384);
+  buckets = plan.buckets.length;
+  const reducer = new GradientReducer(links[r], { rank: r, plan, backend });
+  const onDevice = new DeviceDataset(backend, data);
+  const rows = indices.subarray(r * BATCH / 2, (r + 1) * BATCH / 2);
+  const finish = finisher(backend);
+  return async () => {
+    await trainer.step(
+      { data: onDevice, indices: rows, rows: rows.length, firstRow: r * BATCH / 2 },
+      BATCH,
+      reducer.reduceGradients,
+    );
+    reducer.step++;
+    await finish();
+  };
+});
+const twoStep = await timed(async () => void await Promise.all(steps.map((s) => s())));
+backends.forEach((b) => b.destroy());
+
+// Both steps end with a read of one float, so the 1-worker figure already holds one read-back.
+const ratio = twoStep / oneStep;
+const table = [
+  "| step (MLP 784-128-10, batch 1024, WebGPU), until its work has finished | median ms |",
+  "|---|---|",
+  `| 1 worker | ${oneStep.toFixed(1)} |`,
+  `| 2 ranks, 512 rows each, gradients summed in ${buckets} buckets | ${twoStep.toFixed(1)} |`,
+  `| one read-back of 1 float with nothing to wait for (mapAsync) | ${readBack.toFixed(1)} |`,
+  `| 2-rank step ÷ (1-worker step, which includes one read-back) | ${
+    ratio.toFixed(2)
+  } (goal ≤ 1.3) |`,
+];
+console.log(`adapter: ${backends[0].description}`);
+console.log(table.join("\n"));
+console.log(`dispatches in the 1-worker run: ${oneDispatches}`);
+if (Deno.args.includes("--write")) {
+  await replaceSection(
+    "gpu-step",
+    `## WebGPU data-parallel step (issue 18)\n\n${
+      machineLine("deno task bench:gpustep --write")
+    }; adapter ${backends[0].description}. ${WARM} warm-up steps, median of ${STEPS}; ` +
+      `both ranks in one process.\n\n${table.join("\n")}\n`,
+  );
+}
