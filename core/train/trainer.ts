@@ -112,6 +112,7 @@ export class Trainer {
           const slot = this.slotOf.get(leaf);
           if (slot) sync.ready(slot.offset, slot.size);
         }),
+        true, // zeroGrad above
       );
       this.trainSums.add(logits, labels, loss, globalBatch);
     } else if (this.synced.length > 0) {
