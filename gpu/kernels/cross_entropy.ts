@@ -9,6 +9,7 @@ import type { CrossEntropySpec } from "../../core/backend.ts";
 import common from "./cross_entropy_common.wgsl" with { type: "text" };
 import forward from "./cross_entropy.wgsl" with { type: "text" };
 import backward from "./cross_entropy_backward.wgsl" with { type: "text" };
+import softmaxRows from "./softmax_rows.wgsl" with { type: "text" };
 import {
   defineKernel,
   FLAT_WORKGROUP,
@@ -55,15 +56,15 @@ export function crossEntropyKernel(spec: CrossEntropySpec, weighted: boolean): K
 }
 
 /**
- * The logit gradient: bindings logits, labels, weight, totals (the forward's output), gy,
- * dst; one workgroup per row.
+ * The logit gradient: bindings src (the logits), labels, weight, totals (the forward's
+ * output), gy, dst; one workgroup per row.
  */
 export function crossEntropyBackwardKernel(spec: CrossEntropySpec, weighted: boolean): Kernel {
   return memoKernel(`cross_entropy_backward:${spec.reduction}:${weighted}`, (key) =>
     defineKernel({
       key,
       bindings: [
-        ["logits", "read"],
+        ["src", "read"],
         ["labels", "read"],
         ["weight", "read"],
         ["totals", "read"],
@@ -72,6 +73,6 @@ export function crossEntropyBackwardKernel(spec: CrossEntropySpec, weighted: boo
       ],
       params: CE_PARAMS,
       constants: { ...flags(spec, weighted), REDUCE_WG: ROW_WORKGROUP },
-      sources: [workgroupReduce, common, backward],
+      sources: [workgroupReduce, common, backward, softmaxRows],
     }));
 }

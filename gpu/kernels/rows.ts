@@ -10,6 +10,7 @@ import gather from "./gather.wgsl" with { type: "text" };
 import { defineKernel, type Kernel, memoKernel, type ParamField, ROW_WORKGROUP } from "./kernel.ts";
 import scatter from "./scatter.wgsl" with { type: "text" };
 import softmax from "./softmax.wgsl" with { type: "text" };
+import softmaxRows from "./softmax_rows.wgsl" with { type: "text" };
 import workgroupReduce from "./workgroup_reduce.wgsl" with { type: "text" };
 
 const ROWS_COLS: readonly ParamField[] = [
@@ -25,7 +26,7 @@ export function softmaxKernel(log: boolean): Kernel {
       bindings: [["src", "read"], ["dst", "read_write"]],
       params: ROWS_COLS,
       constants: { LOG: log, REDUCE_WG: ROW_WORKGROUP },
-      sources: [workgroupReduce, softmax],
+      sources: [workgroupReduce, softmax, softmaxRows],
     }));
 }
 
