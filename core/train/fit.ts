@@ -24,7 +24,7 @@ import {
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
 import { buildTrainer, type TrainConfig } from "./config.ts";
-import { deviceDataset } from "./device_data.ts";
+import { deviceData } from "./device_data.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
@@ -121,7 +121,7 @@ export async function fit(
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
-  const onDevice = deviceDataset(backend, data.train, config.augment);
+  const onDevice = deviceData(backend, data.train, config.augment, config.batchSize);
   const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
@@ -130,17 +130,22 @@ export async function fit(
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
       const perm = permutation(data.train.count, config.seed, epoch);
+      // This process's rows of step `step`'s global batch, and where they start in it.
+      const shardAt = (step: number) => {
+        const idx = batchIndices(perm, step, config.batchSize);
+        const [firstRow, end] = mesh
+          ? shardRange(idx.length, mesh.rank, mesh.world)
+          : [0, idx.length];
+        return { idx, firstRow, shard: idx.subarray(firstRow, end) };
+      };
+      onDevice?.beginEpoch((step) => shardAt(step).shard, steps);
       const epochTotals = { loss: 0, correct: 0, count: 0 };
       let windowStart = t0;
       let lastLoss: number | null = null;
       let seen = 0;
       for (let step = 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
-        const idx = batchIndices(perm, step, config.batchSize);
-        const [firstRow, end] = mesh
-          ? shardRange(idx.length, mesh.rank, mesh.world)
-          : [0, idx.length];
-        const shard = idx.subarray(firstRow, end);
+        const { idx, firstRow, shard } = shardAt(step);
         const rows = shard.length;
         const batch = onDevice
           ? { data: onDevice, indices: shard, rows, firstRow }

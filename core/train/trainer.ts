@@ -16,7 +16,7 @@ import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_ba
 import { LBFGS } from "../optim/lbfgs.ts";
 import type { Optimizer } from "../optim/optimizer.ts";
 import { Tensor } from "../tensor.ts";
-import type { DeviceDataset } from "./device_data.ts";
+import type { DeviceData } from "./device_data.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
 import type { Objective } from "./objective.ts";
 
@@ -31,7 +31,7 @@ export interface HostBatch {
 
 /** A batch shard whose samples the backend already holds: their indices into `data`. */
 export interface DeviceBatch {
-  data: DeviceDataset;
+  data: DeviceData;
   indices: Uint32Array;
   rows: number;
   /** Where these rows start in the global batch (a rank's shard); 0 when absent. */

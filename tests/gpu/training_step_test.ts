@@ -11,7 +11,13 @@ import assert from "node:assert/strict";
 import type { Dataset } from "../../core/data/dataset.ts";
 import { batchIndices, gatherBatch, permutation } from "../../core/data/sampler.ts";
 import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
-import { DeviceDataset } from "../../core/train/device_data.ts";
+import {
+  ChunkedDeviceData,
+  type DeviceData,
+  deviceData,
+  DeviceDataset,
+} from "../../core/train/device_data.ts";
+import type { WebGpuBackend } from "../../gpu/backend.ts";
 import { gpuUnderTest } from "./webgpu.ts";
 
 const { test: gpuTest } = await gpuUnderTest("tests/gpu/training_step_test.ts");
@@ -53,21 +59,55 @@ gpuTest(
   },
 );
 
-gpuTest("batches gathered on the device train bitwise like uploaded host batches", async (gpu) => {
-  const ds = dataset(150);
+/** Three steps' parameters and metrics, batches from `source` (host batches when null). */
+async function train(gpu: WebGpuBackend, ds: Dataset, source: DeviceData | null) {
   const config = { ...defaultTrainConfig, seed: 3 };
-  const [onHost, fromDevice] = [buildTrainer(config, gpu, ds), buildTrainer(config, gpu, ds)];
-  const onDevice = new DeviceDataset(gpu, ds);
+  const trainer = buildTrainer(config, gpu, ds);
   const perm = permutation(ds.count, config.seed, 0);
-  for (let step = 0; step < 3; step++) {
+  const steps = Math.ceil(ds.count / BATCH);
+  source?.beginEpoch((step) => batchIndices(perm, step, BATCH), steps);
+  for (let step = 0; step < steps; step++) {
     const indices = batchIndices(perm, step, BATCH);
     const rows = indices.length;
-    await onHost.step({ ...gatherBatch(ds, indices), rows }, rows);
-    await fromDevice.step({ data: onDevice, indices, rows }, rows);
+    const batch = source ? { data: source, indices, rows } : { ...gatherBatch(ds, indices), rows };
+    await trainer.step(batch, rows);
   }
-  const [a, b] = [await gpu.read(onHost.flat.params), await gpu.read(fromDevice.flat.params)];
-  assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
-  const [ma, mb] = [await onHost.takeTrainMetrics(), await fromDevice.takeTrainMetrics()];
-  assert.deepEqual(mb, ma);
-  assert.equal(ma.count, 150);
+  const params = await gpu.read(trainer.flat.params);
+  return {
+    bits: Array.from(new Uint32Array(params.buffer)),
+    metrics: await trainer.takeTrainMetrics(),
+  };
+}
+
+gpuTest("batches gathered on the device train bitwise like uploaded host batches", async (gpu) => {
+  const ds = dataset(330); // 6 steps, the last one short
+  const onHost = await train(gpu, ds, null);
+  assert.equal(onHost.metrics.count, 330);
+  const whole = await train(gpu, ds, new DeviceDataset(gpu, ds));
+  assert.deepEqual(whole, onHost, "whole dataset on the device");
+  const chunked = await train(gpu, ds, new ChunkedDeviceData(gpu, ds, BATCH, 2));
+  assert.deepEqual(chunked, onHost, "chunks of 2 steps in two buffers");
+});
+
+gpuTest(
+  "deviceData: the whole set within the budget, else chunks, never with augmentation",
+  (gpu) => {
+    const ds = dataset(256);
+    const bytes = 256 * 785 * 4;
+    const plain = { crop: 0, flip: false };
+    assert.ok(deviceData(gpu, ds, plain, BATCH, bytes) instanceof DeviceDataset);
+    const chunked = deviceData(gpu, ds, plain, BATCH, bytes / 2);
+    assert.ok(chunked instanceof ChunkedDeviceData);
+    assert.equal(chunked.chunkSteps, 1);
+    assert.equal(deviceData(gpu, ds, plain, BATCH, 100), null, "not one step's pair fits");
+    assert.equal(deviceData(gpu, ds, { crop: 0, flip: true }, BATCH, bytes), null);
+  },
+);
+
+gpuTest("a chunked source refuses a step its epoch plan does not hold", (gpu) => {
+  const ds = dataset(128);
+  const source = new ChunkedDeviceData(gpu, ds, BATCH, 1);
+  const perm = permutation(ds.count, 0, 0);
+  source.beginEpoch((step) => batchIndices(perm, step, BATCH), 2);
+  assert.throws(() => source.gather(batchIndices(perm, 1, BATCH)), /step 0 of the epoch/);
 });
