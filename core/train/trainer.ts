@@ -142,11 +142,12 @@ export class Trainer {
    */
   private async lbfgsStep(lbfgs: LBFGS, batch: HostBatch | DeviceBatch): Promise<void> {
     let first = true;
+    const { x, labels } = this.upload(batch); // once: every evaluation reads the same batch
     await lbfgs.step(() => {
       lbfgs.zeroGrad();
-      const { logits, labels } = this.forward(batch);
+      const logits = this.model.forward(x);
       const loss = this.objective(logits, labels, batch.rows);
-      backward(loss);
+      backward(loss, undefined, undefined, true);
       if (first) this.trainSums.add(logits, labels, loss, batch.rows);
       first = false;
       return loss;

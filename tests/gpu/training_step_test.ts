@@ -60,8 +60,12 @@ gpuTest(
 );
 
 /** Three steps' parameters and metrics, batches from `source` (host batches when null). */
-async function train(gpu: WebGpuBackend, ds: Dataset, source: DeviceData | null) {
-  const config = { ...defaultTrainConfig, seed: 3 };
+async function train(
+  gpu: WebGpuBackend,
+  ds: Dataset,
+  source: DeviceData | null,
+  config = { ...defaultTrainConfig, seed: 3 },
+) {
   const trainer = buildTrainer(config, gpu, ds);
   const perm = permutation(ds.count, config.seed, 0);
   const steps = Math.ceil(ds.count / BATCH);
@@ -88,6 +92,23 @@ gpuTest("batches gathered on the device train bitwise like uploaded host batches
   const chunked = await train(gpu, ds, new ChunkedDeviceData(gpu, ds, BATCH, 2));
   assert.deepEqual(chunked, onHost, "chunks of 2 steps in two buffers");
 });
+
+gpuTest(
+  "L-BFGS evaluates a chunked device batch as often as it likes, bitwise the host's",
+  async (gpu) => {
+    const ds = dataset(128); // two steps of at most 3 evaluations each
+    const config = {
+      ...defaultTrainConfig,
+      seed: 3,
+      optimizer: "lbfgs" as const,
+      lr: 0.5,
+      optimizerArgs: { maxIter: 2, maxEval: 3 },
+    };
+    const onHost = await train(gpu, ds, null, config);
+    const chunked = await train(gpu, ds, new ChunkedDeviceData(gpu, ds, BATCH, 1), config);
+    assert.deepEqual(chunked, onHost);
+  },
+);
 
 gpuTest(
   "deviceData: the whole set within the budget, else chunks, never with augmentation",
