@@ -79,6 +79,8 @@ export class ChunkedDeviceData implements DeviceData {
   private shardOf: StepShard = () => new Uint32Array(0);
   private steps = 0;
   private next = 0;
+  /** The last chunk written to its buffer. */
+  private staged = -1;
 
   constructor(
     private readonly backend: Backend,
@@ -102,11 +104,13 @@ export class ChunkedDeviceData implements DeviceData {
     this.shardOf = shardOf;
     this.steps = steps;
     this.next = 0;
-    this.stage(0);
-    this.stage(1);
+    this.staged = -1;
+    this.stageThrough(1);
   }
 
   gather(indices: Uint32Array): { x: Storage; y: Storage } {
+    // A rank without rows in a step (a global batch smaller than the world) gathers nothing.
+    while (this.next < this.steps && this.shardOf(this.next).length === 0) this.next++;
     const step = this.next++;
     const expected = step < this.steps ? this.shardOf(step) : null;
     if (
@@ -115,13 +119,18 @@ export class ChunkedDeviceData implements DeviceData {
       throw new RangeError(`step ${step} of the epoch asked for samples its plan does not hold`);
     }
     const c = Math.floor(step / this.chunkSteps);
-    // The first step of chunk c: chunk c − 1's steps are recorded, so its buffer takes c + 1.
-    if (c > 0 && step % this.chunkSteps === 0) this.stage(c + 1);
+    // Chunk c − 1's steps are all recorded, so its buffer takes chunk c + 1.
+    this.stageThrough(c + 1);
     const chunk = this.chunks[c % 2];
     const start = chunk.starts[step % this.chunkSteps];
     const idx = Float32Array.from(indices, (_, i) => start + i);
     const b = this.backend;
     return b.gatherSamples(chunk.images, chunk.labels, b.upload(idx), this.width);
+  }
+
+  /** Writes every chunk up to `last` not yet written. */
+  private stageThrough(last: number): void {
+    while (this.staged < last) this.stage(++this.staged);
   }
 
   /** Gathers chunk `c`'s samples on the host and writes them to its buffer. */

@@ -132,3 +132,14 @@ gpuTest("a chunked source refuses a step its epoch plan does not hold", (gpu) =>
   source.beginEpoch((step) => batchIndices(perm, step, BATCH), 2);
   assert.throws(() => source.gather(batchIndices(perm, 1, BATCH)), /step 0 of the epoch/);
 });
+
+gpuTest("a chunked source passes over steps without rows and stages every chunk", async (gpu) => {
+  const ds = dataset(200);
+  const source = new ChunkedDeviceData(gpu, ds, 50, 1);
+  const shards = [[3, 1], [], [], [7], [199, 0, 5]].map((s) => Uint32Array.from(s));
+  source.beginEpoch((step) => shards[step], shards.length);
+  for (const shard of shards.filter((s) => s.length > 0)) {
+    const { y } = source.gather(shard);
+    assert.deepEqual(Array.from(await gpu.read(y)), Array.from(shard, (k) => ds.labels[k]));
+  }
+});
