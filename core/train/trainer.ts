@@ -173,7 +173,7 @@ export class Trainer {
     return this.evalSums.take();
   }
 
-  private forward(batch: HostBatch | DeviceBatch): { logits: Tensor; labels: Tensor } {
+  private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
     const { x, labels } = this.upload(batch);
     return { logits: this.model.forward(x), labels };
   }
