@@ -66,6 +66,14 @@ function rank(backend: WebGpuBackend, rows: Uint32Array): () => Promise<void> {
 
 const one = await createWebGpuBackend();
 const oneStep = rank(one, indices);
+// Dispatches and submits of one more 1-worker step (its finishing read is one submit).
+await oneStep();
+const before = { ...one.stats };
+await oneStep();
+const perStep = {
+  dispatches: one.stats.dispatches - before.dispatches,
+  submits: one.stats.submits - before.submits,
+};
 const readBack = finisher(one);
 const backends = [await createWebGpuBackend(), await createWebGpuBackend()];
 const links = memoryMesh(2);
@@ -105,13 +113,17 @@ const table = [
   } (goal ≤ 1.3) |`,
 ];
 console.log(`adapter: ${backends[0].description}`);
+const counts = `A 1-worker step records ${perStep.dispatches} dispatches in ` +
+  `${perStep.submits} submits (one of them the finishing read).`;
 console.log(table.join("\n"));
+console.log(counts);
 if (Deno.args.includes("--write")) {
   await replaceSection(
     "gpu-step",
     `## WebGPU data-parallel step (issue 18)\n\n${
       machineLine("deno task bench:gpustep --write")
     }; adapter ${backends[0].description}. ${WARM} warm-up rounds, median of ${STEPS}, ` +
-      `the three measurements taking turns; both ranks in one process.\n\n${table.join("\n")}\n`,
+      `the three measurements taking turns; both ranks in one process. ${counts}\n\n` +
+      `${table.join("\n")}\n`,
   );
 }
