@@ -43,6 +43,10 @@ export function noGrad<T>(fn: () => T): T {
  * still run backward: a data-parallel step starts reducing the last layers' gradients
  * there (PyTorch DDP's autograd hooks).
  *
+ * With `gradsCleared`, every `gradStorage` is known to hold zeros (the optimizer's
+ * `zeroGrad` just ran), so each leaf's gradient is copied there rather than added: PyTorch
+ * assigns a fresh `.grad` the same way, and a copy needs no kernel.
+ *
  * Throws a `UsageError` when the graph holds an op that waits on other ranks
  * (SyncBatchNorm); {@link backwardAsync} runs those.
  */
@@ -50,8 +54,9 @@ export function backward(
   root: Tensor,
   seed?: Tensor,
   onGradReady?: (leaf: Tensor) => void,
+  gradsCleared = false,
 ): void {
-  const pass = backwardPass(root, seed, onGradReady);
+  const pass = backwardPass(root, seed, onGradReady, gradsCleared);
   const first = noGrad(() => pass.next());
   if (first.done) return;
   first.value.grads.catch(() => {}); // already under way; nothing waits for it
@@ -66,8 +71,9 @@ export async function backwardAsync(
   root: Tensor,
   seed?: Tensor,
   onGradReady?: (leaf: Tensor) => void,
+  gradsCleared = false,
 ): Promise<void> {
-  const pass = backwardPass(root, seed, onGradReady);
+  const pass = backwardPass(root, seed, onGradReady, gradsCleared);
   let next = noGrad(() => pass.next());
   while (!next.done) {
     const grads = await next.value.grads;
@@ -89,6 +95,7 @@ function* backwardPass(
   root: Tensor,
   seed: Tensor | undefined,
   onGradReady: ((leaf: Tensor) => void) | undefined,
+  gradsCleared: boolean,
 ): Generator<PendingGrads, void, InputGrads> {
   if (!seed && root.size !== 1) {
     throw new ShapeError("backward", `root must have one element, got shape [${root.shape}]`);
@@ -102,8 +109,10 @@ function* backwardPass(
     const g = grads.get(t);
     if (!g) continue;
     if (!t.node) {
-      // Every consumer of a leaf comes after it in `order`: its gradient is complete.
-      if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
+      // Every consumer of a leaf comes after it in `order`: its gradient is complete, and
+      // this is the pass's only write to it.
+      if (t.gradStorage && gradsCleared) b.copy(t.gradStorage, g.storage);
+      else if (t.gradStorage) b.axpy(t.gradStorage, g.storage, 1);
       else t.grad = t.grad ? sum2(t.grad, g) : g;
       onGradReady?.(t);
       continue;
@@ -144,9 +153,10 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+// The seed is uploaded rather than computed from t: no dispatch, and 1 even where t is NaN.
 function onesLike(t: Tensor): Tensor {
   const b = t.backend;
-  return new Tensor(b, b.affine(t.storage, 0, 1), t.shape);
+  return new Tensor(b, b.upload(new Float32Array(t.size).fill(1)), t.shape);
 }
 
 function sum2(a: Tensor, g: Tensor): Tensor {

@@ -233,6 +233,23 @@ export interface OptimizerStepArgs {
   hyper: OptimizerHyper;
 }
 
+/**
+ * The fixed arguments of a fused softmax cross-entropy over `[rows, cols]` logits against
+ * class indices (`nn.CrossEntropyLoss`'s, plus a factor on the result).
+ */
+export interface CrossEntropySpec {
+  rows: number;
+  cols: number;
+  /** A target equal to it, or outside `[0, cols)`, contributes neither loss nor gradient. */
+  ignoreIndex: number;
+  /** ε in [0, 1]: the target becomes (1−ε)·one-hot + ε/C. */
+  labelSmoothing: number;
+  /** `none`: one loss per row; `sum`; `mean`: divided by the sum of the targets' weights. */
+  reduction: "none" | "sum" | "mean";
+  /** Multiplies the loss (and so its gradient), e.g. 1 / the global batch. */
+  scale: number;
+}
+
 /** A compute backend. Every method that returns a `Storage` allocates it from the step arena. */
 export interface Backend {
   /** Short name for logs: "cpu" or "webgpu". */
@@ -291,6 +308,56 @@ export interface Backend {
   gather(x: Storage, idx: Storage, rows: number, cols: number): Storage;
   /** Inverse of gather: `[rows, cols]` zeros with `g[r]` at `idx[r]` (skipping bad indices). */
   scatter(g: Storage, idx: Storage, rows: number, cols: number): Storage;
+  /**
+   * Fused softmax cross-entropy of `logits` against `labels` (f32 class indices) with
+   * optional class `weight` `[cols]`: with reduction `none`, `[rows]` losses times
+   * `spec.scale`; otherwise `[2]`: the reduced loss times `spec.scale`, and the sum of the
+   * counted targets' weights (what `mean` divided by). Row `i`'s loss with target `y`
+   * is `−w[y]·(1−ε)·log p[y] − ε/C·Σ_c w[c]·log p[c]`.
+   */
+  softmaxCrossEntropy(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    spec: CrossEntropySpec,
+  ): Storage;
+  /**
+   * Gradient of {@link Backend.softmaxCrossEntropy} with respect to the logits, `[rows,
+   * cols]`, given its output `totals` and the upstream gradient `gy` (`[rows]` for
+   * reduction `none`, else `[1]`).
+   */
+  softmaxCrossEntropyBackward(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    totals: Storage,
+    gy: Storage,
+    spec: CrossEntropySpec,
+  ): Storage;
+  /**
+   * In place, in one pass: `sums[0] += loss[0]·lossScale`, and `sums[1] +=` the number of
+   * rows of `[rows, cols]` `logits` whose first maximum is at their label.
+   */
+  tallyPredictions(
+    sums: Storage,
+    logits: Storage,
+    labels: Storage,
+    loss: Storage,
+    lossScale: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * A batch gathered from a dataset held by the backend: `x` `[rows, width]` holds rows
+   * `idx[r]` of the `[count, width]` `images`, `y` `[rows]` entries `idx[r]` of `labels`
+   * (indices as f32 integers; an index outside `[0, count)` gives zeros).
+   */
+  gatherSamples(
+    images: Storage,
+    labels: Storage,
+    idx: Storage,
+    width: number,
+  ): { x: Storage; y: Storage };
   /** Index of the first maximum of each row of `[rows, cols]`, as f32. */
   argmax(x: Storage, rows: number, cols: number): Storage;
   /** In place: `dst += alpha * src` (same sizes). Used to accumulate gradients and metrics. */

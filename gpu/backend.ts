@@ -12,10 +12,13 @@ import type {
   AvgWindow2d,
   Backend,
   BinaryArgs,
+  CrossEntropySpec,
+  FusedActivation,
   LinearArgs,
   LinearBackwardArgs,
   MatmulArgs,
   OpScalars,
+  OptimizerHyper,
   OptimizerStepArgs,
   Planes2d,
   ReduceArgs,
@@ -38,6 +41,13 @@ import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.t
 import { updateKernel } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
 import { nonFiniteFlagKernel, nonFinitePartialsKernel } from "./kernels/non_finite.ts";
+import {
+  crossEntropyBackwardKernel,
+  crossEntropyKernel,
+  crossEntropyParams,
+} from "./kernels/cross_entropy.ts";
+import { gatherSamplesKernel } from "./kernels/gather_samples.ts";
+import { tallyKernel } from "./kernels/tally.ts";
 import { col2imKernel, im2colKernel } from "./kernels/conv.ts";
 import {
   adaptiveAvgPoolBackwardKernel,
@@ -386,6 +396,77 @@ class GpuBackend implements WebGpuBackend {
     return out;
   }
 
+  softmaxCrossEntropy(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    spec: CrossEntropySpec,
+  ): Storage {
+    const reduced = spec.reduction !== "none";
+    const out = this.allocate(reduced ? 2 : spec.rows);
+    this.run(
+      crossEntropyKernel(spec, weight !== null),
+      [logits, labels, weight ?? this.zero, out],
+      crossEntropyParams(spec),
+      reduced ? 1 : flatGroups(spec.rows),
+    );
+    return out;
+  }
+
+  softmaxCrossEntropyBackward(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    totals: Storage,
+    gy: Storage,
+    spec: CrossEntropySpec,
+  ): Storage {
+    const gx = this.allocate(spec.rows * spec.cols);
+    this.run(
+      crossEntropyBackwardKernel(spec, weight !== null),
+      [logits, labels, weight ?? this.zero, totals, gy, gx],
+      crossEntropyParams(spec),
+      spec.rows,
+    );
+    return gx;
+  }
+
+  tallyPredictions(
+    sums: Storage,
+    logits: Storage,
+    labels: Storage,
+    loss: Storage,
+    lossScale: number,
+    rows: number,
+    cols: number,
+  ): void {
+    this.run(tallyKernel(), [logits, labels, loss, sums], [rows, cols, lossScale], 1);
+  }
+
+  gatherSamples(
+    images: Storage,
+    labels: Storage,
+    idx: Storage,
+    width: number,
+  ): { x: Storage; y: Storage } {
+    const rows = idx.size, count = labels.size;
+    const x = this.allocate(rows * width), y = this.allocate(rows);
+    // One dispatch per shard of whole samples that one binding can hold at an aligned offset.
+    const alignRows = this.viewAlignment / gcd(this.viewAlignment, width);
+    const perBinding = Math.floor(this.maxBindingBytes / 4 / width);
+    const shard = Math.max(alignRows, perBinding - perBinding % alignRows);
+    for (let first = 0; first < Math.max(count, 1); first += shard) {
+      const n = Math.min(shard, count - first);
+      this.run(
+        gatherSamplesKernel(),
+        [this.view(images, first * width, n * width), labels, idx, x, y],
+        [rows, width, count, first, n],
+        flatGroups(rows * width),
+      );
+    }
+    return { x, y };
+  }
+
   argmax(x: Storage, rows: number, cols: number): Storage {
     const out = this.allocate(rows);
     this.run(argmaxKernel(), [x, out], [rows, cols], flatGroups(rows));
@@ -602,6 +683,10 @@ class GpuBackend implements WebGpuBackend {
 /** `data` as writeBuffer's type, which leaves out views of a SharedArrayBuffer that it copies alike. */
 function source(data: Float32Array): Float32Array<ArrayBuffer> {
   return data as Float32Array<ArrayBuffer>;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** Workgroups for one thread per element of `n`. */

@@ -9,6 +9,7 @@ import type {
   AvgWindow2d,
   Backend,
   BinaryArgs,
+  CrossEntropySpec,
   FusedActivation,
   LinearArgs,
   LinearBackwardArgs,
@@ -25,6 +26,7 @@ import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../ele
 import { ShapeError } from "../errors.ts";
 import { broadcastStrides, sizeOf } from "../shape.ts";
 import { col2imHost, im2colHost } from "./conv.ts";
+import { softmaxCrossEntropyBackwardHost, softmaxCrossEntropyHost } from "./cross_entropy.ts";
 import { matmulHost } from "./matmul.ts";
 import { permuteHost } from "./permute.ts";
 import {
@@ -36,6 +38,7 @@ import {
   maxPool2dHost,
 } from "./pool.ts";
 import { philoxUniform } from "./random.ts";
+import { tallyPredictionsHost } from "./tally.ts";
 
 /** Host storage: a `Float32Array`, possibly a subarray view of a larger one. */
 export class CpuStorage implements Storage {
@@ -241,6 +244,59 @@ class CpuBackend implements Backend {
       if (c >= 0 && c < cols) out[r * cols + c] = src[r];
     }
     return wrap(out);
+  }
+
+  softmaxCrossEntropy(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    spec: CrossEntropySpec,
+  ): Storage {
+    return wrap(softmaxCrossEntropyHost(host(logits), host(labels), weight && host(weight), spec));
+  }
+
+  softmaxCrossEntropyBackward(
+    logits: Storage,
+    labels: Storage,
+    weight: Storage | null,
+    totals: Storage,
+    gy: Storage,
+    spec: CrossEntropySpec,
+  ): Storage {
+    const w = weight && host(weight);
+    return wrap(
+      softmaxCrossEntropyBackwardHost(host(logits), host(labels), w, host(totals), host(gy), spec),
+    );
+  }
+
+  tallyPredictions(
+    sums: Storage,
+    logits: Storage,
+    labels: Storage,
+    loss: Storage,
+    lossScale: number,
+    rows: number,
+    cols: number,
+  ): void {
+    const l = host(loss)[0];
+    tallyPredictionsHost(host(sums), host(logits), host(labels), l, lossScale, rows, cols);
+  }
+
+  gatherSamples(
+    images: Storage,
+    labels: Storage,
+    idx: Storage,
+    width: number,
+  ): { x: Storage; y: Storage } {
+    const table = host(images), classes = host(labels), ix = host(idx);
+    const x = new Float32Array(ix.length * width), y = new Float32Array(ix.length);
+    for (let r = 0; r < ix.length; r++) {
+      const k = ix[r];
+      if (!(k >= 0 && k < classes.length)) continue;
+      x.set(table.subarray(k * width, (k + 1) * width), r * width);
+      y[r] = classes[k];
+    }
+    return { x: wrap(x), y: wrap(y) };
   }
 
   argmax(x: Storage, rows: number, cols: number): Storage {

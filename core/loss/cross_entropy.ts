@@ -5,11 +5,11 @@
  * @module
  */
 
+import type { CrossEntropySpec, Storage } from "../backend.ts";
 import { ShapeError } from "../errors.ts";
-import { add, div, expand, gather, logSoftmax, mul, neg, reshape, scale, sum } from "../ops.ts";
-import { full, Tensor } from "../tensor.ts";
-import { withoutIgnored } from "./class_index.ts";
-import { reduce, type Reduction } from "./reduction.ts";
+import { apply, type OpDef } from "../ops.ts";
+import { Tensor } from "../tensor.ts";
+import type { Reduction } from "./reduction.ts";
 
 /** Options of {@link crossEntropy}, named as in PyTorch. */
 export interface CrossEntropyOptions {
@@ -26,6 +26,7 @@ export interface CrossEntropyOptions {
 /**
  * Loss of logits `[N, C]` against class indices `[N]` (stored as f32 integers):
  * `ℓᵢ = −w[yᵢ]·((1−ε)·log pᵢ[yᵢ] + ε/C·Σ_c w_c/w[yᵢ]·log pᵢ[c])`, with ignored targets zero.
+ * One fused backend op forward and one backward (`Backend.softmaxCrossEntropy`).
  * @example
  * ```ts
  * import { createCpuBackend, crossEntropy, tensor } from "../../mod.ts";
@@ -38,6 +39,29 @@ export function crossEntropy(
   logits: Tensor,
   target: Tensor,
   options: CrossEntropyOptions = {},
+): Tensor {
+  return scaledCrossEntropy(logits, target, options, 1);
+}
+
+/**
+ * {@link crossEntropy} times `factor`, folded into the fused op (a training objective's
+ * division by the global batch costs no extra pass).
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend, tensor } from "../../mod.ts";
+ * import { scaledCrossEntropy } from "./cross_entropy.ts";
+ * const b = createCpuBackend();
+ * const x = tensor(b, [2, 0, 0, 1], [2, 2]), t = tensor(b, [0, 1], [2]);
+ * const loss = scaledCrossEntropy(x, t, { reduction: "sum" }, 0.5);
+ * console.log((await loss.toArray())[0].toFixed(4)); // "0.2201"
+ * ```
+ */
+export function scaledCrossEntropy(
+  logits: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions,
+  factor: number,
 ): Tensor {
   const { weight = null, reduction = "mean", ignoreIndex = -100, labelSmoothing = 0 } = options;
   if (
@@ -52,20 +76,47 @@ export function crossEntropy(
   if (weight && (weight.shape.length !== 1 || weight.shape[0] !== c)) {
     throw new ShapeError("crossEntropy", `weight must be [${c}], got [${weight.shape}]`);
   }
-  const b = logits.backend;
-  const idx = withoutIgnored(target, c, ignoreIndex);
-  const classWeights = weight ?? full(b, [c], 1);
-  const rowWeights = expand(reshape(classWeights, [1, c]), [n, c]);
-  const targetWeight = gather(rowWeights, idx); // w[yᵢ], 0 where ignored
-  const logp = logSoftmax(logits);
-  let losses = neg(mul(gather(logp, idx), targetWeight));
-  if (labelSmoothing > 0) {
-    // Σ_c w_c·log p[i, c], gathered at the target so that ignored rows contribute 0 and get
-    // no gradient (multiplying by a 0/1 mask would turn an infinite upstream gradient into NaN).
-    const weighted = expand(reshape(sum(mul(logp, rowWeights), 1), [n, 1]), [n, c]);
-    const smooth = neg(gather(weighted, idx));
-    losses = add(scale(losses, 1 - labelSmoothing), scale(smooth, labelSmoothing / c));
-  }
-  if (reduction === "mean") return div(sum(losses), sum(targetWeight));
-  return reduce(losses, reduction);
+  const spec: CrossEntropySpec = {
+    rows: n,
+    cols: c,
+    ignoreIndex,
+    labelSmoothing,
+    reduction,
+    scale: factor,
+  };
+  return apply(
+    "crossEntropy",
+    fusedCrossEntropy(spec, weight?.storage ?? null),
+    [logits, target],
+    undefined,
+  );
+}
+
+/**
+ * The op of one fused cross-entropy: the backend's single-pass loss, whose saved totals
+ * (the weight sum that `mean` divided by) its gradient reads.
+ */
+function fusedCrossEntropy(spec: CrossEntropySpec, weight: Storage | null): OpDef<undefined> {
+  let totals: Storage;
+  return {
+    forward([logits, target]) {
+      const b = logits.backend;
+      totals = b.softmaxCrossEntropy(logits.storage, target.storage, weight, spec);
+      return spec.reduction === "none"
+        ? { storage: totals, shape: [spec.rows] }
+        : { storage: b.view(totals, 0, 1), shape: [] };
+    },
+    vjp(g, _y, [logits, target]) {
+      const b = logits.backend;
+      const gx = b.softmaxCrossEntropyBackward(
+        logits.storage,
+        target.storage,
+        weight,
+        totals,
+        g.storage,
+        spec,
+      );
+      return [new Tensor(b, gx, logits.shape), null];
+    },
+  };
 }

@@ -28,6 +28,7 @@ import { MetricsLog } from "../metrics/jsonl.ts";
 import { dropRecordsAfter } from "../metrics/trim.ts";
 import { checkpointLayout } from "./checkpoint_layout.ts";
 import type { TrainConfig } from "./config.ts";
+import { deviceData } from "./device_data.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { epochRecord, stepRecord } from "./fit_records.ts";
 import { runSchedule } from "./schedule.ts";
@@ -139,6 +140,7 @@ export async function fit(
   const log = options.metricsPath
     ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
     : null;
+  const onDevice = deviceData(trainer.flat.backend, data.train, config.augment, config.batchSize);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
   const wallStart = performance.now();
@@ -146,14 +148,18 @@ export async function fit(
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
       const perm = permutation(data.train.count, config.seed, epoch);
+      const shardAt = (step: number) => shardOf(batchIndices(perm, step, config.batchSize), mesh);
+      onDevice?.beginEpoch((step) => shardAt(step).shard, steps);
       const epochTotals = { loss: 0, correct: 0, count: 0 };
       let windowStart = t0;
       let lastLoss: number | null = null;
       let seen = 0;
       for (let step = 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
-        const idx = batchIndices(perm, step, config.batchSize);
-        const batch = shardBatch(data.train, idx, config, epoch, mesh);
+        const { idx, firstRow, shard } = shardAt(step);
+        const batch = onDevice
+          ? { data: onDevice, indices: shard, rows: shard.length, firstRow }
+          : hostBatch(data.train, shard, firstRow, config, epoch);
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
         seen += idx.length;
@@ -219,19 +225,23 @@ export async function fit(
   return { trainer, epochs, final };
 }
 
+/** This rank's rows of the global batch `idx` (all of it without a mesh), and where they start. */
+function shardOf(idx: Uint32Array, mesh: FitMesh | undefined) {
+  const [firstRow, end] = mesh ? shardRange(idx.length, mesh.rank, mesh.world) : [0, idx.length];
+  return { idx, firstRow, shard: idx.subarray(firstRow, end) };
+}
+
 /**
- * This rank's shard of the global batch `idx` (all of it without a mesh), gathered and
- * augmented; `firstRow` places its dropout masks within the global batch's.
+ * The samples of `shard` gathered and augmented on the host; `firstRow` places its dropout
+ * masks within the global batch's.
  */
-function shardBatch(
+function hostBatch(
   train: Dataset,
-  idx: Uint32Array,
+  shard: Uint32Array,
+  firstRow: number,
   config: TrainConfig,
   epoch: number,
-  mesh: FitMesh | undefined,
 ): HostBatch {
-  const [firstRow, end] = mesh ? shardRange(idx.length, mesh.rank, mesh.world) : [0, idx.length];
-  const shard = idx.subarray(firstRow, end);
   const batch = { ...gatherBatch(train, shard), rows: shard.length, firstRow };
   augmentBatch(batch.x, shard, train, config.augment, config.seed, epoch);
   return batch;

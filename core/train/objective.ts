@@ -11,7 +11,7 @@
 import { UsageError } from "../errors.ts";
 import { binaryCrossEntropyWithLogits } from "../loss/binary.ts";
 import { oneHot } from "../loss/class_index.ts";
-import { crossEntropy } from "../loss/cross_entropy.ts";
+import { scaledCrossEntropy } from "../loss/cross_entropy.ts";
 import { focalLoss } from "../loss/focal.ts";
 import { mseLoss } from "../loss/mse.ts";
 import { multilabelSoftMarginLoss, multiMarginLoss } from "../loss/multi_margin.ts";
@@ -60,77 +60,89 @@ export const defaultObjectiveArgs: ObjectiveArgs = {
 interface ObjectiveDef {
   readonly doc: string;
   readonly args: readonly (keyof ObjectiveArgs)[];
-  /** The loss summed over the rows of `out` (class targets `y`, one-hot `t`). */
-  readonly sum: (out: Tensor, y: Tensor, a: ObjectiveArgs) => Tensor;
+  /** The loss summed over the rows of `out` (class targets `y`), times `factor`. */
+  readonly sum: (out: Tensor, y: Tensor, a: ObjectiveArgs, factor: number) => Tensor;
   /** Whether PyTorch's mean runs over all N·C elements rather than the N rows. */
   readonly perElement?: boolean;
 }
 
 const hot = (out: Tensor, y: Tensor) => oneHot(y, out.shape[1]);
 
+/** A loss summed over the rows, then multiplied by the factor in a pass of its own. */
+const scaled =
+  (sum: (out: Tensor, y: Tensor, a: ObjectiveArgs) => Tensor): ObjectiveDef["sum"] =>
+  (out, y, a, factor) => scale(sum(out, y, a), factor);
+
 /** Every `--loss` by name. */
 export const objectiveDefs: Readonly<Record<string, ObjectiveDef>> = {
   "cross-entropy": {
     doc: "nn.CrossEntropyLoss: softmax cross-entropy of the logits",
     args: ["labelSmoothing"],
-    sum: (out, y, a) =>
-      crossEntropy(out, y, { reduction: "sum", labelSmoothing: a.labelSmoothing }),
+    // The fused op takes the factor itself: no extra pass forward or backward.
+    sum: (out, y, a, factor) =>
+      scaledCrossEntropy(out, y, { reduction: "sum", labelSmoothing: a.labelSmoothing }, factor),
   },
   nll: {
     doc: "nn.NLLLoss of the log-softmax of the output",
     args: [],
-    sum: (out, y) => nllLoss(logSoftmax(out), y, { reduction: "sum" }),
+    sum: scaled((out, y) => nllLoss(logSoftmax(out), y, { reduction: "sum" })),
   },
   "kl-div": {
     doc: "nn.KLDivLoss(reduction='batchmean') of the log-softmax against one-hot targets",
     args: [],
-    sum: (out, y) => klDiv(logSoftmax(out), hot(out, y), { reduction: "sum" }),
+    sum: scaled((out, y) => klDiv(logSoftmax(out), hot(out, y), { reduction: "sum" })),
   },
   "multi-margin": {
     doc: "nn.MultiMarginLoss: multi-class hinge",
     args: ["margin", "marginP"],
-    sum: (out, y, a) =>
-      multiMarginLoss(out, y, { reduction: "sum", margin: a.margin, p: a.marginP as 1 | 2 }),
+    sum: scaled((out, y, a) =>
+      multiMarginLoss(out, y, { reduction: "sum", margin: a.margin, p: a.marginP as 1 | 2 })
+    ),
   },
   "multilabel-soft-margin": {
     doc: "nn.MultiLabelSoftMarginLoss against one-hot targets",
     args: [],
-    sum: (out, y) => multilabelSoftMarginLoss(out, hot(out, y), { reduction: "sum" }),
+    sum: scaled((out, y) => multilabelSoftMarginLoss(out, hot(out, y), { reduction: "sum" })),
   },
   focal: {
     doc: "focal loss on the softmax: −α(1 − p_y)^γ log p_y",
     args: ["focalGamma", "focalAlpha"],
-    sum: (out, y, a) =>
-      focalLoss(out, y, { reduction: "sum", gamma: a.focalGamma, alpha: a.focalAlpha }),
+    sum: scaled((out, y, a) =>
+      focalLoss(out, y, { reduction: "sum", gamma: a.focalGamma, alpha: a.focalAlpha })
+    ),
   },
   "bce-with-logits": {
     doc: "nn.BCEWithLogitsLoss against one-hot targets",
     args: [],
-    sum: (out, y) => binaryCrossEntropyWithLogits(out, hot(out, y), { reduction: "sum" }),
+    sum: scaled((out, y) => binaryCrossEntropyWithLogits(out, hot(out, y), { reduction: "sum" })),
     perElement: true,
   },
   mse: {
     doc: "nn.MSELoss against one-hot targets",
     args: [],
-    sum: (out, y) => mseLoss(out, hot(out, y), "sum"),
+    sum: scaled((out, y) => mseLoss(out, hot(out, y), "sum")),
     perElement: true,
   },
   l1: {
     doc: "nn.L1Loss against one-hot targets",
     args: [],
-    sum: (out, y) => l1Loss(out, hot(out, y), "sum"),
+    sum: scaled((out, y) => l1Loss(out, hot(out, y), "sum")),
     perElement: true,
   },
   "smooth-l1": {
     doc: "nn.SmoothL1Loss against one-hot targets",
     args: ["smoothL1Beta"],
-    sum: (out, y, a) => smoothL1Loss(out, hot(out, y), { reduction: "sum", beta: a.smoothL1Beta }),
+    sum: scaled((out, y, a) =>
+      smoothL1Loss(out, hot(out, y), { reduction: "sum", beta: a.smoothL1Beta })
+    ),
     perElement: true,
   },
   huber: {
     doc: "nn.HuberLoss against one-hot targets",
     args: ["huberDelta"],
-    sum: (out, y, a) => huberLoss(out, hot(out, y), { reduction: "sum", delta: a.huberDelta }),
+    sum: scaled((out, y, a) =>
+      huberLoss(out, hot(out, y), { reduction: "sum", delta: a.huberDelta })
+    ),
     perElement: true,
   },
 };
@@ -157,6 +169,6 @@ export function objectiveByName(name: string, args: Partial<ObjectiveArgs> = {})
   return (logits, labels, n) => {
     const out = a.softmaxOutput ? softmax(logits) : logits;
     const divisor = def.perElement ? n * logits.shape[1] : n;
-    return scale(def.sum(out, labels, a), 1 / divisor);
+    return def.sum(out, labels, a, 1 / divisor);
   };
 }

@@ -16,6 +16,7 @@ import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import type { TrainingOptimizer } from "../optim/training_optimizer.ts";
 import { Tensor } from "../tensor.ts";
+import type { DeviceData } from "./device_data.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
 import { type NonFinitePolicy, NonFiniteWatch } from "./nonfinite.ts";
 import type { Objective } from "./objective.ts";
@@ -24,6 +25,15 @@ import type { Objective } from "./objective.ts";
 export interface HostBatch {
   x: Float32Array;
   y: Float32Array;
+  rows: number;
+  /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
+  firstRow?: number;
+}
+
+/** A batch shard whose samples the backend already holds: their indices into `data`. */
+export interface DeviceBatch {
+  data: DeviceData;
+  indices: Uint32Array;
   rows: number;
   /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
   firstRow?: number;
@@ -104,18 +114,24 @@ export class Trainer {
    * The optimizer evaluates the step's closure once (L-BFGS as often as its line search
    * asks); the first evaluation counts in the training metrics.
    */
-  async step(batch: HostBatch, globalBatch: number, reduce?: GradientReducer): Promise<void> {
+  async step(
+    batch: HostBatch | DeviceBatch,
+    globalBatch: number,
+    reduce?: GradientReducer,
+  ): Promise<void> {
     this.model.train();
     this.placeDropouts(batch, globalBatch);
     this.watch?.startStep();
+    // Uploaded once: every evaluation (L-BFGS makes many) reads the same batch.
+    const input = batch.rows > 0 ? this.upload(batch) : null;
     let first = true;
     await this.optimizer.step(async () => {
       this.optimizer.zeroGrad();
       const sync = reduce?.(this.flat.grads, this.flat.slots);
       let loss: Tensor | number = 0;
       let record = () => {};
-      if (batch.rows > 0) {
-        const { x, labels } = this.upload(batch);
+      if (input) {
+        const { x, labels } = input;
         const logits = await this.model.forwardAsync(x);
         const batchLoss = this.objective(logits, labels, globalBatch);
         loss = batchLoss;
@@ -126,6 +142,7 @@ export class Trainer {
             const slot = this.slotOf.get(leaf);
             if (slot) sync.ready(slot.offset, slot.size);
           }),
+          true, // zeroGrad above
         );
         if (first) record = () => this.trainSums.add(logits, labels, batchLoss, globalBatch);
       } else if (this.synced.length > 0) {
@@ -146,7 +163,7 @@ export class Trainer {
    * masks, and a rank without rows still moves every stream past the global batch, so
    * that N ranks drop what one process does.
    */
-  private placeDropouts(batch: HostBatch, globalBatch: number): void {
+  private placeDropouts(batch: HostBatch | DeviceBatch, globalBatch: number): void {
     for (const layer of this.dropouts) {
       if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
       else layer.skipBatch(globalBatch);
@@ -189,9 +206,14 @@ export class Trainer {
     return { logits: this.model.forward(x), labels };
   }
 
-  private upload(batch: HostBatch): { x: Tensor; labels: Tensor } {
+  private upload(batch: HostBatch | DeviceBatch): { x: Tensor; labels: Tensor } {
     const b = this.backend;
-    const x = new Tensor(b, b.upload(batch.x), [batch.rows, ...this.inputShape]);
-    return { x, labels: new Tensor(b, b.upload(batch.y), [batch.rows]) };
+    const { x, y } = "indices" in batch
+      ? batch.data.gather(batch.indices)
+      : { x: b.upload(batch.x), y: b.upload(batch.y) };
+    return {
+      x: new Tensor(b, x, [batch.rows, ...this.inputShape]),
+      labels: new Tensor(b, y, [batch.rows]),
+    };
   }
 }

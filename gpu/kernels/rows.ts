@@ -7,9 +7,11 @@
 
 import argmax from "./argmax.wgsl" with { type: "text" };
 import gather from "./gather.wgsl" with { type: "text" };
-import { defineKernel, type Kernel, memoKernel, type ParamField } from "./kernel.ts";
+import { defineKernel, type Kernel, memoKernel, type ParamField, ROW_WORKGROUP } from "./kernel.ts";
 import scatter from "./scatter.wgsl" with { type: "text" };
 import softmax from "./softmax.wgsl" with { type: "text" };
+import softmaxRows from "./softmax_rows.wgsl" with { type: "text" };
+import workgroupReduce from "./workgroup_reduce.wgsl" with { type: "text" };
 
 const ROWS_COLS: readonly ParamField[] = [
   { name: "rows", type: "u32" },
@@ -23,8 +25,8 @@ export function softmaxKernel(log: boolean): Kernel {
       key,
       bindings: [["src", "read"], ["dst", "read_write"]],
       params: ROWS_COLS,
-      constants: { LOG: log },
-      sources: [softmax],
+      constants: { LOG: log, REDUCE_WG: ROW_WORKGROUP },
+      sources: [workgroupReduce, softmax, softmaxRows],
     }));
 }
 

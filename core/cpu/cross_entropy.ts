@@ -1,0 +1,87 @@
+/**
+ * The CPU reference of the fused softmax cross-entropy, forward and logit gradient: plain
+ * loops in double precision, each result rounded to f32 once.
+ *
+ * @module
+ */
+
+import type { CrossEntropySpec } from "../backend.ts";
+
+/** Row `r`'s target class, or −1 when it is ignored (equal to ignoreIndex or out of range). */
+function targetOf(labels: Float32Array, r: number, spec: CrossEntropySpec): number {
+  const y = labels[r];
+  return y >= 0 && y < spec.cols && y !== spec.ignoreIndex ? Math.trunc(y) : -1;
+}
+
+/** Max and log-sum-exp of row `r` of `[rows, cols]` `x`. */
+function rowLse(x: Float32Array, r: number, cols: number): number {
+  const o = r * cols;
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
+  return max + Math.log(sum);
+}
+
+/** See `Backend.softmaxCrossEntropy`. */
+export function softmaxCrossEntropyHost(
+  x: Float32Array,
+  labels: Float32Array,
+  weight: Float32Array | null,
+  spec: CrossEntropySpec,
+): Float32Array {
+  const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
+  const w = (c: number) => weight ? weight[c] : 1;
+  const losses = new Float32Array(reduction === "none" ? rows : 2);
+  let total = 0, weights = 0;
+  for (let r = 0; r < rows; r++) {
+    const y = targetOf(labels, r, spec);
+    if (y < 0) continue;
+    const lse = rowLse(x, r, cols);
+    const o = r * cols;
+    let loss = w(y) * (1 - eps) * (lse - x[o + y]);
+    if (eps > 0) {
+      let smooth = 0;
+      for (let c = 0; c < cols; c++) smooth += w(c) * (lse - x[o + c]);
+      loss += eps / cols * smooth;
+    }
+    if (reduction === "none") losses[r] = scale * loss;
+    total += loss;
+    weights += w(y);
+  }
+  if (reduction !== "none") {
+    losses[0] = scale * (reduction === "mean" ? total / weights : total);
+    losses[1] = weights;
+  }
+  return losses;
+}
+
+/** See `Backend.softmaxCrossEntropyBackward`. */
+export function softmaxCrossEntropyBackwardHost(
+  x: Float32Array,
+  labels: Float32Array,
+  weight: Float32Array | null,
+  totals: Float32Array,
+  gy: Float32Array,
+  spec: CrossEntropySpec,
+): Float32Array {
+  const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
+  const w = (c: number) => weight ? weight[c] : 1;
+  let weightTotal = 0;
+  for (let c = 0; c < cols; c++) weightTotal += w(c);
+  const gx = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const y = targetOf(labels, r, spec);
+    if (y < 0) continue;
+    const upstream = reduction === "none" ? gy[r] : gy[0];
+    const coef = scale * (reduction === "mean" ? upstream / totals[1] : upstream);
+    const lse = rowLse(x, r, cols);
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const p = Math.exp(x[o + c] - lse);
+      const hard = w(y) * (1 - eps) * (p - (c === y ? 1 : 0));
+      gx[o + c] = coef * (hard + eps / cols * (weightTotal * p - w(c)));
+    }
+  }
+  return gx;
+}
