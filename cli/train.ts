@@ -15,7 +15,9 @@ import { newRunId } from "../coordinator/coordinator.ts";
 import { chooseBackend } from "./backend_choice.ts";
 import { helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
-import { printOutcome, trainingCallbacks } from "./run_output.ts";
+import { resolveResumeAuto } from "./resume_auto.ts";
+import { printOutcome, printStopped, trainingCallbacks } from "./run_output.ts";
+import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
 const USAGE = `usage: deno task train [flags]
@@ -33,11 +35,13 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if (positionals.length) {
     throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
   }
+  const resumeLine = await resolveResumeAuto(values);
   const resume = values.resume as string | undefined;
   const config = await trainConfig(values, given);
-  if ((values.workers as number) > 1) return await trainOnWorkers(config, values);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  if (resumeLine) say(resumeLine);
+  if ((values.workers as number) > 1) return await trainOnWorkers(config, values);
 
   const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
   say(`backend: ${choice.backend.name} (${choice.reason})`);
@@ -49,16 +53,31 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   const checkpointPath = join(out, "checkpoint.safetensors");
   const metricsPath = join(out, "metrics.jsonl");
   const start = performance.now();
+  let stopRequested = false;
+  const stop = (cause: StopCause) => {
+    stopRequested = true;
+    console.error(`gradmesh train: ${cause}: checkpointing after this step, then stopping`);
+  };
+  const removeListeners = onStopSignals(stop, "gradmesh train");
+  const unwatch = onTaskParentGone(() => stop("parent gone"));
   try {
     const result = await fit(config, choice.backend, { train, test }, {
       checkpointPath,
       metricsPath,
       evalEvery: values["eval-every"] as number,
       logEvery: values["log-every"] as number,
+      checkpointEvery: values["checkpoint-every"] as number,
+      keepCheckpoints: values["keep-checkpoints"] as number,
+      stopRequested: () => stopRequested,
       resume,
     }, trainingCallbacks(config, quiet));
-    printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);
+    if (result.stoppedAt !== null) printStopped(result.stoppedAt, checkpointPath, out);
+    else {
+      printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);
+    }
   } finally {
+    unwatch();
+    removeListeners();
     choice.backend.destroy();
   }
   return 0;

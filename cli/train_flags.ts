@@ -13,6 +13,7 @@ import { objectiveDefs } from "../core/train/objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
+import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
 
@@ -124,7 +125,11 @@ export const trainFlags: FlagTable = {
     help: "compute backend",
   },
   out: { type: "string", help: "output directory (default: runs/<date>-<time>)" },
-  resume: { type: "string", help: "continue from this checkpoint (its configuration is reused)" },
+  resume: {
+    type: "string",
+    help: "continue from this checkpoint (its configuration is reused); auto: the newest " +
+      "in --out, if any",
+  },
   "eval-every": {
     type: "integer",
     default: 1,
@@ -137,6 +142,7 @@ export const trainFlags: FlagTable = {
     min: 1,
     help: "read training loss back every N steps",
   },
+  ...checkpointFlags,
   workers: {
     type: "integer",
     default: 1,

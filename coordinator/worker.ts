@@ -60,6 +60,8 @@ export interface WorkerOptions {
   log?(line: string): void;
   /** Where warnings go (ranks sharing an adapter). Default `console.warn`. */
   warn?(line: string): void;
+  /** `fit`'s `stopRequested`: asked to stop (preemption), every rank checkpoints and ends. */
+  stopRequested?(): boolean;
 }
 
 /** What a rank that finished knows. */
@@ -126,6 +128,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
     const { rank, world, settings } = job;
     client.rank = rank;
+    client.round = job.round;
     if (options.world !== undefined && options.world !== world) {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
@@ -134,6 +137,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       url: options.coordinatorUrl,
       token,
       rank,
+      round: job.round,
       intervalMs: options.heartbeatMs ?? settings.heartbeatIntervalMs,
       timeoutMs: settings.heartbeatTimeoutMs,
     }, (error) => stop.abort(error));
@@ -188,13 +192,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         metricsPath,
         evalEvery: settings.evalEvery,
         logEvery: settings.logEvery,
+        checkpointEvery: settings.checkpointEvery,
+        keepCheckpoints: settings.keepCheckpoints,
+        stopRequested: options.stopRequested,
         resume: job.resume ?? undefined,
         mesh,
       }, { ...callbacks, onEpoch }),
       stop.signal,
     );
     await reports;
-    await client.done({ rank, step: client.step, final: result.final });
+    await client.done({
+      rank,
+      step: client.step,
+      final: result.final,
+      round: job.round,
+      ...(result.stoppedAt !== null && { stoppedAt: result.stoppedAt }),
+    });
     return { job, result, checkpointPath, metricsPath };
   } catch (error) {
     await reportFailure(client, error);
@@ -212,7 +225,11 @@ async function reportFailure(client: CoordinatorClient, error: unknown): Promise
   const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
   if (client.rank === null || fromCoordinator) return;
   const message = error instanceof Error ? error.message : String(error);
-  await client.fail({ rank: client.rank, message, step: client.step }, FAIL_REPORT_TIMEOUT_MS)
+  const round = client.round ?? undefined;
+  await client.fail(
+    { rank: client.rank, message, step: client.step, round },
+    FAIL_REPORT_TIMEOUT_MS,
+  )
     .catch(() => {});
 }
 

@@ -80,7 +80,6 @@ async function runningJob(heartbeatTimeoutMs: number) {
     out,
     quiet: true,
     rank0Output: () => {},
-    killGraceMs: 1000,
     settings: { heartbeatTimeoutMs },
   });
   const outcome = job.finished.then(() => null, (e: unknown) => e);
@@ -151,7 +150,6 @@ Deno.test({
       backend: "cpu",
       out: `${dir}/bad`,
       rank0Output: () => {},
-      killGraceMs: 1000,
     });
     await assert.rejects(job.finished, (e: unknown) => {
       assert.ok(e instanceof MeshError, String(e));
