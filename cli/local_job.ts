@@ -13,7 +13,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
-import { GradmeshError } from "../core/errors.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
 import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
 import {
