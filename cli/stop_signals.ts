@@ -49,21 +49,20 @@ export function onStopSignals(onStop: (cause: StopCause) => void, who: string): 
 }
 
 /**
- * When this process was started by a `deno task` process (its parent runs the same Deno
- * executable), calls `onGone` once that parent has gone (polled every `everyMs`). Returns
- * a function that stops watching. Elsewhere, or where `/proc` is missing, it watches
- * nothing: a parent that goes away on purpose (`nohup`, a closed shell) stops nothing.
+ * When this process was started by `deno task` (which sets `npm_config_user_agent` to
+ * `deno/…`), calls `onGone` once that task process, its parent, has gone (polled every
+ * `everyMs`). Returns a function that stops watching. Otherwise it watches nothing: a
+ * parent that goes away on purpose (`nohup`, a closed shell) stops nothing.
  */
 export function onTaskParentGone(onGone: () => void, everyMs = 200): () => void {
   const parent = Deno.ppid;
-  let sameExecutable = false;
+  let agent: string | undefined;
   try {
-    sameExecutable =
-      Deno.realPathSync(`/proc/${parent}/exe`) === Deno.realPathSync(Deno.execPath());
+    agent = Deno.env.get("npm_config_user_agent");
   } catch {
-    // No /proc, or not allowed to read it.
+    // Not allowed to read the environment: nothing to watch for.
   }
-  if (!sameExecutable) return () => {};
+  if (!agent?.startsWith("deno/")) return () => {};
   const timer = setInterval(() => {
     if (Deno.ppid === parent) return;
     clearInterval(timer);
