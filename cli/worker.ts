@@ -4,7 +4,9 @@
  * Slurm's `SLURM_PROCID`/`SLURM_NTASKS`/`SLURM_LOCALID`) and the job token from
  * `GRADMESH_TOKEN`, joins the coordinator, and trains. Every rank logs the adapter it
  * got; rank 0 prints what `train` prints: the data, progress, one line per epoch, the
- * final accuracy and where the checkpoint and metrics went.
+ * final accuracy and where the checkpoint and metrics went. When the job restarts after a
+ * failure it joins the next round (unless `--once`); SIGTERM, SIGINT or SIGUSR1 make every
+ * rank checkpoint at one step and exit 0 (cli/stop_signals.ts).
  *
  * @module
  */

@@ -196,10 +196,12 @@ export class Coordinator {
 
   /**
    * Adds a worker to the rendezvous; resolves with its place in the world once the world
-   * is complete. Rejects with a {@link JobStateError} when the rank asked for is taken or
+   * is complete. A worker that asks for the rank of one still training, while restarts
+   * are left, replaces it: the round ends and the newcomer joins the next. Rejects with a {@link JobStateError} when the rank asked for is taken or
    * the rendezvous is over, with the job's error when it fails first.
    */
   async join(request: JoinRequest): Promise<JoinReply> {
+    this.#replaced(request);
     if (this.#phase !== "rendezvous") {
       const why = this.#error ? `: ${this.#error.message}` : "";
       throw new JobStateError(`the rendezvous is over: the job is ${this.#phase}${why}`);
@@ -345,6 +347,23 @@ export class Coordinator {
     const taken = new Set(this.#members.map((m) => m.requested).filter((r) => r !== undefined));
     const free = Array.from({ length: this.world }, (_, r) => r).filter((r) => !taken.has(r));
     return this.#members.map((m) => m.requested ?? free.shift()!);
+  }
+
+  // A worker asking for the rank of one that is training was restarted (a pod or task
+  // restart): the old process is gone, which fails the round, and the newcomer joins the
+  // next one, when restarts are left.
+  #replaced(request: JoinRequest): void {
+    const holder = request.rank === undefined ? undefined : this.#byRank[request.rank];
+    const left = this.#restarts.length < (this.#options.maxRestarts ?? 0);
+    if (this.#phase !== "training" || !holder || holder.done || !left) return;
+    this.#failed(
+      new MeshError(
+        holder.rank,
+        holder.host,
+        holder.step,
+        `replaced: a new worker process for rank ${holder.rank} joined from ${request.host}`,
+      ),
+    );
   }
 
   #stale(round: number | undefined): boolean {

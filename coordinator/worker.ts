@@ -3,7 +3,8 @@
  * adapter it got, trains with `fit` over an HTTP mesh while a heartbeat on its own thread
  * reports its step, and tells the coordinator how it ended. It stops when the coordinator says the job
  * failed elsewhere, and when the coordinator has been unreachable for longer than the
- * heartbeat timeout.
+ * heartbeat timeout. When a failure starts a new round (`--max-restarts`) it rejects with
+ * a `JobRestartError`, and the caller may join again.
  *
  * @module
  */
@@ -22,7 +23,7 @@ import { meshForFit } from "./fit_mesh.ts";
 import { meshLayout } from "./mesh_layout.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { HttpLink } from "./http_link.ts";
-import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError, ListenError } from "./job_errors.ts";
 import type { ChunkKey } from "./link.ts";
 import { serveRing } from "./ring_server.ts";
 import type { JoinReply } from "./wire.ts";
@@ -211,7 +212,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     return { job, result, checkpointPath, metricsPath };
   } catch (error) {
     await reportFailure(client, error);
-    throw error;
+    throw await restartInstead(client, error);
   } finally {
     heartbeat.stop();
     await link?.close();
@@ -231,6 +232,16 @@ async function reportFailure(client: CoordinatorClient, error: unknown): Promise
     FAIL_REPORT_TIMEOUT_MS,
   )
     .catch(() => {});
+}
+
+// A failure this rank saw (a peer that vanished) may have started a new round rather than
+// ended the job: then the rank should join again, as when its heartbeat hears of it.
+async function restartInstead(client: CoordinatorClient, error: unknown): Promise<unknown> {
+  const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
+  if (client.rank === null || client.round === null || fromCoordinator) return error;
+  const request = { rank: client.rank, step: client.step, round: client.round };
+  const reply = await client.heartbeat(request, FAIL_REPORT_TIMEOUT_MS).catch(() => null);
+  return reply?.restart ? new JobRestartError(client.rank, client.step, reply.abort!) : error;
 }
 
 function logAdapter(
