@@ -35,6 +35,9 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if (positionals.length) {
     throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
   }
+  if ((values["max-restarts"] as number) > 0 && (values.workers as number) <= 1) {
+    throw new UsageError("--max-restarts", "restarts worker processes: use it with --workers N");
+  }
   const resumeLine = await resolveResumeAuto(values);
   const resume = values.resume as string | undefined;
   const config = await trainConfig(values, given);
