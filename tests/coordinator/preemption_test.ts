@@ -9,19 +9,19 @@
 import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { newestCheckpoint } from "../../core/checkpoint/series.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { MAIN, needsClusterCommands, processGone, waitFor, writeDigits } from "./job_fixtures.ts";
+import {
+  needsClusterCommands,
+  processEnded,
+  processGone,
+  smallDigitsJob,
+  trainCommand,
+  waitFor,
+  workerPids,
+} from "./job_fixtures.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "gradmesh-preempt-" });
-const spec = await writeDigits(dir, 1000, 100);
-const config: TrainConfig = {
-  ...defaultTrainConfig,
-  data: spec,
-  model: "784-16-10",
-  epochs: 8, // 32 steps per epoch: long enough for a signal to land mid-run
-  batchSize: 32,
-};
+// 32 steps per epoch: long enough for a signal to land mid-run.
+const { dir, spec, config } = await smallDigitsJob("gradmesh-preempt-", 8);
 const flags = [
   `--data=${spec}`,
   "--model=784-16-10",
@@ -32,31 +32,7 @@ const flags = [
 ];
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-function train(args: string[], cwd?: string) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "train", ...flags, ...args],
-    env: { NO_COLOR: "1" },
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  });
-}
-
-/** Worker processes (children running `worker`) of process `pid`, in spawn order. */
-async function workersOf(pid: number): Promise<number[]> {
-  const { stdout } = await new Deno.Command("ps", {
-    args: ["-o", "pid=,args=", "--ppid", String(pid)],
-  }).output();
-  return decode(stdout).split("\n").filter((l) => / worker /.test(l))
-    .map((l) => Number(l.trim().split(" ")[0]));
-}
-
-/** Whether process `pid` has ended: gone, or a zombie waiting to be reaped. */
-async function processEnded(pid: number): Promise<boolean> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);
-  return status === null || /^State:\s+Z/m.test(status);
-}
+const train = (args: string[]) => trainCommand([...flags, ...args]);
 
 async function params(path: string) {
   const ckpt = await loadCheckpoint(path);
@@ -111,7 +87,7 @@ Deno.test({
   ...await needsClusterCommands(),
   async fn() {
     const out = `${dir}/sigterm`;
-    const run = await stopMidRun(out, async (pid) => Deno.kill(pid, "SIGTERM"));
+    const run = await stopMidRun(out, (pid) => Promise.resolve(Deno.kill(pid, "SIGTERM")));
     assert.equal(run.code, 0, run.stderr);
     const step = Number(/^stopped on request after step (\d+);/m.exec(run.stdout)?.[1]);
     assert.ok(step > 32 && step < 256, run.stdout);
@@ -127,7 +103,7 @@ Deno.test({
   async fn() {
     const out = `${dir}/sigusr1`;
     const run = await stopMidRun(out, async (pid) => {
-      const [, rank1] = await workersOf(pid);
+      const [, rank1] = await workerPids(pid);
       Deno.kill(rank1, "SIGUSR1");
     });
     assert.equal(run.code, 0, run.stderr);
@@ -145,13 +121,11 @@ Deno.test({
     let killedAt = 0;
     // The output ends when rank 0, which writes to the launcher's stdout, is gone too.
     const run = await stopMidRun(out, async (pid) => {
-      workers = await workersOf(pid);
+      workers = await workerPids(pid);
       Deno.kill(pid, "SIGKILL");
       killedAt = performance.now();
     }, ["--epochs=1000"]);
     assert.equal(run.code, 137);
-    // Orphans are reaped by init, which may take its time (here up to 2 s): a zombie has
-    // already stopped running.
     await waitFor("the workers ended", async () => {
       for (const pid of workers) if (!(await processEnded(pid))) return false;
       return true;
@@ -186,9 +160,9 @@ Deno.test({
         args: ["-o", "pid=", "--ppid", String(task.pid)],
       }).output();
       launcher = Number(decode(stdout).trim().split("\n")[0]);
-      return launcher > 0 && (await workersOf(launcher)).length === 2;
+      return launcher > 0 && (await workerPids(launcher)).length === 2;
     }, 30_000);
-    const workers = await workersOf(launcher);
+    const workers = await workerPids(launcher);
     await waitFor("a first checkpoint", async () => (await newestCheckpoint(out)) !== null, 60_000);
     Deno.kill(task.pid, "SIGKILL");
     // The launcher and rank 0 inherited the task's pipes: these end when both have.
@@ -212,5 +186,3 @@ Deno.test("SIGINT to a one-process `train` checkpoints mid-run and exits 0", asy
   assert.equal((await newestCheckpoint(out))?.step, step);
   assert.match(decode(stderr), /^gradmesh train: SIGINT: checkpointing after this step/m);
 });
-
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

@@ -8,21 +8,20 @@
 import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { newestCheckpoint } from "../../core/checkpoint/series.ts";
-import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
 import { Coordinator } from "../../coordinator/coordinator.ts";
 import { MeshError } from "../../coordinator/errors.ts";
-import { MAIN, needsClusterCommands, processGone, waitFor, writeDigits } from "./job_fixtures.ts";
+import {
+  needsClusterCommands,
+  processGone,
+  smallDigitsJob,
+  trainCommand,
+  waitFor,
+  workerPids,
+} from "./job_fixtures.ts";
 
-const dir = await Deno.makeTempDir({ prefix: "gradmesh-restart-" });
-const spec = await writeDigits(dir, 1000, 100);
-const config: TrainConfig = {
-  ...defaultTrainConfig,
-  data: spec,
-  model: "784-16-10",
-  epochs: 3, // 32 steps per epoch
-  batchSize: 32,
-};
+// 32 steps per epoch.
+const { dir, spec, config } = await smallDigitsJob("gradmesh-restart-", 3);
 
 const offer = (n: number) => ({
   host: `10.0.0.${n}`,
@@ -163,34 +162,17 @@ Deno.test({
   ...await needsClusterCommands(),
   async fn() {
     const out = `${dir}/exhausted`;
-    const train = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN,
-        "train",
-        "--workers=2",
-        "--backend=cpu",
-        `--data=${spec}`,
-        "--model=784-16-10",
-        "--epochs=50",
-        "--max-restarts=1",
-        "--checkpoint-every=5",
-        `--out=${out}`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(60_000),
-    }).spawn();
-    const rank1 = async () => {
-      const { stdout } = await new Deno.Command("ps", {
-        args: ["-o", "pid=,args=", "--ppid", String(train.pid)],
-      }).output();
-      // Workers are spawned rank by rank: the second child of a round is rank 1.
-      return new TextDecoder().decode(stdout).split("\n").filter((l) => l.includes(" worker ")).map(
-        (l) => Number(l.trim().split(" ")[0]),
-      );
-    };
+    const train = trainCommand([
+      "--workers=2",
+      "--backend=cpu",
+      `--data=${spec}`,
+      "--model=784-16-10",
+      "--epochs=50",
+      "--max-restarts=1",
+      "--checkpoint-every=5",
+      `--out=${out}`,
+    ], { stdout: "null" }).spawn();
+    const rank1 = () => workerPids(train.pid);
     for (let kill = 0; kill < 2; kill++) {
       let pids: number[] = [];
       await waitFor(
@@ -220,5 +202,3 @@ Deno.test({
     );
   },
 });
-
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));

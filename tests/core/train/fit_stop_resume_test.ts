@@ -8,20 +8,12 @@ import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../../core/checkpoint/checkpoint.ts";
 import { newestCheckpoint } from "../../../core/checkpoint/series.ts";
 import { createCpuBackend } from "../../../core/cpu/backend.ts";
-import type { Dataset } from "../../../core/data/dataset.ts";
 import { loadDataset } from "../../../core/data/source.ts";
+import { strided } from "./strided.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
 import { fit, type FitOptions } from "../../../core/train/fit.ts";
 
 const mnist = await loadDataset("mnist");
-
-function strided(ds: Dataset, stride: number): Dataset {
-  const size = ds.images.length / ds.count;
-  const idx = Array.from({ length: Math.floor(ds.count / stride) }, (_, i) => i * stride);
-  const images = new Float32Array(idx.length * size);
-  idx.forEach((k, i) => images.set(ds.images.subarray(k * size, (k + 1) * size), i * size));
-  return { ...ds, count: idx.length, images, labels: Float32Array.from(idx, (k) => ds.labels[k]) };
-}
 
 const data = { train: strided(mnist.train, 20), test: strided(mnist.test, 20) }; // 400 / 100
 const config: TrainConfig = {
