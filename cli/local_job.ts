@@ -306,6 +306,8 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "--backend",
     options.backend,
     "--exit-with-stdin",
+    // This launcher starts the next round's workers itself.
+    "--once",
     ...(options.quiet ? ["--quiet"] : []),
   ];
   const env = {

@@ -86,7 +86,11 @@ export function exitWhenStdinCloses(who: string): void {
     } catch {
       // A broken pipe is the same news.
     }
-    console.error(`${who}: the launcher is gone (stdin closed): exiting`);
+    try {
+      console.error(`${who}: the launcher is gone (stdin closed): exiting`);
+    } catch {
+      // Its stderr may have gone with it.
+    }
     Deno.exit(1);
   })();
 }
