@@ -366,8 +366,12 @@ export class Coordinator {
     );
   }
 
+  // Whether a report comes from a round that a restart ended; no round is the current one.
   #stale(round: number | undefined): boolean {
-    return round !== undefined && round !== this.#round;
+    if (round !== undefined && round > this.#round) {
+      throw new WireFormatError("round", `expected a round up to ${this.#round}, got ${round}`);
+    }
+    return round !== undefined && round < this.#round;
   }
 
   #openRendezvous(): void {

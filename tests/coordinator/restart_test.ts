@@ -58,6 +58,10 @@ Deno.test("coordinator: a failure within --max-restarts opens round 1, which res
     restart: true,
   });
   job.done({ rank: 0, step: 9, round: 0 });
+  assert.throws(
+    () => job.heartbeat({ rank: 0, step: 9, round: 7 }),
+    /^WireFormatError: round: expected a round up to 1, got 7$/,
+  );
   const second = await Promise.all([job.join(offer(3)), job.join(offer(4))]);
   assert.deepEqual(second.map((r) => [r.round, r.resume]), [
     [1, `${out}/checkpoints/step-00000008.safetensors`],
