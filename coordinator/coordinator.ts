@@ -10,14 +10,13 @@
  * @module
  */
 
-import { newestCheckpoint } from "../core/checkpoint/series.ts";
+import { DEFAULT_KEEP_CHECKPOINTS, newestCheckpoint } from "../core/checkpoint/series.ts";
 import { GradmeshError } from "../core/errors.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import type { RunningMetrics } from "../core/train/device_metrics.ts";
 import type { EpochSummary } from "../core/train/fit.ts";
 import { DEFAULT_BUCKET_ELEMS } from "./bucket_plan.ts";
 import { MeshError } from "./errors.ts";
-import { DEFAULT_KEEP_CHECKPOINTS } from "../core/checkpoint/series.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "./fit_mesh.ts";
 import { JobStateError, RendezvousError, WireFormatError } from "./job_errors.ts";
 import { DEFAULT_CHUNK_ELEMS } from "./ring_plan.ts";
@@ -197,8 +196,9 @@ export class Coordinator {
   /**
    * Adds a worker to the rendezvous; resolves with its place in the world once the world
    * is complete. A worker that asks for the rank of one still training, while restarts
-   * are left, replaces it: the round ends and the newcomer joins the next. Rejects with a {@link JobStateError} when the rank asked for is taken or
-   * the rendezvous is over, with the job's error when it fails first.
+   * are left, replaces it: the round ends and the newcomer joins the next. Rejects with a
+   * {@link JobStateError} when the rank asked for is taken or the rendezvous is over, with
+   * the job's error when it fails first.
    */
   async join(request: JoinRequest): Promise<JoinReply> {
     this.#replaced(request);
@@ -418,12 +418,16 @@ export class Coordinator {
     this.#options.onRestart?.(this.#round, error);
   }
 
-  // After a restart, the newest checkpoint in the output directory; else the run's own.
-  async #resumePoint(): Promise<{ path: string | null; step: number }> {
-    const initial = { path: this.#options.resume ?? null, step: 0 };
+  // After a restart, the newest checkpoint in the output directory; else the run's own
+  // (its step unknown here: null).
+  async #resumePoint(): Promise<{ path: string | null; step: number | null }> {
+    const initial = { path: this.#options.resume ?? null, step: this.#options.resume ? null : 0 };
     if (this.#round === 0) return initial;
-    const newest = await newestCheckpoint(this.#options.out).catch(() => null);
-    return newest ? { path: newest.path, step: newest.step ?? 0 } : initial;
+    const newest = await newestCheckpoint(this.#options.out).catch((error) => {
+      this.#log(`round ${this.#round}: ${error.message}; resuming from the run's start instead`);
+      return null;
+    });
+    return newest ?? initial;
   }
 
   async #start(): Promise<void> {
@@ -446,10 +450,12 @@ export class Coordinator {
     if (round > 0) {
       const restart = this.#restarts[round - 1];
       this.#restarts[round - 1] = { ...restart, resumedFrom: resume.step };
-      this.#log(
-        `round ${round}: rolled back to step ${resume.step}` +
-          (resume.path ? ` (${resume.path})` : " (no checkpoint yet: from the start)"),
-      );
+      const to = resume.path === null
+        ? "to step 0 (no checkpoint yet: from the start)"
+        : resume.step === null
+        ? `to ${resume.path}`
+        : `to step ${resume.step} (${resume.path})`;
+      this.#log(`round ${round}: rolled back ${to}`);
     }
     const { heartbeatTimeoutMs } = this.settings;
     const every = Math.max(20, Math.min(1000, heartbeatTimeoutMs / 4));

@@ -125,7 +125,10 @@ export interface RestartRecord {
   /** The last step the failed rank reported. */
   readonly step: number;
   readonly cause: string;
-  /** Global step of the checkpoint the new round restored; null until it starts (0: none). */
+  /**
+   * Global step of the checkpoint the new round restored (0: none, from the start); null
+   * until the round starts, or when the checkpoint's step is not in its name.
+   */
   readonly resumedFrom: number | null;
 }
 
