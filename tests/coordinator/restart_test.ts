@@ -83,6 +83,30 @@ Deno.test("coordinator: a failure within --max-restarts opens round 1, which res
   );
 });
 
+Deno.test("coordinator: a stalled rank (no heartbeat for the timeout) restarts the job too", async () => {
+  const restarted = Promise.withResolvers<number>();
+  const job = new Coordinator({
+    world: 2,
+    config,
+    out: `${dir}/stalled`,
+    maxRestarts: 1,
+    settings: { heartbeatTimeoutMs: 200 },
+    onRestart: (round) => restarted.resolve(round),
+  });
+  await Promise.all([job.join(offer(1)), job.join(offer(2))]);
+  const beats = setInterval(() => job.heartbeat({ rank: 0, step: 4, round: 0 }), 20);
+  try {
+    assert.equal(await restarted.promise, 1);
+  } finally {
+    clearInterval(beats);
+  }
+  const [restart] = job.status().restarts;
+  assert.equal(restart.rank, 1);
+  assert.match(restart.cause, /^stopped responding: no heartbeat for 0\.\d s$/);
+  job.close();
+  assert.match((await job.settled)?.message ?? "", /shut down/);
+});
+
 Deno.test("coordinator: without --max-restarts the first failure ends the job as before", async () => {
   const job = new Coordinator({ world: 2, config, out: `${dir}/none` });
   await Promise.all([job.join(offer(1)), job.join(offer(2))]);
