@@ -4,8 +4,10 @@
  * processes get their rank, the coordinator's address and the token through the
  * environment, never the command line. Rank 0's output is the run's output. When any
  * rank fails — a process exits non-zero or is killed, or the coordinator fails the job —
- * every remaining process is stopped (SIGTERM, then SIGKILL after a grace period) and the
- * run ends with one error naming the rank, host and step.
+ * every remaining process is killed and the run ends with one error naming the rank, host
+ * and step; or, while `--max-restarts` allows, a new set of workers resumes from the
+ * newest checkpoint. A stop signal to this process reaches every worker (they run in
+ * their own process group), and the workers exit when this process is gone (their stdin).
  *
  * @module
  */
