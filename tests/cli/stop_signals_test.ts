@@ -2,27 +2,6 @@ import assert from "node:assert/strict";
 
 const MODULE = new URL("../../cli/stop_signals.ts", import.meta.url).href;
 
-/** Reads `lines` until one matches `pattern`; returns it. */
-async function lineMatching(
-  lines: AsyncIterator<string>,
-  pattern: RegExp,
-): Promise<string> {
-  for (;;) {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`no line matched ${pattern}`);
-    if (pattern.test(value)) return value;
-  }
-}
-
-async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (pending + text).split("\n");
-    pending = lines.pop()!;
-    yield* lines;
-  }
-}
-
 Deno.test("the first stop signal is reported to the caller; a second one exits at once with 128 + its number", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -36,16 +15,26 @@ Deno.test("the first stop signal is reported to the caller; a second one exits a
     stderr: "piped",
     signal: AbortSignal.timeout(30_000),
   }).spawn();
-  const stdout = linesOf(child.stdout);
-  await lineMatching(stdout, /^ready$/);
+  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  const until = async (text: string) => {
+    while (!seen.includes(text)) {
+      const { value, done } = await stdout.read();
+      if (done) throw new Error(`stdout ended without "${text}": ${seen}`);
+      seen += value;
+    }
+  };
+  await until("ready\n");
   child.kill("SIGTERM");
-  assert.equal(await lineMatching(stdout, /^asked:/), "asked: SIGTERM");
+  await until("asked: SIGTERM\n");
   child.kill("SIGINT");
   const status = await child.status;
   assert.equal(status.code, 130);
-  const stderr = await new Response(child.stderr).text();
-  assert.equal(stderr, "test: SIGINT again: exiting now without writing\n");
-  for await (const _ of stdout) {
+  assert.equal(
+    await new Response(child.stderr).text(),
+    "test: SIGINT again: exiting now without writing\n",
+  );
+  while (!(await stdout.read()).done) {
     // Drains what is left.
   }
 });
