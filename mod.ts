@@ -360,6 +360,7 @@ export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
 export { loadDataset } from "./core/data/source.ts";
 export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
 export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
+export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
 export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
 export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
 export { createWebGpuBackend } from "./gpu/backend.ts";

@@ -17,8 +17,10 @@ import { ListenError } from "../coordinator/job_errors.ts";
 import { sleep } from "../coordinator/sleep.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
+import { resolveResumeAuto } from "./resume_auto.ts";
 import { epochLine } from "./run_output.ts";
 import { nothingLeft } from "./resume_flags.ts";
+import { onStopSignals } from "./stop_signals.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
 // Flags of `train` that mean nothing to a coordinator: the backend is each worker's.
@@ -58,8 +60,10 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
   }
   const token = requireToken(Deno.env.get("GRADMESH_TOKEN"));
+  const resumeLine = await resolveResumeAuto(values);
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  if (resumeLine) say(resumeLine);
   const { config, doneEpochs } = await trainConfig(values, given, say);
   const done = nothingLeft(values.resume as string | undefined, doneEpochs, config.epochs);
   if (done) {
@@ -92,13 +96,21 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     throw error;
   }
   say(`coordinator ${server.url}: run ${runId}, waiting for ${world} workers; output in ${out}`);
-  const error = await coordinator.settled;
+  // The workers hear the same signal from their launcher and stop at one step together;
+  // the coordinator stays to see them done.
+  const removeListeners = onStopSignals(
+    (cause) => say(`${cause}: waiting for the workers to checkpoint and stop`),
+    "gradmesh coordinator",
+  );
+  const error = await coordinator.settled.finally(removeListeners);
   // Workers still running hear the verdict in their next heartbeat reply.
   if (error) await sleep(2 * coordinator.settings.heartbeatIntervalMs);
   await Promise.race([server.shutdown(), sleep(1000)]);
   if (error) throw error;
-  const { final } = coordinator.status();
-  if (final) {
+  const { final, stoppedAt } = coordinator.status();
+  if (stoppedAt !== null) {
+    console.log(`job stopped on request after step ${stoppedAt}; continue with --resume auto`);
+  } else if (final) {
     console.log(
       `job done: final test accuracy ${(final.accuracy * 100).toFixed(2)}% ` +
         `(loss ${final.loss.toFixed(4)})`,

@@ -4,8 +4,10 @@
  * processes get their rank, the coordinator's address and the token through the
  * environment, never the command line. Rank 0's output is the run's output. When any
  * rank fails — a process exits non-zero or is killed, or the coordinator fails the job —
- * every remaining process is stopped (SIGTERM, then SIGKILL after a grace period) and the
- * run ends with one error naming the rank, host and step.
+ * every remaining process is killed and the run ends with one error naming the rank, host
+ * and step; or, while `--max-restarts` allows, a new set of workers resumes from the
+ * newest checkpoint. A stop signal to this process reaches every worker (they run in
+ * their own process group), and the workers exit when this process is gone (their stdin).
  *
  * @module
  */
@@ -13,7 +15,6 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
-import { GradmeshError } from "../core/errors.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
 import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
 import {
@@ -33,6 +34,7 @@ import { requireOneProcessFor } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import type { JobSettings, JobStatus } from "../coordinator/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
+import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 
 /** Flags that tune the mesh: `coordinator`'s, and `train`'s for `--workers N`. */
 export const meshFlags: FlagTable = {
@@ -56,6 +58,12 @@ export const meshFlags: FlagTable = {
     min: 0,
     help: "compare parameter checksums across ranks every N steps (0: never)",
   },
+  "max-restarts": {
+    type: "integer",
+    default: 0,
+    min: 0,
+    help: "failed workers survived: all restart from the newest checkpoint (torchrun's)",
+  },
   "bucket-cap-mb": {
     type: "number",
     default: (DEFAULT_BUCKET_ELEMS * Float32Array.BYTES_PER_ELEMENT) / 2 ** 20,
@@ -68,6 +76,7 @@ export const meshFlags: FlagTable = {
 /** What a coordinator takes from flags. */
 export interface MeshOptions {
   rendezvousTimeoutMs?: number;
+  maxRestarts?: number;
   settings: Partial<JobSettings>;
 }
 
@@ -87,8 +96,14 @@ export function meshOptionsFromFlags(v: FlagValues): MeshOptions {
       : Math.max(1, Math.round((bucketMiB * 2 ** 20) / Float32Array.BYTES_PER_ELEMENT)),
     evalEvery: number("eval-every"),
     logEvery: number("log-every"),
+    checkpointEvery: number("checkpoint-every"),
+    keepCheckpoints: number("keep-checkpoints"),
   };
-  return { rendezvousTimeoutMs: seconds("rendezvous-timeout"), settings };
+  return {
+    rendezvousTimeoutMs: seconds("rendezvous-timeout"),
+    maxRestarts: number("max-restarts"),
+    settings,
+  };
 }
 
 /** Options of {@link startLocalJob}. */
@@ -109,8 +124,10 @@ export interface LocalJobOptions {
   readonly rendezvousTimeoutMs?: number;
   /** Overrides of the job settings. */
   readonly settings?: Partial<JobSettings>;
-  /** How long a stopped worker gets between SIGTERM and SIGKILL. Default 3 s. */
-  readonly killGraceMs?: number;
+  /** Failures survived by restarting every worker from the newest checkpoint. Default 0. */
+  readonly maxRestarts?: number;
+  /** Where the coordinator's lines about restarts go. Default: stderr. */
+  readonly log?: (line: string) => void;
   /** Receives rank 0's output line by line; by default rank 0 writes to this process's stdout. */
   readonly rank0Output?: (line: string) => void;
 }
@@ -119,21 +136,29 @@ export interface LocalJobOptions {
 export interface LocalJob {
   /** Where the coordinator listens. */
   readonly coordinatorUrl: string;
-  /** Process id of every worker, by rank. */
+  /** Process id of every worker of the current round, by rank. */
   readonly pids: readonly number[];
   /** The coordinator's view of the job. */
   status(): JobStatus;
   /**
-   * Resolves when every rank finished and every worker exited; rejects with the first
-   * failure once every worker is gone.
+   * Asks every worker to checkpoint at its next read-back and end (preemption): the job
+   * then finishes with `status().stoppedAt` set, and no restart follows. Between the
+   * rounds of a restart, when no worker trains, it is {@link LocalJob.kill}.
+   */
+  stop(): void;
+  /** Kills every worker at once (SIGKILL) and fails the job. */
+  kill(): void;
+  /**
+   * Resolves when every rank finished and every worker exited; rejects with the failure
+   * that ended the job once every worker is gone.
    */
   readonly finished: Promise<void>;
 }
 
 const HOST = "127.0.0.1";
-const DEFAULT_KILL_GRACE_MS = 3000;
-// How long the coordinator's verdict waits for a worker's death by a signal (see failure).
-const VERDICT_GRACE_MS = 500;
+// How long a rank's own failure report waits, so that the launcher, which sees a killed
+// worker's exit, names the culprit (its peers' reports that it vanished often come first).
+const REPORT_GRACE_MS = 500;
 // Lines of each worker's stderr kept to explain an exit the coordinator did not see.
 const STDERR_TAIL_LINES = 20;
 
@@ -169,9 +194,14 @@ function spawnWorker(
   const process = new Deno.Command(Deno.execPath(), {
     args,
     env: { ...env, RANK: String(rank), LOCAL_RANK: String(rank) },
-    stdin: "null",
+    // Held open and never written: the worker exits when it closes, i.e. when this process
+    // is gone, however it died (--exit-with-stdin).
+    stdin: "piped",
     stdout: root ? (rank0Output ? "piped" : "inherit") : "null",
     stderr: "piped",
+    // Its own process group: a terminal's Ctrl-C reaches the workers once, through
+    // this process, rather than twice.
+    detached: true,
   }).spawn();
   const stderrTail: string[] = [];
   const keep = (line: string) => {
@@ -198,20 +228,18 @@ function signalAll(workers: readonly WorkerProcess[], signal: Deno.Signal): void
   }
 }
 
-/** SIGTERM to every worker still running, SIGKILL to those still running after `graceMs`. */
-async function stopAll(workers: readonly WorkerProcess[], graceMs: number): Promise<void> {
-  signalAll(workers, "SIGTERM");
-  const grace = new AbortController();
-  await Promise.race([
-    Promise.all(workers.map((w) => w.process.status)),
-    sleep(graceMs, grace.signal).catch(() => {}),
-  ]);
-  grace.abort();
+/** SIGKILL to every worker still running; resolves when all have exited. */
+async function killAll(workers: readonly WorkerProcess[]): Promise<void> {
   signalAll(workers, "SIGKILL");
   await Promise.all(workers.map((w) => w.process.status));
+  for (const w of workers) await w.process.stdin.close().catch(() => {});
 }
 
-function exitError(worker: WorkerProcess, status: Deno.CommandStatus, step: number): GradmeshError {
+function exitError(
+  worker: WorkerProcess,
+  status: Deno.CommandStatus,
+  step: number,
+): WorkerExitError {
   const how = status.signal ? `killed by ${status.signal}` : `exited with code ${status.code}`;
   // A worker that exits on its own prints why as its last line; a killed one says nothing.
   const last = status.signal ? undefined : worker.stderrTail.findLast((l) => l.trim())?.trim();
@@ -220,7 +248,9 @@ function exitError(worker: WorkerProcess, status: Deno.CommandStatus, step: numb
 }
 
 /**
- * Starts the coordinator and `options.workers` worker processes training `config`.
+ * Starts the coordinator and `options.workers` worker processes training `config`. When
+ * a worker fails and `maxRestarts` allows, every worker is killed and a new set started,
+ * which resumes from the newest checkpoint (torchrun's restart of the whole group).
  *
  * @example
  * ```ts ignore
@@ -234,6 +264,9 @@ function exitError(worker: WorkerProcess, status: Deno.CommandStatus, step: numb
 export function startLocalJob(config: TrainConfig, options: LocalJobOptions): LocalJob {
   const token = options.token ??
     (Deno.env.has("GRADMESH_TOKEN") ? requireToken(Deno.env.get("GRADMESH_TOKEN")) : newJobToken());
+  let workers: WorkerProcess[] = [];
+  let stopping = false;
+  let respawned = Promise.resolve();
   const coordinator = new Coordinator({
     world: options.workers,
     config,
@@ -241,6 +274,18 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     resume: options.resume,
     rendezvousTimeoutMs: options.rendezvousTimeoutMs,
     settings: options.settings,
+    maxRestarts: options.maxRestarts,
+    reportGraceMs: REPORT_GRACE_MS,
+    // Rank 0 speaks for the job; of the coordinator's lines only the restarts are news.
+    log: (line) => /^(restart|round) \d/.test(line) && (options.log ?? console.error)(line),
+    onRestart: (round) => {
+      respawned = respawned.then(async () => {
+        await killAll(workers);
+        // A job asked to stop ends rather than start a round that would not train.
+        if (stopping) coordinator.close();
+        else if (round === coordinator.round) workers = spawnRound(round);
+      });
+    },
   });
   const server = serveCoordinator(coordinator, { token, hostname: HOST });
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -254,6 +299,9 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "worker",
     "--backend",
     options.backend,
+    "--exit-with-stdin",
+    // This launcher starts the next round's workers itself.
+    "--once",
     ...(options.quiet ? ["--quiet"] : []),
   ];
   const env = {
@@ -262,50 +310,37 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     MASTER_PORT: String(server.port),
     GRADMESH_TOKEN: token,
   };
-  const workers = Array.from(
-    { length: options.workers },
-    (_, rank) => spawnWorker(rank, env, args, options.rank0Output),
-  );
   const stepOf = (rank: number) =>
     coordinator.status().members.find((m) => m.rank === rank)?.step ?? 0;
-  // The first failure. A worker killed by a signal could not say why, and its peers'
-  // reports that it vanished often reach the coordinator just before its exit reaches us:
-  // the coordinator's verdict waits briefly so that the death names the culprit. A worker
-  // that exits with a code reported its own error, so its exit waits for that verdict.
-  const failure = new Promise<GradmeshError>((resolve) => {
-    coordinator.settled.then(async (error) => {
-      if (!error) return;
-      await sleep(VERDICT_GRACE_MS);
-      resolve(error);
-    });
-    for (const w of workers) {
+  // A worker that dies is reported to the coordinator, which restarts the job or fails it;
+  // one that exits with a code reported its own error, so its exit waits for that report.
+  function spawnRound(round: number): WorkerProcess[] {
+    return Array.from({ length: options.workers }, (_, rank) => {
+      const w = spawnWorker(rank, env, args, options.rank0Output);
       w.process.status.then(async (status) => {
         if (status.success) return;
-        if (!status.signal) await sleep(2 * VERDICT_GRACE_MS);
-        resolve(exitError(w, status, stepOf(w.rank)));
+        if (!status.signal) await sleep(2 * REPORT_GRACE_MS);
+        coordinator.lost(exitError(w, status, stepOf(w.rank)), round);
       });
-    }
-  });
-  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+      return w;
+    });
+  }
+  workers = spawnRound(0);
   const finished = (async () => {
     try {
-      // Success is the coordinator settling without an error; its errors come via failure.
-      const succeeded = new Promise<null>((resolve) => {
-        coordinator.settled.then((error) => error === null && resolve(null));
-      });
-      const outcome = await Promise.race([failure, succeeded]);
-      if (outcome) throw outcome;
+      const error = await coordinator.settled;
+      if (error) throw error;
       // Every rank reported done; give the processes the time to print and exit (a
-      // straggler is stopped below).
+      // straggler is killed below).
       const patience = new AbortController();
-      const late = await Promise.race([
-        Promise.all(workers.map((w) => w.process.status)).then(() => null),
-        failure,
-        sleep(coordinator.settings.heartbeatTimeoutMs, patience.signal).then(() => null),
+      await Promise.race([
+        Promise.all(workers.map((w) => w.process.status)),
+        sleep(coordinator.settings.heartbeatTimeoutMs, patience.signal).catch(() => {}),
       ]).finally(() => patience.abort());
-      if (late) throw late;
     } finally {
-      await stopAll(workers, graceMs);
+      stopping = true;
+      await respawned;
+      await killAll(workers);
       await Promise.all(workers.map((w) => w.drained));
       coordinator.close();
       await server.shutdown();
@@ -313,8 +348,22 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
   })();
   return {
     coordinatorUrl: server.url,
-    pids: workers.map((w) => w.process.pid),
+    get pids() {
+      return workers.map((w) => w.process.pid);
+    },
     status: () => coordinator.status(),
+    stop() {
+      // Between rounds nothing trains that could stop at a step: the newest checkpoint is
+      // what a later run resumes from.
+      if (coordinator.phase !== "training") return this.kill();
+      stopping = true;
+      signalAll(workers, "SIGTERM");
+    },
+    kill() {
+      stopping = true;
+      signalAll(workers, "SIGKILL");
+      coordinator.close();
+    },
     finished,
   };
 }
@@ -336,7 +385,7 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   // Builds the model and optimizer once, so that a bad configuration is a usage error here
   // rather than a failure of every worker.
   buildTrainer(config, createCpuBackend(), train);
-  return await runLocalJob(config, {
+  const job = startLocalJob(config, {
     workers: values.workers as number,
     backend: values.backend as "auto" | "webgpu" | "cpu",
     out: (values.out as string | undefined) ?? join("runs", newRunId()),
@@ -344,4 +393,18 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
     quiet: values.quiet as boolean,
     ...meshOptionsFromFlags(values),
   });
+  // Workers run in their own process group: every signal reaches them through here.
+  const stop = (cause: StopCause) => {
+    console.error(`gradmesh train: ${cause}: every worker checkpoints at its next read-back`);
+    job.stop();
+  };
+  const removeListeners = onStopSignals(stop, "gradmesh train");
+  const unwatch = onTaskParentGone(() => stop("parent gone"));
+  try {
+    await job.finished;
+  } finally {
+    unwatch();
+    removeListeners();
+  }
+  return 0;
 }

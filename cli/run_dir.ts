@@ -8,9 +8,10 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { firstLine } from "../core/bounded_read.ts";
 import { removeStaleTemps } from "../core/checkpoint/atomic.ts";
+import { seriesDir } from "../core/checkpoint/series.ts";
 import { UsageError } from "../core/errors.ts";
 
 /** The files a run writes in its directory. */
@@ -60,15 +61,27 @@ export async function prepareRunDir(
   return {
     checkpointPath: join(out, RUN_FILES[0]),
     metricsPath: join(out, RUN_FILES[1]),
-    removedTemps: await removeStaleTemps(out),
+    removedTemps: [
+      ...await removeStaleTemps(out),
+      ...(await statOrNull(series(out)) ? await removeStaleTemps(series(out)) : [])
+        .map((name) => join(basename(series(out)), name)),
+    ],
     discardIfEmpty: () => removeEmpty(created),
   };
 }
 
-/** Whether `resume` is the checkpoint in `out`, i.e. the run goes on in its own directory. */
+/**
+ * Whether `resume` is a checkpoint of the run in `out` (its `checkpoint.safetensors` or one
+ * of its step checkpoints), i.e. the run goes on in its own directory.
+ */
 function continues(out: string, resume: string | undefined): boolean {
-  return resume !== undefined && resolve(dirname(resume)) === resolve(out);
+  if (resume === undefined) return false;
+  const from = resolve(dirname(resume));
+  return from === resolve(out) || from === resolve(series(out));
 }
+
+// The folder of `out`'s step checkpoints.
+const series = (out: string) => seriesDir(join(out, RUN_FILES[0]));
 
 /** Creates `out` and any missing parents; returns those it created, deepest first. */
 async function createDirs(out: string, fail: (m: string) => UsageError): Promise<string[]> {

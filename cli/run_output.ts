@@ -48,6 +48,15 @@ export function trainingCallbacks(config: TrainConfig, quiet: boolean): FitCallb
   };
 }
 
+/**
+ * The closing lines of a run stopped on request after global step `step`: where its
+ * checkpoint went and how to continue.
+ */
+export function printStopped(step: number, checkpointPath: string, out: string): void {
+  console.log(`stopped on request after step ${step}; checkpoint: ${checkpointPath}`);
+  console.log(`continue with: --resume auto --out ${out}`);
+}
+
 /** The closing lines of a run: final test accuracy and where its files went. */
 export function printOutcome(
   final: RunningMetrics,

@@ -16,9 +16,11 @@ import { chooseBackend } from "../gpu/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
+import { resolveResumeAuto } from "./resume_auto.ts";
 import { nothingLeft } from "./resume_flags.ts";
 import { prepareRunDir, type RunDir } from "./run_dir.ts";
-import { printOutcome, trainingCallbacks } from "./run_output.ts";
+import { printOutcome, printStopped, trainingCallbacks } from "./run_output.ts";
+import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 import { trainConfig, trainFlags } from "./train_flags.ts";
 
 const USAGE = `usage: deno task train [flags]
@@ -36,9 +38,14 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if (positionals.length) {
     throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
   }
+  if ((values["max-restarts"] as number) > 0 && (values.workers as number) <= 1) {
+    throw new UsageError("--max-restarts", "restarts worker processes: use it with --workers N");
+  }
+  const resumeLine = await resolveResumeAuto(values);
   const resume = values.resume as string | undefined;
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
+  if (resumeLine) say(resumeLine);
   const { config, doneEpochs } = await trainConfig(values, given, say);
   const done = nothingLeft(resume, doneEpochs, config.epochs);
   if (done) {
@@ -50,7 +57,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if (dir.removedTemps.length) say(`removed stale temp files in ${out}: ${dir.removedTemps}`);
   try {
     if ((values.workers as number) > 1) return await trainOnWorkers(config, { ...values, out });
-    return await trainHere(config, values, dir, say);
+    return await trainHere(config, values, out, dir, say);
   } catch (e) {
     await dir.discardIfEmpty();
     throw e;
@@ -60,6 +67,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
 async function trainHere(
   config: TrainConfig,
   values: FlagValues,
+  out: string,
   { checkpointPath, metricsPath }: RunDir,
   say: (line: string) => void,
 ): Promise<number> {
@@ -70,16 +78,31 @@ async function trainHere(
   say(`data: ${name}, ${train.count} train / ${test.count} test samples`);
 
   const start = performance.now();
+  let stopRequested = false;
+  const stop = (cause: StopCause) => {
+    stopRequested = true;
+    console.error(`gradmesh train: ${cause}: checkpointing after this step, then stopping`);
+  };
+  const removeListeners = onStopSignals(stop, "gradmesh train");
+  const unwatch = onTaskParentGone(() => stop("parent gone"));
   try {
     const result = await fitConfig(config, choice.backend, { train, test }, {
       checkpointPath,
       metricsPath,
       evalEvery: values["eval-every"] as number,
       logEvery: values["log-every"] as number,
+      checkpointEvery: values["checkpoint-every"] as number,
+      keepCheckpoints: values["keep-checkpoints"] as number,
+      stopRequested: () => stopRequested,
       resume: values.resume as string | undefined,
     }, trainingCallbacks(config, quiet));
-    printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);
+    if (result.stoppedAt !== null) printStopped(result.stoppedAt, checkpointPath, out);
+    else {
+      printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);
+    }
   } finally {
+    unwatch();
+    removeListeners();
     choice.backend.destroy();
   }
   return 0;

@@ -13,6 +13,7 @@ import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
+import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
 import { resumedConfig } from "./resume_flags.ts";
@@ -139,8 +140,9 @@ export const trainFlags: FlagTable = {
   },
   resume: {
     type: "string",
-    help: "continue from this checkpoint: its configuration is kept; --epochs, --lr, " +
-      "--scheduler, --scheduler-args, --log-every and --eval-every apply, other changes are refused",
+    help: "continue from this checkpoint (auto: the newest in --out, if any); its configuration " +
+      "is kept: --epochs, --lr, --scheduler, --scheduler-args, --log-every and --eval-every " +
+      "apply, other changes are refused",
   },
   "eval-every": {
     type: "integer",
@@ -154,6 +156,7 @@ export const trainFlags: FlagTable = {
     min: 1,
     help: "read training loss back every N steps",
   },
+  ...checkpointFlags,
   workers: {
     type: "integer",
     default: 1,

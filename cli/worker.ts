@@ -4,7 +4,9 @@
  * Slurm's `SLURM_PROCID`/`SLURM_NTASKS`/`SLURM_LOCALID`) and the job token from
  * `GRADMESH_TOKEN`, joins the coordinator, and trains. Every rank logs the adapter it
  * got; rank 0 prints what `train` prints: the data, progress, one line per epoch, the
- * final accuracy and where the checkpoint and metrics went.
+ * final accuracy and where the checkpoint and metrics went. When the job restarts after a
+ * failure it joins the next round (unless `--once`); SIGTERM, SIGINT or SIGUSR1 make every
+ * rank checkpoint at one step and exit 0 (cli/stop_signals.ts).
  *
  * @module
  */
@@ -15,8 +17,10 @@ import { loadTrainingData } from "../core/train/training_data.ts";
 import { runWorker } from "../coordinator/worker.ts";
 import { chooseBackend } from "../gpu/backend_choice.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
-import { printOutcome, trainingCallbacks } from "./run_output.ts";
 import { usageLine } from "./usage_line.ts";
+import { JobRestartError } from "../coordinator/job_errors.ts";
+import { printOutcome, printStopped, trainingCallbacks } from "./run_output.ts";
+import { exitWhenStdinCloses, onStopSignals } from "./stop_signals.ts";
 
 /** Flags of `worker`; the job itself comes from the coordinator. */
 export const workerFlags: FlagTable = {
@@ -37,6 +41,16 @@ export const workerFlags: FlagTable = {
     help: "compute backend",
   },
   quiet: { type: "boolean", default: false, help: "rank 0 prints only the final summary" },
+  once: {
+    type: "boolean",
+    default: false,
+    help: "exit when the job restarts instead of joining its next round (the launcher restarts it)",
+  },
+  "exit-with-stdin": {
+    type: "boolean",
+    default: false,
+    help: "exit at once when stdin closes (the local launcher holds it open)",
+  },
   help: { type: "boolean", default: false, help: "show this help" },
 };
 
@@ -62,10 +76,16 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
   const env = parseLaunchEnv();
   const token = requireToken(env.token);
   const quiet = values.quiet as boolean;
+  if (values["exit-with-stdin"]) exitWhenStdinCloses("gradmesh worker");
+  let stopRequested = false;
+  const removeListeners = onStopSignals((cause) => {
+    stopRequested = true;
+    console.error(`gradmesh worker: ${cause}: checkpointing at the next read-back, then stopping`);
+  }, "gradmesh worker");
   const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
   const start = performance.now();
-  try {
-    const outcome = await runWorker({
+  const join = () =>
+    runWorker({
       coordinatorUrl: env.coordinatorUrl,
       token,
       host: values.host as string,
@@ -88,12 +108,27 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
       // On stdout, which is what a local job shows of rank 0.
       warn: (line) => console.log(line),
       describeError: (e) => e instanceof UsageError ? usageLine(e) : e.message,
+      stopRequested: () => stopRequested,
     });
-    const { result, checkpointPath, metricsPath } = outcome;
-    if (result.final && checkpointPath && metricsPath) {
+  try {
+    let outcome;
+    for (;;) {
+      try {
+        outcome = await join();
+        break;
+      } catch (error) {
+        if (!(error instanceof JobRestartError) || values.once || stopRequested) throw error;
+        console.error(`gradmesh worker: ${error.reason}: joining the next round`);
+      }
+    }
+    const { result, checkpointPath, metricsPath, job } = outcome;
+    if (checkpointPath && result.stoppedAt !== null) {
+      printStopped(result.stoppedAt, checkpointPath, job.out);
+    } else if (result.final && checkpointPath && metricsPath) {
       printOutcome(result.final, (performance.now() - start) / 1000, checkpointPath, metricsPath);
     }
   } finally {
+    removeListeners();
     choice.backend.destroy();
   }
   return 0;

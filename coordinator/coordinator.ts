@@ -2,12 +2,15 @@
  * The state of one data-parallel job: who joined (rendezvous), which phase it is in, the
  * last heartbeat of every rank, rank 0's epoch summaries, and how it ended. A monitor
  * fails the job when a rank falls silent for longer than the heartbeat timeout; a timer
- * fails it when the world does not complete in time. Transport-free: `coordinatorApp`
- * puts it behind HTTP.
+ * fails it when the world does not complete in time. With `maxRestarts`, a failed rank
+ * instead ends the round: every rank is told to stop, a new rendezvous opens, and the new
+ * round resumes from the newest checkpoint in the output directory (torchrun's
+ * `--max-restarts`). Transport-free: `coordinatorApp` puts it behind HTTP.
  *
  * @module
  */
 
+import { DEFAULT_KEEP_CHECKPOINTS, newestCheckpoint } from "../core/checkpoint/series.ts";
 import { GradmeshError } from "../core/errors.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import type { RunningMetrics } from "../core/train/device_metrics.ts";
@@ -28,6 +31,7 @@ import type {
   JoinReply,
   JoinRequest,
   MetricsReport,
+  RestartRecord,
 } from "./wire.ts";
 
 /** Default rendezvous timeout: how long the world may take to assemble. */
@@ -58,6 +62,15 @@ export interface CoordinatorOptions {
   readonly log?: (line: string) => void;
   /** Called with each epoch summary rank 0 reports. */
   readonly onEpoch?: (summary: EpochSummary) => void;
+  /** Failures survived by starting a new round (torchrun's `--max-restarts`). Default 0. */
+  readonly maxRestarts?: number;
+  /** Called when a failure starts a new round (the local launcher respawns its workers). */
+  readonly onRestart?: (round: number, cause: MeshError) => void;
+  /**
+   * How long a rank's own failure report waits before it is acted on, so that a launcher
+   * that saw the culprit die ({@link Coordinator.lost}) names it first. Default 0.
+   */
+  readonly reportGraceMs?: number;
 }
 
 interface Member {
@@ -111,6 +124,8 @@ export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
     ringTimeoutMs: DEFAULT_RING_TIMEOUT_MS,
     evalEvery: 1,
     logEvery: 50,
+    checkpointEvery: 0,
+    keepCheckpoints: DEFAULT_KEEP_CHECKPOINTS,
     ...given,
   };
 }
@@ -151,6 +166,9 @@ export class Coordinator {
   #settle: (error: GradmeshError | null) => void = () => {};
   #rendezvousTimer: ReturnType<typeof setTimeout> | undefined;
   #monitor: ReturnType<typeof setInterval> | undefined;
+  #round = 0;
+  #stoppedAt: number | null = null;
+  readonly #restarts: RestartRecord[] = [];
 
   constructor(options: CoordinatorOptions) {
     if (!Number.isSafeInteger(options.world) || options.world < 1) {
@@ -162,8 +180,7 @@ export class Coordinator {
     this.#options = options;
     this.#log = options.log ?? (() => {});
     this.settled = new Promise((resolve) => this.#settle = resolve);
-    const timeoutMs = options.rendezvousTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS;
-    this.#rendezvousTimer = setTimeout(() => this.#rendezvousTimedOut(timeoutMs), timeoutMs);
+    this.#openRendezvous();
   }
 
   /** Where the job is. */
@@ -171,12 +188,20 @@ export class Coordinator {
     return this.#phase;
   }
 
+  /** The current round: 0, then one more after every restart. */
+  get round(): number {
+    return this.#round;
+  }
+
   /**
    * Adds a worker to the rendezvous; resolves with its place in the world once the world
-   * is complete. Rejects with a {@link JobStateError} when the rank asked for is taken or
-   * the rendezvous is over, with the job's error when it fails first.
+   * is complete. A worker that asks for the rank of one still training, while restarts
+   * are left, replaces it: the round ends and the newcomer joins the next. Rejects with a
+   * {@link JobStateError} when the rank asked for is taken or the rendezvous is over, with
+   * the job's error when it fails first.
    */
   async join(request: JoinRequest): Promise<JoinReply> {
+    this.#replaced(request);
     if (this.#phase !== "rendezvous") {
       const why = this.#error ? `: ${this.#error.message}` : "";
       throw new JobStateError(`the rendezvous is over: the job is ${this.#phase}${why}`);
@@ -190,6 +215,9 @@ export class Coordinator {
     if (again >= 0) {
       const [stale] = this.#members.splice(again, 1);
       stale.reject(new JobStateError(`superseded by a new join from ${request.ringUrl}`));
+    }
+    if (this.#members.length >= this.world) {
+      throw new JobStateError(`the world of ${this.world} ranks is complete`);
     }
     const holder = this.#members.find((m) => m.requested === wanted && wanted !== undefined);
     if (holder) {
@@ -211,12 +239,19 @@ export class Coordinator {
         reject,
       });
     });
-    if (this.#members.length === this.world) this.#start();
+    if (this.#members.length === this.world) void this.#start();
     return await reply;
   }
 
-  /** Records a rank's progress; the reply tells it to stop once the job has failed. */
+  /**
+   * Records a rank's progress; the reply tells it to stop once the job has failed, or
+   * to join again when it belongs to a round that a restart ended.
+   */
   heartbeat(request: HeartbeatRequest): HeartbeatReply {
+    if (this.#stale(request.round)) {
+      const last = this.#restarts[this.#restarts.length - 1];
+      return { abort: `the job restarts after rank ${last.rank} failed`, restart: true };
+    }
     const member = this.#member(request.rank);
     member.step = Math.max(member.step, request.step);
     member.lastHeartbeat = performance.now();
@@ -230,19 +265,38 @@ export class Coordinator {
     this.#options.onEpoch?.(report.epoch);
   }
 
-  /** A rank gave up: the job fails with its message, unless it already ended. */
+  /**
+   * A rank gave up: the job restarts or fails with its message (after `reportGraceMs`),
+   * unless it already ended or the report is from a round that ended.
+   */
   fail(report: FailReport): void {
+    if (this.#stale(report.round)) return;
     const member = this.#member(report.rank);
     if (report.step !== undefined) member.step = Math.max(member.step, report.step);
-    this.#end(new MeshError(report.rank, member.host, member.step, report.message));
+    const error = new MeshError(report.rank, member.host, member.step, report.message);
+    const round = this.#round;
+    const act = () => round === this.#round && this.#failed(error);
+    const grace = this.#options.reportGraceMs ?? 0;
+    if (grace > 0) setTimeout(act, grace);
+    else act();
+  }
+
+  /**
+   * A launcher saw the process of a rank of `round` die: the job restarts or fails with
+   * `error`, unless that round is over.
+   */
+  lost(error: MeshError, round: number): void {
+    if (round === this.#round) this.#failed(error);
   }
 
   /** A rank finished; the job is done when every rank is. */
   done(report: DoneReport): void {
+    if (this.#stale(report.round)) return;
     const member = this.#member(report.rank);
     member.done = true;
     if (report.step !== undefined) member.step = Math.max(member.step, report.step);
     if (report.final) this.#final = report.final;
+    if (report.stoppedAt !== undefined) this.#stoppedAt = report.stoppedAt;
     if (this.#byRank.every((m) => m.done)) this.#end(null);
   }
 
@@ -268,6 +322,9 @@ export class Coordinator {
       epochs: [...this.#epochs],
       final: this.#final,
       error: this.#error?.message ?? null,
+      round: this.#round,
+      restarts: [...this.#restarts],
+      stoppedAt: this.#stoppedAt,
     };
   }
 
@@ -292,8 +349,93 @@ export class Coordinator {
     return this.#members.map((m) => m.requested ?? free.shift()!);
   }
 
-  #start(): void {
+  // A worker asking for the rank of one that is training was restarted (a pod or task
+  // restart): the old process is gone, which fails the round, and the newcomer joins the
+  // next one, when restarts are left.
+  #replaced(request: JoinRequest): void {
+    const holder = request.rank === undefined ? undefined : this.#byRank[request.rank];
+    const left = this.#restarts.length < (this.#options.maxRestarts ?? 0);
+    if (this.#phase !== "training" || !holder || holder.done || !left) return;
+    this.#failed(
+      new MeshError(
+        holder.rank,
+        holder.host,
+        holder.step,
+        `replaced: a new worker process for rank ${holder.rank} joined from ${request.host}`,
+      ),
+    );
+  }
+
+  // Whether a report comes from a round that a restart ended; no round is the current one.
+  #stale(round: number | undefined): boolean {
+    if (round !== undefined && round > this.#round) {
+      throw new WireFormatError("round", `expected a round up to ${this.#round}, got ${round}`);
+    }
+    return round !== undefined && round < this.#round;
+  }
+
+  #openRendezvous(): void {
+    const timeoutMs = this.#options.rendezvousTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS;
+    this.#rendezvousTimer = setTimeout(() => this.#rendezvousTimedOut(timeoutMs), timeoutMs);
+  }
+
+  // A failure restarts the job while restarts are left, and ends it otherwise.
+  #failed(error: MeshError): void {
+    if (this.#phase === "done" || this.#phase === "failed") return;
+    const max = this.#options.maxRestarts ?? 0;
+    const detail = error.message.slice(
+      `rank ${error.rank} (${error.host}), step ${error.step}: `.length,
+    );
+    if (this.#restarts.length >= max) {
+      const after = max > 0 ? ` (after ${max} restart${max > 1 ? "s" : ""})` : "";
+      this.#end(
+        max > 0 ? new MeshError(error.rank, error.host, error.step, detail + after) : error,
+      );
+      return;
+    }
+    clearInterval(this.#monitor);
     clearTimeout(this.#rendezvousTimer);
+    const pending = new JobStateError(
+      `the rendezvous of round ${this.#round} was abandoned: restart`,
+    );
+    for (const m of this.#members) if (m.rank < 0) m.reject(pending);
+    this.#members.length = 0;
+    this.#byRank = [];
+    this.#phase = "rendezvous";
+    this.#round++;
+    this.#restarts.push({
+      rank: error.rank,
+      host: error.host,
+      step: error.step,
+      cause: detail,
+      resumedFrom: null,
+    });
+    this.#log(
+      `restart ${this.#restarts.length}/${max}: rank ${error.rank} (${error.host}) failed ` +
+        `at step ${error.step}: ${detail}`,
+    );
+    this.#openRendezvous();
+    this.#options.onRestart?.(this.#round, error);
+  }
+
+  // After a restart, the newest checkpoint in the output directory; else the run's own
+  // (its step unknown here: null).
+  async #resumePoint(): Promise<{ path: string | null; step: number | null }> {
+    const initial = { path: this.#options.resume ?? null, step: this.#options.resume ? null : 0 };
+    if (this.#round === 0) return initial;
+    const newest = await newestCheckpoint(this.#options.out).catch((error) => {
+      this.#log(`round ${this.#round}: ${error.message}; resuming from the run's start instead`);
+      return null;
+    });
+    return newest ?? initial;
+  }
+
+  async #start(): Promise<void> {
+    clearTimeout(this.#rendezvousTimer);
+    const round = this.#round;
+    const resume = await this.#resumePoint();
+    // A failure while the checkpoint was looked up started another round.
+    if (round !== this.#round || this.#phase !== "rendezvous") return;
     const ranks = this.#provisionalRanks();
     const now = performance.now();
     this.#members.forEach((m, i) => {
@@ -305,6 +447,16 @@ export class Coordinator {
     const members = this.#byRank.map(({ rank, host, adapter }) => ({ rank, host, adapter }));
     for (const m of members) this.#log(`rank ${m.rank} joined from ${m.host} (${m.adapter})`);
     this.#log(`all ${this.world} ranks joined; training run ${this.runId}`);
+    if (round > 0) {
+      const restart = this.#restarts[round - 1];
+      this.#restarts[round - 1] = { ...restart, resumedFrom: resume.step };
+      const to = resume.path === null
+        ? "to step 0 (no checkpoint yet: from the start)"
+        : resume.step === null
+        ? `to ${resume.path}`
+        : `to step ${resume.step} (${resume.path})`;
+      this.#log(`round ${round}: rolled back ${to}`);
+    }
     const { heartbeatTimeoutMs } = this.settings;
     const every = Math.max(20, Math.min(1000, heartbeatTimeoutMs / 4));
     this.#monitor = setInterval(() => this.#checkHeartbeats(), every);
@@ -316,9 +468,10 @@ export class Coordinator {
         members,
         config: this.#options.config,
         out: this.#options.out,
-        resume: this.#options.resume ?? null,
+        resume: resume.path,
         runId: this.runId,
         settings: this.settings,
+        round,
       });
     }
   }
@@ -329,7 +482,7 @@ export class Coordinator {
     const silent = this.#byRank.find((m) => !m.done && now - m.lastHeartbeat > timeout);
     if (!silent) return;
     const seconds = ((now - silent.lastHeartbeat) / 1000).toFixed(1);
-    this.#end(
+    this.#failed(
       new MeshError(
         silent.rank,
         silent.host,

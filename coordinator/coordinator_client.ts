@@ -37,6 +37,8 @@ export class CoordinatorClient {
   rank: number | null = null;
   /** The last step this worker finished; named in errors. */
   step = 0;
+  /** The round this worker joined (see `JoinReply.round`), once it has. */
+  round: number | null = null;
   readonly #url: string;
   readonly #headers: Headers;
 

@@ -9,7 +9,7 @@
 
 import type { GradmeshError } from "../core/errors.ts";
 import { type CoordinatorClient, networkReason } from "./coordinator_client.ts";
-import { CoordinatorError, JobAbortedError } from "./job_errors.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 
 /** Options of {@link Heartbeat}. */
 export interface HeartbeatOptions {
@@ -63,13 +63,16 @@ export class Heartbeat {
   async #beat(): Promise<void> {
     const { client, rank, timeoutMs } = this.#options;
     try {
-      const { abort } = await client.heartbeat(
-        { rank, step: client.step },
+      const { abort, restart } = await client.heartbeat(
+        { rank, step: client.step, ...(client.round !== null && { round: client.round }) },
         timeoutMs,
         this.#cancel.signal,
       );
       this.#lastAnswer = Date.now();
-      if (abort !== null) return this.#give(new JobAbortedError(rank, client.step, abort));
+      if (abort !== null) {
+        const Stop = restart ? JobRestartError : JobAbortedError;
+        return this.#give(new Stop(rank, client.step, abort));
+      }
     } catch (error) {
       if (this.#cancel.signal.aborted) return;
       if (!(error instanceof CoordinatorError)) throw error;

@@ -7,26 +7,30 @@
  */
 
 import { GradmeshError } from "../core/errors.ts";
-import { CoordinatorError, JobAbortedError } from "./job_errors.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 
 /** What the thread needs to beat. */
 export interface HeartbeatStart {
   readonly url: string;
   readonly token: string;
   readonly rank: number;
+  /** The round the worker joined. */
+  readonly round: number;
   readonly intervalMs: number;
   readonly timeoutMs: number;
 }
 
 /** Why the thread stopped, as plain data (errors do not cross threads whole). */
 export type StopReason =
-  | { kind: "aborted"; rank: number; step: number; detail: string }
+  | { kind: "aborted" | "restart"; rank: number; step: number; detail: string }
   | { kind: "coordinator"; url: string; rank: number | null; step: number; detail: string }
   | { kind: "other"; detail: string };
 
 const asError = (r: StopReason): GradmeshError =>
   r.kind === "aborted"
     ? new JobAbortedError(r.rank, r.step, r.detail)
+    : r.kind === "restart"
+    ? new JobRestartError(r.rank, r.step, r.detail)
     : r.kind === "coordinator"
     ? new CoordinatorError(r.url, r.rank, r.step, r.detail)
     : new GradmeshError(r.detail);

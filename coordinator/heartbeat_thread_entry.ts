@@ -12,7 +12,7 @@
 
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { CoordinatorError, JobAbortedError } from "./job_errors.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 import type { HeartbeatStart, StopReason } from "./heartbeat_thread.ts";
 
 const scope = self as unknown as {
@@ -27,6 +27,7 @@ scope.onmessage = ({ data }: MessageEvent) => {
     const start = data.start as HeartbeatStart;
     client = new CoordinatorClient(start.url, start.token);
     client.rank = start.rank;
+    client.round = start.round;
     new Heartbeat({
       client,
       rank: start.rank,
@@ -34,7 +35,12 @@ scope.onmessage = ({ data }: MessageEvent) => {
       timeoutMs: start.timeoutMs,
       onStop: (error) => {
         const stopped: StopReason = error instanceof JobAbortedError
-          ? { kind: "aborted", rank: error.rank, step: error.step, detail: error.reason }
+          ? {
+            kind: error instanceof JobRestartError ? "restart" : "aborted",
+            rank: error.rank,
+            step: error.step,
+            detail: error.reason,
+          }
           : error instanceof CoordinatorError
           ? {
             kind: "coordinator",

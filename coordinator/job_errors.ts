@@ -69,6 +69,9 @@ export class JobAbortedError extends GradmeshError {
   }
 }
 
+/** The coordinator ended this worker's round to restart the job: it should join again. */
+export class JobRestartError extends JobAbortedError {}
+
 /**
  * Ranks whose parameters differ from rank 0's at a checksum step; `rank` and `host` name
  * the first of them, `ranks` all.

@@ -47,6 +47,10 @@ export interface JobSettings {
   readonly evalEvery: number;
   /** `fit`'s `logEvery`: metric read-backs are collective, so every rank needs the same. */
   readonly logEvery: number;
+  /** `fit`'s `checkpointEvery` (`--checkpoint-every`): 0 checkpoints at epoch ends only. */
+  readonly checkpointEvery: number;
+  /** `fit`'s `keepCheckpoints` (`--keep-checkpoints`). */
+  readonly keepCheckpoints: number;
 }
 
 /** Answer to a join once the world is complete. */
@@ -63,6 +67,8 @@ export interface JoinReply {
   readonly resume: string | null;
   readonly runId: string;
   readonly settings: JobSettings;
+  /** Which rendezvous this is: 0, then one more after every restart. */
+  readonly round: number;
 }
 
 /** `POST /v1/heartbeat`. */
@@ -70,11 +76,17 @@ export interface HeartbeatRequest {
   readonly rank: number;
   /** Last step the rank finished. */
   readonly step: number;
+  /** The round the rank joined ({@link JoinReply.round}); absent: the current one. */
+  readonly round?: number;
 }
 
-/** Answer to a heartbeat: why to stop, or null to carry on. */
+/**
+ * Answer to a heartbeat: why to stop, or null to carry on; `restart` when the job goes on
+ * in a new round that the worker should join again.
+ */
 export interface HeartbeatReply {
   readonly abort: string | null;
+  readonly restart?: boolean;
 }
 
 /** `POST /v1/metrics`: rank 0's summary of an epoch. */
@@ -88,6 +100,8 @@ export interface FailReport {
   readonly rank: number;
   readonly message: string;
   readonly step?: number;
+  /** The round the rank joined; absent: the current one. */
+  readonly round?: number;
 }
 
 /** `POST /v1/done`: a rank finished, at `step`; rank 0 adds the final test metrics. */
@@ -95,10 +109,28 @@ export interface DoneReport {
   readonly rank: number;
   readonly step?: number;
   readonly final?: RunningMetrics | null;
+  /** The round the rank joined; absent: the current one. */
+  readonly round?: number;
+  /** The step after which the rank stopped early when asked to (preemption). */
+  readonly stoppedAt?: number;
 }
 
 /** Where a job is. */
 export type JobPhase = "rendezvous" | "training" | "done" | "failed";
+
+/** A restart: the failure that caused it and the checkpoint the new round resumed from. */
+export interface RestartRecord {
+  readonly rank: number;
+  readonly host: string;
+  /** The last step the failed rank reported. */
+  readonly step: number;
+  readonly cause: string;
+  /**
+   * Global step of the checkpoint the new round restored (0: none, from the start); null
+   * until the round starts, or when the checkpoint's step is not in its name.
+   */
+  readonly resumedFrom: number | null;
+}
 
 /** One rank in `GET /v1/status`. */
 export interface MemberStatus extends MemberInfo {
@@ -118,6 +150,11 @@ export interface JobStatus {
   readonly epochs: readonly EpochSummary[];
   readonly final: RunningMetrics | null;
   readonly error: string | null;
+  /** The current round (see {@link JoinReply.round}). */
+  readonly round: number;
+  readonly restarts: readonly RestartRecord[];
+  /** The step after which the ranks stopped early when asked to (preemption), or null. */
+  readonly stoppedAt: number | null;
 }
 
 type Fields = Record<string, unknown>;
@@ -142,6 +179,11 @@ function count(body: Fields, field: string): number {
     throw new WireFormatError(field, `expected a non-negative integer, got ${describe(value)}`);
   }
   return value as number;
+}
+
+// An optional count: absent or null is undefined.
+function optionalCount(body: Fields, field: string): { [key: string]: number } {
+  return body[field] === undefined || body[field] === null ? {} : { [field]: count(body, field) };
 }
 
 function text(body: Fields, field: string): string {
@@ -192,7 +234,7 @@ export function parseJoinRequest(value: unknown): JoinRequest {
 /** Checks a heartbeat. */
 export function parseHeartbeat(value: unknown): HeartbeatRequest {
   const body = fieldsOf(value, "body");
-  return { rank: count(body, "rank"), step: count(body, "step") };
+  return { rank: count(body, "rank"), step: count(body, "step"), ...optionalCount(body, "round") };
 }
 
 /** Checks a metrics report. */
@@ -218,6 +260,7 @@ export function parseFailReport(value: unknown): FailReport {
     rank: count(body, "rank"),
     message: text(body, "message"),
     ...(body.step === undefined ? {} : { step: count(body, "step") }),
+    ...optionalCount(body, "round"),
   };
 }
 
@@ -231,5 +274,7 @@ export function parseDoneReport(value: unknown): DoneReport {
     rank: count(body, "rank"),
     final,
     ...(body.step === undefined ? {} : { step: count(body, "step") }),
+    ...optionalCount(body, "round"),
+    ...optionalCount(body, "stoppedAt"),
   };
 }

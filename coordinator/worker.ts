@@ -3,7 +3,8 @@
  * adapter it got, trains with `fit` over an HTTP mesh while a heartbeat on its own thread
  * reports its step, and tells the coordinator how it ended. It stops when the coordinator says the job
  * failed elsewhere, and when the coordinator has been unreachable for longer than the
- * heartbeat timeout.
+ * heartbeat timeout. When a failure starts a new round (`--max-restarts`) it rejects with
+ * a `JobRestartError`, and the caller may join again.
  *
  * @module
  */
@@ -23,7 +24,7 @@ import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { HttpLink } from "./http_link.ts";
-import { CoordinatorError, JobAbortedError, ListenError } from "./job_errors.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError, ListenError } from "./job_errors.ts";
 import type { ChunkKey } from "./link.ts";
 import { serveRing } from "./ring_server.ts";
 import type { JoinReply } from "./wire.ts";
@@ -63,6 +64,8 @@ export interface WorkerOptions {
   warn?(line: string): void;
   /** The line the coordinator hears when this rank fails. Default the error's message. */
   describeError?(error: Error): string;
+  /** `fit`'s `stopRequested`: asked to stop (preemption), every rank checkpoints and ends. */
+  stopRequested?(): boolean;
 }
 
 /** What a rank that finished knows. */
@@ -129,6 +132,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
     const { rank, world, settings } = job;
     client.rank = rank;
+    client.round = job.round;
     if (options.world !== undefined && options.world !== world) {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
@@ -137,6 +141,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       url: options.coordinatorUrl,
       token,
       rank,
+      round: job.round,
       intervalMs: options.heartbeatMs ?? settings.heartbeatIntervalMs,
       timeoutMs: settings.heartbeatTimeoutMs,
     }, (error) => stop.abort(error));
@@ -195,17 +200,26 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         metricsPath,
         evalEvery: settings.evalEvery,
         logEvery: settings.logEvery,
+        checkpointEvery: settings.checkpointEvery,
+        keepCheckpoints: settings.keepCheckpoints,
+        stopRequested: options.stopRequested,
         resume: job.resume ?? undefined,
         mesh,
       }, { ...callbacks, onEpoch }),
       stop.signal,
     );
     await reports;
-    await client.done({ rank, step: client.step, final: result.final });
+    await client.done({
+      rank,
+      step: client.step,
+      final: result.final,
+      round: job.round,
+      ...(result.stoppedAt !== null && { stoppedAt: result.stoppedAt }),
+    });
     return { job, result, checkpointPath, metricsPath };
   } catch (error) {
     await reportFailure(client, error, options.describeError ?? ((e) => e.message));
-    throw error;
+    throw await restartInstead(client, error);
   } finally {
     heartbeat.stop();
     await link?.close();
@@ -223,8 +237,22 @@ async function reportFailure(
   const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
   if (client.rank === null || fromCoordinator) return;
   const message = error instanceof Error ? describe(error) : String(error);
-  await client.fail({ rank: client.rank, message, step: client.step }, FAIL_REPORT_TIMEOUT_MS)
+  const round = client.round ?? undefined;
+  await client.fail(
+    { rank: client.rank, message, step: client.step, round },
+    FAIL_REPORT_TIMEOUT_MS,
+  )
     .catch(() => {});
+}
+
+// A failure this rank saw (a peer that vanished) may have started a new round rather than
+// ended the job: then the rank should join again, as when its heartbeat hears of it.
+async function restartInstead(client: CoordinatorClient, error: unknown): Promise<unknown> {
+  const fromCoordinator = error instanceof CoordinatorError || error instanceof JobAbortedError;
+  if (client.rank === null || client.round === null || fromCoordinator) return error;
+  const request = { rank: client.rank, step: client.step, round: client.round };
+  const reply = await client.heartbeat(request, FAIL_REPORT_TIMEOUT_MS).catch(() => null);
+  return reply?.restart ? new JobRestartError(client.rank, client.step, reply.abort!) : error;
 }
 
 function logAdapter(

@@ -36,6 +36,20 @@ export interface Checkpoint {
   config: Record<string, unknown>;
   /** Modules' extra state (a dropout's random stream); absent when no module keeps any. */
   moduleState?: ModuleState;
+  /** Where in epoch `epoch + 1` a checkpoint taken mid-epoch was; absent at an epoch's end. */
+  epochProgress?: EpochProgress;
+}
+
+/** Steps done in an unfinished epoch and its training-metric sums so far. */
+export interface EpochProgress {
+  /** Steps of the epoch already taken. */
+  steps: number;
+  /** Sum of the loss over the samples counted. */
+  loss: number;
+  /** Correct predictions counted. */
+  correct: number;
+  /** Samples counted. */
+  count: number;
 }
 
 const FORMAT = "gradmesh-checkpoint-1";
@@ -74,6 +88,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
     rng_state: JSON.stringify(checkpoint.rngState),
     config: JSON.stringify(checkpoint.config),
     ...(checkpoint.moduleState && { module_state: JSON.stringify(checkpoint.moduleState) }),
+    ...(checkpoint.epochProgress && { epoch_progress: JSON.stringify(checkpoint.epochProgress) }),
   };
   const bytes = encodeSafetensors([...params, ...optimizer], metadata);
   try {
@@ -133,6 +148,13 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
         "a JSON object of objects of numbers",
       ),
     }),
+    ...(Object.hasOwn(metadata, "epoch_progress") && {
+      epochProgress: field<EpochProgress>(
+        "epoch_progress",
+        isEpochProgress,
+        'an object {"steps", "loss", "correct", "count"} of numbers',
+      ),
+    }),
   };
 }
 
@@ -142,6 +164,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isNumberRecord(value: unknown): boolean {
   return isObject(value) && Object.values(value).every(Number.isFinite);
+}
+
+// JSON has no NaN: a diverged loss sum is saved as null.
+function isEpochProgress(value: unknown): boolean {
+  if (!isObject(value) || !isCount(value.steps) || !isCount(value.count)) return false;
+  return [value.loss, value.correct].every((v) => v === null || Number.isFinite(v));
 }
 
 function isCount(value: unknown): boolean {

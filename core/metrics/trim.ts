@@ -2,7 +2,7 @@
  * Making a metrics file fit the checkpoint a run resumes from: a run killed after it
  * logged an epoch but before that epoch's checkpoint was written, or in the middle of an
  * epoch, logged records that the resumed run writes again. They are dropped first, so the
- * file holds each epoch once.
+ * file holds each step and epoch once.
  *
  * @module
  */
@@ -12,19 +12,19 @@ import { OutputError } from "../errors.ts";
 import { firstLine } from "../bounded_read.ts";
 
 /**
- * Removes from the metrics file at `path` every record of an epoch after `epochs` and a
- * torn last line (no newline: a write cut short); returns how many lines went. The file
+ * Removes from the metrics file at `path` every record of a step after `step` (the
+ * checkpoint's global step; an epoch record carries its last step) and a torn last line (no newline: a write cut short); returns how many lines went. The file
  * is replaced atomically and only when something changes; a missing file is left missing.
  *
  * @example
  * ```ts
  * import { dropRecordsAfter } from "./trim.ts";
  * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
- * await Deno.writeTextFile(path, '{"kind":"epoch","epoch":1}\n{"kind":"epoch","epoch":2}\n');
- * console.log(await dropRecordsAfter(path, 1)); // 1
+ * await Deno.writeTextFile(path, '{"kind":"epoch","step":10}\n{"kind":"epoch","step":20}\n');
+ * console.log(await dropRecordsAfter(path, 10)); // 1
  * ```
  */
-export async function dropRecordsAfter(path: string, epochs: number): Promise<number> {
+export async function dropRecordsAfter(path: string, step: number): Promise<number> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
@@ -34,7 +34,7 @@ export async function dropRecordsAfter(path: string, epochs: number): Promise<nu
   }
   const lines = text.split("\n");
   const torn = lines.pop() !== "";
-  const kept = lines.filter((line) => !(epochOf(line) > epochs));
+  const kept = lines.filter((line) => !(stepOf(line) > step));
   const dropped = lines.length - kept.length + (torn ? 1 : 0);
   if (dropped === 0) return 0;
   try {
@@ -45,11 +45,11 @@ export async function dropRecordsAfter(path: string, epochs: number): Promise<nu
   return dropped;
 }
 
-/** The `epoch` of a record line; NaN for a line that is not one (kept as it is). */
-function epochOf(line: string): number {
+/** The `step` of a record line; NaN for a line that is not one (kept as it is). */
+function stepOf(line: string): number {
   try {
-    const epoch = JSON.parse(line)?.epoch;
-    return typeof epoch === "number" ? epoch : NaN;
+    const step = JSON.parse(line)?.step;
+    return typeof step === "number" ? step : NaN;
   } catch {
     return NaN;
   }

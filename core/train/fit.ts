@@ -6,7 +6,8 @@
  * @module
  */
 
-import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
+import { type EpochProgress, loadCheckpoint } from "../checkpoint/checkpoint.ts";
+import { DEFAULT_KEEP_CHECKPOINTS, saveInSeries } from "../checkpoint/series.ts";
 import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { requireTensorSet } from "../checkpoint/tensor_set.ts";
@@ -53,8 +54,22 @@ export interface FitMesh {
 
 /** Where a run writes, and how often it reads metrics back. */
 export interface FitOptions {
-  /** Checkpoint file (`.safetensors`), rewritten atomically after every epoch; none when null. */
+  /**
+   * Checkpoint file (`.safetensors`), rewritten atomically after every epoch (and every
+   * `checkpointEvery` steps) with the step checkpoints of `core/checkpoint/series.ts`
+   * beside it; none when null.
+   */
   checkpointPath: string | null;
+  /** Also checkpoint every this many global steps; 0 or absent: at epoch ends only. */
+  checkpointEvery?: number;
+  /** Step checkpoints kept. Default {@link DEFAULT_KEEP_CHECKPOINTS}. */
+  keepCheckpoints?: number;
+  /**
+   * Asked after every step whether to stop early (preemption): the run then checkpoints
+   * and returns. Ranks of a mesh agree at each metric read-back (`logEvery` steps) and
+   * stop there together when any of them asked.
+   */
+  stopRequested?: () => boolean;
   /** Metrics JSON Lines file, appended to when resuming; none when null. */
   metricsPath: string | null;
   /** Evaluate on the test split every this many epochs (and after the last). */
@@ -98,8 +113,10 @@ export interface FitCallbacks {
 export interface FitResult {
   trainer: Trainer;
   epochs: EpochSummary[];
-  /** Test metrics after the last epoch (null on ranks other than 0, which do not evaluate). */
+  /** Test metrics after the last epoch (null on ranks other than 0, and after a stop). */
   final: RunningMetrics | null;
+  /** The global step after which `stopRequested` stopped the run; null when it ran to the end. */
+  stoppedAt: number | null;
 }
 
 /** Evaluation batches over a whole dataset. */
@@ -126,23 +143,41 @@ export async function fit(
   if (data.train.count === 0) {
     throw new UsageError("data", "the training split holds 0 samples, expected at least 1");
   }
-  const startEpoch = options.resume ? await restore(trainer, options.resume) : 0;
+  const start = options.resume
+    ? await restore(trainer, options.resume)
+    : { epoch: 0, step: 0, progress: undefined };
+  const startEpoch = start.epoch;
   const mesh = options.mesh;
   // With one process, batch norm already sees the whole batch.
   if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
   const steps = stepsPerEpoch(data.train.count, config.batchSize);
-  trainer.watchNonFinite(config.onNonFinite ?? "stop", startEpoch * steps);
+  trainer.watchNonFinite(config.onNonFinite ?? "stop", start.step);
   const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
+  for (let s = 0; s < (start.progress?.steps ?? 0); s++) schedule.afterStep();
   // Opened once everything above is checked: a refused run leaves the file as it was.
-  if (options.metricsPath && startEpoch > 0) {
-    await dropRecordsAfter(options.metricsPath, startEpoch);
+  if (options.metricsPath && options.resume) {
+    await dropRecordsAfter(options.metricsPath, start.step);
   }
   const log = options.metricsPath
-    ? await MetricsLog.open(options.metricsPath, startEpoch > 0)
+    ? await MetricsLog.open(options.metricsPath, startEpoch > 0 || start.progress !== undefined)
     : null;
   const onDevice = deviceData(trainer.flat.backend, data.train, config.augment, config.batchSize);
   const epochs: EpochSummary[] = [];
   let final: RunningMetrics | null = null;
+  let stoppedAt: number | null = null;
+  const checkpoint = (epoch: number, step: number, progress?: EpochProgress) =>
+    options.checkpointPath
+      ? save(
+        trainer,
+        config,
+        epoch,
+        step,
+        options.checkpointPath,
+        options.keepCheckpoints,
+        progress,
+      )
+      : Promise.resolve();
+  const every = options.checkpointEvery ?? 0;
   const wallStart = performance.now();
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -150,11 +185,16 @@ export async function fit(
       const perm = permutation(data.train.count, config.seed, epoch);
       const shardAt = (step: number) => shardOf(batchIndices(perm, step, config.batchSize), mesh);
       onDevice?.beginEpoch((step) => shardAt(step).shard, steps);
-      const epochTotals = { loss: 0, correct: 0, count: 0 };
+      const resumed = epoch === startEpoch ? start.progress : undefined;
+      const epochTotals = {
+        loss: resumed?.loss ?? 0,
+        correct: resumed?.correct ?? 0,
+        count: resumed?.count ?? 0,
+      };
       let windowStart = t0;
       let lastLoss: number | null = null;
       let seen = 0;
-      for (let step = 0; step < steps; step++) {
+      for (let step = resumed?.steps ?? 0; step < steps; step++) {
         const globalStep = epoch * steps + step + 1;
         const { idx, firstRow, shard } = shardAt(step);
         const batch = onDevice
@@ -163,8 +203,22 @@ export async function fit(
         await trainer.step(batch, idx.length, mesh?.reduceGradients);
         await mesh?.afterStep?.(globalStep, trainer);
         seen += idx.length;
-        if ((step + 1) % options.logEvery === 0 || step === steps - 1) {
-          const m = await combined(await trainer.takeTrainMetrics(), mesh, globalStep);
+        // A checkpoint or a stop reads the metrics back first, so that the epoch's sums
+        // it saves are complete.
+        const checkpointDue = every > 0 && globalStep % every === 0;
+        const stopAsked = options.stopRequested?.() ?? false;
+        let stop = false;
+        if (
+          (step + 1) % options.logEvery === 0 || step === steps - 1 || checkpointDue ||
+          (stopAsked && !mesh)
+        ) {
+          const { stopVotes, ...m } = await combined(
+            await trainer.takeTrainMetrics(),
+            mesh,
+            globalStep,
+            stopAsked,
+          );
+          stop = stopVotes > 0 && globalStep < config.epochs * steps;
           const now = performance.now();
           const samplesPerSecond = m.count / ((now - windowStart) / 1000);
           windowStart = now;
@@ -190,7 +244,14 @@ export async function fit(
           samplesPerSecond: seen / ((performance.now() - t0) / 1000),
         });
         schedule.afterStep();
+        if (stop) stoppedAt = globalStep;
+        // An epoch's last step is checkpointed with the epoch, below.
+        if ((stop || checkpointDue) && step < steps - 1) {
+          await checkpoint(epoch, globalStep, { steps: step + 1, ...epochTotals });
+        }
+        if (stop) break;
       }
+      if (stoppedAt !== null && stoppedAt < (epoch + 1) * steps) break;
       const train: RunningMetrics = {
         loss: epochTotals.loss / epochTotals.count,
         accuracy: epochTotals.correct / epochTotals.count,
@@ -215,14 +276,17 @@ export async function fit(
       });
       // Records above carry the lr the epoch trained with; the next epoch's is set here.
       schedule.afterEpoch(train.loss);
-      if (options.checkpointPath) await save(trainer, config, epoch + 1, options.checkpointPath);
+      await checkpoint(epoch + 1, (epoch + 1) * steps);
       callbacks.onEpoch?.(summary);
+      if (stoppedAt !== null) break;
     }
   } finally {
     await log?.close();
   }
-  if (!final && (mesh?.rank ?? 0) === 0) final = await trainer.evaluate(evalBatches(data.test));
-  return { trainer, epochs, final };
+  if (!final && stoppedAt === null && (mesh?.rank ?? 0) === 0) {
+    final = await trainer.evaluate(evalBatches(data.test));
+  }
+  return { trainer, epochs, final, stoppedAt };
 }
 
 /** This rank's rows of the global batch `idx` (all of it without a mesh), and where they start. */
@@ -251,26 +315,34 @@ function hostBatch(
 const skipped = (t: Trainer) => t.skippedSteps > 0 ? { skipped_steps: t.skippedSteps } : {};
 const skippedSteps = (t: Trainer) => t.skippedSteps > 0 ? { skippedSteps: t.skippedSteps } : {};
 
-// Turns this rank's window metrics into the job's: totals summed across ranks.
+// Turns this rank's window metrics into the job's: totals summed across ranks, with the
+// number of ranks that asked to stop.
 async function combined(
   m: RunningMetrics,
   mesh: FitMesh | undefined,
   step: number,
-): Promise<RunningMetrics> {
-  if (!mesh) return m;
-  const [loss, correct, count] = await mesh.sumAcross(
+  stop: boolean,
+): Promise<RunningMetrics & { stopVotes: number }> {
+  if (!mesh) return { ...m, stopVotes: stop ? 1 : 0 };
+  const vote = stop ? 1 : 0;
+  const [loss, correct, count, stopVotes] = await mesh.sumAcross(
     // A rank without samples adds nothing; a NaN loss stays NaN in the sum.
-    new Float32Array(m.count ? [m.loss * m.count, m.accuracy * m.count, m.count] : [0, 0, 0]),
+    new Float32Array(
+      m.count ? [m.loss * m.count, m.accuracy * m.count, m.count, vote] : [0, 0, 0, vote],
+    ),
     step,
   );
-  return { loss: loss / count, accuracy: correct / count, count };
+  return { loss: loss / count, accuracy: correct / count, count, stopVotes };
 }
 
 async function save(
   trainer: Trainer,
   config: TrainConfig,
   epoch: number,
+  globalStep: number,
   path: string,
+  keep = DEFAULT_KEEP_CHECKPOINTS,
+  epochProgress?: EpochProgress,
 ): Promise<void> {
   await trainer.checkNonFinite();
   const { flat, optimizer } = trainer;
@@ -288,7 +360,7 @@ async function save(
     data: s.data,
   }));
   const moduleState = extraStates(trainer.model);
-  await saveCheckpoint(path, {
+  await saveInSeries(path, globalStep, {
     params: [...params, ...await readBuffers(trainer.model)],
     optimizer: state,
     epoch,
@@ -296,14 +368,18 @@ async function save(
     rngState: [config.seed],
     config: config as unknown as Record<string, unknown>,
     ...(moduleState && { moduleState }),
-  });
+    ...(epochProgress && { epochProgress }),
+  }, keep);
 }
 
 /**
  * Loads parameters, buffers, modules' extra state and optimizer state; returns the number
- * of epochs already done.
+ * of epochs already done and, for a checkpoint taken mid-epoch, how far the next one got.
  */
-async function restore(trainer: Trainer, path: string): Promise<number> {
+async function restore(
+  trainer: Trainer,
+  path: string,
+): Promise<{ epoch: number; step: number; progress: EpochProgress | undefined }> {
   const { flat, optimizer } = trainer;
   if (!optimizer.resumable) {
     throw new UsageError(
@@ -324,7 +400,12 @@ async function restore(trainer: Trainer, path: string): Promise<number> {
     new Map(ckpt.optimizer.map((t) => [t.name.replace(/^optim\./, ""), t.data])),
     ckpt.step,
   );
-  return ckpt.epoch;
+  const progress = ckpt.epochProgress && {
+    ...ckpt.epochProgress,
+    loss: ckpt.epochProgress.loss ?? NaN,
+    correct: ckpt.epochProgress.correct ?? NaN,
+  };
+  return { epoch: ckpt.epoch, step: ckpt.step, progress };
 }
 
 /**

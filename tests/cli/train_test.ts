@@ -36,6 +36,9 @@ const badUsage: [string[], RegExp][] = [
     /--model: input size 100 does not match the data's 784 values per sample/,
   ],
   [["--model", "784-8-7"], /--model: output size 7 does not match the data's 10 classes/],
+  [["--max-restarts", "2"], /^gradmesh train: --max-restarts: restarts worker processes: use it/],
+  [["--keep-checkpoints", "0"], /--keep-checkpoints: expected an integer >= 1, got 0/],
+  [["--checkpoint-every=-1"], /--checkpoint-every: expected an integer >= 0, got -1/],
 ];
 for (const [args, message] of badUsage) {
   Deno.test(`bad input ${args.join(" ")} → one line, exit 2`, async () => {

@@ -10,11 +10,12 @@ import { meshForFit } from "../../coordinator/fit_mesh.ts";
 import { ParameterMismatchError, WorkerExitError } from "../../coordinator/job_errors.ts";
 import { memoryMesh } from "../../coordinator/memory_link.ts";
 import {
-  MAIN,
   needsClusterCommands,
   processGone,
   runMain,
+  trainCommand,
   waitFor,
+  workerPids,
   writeDigits,
 } from "./job_fixtures.ts";
 
@@ -80,7 +81,6 @@ async function runningJob(heartbeatTimeoutMs: number) {
     out,
     quiet: true,
     rank0Output: () => {},
-    killGraceMs: 1000,
     settings: { heartbeatTimeoutMs },
   });
   const outcome = job.finished.then(() => null, (e: unknown) => e);
@@ -151,7 +151,6 @@ Deno.test({
       backend: "cpu",
       out: `${dir}/bad`,
       rank0Output: () => {},
-      killGraceMs: 1000,
     });
     await assert.rejects(job.finished, (e: unknown) => {
       assert.ok(e instanceof MeshError, String(e));
@@ -186,37 +185,21 @@ Deno.test({
   },
 });
 
-/** Process ids of the children of process `pid`. */
-async function childrenOf(pid: number): Promise<number[]> {
-  const { stdout } = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
-    .output();
-  return new TextDecoder().decode(stdout).split("\n").filter((l) => l.trim()).map(Number);
-}
-
 Deno.test({
   name:
     "`train --workers 2` when a worker is killed: one error line naming rank, host and step, exit 1",
   ...await needsClusterCommands(),
   async fn() {
-    const train = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN,
-        "train",
-        "--workers=2",
-        "--backend=cpu",
-        `--data=${spec}`,
-        "--model=784-16-10",
-        "--epochs=50",
-        `--out=${dir}/killed`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(30_000),
-    }).spawn();
+    const train = trainCommand([
+      "--workers=2",
+      "--backend=cpu",
+      `--data=${spec}`,
+      "--model=784-16-10",
+      "--epochs=50",
+      `--out=${dir}/killed`,
+    ], { stdout: "null", timeoutMs: 30_000 }).spawn();
     let workers: number[] = [];
-    await waitFor("two workers", async () => (workers = await childrenOf(train.pid)).length === 2);
+    await waitFor("two workers", async () => (workers = await workerPids(train.pid)).length === 2);
     // Long enough to be training: the rendezvous takes well under a second.
     await new Promise((r) => setTimeout(r, 1500));
     Deno.kill(workers[1], "SIGKILL");

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { loadDataset } from "../../core/data/source.ts";
+import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { idxBytes, writeIdxDir } from "../core/data/helpers.ts";
 
 /** `cli/main.ts`, the entry point worker processes run. */
@@ -107,4 +108,57 @@ export async function waitFor(
     if (performance.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * `cli/main.ts train args` as a command with piped output (stdout inherited when asked),
+ * killed after `timeoutMs`.
+ */
+export function trainCommand(
+  args: string[],
+  options: { stdout?: "piped" | "null"; timeoutMs?: number } = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "train", ...args],
+    env: { NO_COLOR: "1" },
+    stdout: options.stdout ?? "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+  });
+}
+
+/** Process ids of the `worker` children of process `pid`, in spawn order (so by rank). */
+export async function workerPids(pid: number): Promise<number[]> {
+  const { stdout } = await new Deno.Command("ps", {
+    args: ["-o", "pid=,args=", "--ppid", String(pid)],
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n").filter((l) => / worker /.test(l))
+    .map((l) => Number(l.trim().split(" ")[0]));
+}
+
+/**
+ * Whether process `pid` has ended: gone, or a zombie. An orphan's zombie waits for init,
+ * which may take its time (seconds here), though it stopped running long before.
+ */
+export async function processEnded(pid: number): Promise<boolean> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => null);
+  return status === null || /^State:\s+Z/m.test(status);
+}
+
+/**
+ * A fresh temp directory (removed at exit) holding 1,000 training and 100 test digits,
+ * and a 784-16-10 MLP configuration over them: batch 32, so 32 steps per epoch.
+ */
+export async function smallDigitsJob(prefix: string, epochs: number) {
+  const dir = await Deno.makeTempDir({ prefix });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  const spec = await writeDigits(dir, 1000, 100);
+  const config: TrainConfig = {
+    ...defaultTrainConfig,
+    data: spec,
+    model: "784-16-10",
+    epochs,
+    batchSize: 32,
+  };
+  return { dir, spec, config };
 }

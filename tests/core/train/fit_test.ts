@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import type { Dataset } from "../../../core/data/dataset.ts";
 import { loadDataset } from "../../../core/data/source.ts";
+import { strided } from "./strided.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
 import { fitConfig } from "../../../core/train/fit_config.ts";
 
@@ -15,15 +16,6 @@ function subset(ds: Dataset, count: number): Dataset {
     images: ds.images.slice(0, count * size),
     labels: ds.labels.slice(0, count),
   };
-}
-
-// Every 4th training sample keeps all ten digits (the bundle is ordered by digit).
-function strided(ds: Dataset, stride: number): Dataset {
-  const size = ds.images.length / ds.count;
-  const idx = Array.from({ length: Math.floor(ds.count / stride) }, (_, i) => i * stride);
-  const images = new Float32Array(idx.length * size);
-  idx.forEach((k, i) => images.set(ds.images.subarray(k * size, (k + 1) * size), i * size));
-  return { ...ds, count: idx.length, images, labels: Float32Array.from(idx, (k) => ds.labels[k]) };
 }
 
 async function run(config: Partial<TrainConfig>, train: Dataset, test: Dataset) {
