@@ -37,6 +37,9 @@ export interface ScalarState {
   after?(hyper: OptimizerHyper, scalars: GroupScalars, settings: ScalarSettings): void;
 }
 
+/** Throws a UsageError naming `arg` with `message` unless `ok`. */
+export type RequireArg = (ok: boolean, arg: string, message: string) => void;
+
 /** One fused optimizer. */
 export interface OptimizerRecord<Name extends string = string> {
   /** The `--optimizer` / `optimizerFromName` name (kebab-case). */
@@ -56,6 +59,11 @@ export interface OptimizerRecord<Name extends string = string> {
    * rows are updated whole or not at all).
    */
   readonly rowWise?: boolean;
+  /**
+   * Its own checks of resolved settings, beyond those every optimizer shares (a learning
+   * rate and `eps` of at least 0, nonnegative decays, valid betas), as PyTorch makes them.
+   */
+  readonly checkSettings?: (settings: Readonly<OptimizerHyper>, require: RequireArg) => void;
 }
 
 /** `record`, with its name kept as a literal type (so the optimizer names stay typed). */

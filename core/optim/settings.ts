@@ -8,7 +8,7 @@
 import type { OptimizerHyper } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import { type OptimizerArgValue, optimizerSpec, optionKey } from "./catalog.ts";
-import type { OptimizerKind } from "./kinds.ts";
+import { type OptimizerKind, optimizerRecord } from "./kinds.ts";
 
 /**
  * Optimizer settings in PyTorch's names (camelCase); omitted fields take PyTorch's
@@ -118,18 +118,13 @@ function validate(kind: OptimizerKind, s: GroupSettings): void {
   const atLeast0 = (arg: string, value: number) =>
     check(value >= 0, arg, `expected a value >= 0, got ${value}`);
   const args = new Set(optimizerSpec(kind)!.args.map((a) => a.name));
-  if (kind === "sparse-adam") {
-    check(s.lr > 0, "lr", `expected a learning rate > 0, got ${s.lr}`);
-    check(s.eps > 0, "eps", `expected eps > 0, got ${s.eps}`);
-  } else {
-    check(s.lr >= 0, "lr", `expected a learning rate >= 0, got ${s.lr}`);
-    if (args.has("eps")) atLeast0("eps", s.eps);
-  }
+  // The optimizer's own checks first: SparseAdam's stricter lr and eps come before these.
+  optimizerRecord(kind).checkSettings?.(hyperAt(s, 1), check);
+  check(s.lr >= 0, "lr", `expected a learning rate >= 0, got ${s.lr}`);
+  if (args.has("eps")) atLeast0("eps", s.eps);
   for (const arg of ["momentum", "weight_decay", "lr_decay", "initial_accumulator_value"]) {
     if (args.has(arg)) atLeast0(arg, (s as unknown as Record<string, number>)[optionKey(arg)]);
   }
-  if (kind === "rmsprop") atLeast0("alpha", s.alpha);
-  if (kind === "nadam") atLeast0("momentum_decay", s.momentumDecay);
   check(
     !s.nesterov || (s.momentum > 0 && s.dampening === 0),
     "nesterov",

@@ -26,6 +26,12 @@ export const nadam = defineOptimizer({
   name: "nadam",
   pytorch: "optim.NAdam",
   cycledMomentum: "beta1",
+  checkSettings: (s, require) =>
+    require(
+      s.momentumDecay >= 0,
+      "momentum_decay",
+      `expected a value >= 0, got ${s.momentumDecay}`,
+    ),
   scalarState: {
     names: ["mu_product"],
     before: (hyper, s) => {

@@ -24,6 +24,8 @@ export const rmsprop = defineOptimizer({
   name: "rmsprop",
   pytorch: "optim.RMSprop",
   cycledMomentum: "momentum",
+  checkSettings: (s, require) =>
+    require(s.alpha >= 0, "alpha", `expected a value >= 0, got ${s.alpha}`),
   args: [
     lrArg(1e-2),
     arg("alpha", 0.99, "smoothing constant of the squared-gradient average"),

@@ -15,6 +15,11 @@ export const sparseAdam = defineOptimizer({
   pytorch: "optim.SparseAdam",
   cycledMomentum: "beta1",
   rowWise: true,
+  // Unlike Adam, SparseAdam refuses a learning rate or eps of 0.
+  checkSettings: (s, require) => {
+    require(s.lr > 0, "lr", `expected a learning rate > 0, got ${s.lr}`);
+    require(s.eps > 0, "eps", `expected eps > 0, got ${s.eps}`);
+  },
   args: [lrArg(1e-3), betasArg, epsArg(1e-8), maximizeArg],
   kernel: {
     name: "sparse-adam",
