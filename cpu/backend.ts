@@ -1,0 +1,106 @@
+/**
+ * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
+ * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
+ * system's OpenBLAS for large products where it can be loaded.
+ *
+ * @module
+ */
+
+import type { Backend, Storage, Window2d } from "../core/backend.ts";
+import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import type { SimdLevel } from "./kernels.ts";
+import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
+import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
+import type { GemmShape } from "./thread_protocol.ts";
+import { WasmKernels } from "./wasm_kernels.ts";
+
+/** Multiply-adds from which a product goes to OpenBLAS (below it the FFI call is not worth it). */
+const OPENBLAS_MIN_MACS = 1 << 14;
+
+/** How to build the fast CPU backend. */
+export interface FastCpuOptions {
+  /** Threads for the kernels and for OpenBLAS (at least 1). */
+  threads: number;
+  /** `"auto"` tries the system OpenBLAS, `"wasm"` never does, a path opens that library. */
+  sgemm?: "auto" | "wasm" | string;
+  /** Forces a SIMD level (tests); default: relaxed SIMD where the engine has it. */
+  simd?: SimdLevel;
+}
+
+/** The cores Deno sees, split between `workers` processes on this machine (at least 1 each). */
+export function defaultThreads(workers = 1): number {
+  return Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / workers));
+}
+
+/** Creates the fast CPU backend, starting its threads. */
+export async function createFastCpuBackend(options: FastCpuOptions): Promise<Backend> {
+  const threads = Math.max(1, Math.floor(options.threads));
+  const sgemm = options.sgemm ?? "auto";
+  let blas: OpenBlas | null = null;
+  let blasNote = "";
+  if (sgemm !== "wasm") {
+    const opened = OpenBlas.open(sgemm === "auto" ? OPENBLAS_DEFAULT : sgemm);
+    if (typeof opened !== "string") blas = opened;
+    else if (sgemm === "auto") blasNote = ` (OpenBLAS: ${opened})`;
+    else throw new Error(`--sgemm ${sgemm}: ${opened}`);
+  }
+  try {
+    const kernels = await WasmKernels.create(threads, options.simd, blas && blas.path);
+    return new FastCpuBackend(kernels, blas, blasNote);
+  } catch (e) {
+    blas?.close();
+    throw e;
+  }
+}
+
+class FastCpuBackend extends CpuBackend {
+  override readonly description: string;
+  readonly #kernels: WasmKernels;
+  readonly #blas: OpenBlas | null;
+
+  constructor(kernels: WasmKernels, blas: OpenBlas | null, blasNote: string) {
+    super();
+    this.#kernels = kernels;
+    this.#blas = blas;
+    const sgemm = blas ? "openblas" : `wasm${blasNote}`;
+    this.description = `wasm ${kernels.simd}, ${kernels.threads} thread${
+      kernels.threads === 1 ? "" : "s"
+    }; sgemm: ${sgemm}`;
+  }
+
+  protected override product(
+    x: Float32Array,
+    y: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    batch = 1,
+  ): Float32Array {
+    const shape: GemmShape = { m, k, n, transA, transB, batch };
+    const blas = this.#blas && m * n * k >= OPENBLAS_MIN_MACS ? this.#blas : null;
+    if (!blas) return this.#kernels.matmul(x, y, shape, null);
+    const parts = sgemmParts(shape);
+    // One part, or one thread: call OpenBLAS on the arrays as they are, with no copies.
+    if (parts.length === 1 || this.#kernels.threads === 1) {
+      const c = new Float32Array(batch * m * n);
+      runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
+      return c;
+    }
+    return this.#kernels.matmul(x, y, shape, blas);
+  }
+
+  override im2col(x: Storage, win: Window2d): Storage {
+    return new CpuStorage(this.#kernels.im2col((x as CpuStorage).data, win));
+  }
+
+  override col2im(cols: Storage, win: Window2d): Storage {
+    return new CpuStorage(this.#kernels.col2im((cols as CpuStorage).data, win));
+  }
+
+  override destroy(): void {
+    this.#kernels.destroy();
+    this.#blas?.close();
+  }
+}
