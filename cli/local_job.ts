@@ -13,6 +13,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
+import { defaultThreads } from "../cpu/backend.ts";
+import type { BackendKind } from "./backend_choice.ts";
 import { GradmeshError } from "../core/errors.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
 import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
@@ -95,7 +97,9 @@ export interface LocalJobOptions {
   /** Number of worker processes. */
   readonly workers: number;
   /** Every worker's `--backend`. */
-  readonly backend: "auto" | "webgpu" | "cpu";
+  readonly backend: BackendKind;
+  /** Every worker's `--threads` and `--sgemm` (default: its cores ÷ workers, auto). */
+  readonly cpu?: { threads: number; sgemm: string };
   /** Output directory, written by rank 0. */
   readonly out: string;
   /** Checkpoint every rank restores first (`config` must be the one saved in it). */
@@ -143,6 +147,7 @@ const PERMISSIONS = [
   "--allow-net",
   "--allow-run",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 interface WorkerProcess {
@@ -262,6 +267,7 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "worker",
     "--backend",
     options.backend,
+    ...(options.cpu ? ["--threads", `${options.cpu.threads}`, "--sgemm", options.cpu.sgemm] : []),
     ...(options.quiet ? ["--quiet"] : []),
   ];
   const env = {
@@ -346,7 +352,11 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   buildTrainer(config, createCpuBackend(), train);
   return await runLocalJob(config, {
     workers: values.workers as number,
-    backend: values.backend as "auto" | "webgpu" | "cpu",
+    backend: values.backend as BackendKind,
+    cpu: {
+      threads: (values.threads as number) || defaultThreads(values.workers as number),
+      sgemm: values.sgemm as string,
+    },
     out: (values.out as string | undefined) ?? join("runs", newRunId()),
     resume: values.resume as string | undefined,
     quiet: values.quiet as boolean,

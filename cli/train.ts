@@ -12,7 +12,8 @@ import { UsageError } from "../core/errors.ts";
 import { fit } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
-import { chooseBackend } from "./backend_choice.ts";
+import { type BackendKind, chooseBackend } from "./backend_choice.ts";
+import { cpuSettings } from "./cpu_flags.ts";
 import { helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
@@ -39,7 +40,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   const quiet = values.quiet as boolean;
   const say = (line: string) => quiet || console.log(line);
 
-  const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
+  const choice = await chooseBackend(values.backend as BackendKind, cpuSettings(values));
   say(`backend: ${choice.backend.name} (${choice.reason})`);
   const { train, test, name } = await loadTrainingData(config);
   say(`data: ${name}, ${train.count} train / ${test.count} test samples`);

@@ -13,7 +13,8 @@ import { UsageError } from "../core/errors.ts";
 import { parseLaunchEnv, requireToken } from "../coordinator/env.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { runWorker } from "../coordinator/worker.ts";
-import { chooseBackend } from "./backend_choice.ts";
+import { type BackendKind, chooseBackend } from "./backend_choice.ts";
+import { cpuFlags, cpuSettings } from "./cpu_flags.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { printOutcome, trainingCallbacks } from "./run_output.ts";
 
@@ -32,9 +33,10 @@ export const workerFlags: FlagTable = {
   backend: {
     type: "string",
     default: "auto",
-    choices: ["auto", "webgpu", "cpu"],
-    help: "compute backend",
+    choices: ["auto", "webgpu", "cpu", "cpu-ref"],
+    help: "compute backend (cpu-ref: the TypeScript reference)",
   },
+  ...cpuFlags,
   quiet: { type: "boolean", default: false, help: "rank 0 prints only the final summary" },
   help: { type: "boolean", default: false, help: "show this help" },
 };
@@ -61,7 +63,7 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
   const env = parseLaunchEnv();
   const token = requireToken(env.token);
   const quiet = values.quiet as boolean;
-  const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
+  const choice = await chooseBackend(values.backend as BackendKind, cpuSettings(values));
   const start = performance.now();
   try {
     const outcome = await runWorker({

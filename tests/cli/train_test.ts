@@ -144,3 +144,17 @@ Deno.test("plain output: one line per epoch and where the outputs went", async (
   );
   assert.match(stdout, /metrics: +.*metrics\.jsonl/);
 });
+
+Deno.test("the first line names the CPU backend, its SIMD level, threads and sgemm", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (extra: string[]) => {
+    const args = ["train", "--model", "784-8-10", "--epochs", "1", "--out", dir, ...extra];
+    const { code, stdout } = await runCli(args);
+    assert.equal(code, 0);
+    return stdout.split("\n")[0];
+  };
+  const fast = await run(["--backend", "cpu", "--threads", "1", "--sgemm", "wasm"]);
+  assert.match(fast, /^backend: cpu \(wasm (relaxed-simd|simd128), 1 thread; sgemm: wasm\)$/);
+  assert.equal(await run(["--backend", "cpu-ref"]), "backend: cpu (TypeScript reference)");
+  await Deno.remove(dir, { recursive: true });
+});
