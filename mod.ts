@@ -31,6 +31,7 @@ export type {
   Window2d,
 } from "./core/backend.ts";
 export { createCpuBackend } from "./core/cpu/backend.ts";
+export { createFastCpuBackend, type FastCpuOptions } from "./cpu/backend.ts";
 export * from "./core/errors.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
 export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";

@@ -61,11 +61,22 @@ export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
-/** Reads and compiles the kernels; `simd` forces a build (tests run both where they can). */
+const compiled = new Map<SimdLevel, Promise<WebAssembly.Module>>();
+
+/**
+ * Reads and compiles the kernels, once per process; `simd` forces a build (tests run both
+ * where they can).
+ */
 export async function loadKernels(simd: SimdLevel = bestSimd()): Promise<KernelModule> {
-  const file = simd === "relaxed-simd" ? "kernels_relaxed.wasm" : "kernels_simd.wasm";
-  const bytes = await Deno.readFile(new URL(`./kernels/${file}`, import.meta.url));
-  return { module: await WebAssembly.compile(bytes), simd };
+  let module = compiled.get(simd);
+  if (!module) {
+    const file = simd === "relaxed-simd" ? "kernels_relaxed.wasm" : "kernels_simd.wasm";
+    module = Deno.readFile(new URL(`./kernels/${file}`, import.meta.url))
+      .then((bytes) => WebAssembly.compile(bytes));
+    compiled.set(simd, module);
+    module.catch(() => compiled.delete(simd));
+  }
+  return { module: await module, simd };
 }
 
 /** The best instruction set this engine runs. */
