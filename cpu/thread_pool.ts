@@ -11,7 +11,7 @@
 import { CONTROL, type ThreadStart } from "./thread_protocol.ts";
 
 /** Polls of the done counter before the caller sleeps on it. */
-const SPINS = 20000;
+const SPINS = 2000;
 
 /** A started pool of `threads - 1` workers plus the calling thread. */
 export class ThreadPool {

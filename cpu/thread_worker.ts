@@ -10,7 +10,7 @@ import { runSgemmShare } from "./sgemm_parts.ts";
 import { CONTROL, JOB_GEMM, JOB_SGEMM, type ThreadStart } from "./thread_protocol.ts";
 
 /** Spin this many polls before parking: a training step posts jobs microseconds apart. */
-const SPINS = 20000;
+const SPINS = 2000;
 
 const scope = self as unknown as {
   onmessage: ((e: MessageEvent<ThreadStart>) => void) | null;

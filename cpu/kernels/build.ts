@@ -14,7 +14,7 @@
  */
 
 /** The C sources, in link order. */
-export const KERNEL_SOURCES = ["gemm.c", "conv.c", "simd.h"] as const;
+export const KERNEL_SOURCES = ["gemm.c", "conv.c", "peak.c", "simd.h"] as const;
 
 /** The functions the binaries export. */
 export const KERNEL_EXPORTS = [
@@ -23,6 +23,7 @@ export const KERNEL_EXPORTS = [
   "gemm_job_bytes",
   "im2col",
   "col2im",
+  "simd_peak",
   "__heap_base",
 ] as const;
 
