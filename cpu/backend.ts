@@ -1,13 +1,18 @@
 /**
  * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
  * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
- * system's OpenBLAS for large products where it can be loaded.
+ * system's OpenBLAS for large products where it can be loaded; elementwise ops and the SGD
+ * update as specialised loops (`cpu/elementwise.ts`, `cpu/optimizer.ts`).
  *
  * @module
  */
 
-import type { Backend, Storage, Window2d } from "../core/backend.ts";
+import type { Backend, OptimizerHyper, Storage, Window2d } from "../core/backend.ts";
 import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
+import type { OptimizerKind } from "../core/optim/kinds.ts";
+import { binaryFast, unaryFast } from "./elementwise.ts";
+import { fastOptimizerUpdate } from "./optimizer.ts";
 import type { SimdLevel } from "./kernels.ts";
 import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
 import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
@@ -53,6 +58,10 @@ export async function createFastCpuBackend(options: FastCpuOptions): Promise<Bac
   }
 }
 
+function data(s: Storage): Float32Array {
+  return (s as CpuStorage).data;
+}
+
 class FastCpuBackend extends CpuBackend {
   override readonly description: string;
   readonly #kernels: WasmKernels;
@@ -91,12 +100,41 @@ class FastCpuBackend extends CpuBackend {
     return this.#kernels.matmul(x, y, shape, blas);
   }
 
+  override unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
+    return new CpuStorage(unaryFast(op, data(x), alpha, beta));
+  }
+
+  override binary(
+    op: BinaryOpName,
+    a: Storage,
+    aShape: readonly number[],
+    b: Storage,
+    bShape: readonly number[],
+    outShape: readonly number[],
+    alpha = 0,
+    beta = 0,
+  ): Storage {
+    return new CpuStorage(binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta));
+  }
+
+  override optimizerStep(
+    kind: OptimizerKind,
+    params: Storage,
+    grads: Storage,
+    state: readonly Storage[],
+    hyper: OptimizerHyper,
+  ): void {
+    if (!fastOptimizerUpdate(kind, data(params), data(grads), state.map(data), hyper)) {
+      super.optimizerStep(kind, params, grads, state, hyper);
+    }
+  }
+
   override im2col(x: Storage, win: Window2d): Storage {
-    return new CpuStorage(this.#kernels.im2col((x as CpuStorage).data, win));
+    return new CpuStorage(this.#kernels.im2col(data(x), win));
   }
 
   override col2im(cols: Storage, win: Window2d): Storage {
-    return new CpuStorage(this.#kernels.col2im((cols as CpuStorage).data, win));
+    return new CpuStorage(this.#kernels.col2im(data(cols), win));
   }
 
   override destroy(): void {

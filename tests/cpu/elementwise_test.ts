@@ -1,0 +1,102 @@
+/**
+ * The fast CPU backend's elementwise ops, broadcasts and SGD update are bitwise the
+ * reference's: every unary and binary op on values around its kinks, same-shape and under
+ * several broadcast patterns, and SGD in each of its variants.
+ *
+ * @module
+ */
+
+import type { Backend, OptimizerHyper } from "../../core/backend.ts";
+import { CpuStorage, createCpuBackend } from "../../core/cpu/backend.ts";
+import {
+  type BinaryOpName,
+  binaryOps,
+  type UnaryOpName,
+  unaryOps,
+} from "../../core/elementwise.ts";
+import { hyperAt, resolveSettings } from "../../core/optim/settings.ts";
+import { createFastCpuBackend } from "../../cpu/backend.ts";
+import { assertEquals } from "../core/asserts.ts";
+
+const reference = createCpuBackend();
+
+function values(size: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: size }, (_, i) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    // Mostly in [-4, 4), with exact zeros, ±1 and ±3 (kinks of relu, hardtanh, hardswish).
+    return i % 11 === 0 ? [0, 1, -1, 3, -3][i % 5] : (s / 2 ** 32 - 0.5) * 8;
+  });
+}
+
+function data(s: unknown): Float32Array {
+  return (s as CpuStorage).data;
+}
+
+async function withFast(fn: (fast: Backend) => void): Promise<void> {
+  const fast = await createFastCpuBackend({ threads: 1, sgemm: "wasm" });
+  try {
+    fn(fast);
+  } finally {
+    fast.destroy();
+  }
+}
+
+/** [aShape, bShape, outShape]: same shape, bias per channel, row, column, scalar, both ways. */
+const BROADCASTS: [number[], number[], number[]][] = [
+  [[4, 3, 5], [4, 3, 5], [4, 3, 5]],
+  [[2, 3, 4, 5], [3, 1, 1], [2, 3, 4, 5]],
+  [[6, 7], [7], [6, 7]],
+  [[6, 7], [6, 1], [6, 7]],
+  [[6, 7], [], [6, 7]],
+  [[6, 1, 5], [1, 4, 1], [6, 4, 5]],
+  [[1], [3, 1, 2], [3, 1, 2]],
+];
+
+Deno.test("every binary op, under every broadcast pattern, is bitwise the reference's", async () => {
+  await withFast((fast) => {
+    for (const op of Object.keys(binaryOps) as BinaryOpName[]) {
+      BROADCASTS.forEach(([as, bs, os], i) => {
+        const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
+        const a = new CpuStorage(values(size(as), 3 * i + 1));
+        const b = new CpuStorage(values(size(bs), 3 * i + 2));
+        const want = reference.binary(op, a, as, b, bs, os, 0.3, 2.5);
+        assertEquals(data(fast.binary(op, a, as, b, bs, os, 0.3, 2.5)), data(want), `${op} ${i}`);
+      });
+    }
+  });
+});
+
+Deno.test("every unary op is bitwise the reference's", async () => {
+  await withFast((fast) => {
+    const x = new CpuStorage(values(257, 9));
+    for (const op of Object.keys(unaryOps) as UnaryOpName[]) {
+      assertEquals(data(fast.unary(op, x, 0.7, 1.5)), data(reference.unary(op, x, 0.7, 1.5)), op);
+    }
+  });
+});
+
+Deno.test("the SGD update is bitwise the reference's in each of its variants", async () => {
+  const variants: Partial<OptimizerHyper>[] = [
+    { momentum: 0, weightDecay: 0 },
+    { momentum: 0.9, weightDecay: 1e-4 },
+    { momentum: 0.9, dampening: 0.1, weightDecay: 1e-2, maximize: true },
+    { momentum: 0.8, nesterov: true, weightDecay: 0 },
+  ];
+  await withFast((fast) => {
+    variants.forEach((v, i) => {
+      const run = (backend: Backend) => {
+        const p = new CpuStorage(values(300, 50 + i)), g = new CpuStorage(values(300, 60 + i));
+        const buf = new CpuStorage(new Float32Array(300));
+        for (const step of [1, 2, 3]) {
+          backend.optimizerStep("sgd", p, g, [buf], {
+            ...hyperAt(resolveSettings("sgd", { lr: 0.05 }), step),
+            ...v,
+          });
+        }
+        return [data(p), data(buf)];
+      };
+      assertEquals(run(fast), run(reference), `variant ${i}`);
+    });
+  });
+});
