@@ -66,9 +66,14 @@ if (import.meta.main) {
   const notes: string[] = [];
   // A software adapter (llvmpipe) takes minutes per ResNet-20 step: `auto` skips it, as
   // `train` does, and measures WebGPU only on a hardware adapter.
-  const choices = [await chooseBackend("cpu"), await chooseBackend("auto")];
+  // The fast CPU backend on its WebAssembly kernels alone, then with OpenBLAS where it loads.
+  const choices = [
+    await chooseBackend("cpu", { sgemm: "wasm" }),
+    await chooseBackend("cpu"),
+    await chooseBackend("auto"),
+  ];
   for (const [i, { backend, reason }] of choices.entries()) {
-    if (i > 0 && backend.name === "cpu") {
+    if (i === choices.length - 1 && backend.name === "cpu") {
       notes.push(`WebGPU not measured: ${reason}`);
       backend.destroy();
       continue;

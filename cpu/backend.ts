@@ -1,18 +1,20 @@
 /**
  * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
  * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
- * system's OpenBLAS for large products where it can be loaded; elementwise ops and the SGD
- * update as specialised loops (`cpu/elementwise.ts`, `cpu/optimizer.ts`).
+ * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
+ * permutations and the SGD update as specialised loops (`cpu/elementwise.ts`,
+ * `cpu/reduce_permute.ts`, `cpu/optimizer.ts`).
  *
  * @module
  */
 
-import type { Backend, OptimizerHyper, Storage, Window2d } from "../core/backend.ts";
+import type { Backend, OptimizerHyper, ReduceOp, Storage, Window2d } from "../core/backend.ts";
 import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
 import { fastOptimizerUpdate } from "./optimizer.ts";
+import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
 import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
 import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
@@ -115,6 +117,14 @@ class FastCpuBackend extends CpuBackend {
     beta = 0,
   ): Storage {
     return new CpuStorage(binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta));
+  }
+
+  override reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
+    return new CpuStorage(reduceFast(op, data(x), outer, len, inner));
+  }
+
+  override permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage {
+    return new CpuStorage(permuteFast(data(x), shape, dims));
   }
 
   override optimizerStep(

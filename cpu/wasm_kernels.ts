@@ -29,7 +29,7 @@ interface Exports {
   gemm_work_floats(): number;
   gemm_job_bytes(): number;
   im2col(win: number, x: number, out: number): void;
-  col2im(win: number, cols: number, out: number): void;
+  col2im(win: number, cols: number, out: number, acc: number): void;
   __heap_base: WebAssembly.Global;
 }
 
@@ -141,8 +141,9 @@ export class WasmKernels {
   /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
   col2im(cols: Float32Array, win: Window2d): Float32Array {
     const size = win.n * win.c * win.h * win.w;
-    const [pc, po] = this.#place([cols], size);
-    this.#exports.col2im(this.#setWindow(win), pc, po);
+    // The output, then room for its float64 accumulators.
+    const [pc, po] = this.#place([cols], size + 2 * size + 16);
+    this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
     return this.#take(po, size);
   }
 

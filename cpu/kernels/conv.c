@@ -1,7 +1,7 @@
 /*
  * im2col and col2im for NCHW convolutions (the layout of Backend.im2col in core/backend.ts),
- * so that a convolution runs as one GEMM. col2im gathers, for each input element, the column
- * entries that read it, summed in float64 in tap order: the reference's sum, with no scratch.
+ * so that a convolution runs as one GEMM. col2im sums in float64 in the reference's order
+ * (core/cpu/conv.ts), so its results are bitwise the reference's.
  */
 #include "simd.h"
 
@@ -48,28 +48,33 @@ void im2col(const Window *win, const float *x, float *out) {
       }
 }
 
-/* The adjoint of im2col: NCHW `out` where each element sums the column entries that read it. */
-void col2im(const Window *win, const float *cols, float *out) {
+/*
+ * The adjoint of im2col: NCHW `out` where each element sums the column entries that read it.
+ * The sums run in the float64 scratch `acc` (one double per element of `out`), visiting the
+ * entries in the reference's order, and are rounded to f32 once at the end.
+ */
+void col2im(const Window *win, const float *cols, float *out, double *acc) {
   int plane = win->out_h * win->out_w, width = win->n * plane;
-  for (int b = 0; b < win->n; b++)
-    for (int ci = 0; ci < win->c; ci++)
-      for (int iy = 0; iy < win->h; iy++)
-        for (int ix = 0; ix < win->w; ix++) {
-          double acc = 0.0;
-          for (int i = 0; i < win->kh; i++) {
-            int ty = iy + win->pad_h - i * win->dil_h;
-            if (ty < 0 || ty % win->stride_h != 0) continue;
-            int oy = ty / win->stride_h;
-            if (oy >= win->out_h) continue;
-            for (int j = 0; j < win->kw; j++) {
-              int tx = ix + win->pad_w - j * win->dil_w;
-              if (tx < 0 || tx % win->stride_w != 0) continue;
-              int ox = tx / win->stride_w;
-              if (ox >= win->out_w) continue;
-              acc += cols[((ci * win->kh + i) * win->kw + j) * width + b * plane + oy * win->out_w +
-                          ox];
+  int size = win->n * win->c * win->h * win->w;
+  for (int e = 0; e < size; e++) acc[e] = 0.0;
+  for (int ci = 0; ci < win->c; ci++)
+    for (int i = 0; i < win->kh; i++)
+      for (int j = 0; j < win->kw; j++) {
+        const float *row = cols + ((ci * win->kh + i) * win->kw + j) * width;
+        int dx = j * win->dil_w - win->pad_w;
+        for (int b = 0; b < win->n; b++) {
+          double *dst = acc + (b * win->c + ci) * win->h * win->w;
+          for (int oy = 0; oy < win->out_h; oy++) {
+            int iy = oy * win->stride_h - win->pad_h + i * win->dil_h;
+            if (iy < 0 || iy >= win->h) continue;
+            const float *src = row + b * plane + oy * win->out_w;
+            double *line = dst + iy * win->w;
+            for (int ox = 0; ox < win->out_w; ox++) {
+              int ix = ox * win->stride_w + dx;
+              if (ix >= 0 && ix < win->w) line[ix] += src[ox];
             }
           }
-          out[((b * win->c + ci) * win->h + iy) * win->w + ix] = (float)acc;
         }
+      }
+  for (int e = 0; e < size; e++) out[e] = (float)acc[e];
 }

@@ -1,7 +1,8 @@
 /**
- * The fast CPU backend's elementwise ops, broadcasts and SGD update are bitwise the
- * reference's: every unary and binary op on values around its kinks, same-shape and under
- * several broadcast patterns, and SGD in each of its variants.
+ * The fast CPU backend's host ops are bitwise the reference's: every unary and binary op on
+ * values around its kinks, same-shape and under several broadcast patterns; sum and max
+ * reductions (NaN included); permutations with and without a contiguous trailing block; and
+ * SGD in each of its variants.
  *
  * @module
  */
@@ -98,5 +99,24 @@ Deno.test("the SGD update is bitwise the reference's in each of its variants", a
       };
       assertEquals(run(fast), run(reference), `variant ${i}`);
     });
+  });
+});
+
+Deno.test("reductions and permutations are bitwise the reference's", async () => {
+  await withFast((fast) => {
+    const x = values(2 * 7 * 3 * 20, 70);
+    x[33] = NaN;
+    const xs = new CpuStorage(x);
+    for (const op of ["sum", "max"] as const) {
+      for (const [outer, len, inner] of [[1, 840, 1], [2, 7, 60], [14, 3, 20], [42, 20, 1]]) {
+        const want = reference.reduce(op, xs, outer, len, inner);
+        assertEquals(data(fast.reduce(op, xs, outer, len, inner)), data(want), `${op} ${len}`);
+      }
+    }
+    const shape = [2, 7, 3, 20];
+    for (const dims of [[1, 0, 2, 3], [2, 1, 0, 3], [0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3]]) {
+      const want = reference.permute(xs, shape, dims);
+      assertEquals(data(fast.permute(xs, shape, dims)), data(want), `permute ${dims}`);
+    }
   });
 });
