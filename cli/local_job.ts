@@ -98,7 +98,7 @@ export interface LocalJobOptions {
   readonly workers: number;
   /** Every worker's `--backend`. */
   readonly backend: BackendKind;
-  /** Every worker's `--threads` and `--sgemm` (default: its cores ÷ workers, auto). */
+  /** Every worker's `--threads` and `--sgemm` (default, or threads 0: cores ÷ workers; auto). */
   readonly cpu?: { threads: number; sgemm: string };
   /** Output directory, written by rank 0. */
   readonly out: string;
@@ -267,7 +267,10 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "worker",
     "--backend",
     options.backend,
-    ...(options.cpu ? ["--threads", `${options.cpu.threads}`, "--sgemm", options.cpu.sgemm] : []),
+    "--threads",
+    `${options.cpu?.threads || defaultThreads(options.workers)}`,
+    "--sgemm",
+    options.cpu?.sgemm ?? "auto",
     ...(options.quiet ? ["--quiet"] : []),
   ];
   const env = {
@@ -353,10 +356,7 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   return await runLocalJob(config, {
     workers: values.workers as number,
     backend: values.backend as BackendKind,
-    cpu: {
-      threads: (values.threads as number) || defaultThreads(values.workers as number),
-      sgemm: values.sgemm as string,
-    },
+    cpu: { threads: values.threads as number, sgemm: values.sgemm as string },
     out: (values.out as string | undefined) ?? join("runs", newRunId()),
     resume: values.resume as string | undefined,
     quiet: values.quiet as boolean,
