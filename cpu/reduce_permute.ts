@@ -2,7 +2,8 @@
  * `reduce` and `permute` for the fast CPU backend, bitwise the reference's. A reduction walks
  * its input once in memory order, keeping one float64 accumulator per output of the row (the
  * reference strides through memory per output); a permutation copies contiguous runs: the
- * trailing input axes that stay in place and in order form one block, moved with one loop.
+ * trailing input axes that stay in place form one block, and the blocks are moved in the
+ * order the reference's permutation of their indices gives.
  *
  * @module
  */
@@ -48,25 +49,18 @@ export function permuteFast(
   let keep = shape.length, block = 1;
   while (keep > 0 && dims[keep - 1] === keep - 1) block *= shape[--keep];
   if (block < 8 || keep === 0) return keep === 0 ? x.slice() : permuteHost(x, shape, dims);
-  // Permute the leading axes as blocks: output block q comes from input block srcBlock(q).
-  const lead = shape.slice(0, keep);
-  const outLead = dims.slice(0, keep).map((d) => lead[d]);
-  const inStrides = new Array<number>(keep);
-  for (let d = keep - 1, s = 1; d >= 0; s *= lead[d], d--) inStrides[d] = s;
-  const strides = dims.slice(0, keep).map((d) => inStrides[d]);
-  const out = new Float32Array(x.length);
-  const index = new Array<number>(keep).fill(0);
+  // Where each output block comes from: the reference's permutation of the block indices
+  // (exact in f32 below 2²⁴ blocks).
   const blocks = x.length / block;
-  let from = 0;
+  if (blocks >= 2 ** 24) return permuteHost(x, shape, dims);
+  const from = permuteHost(
+    Float32Array.from({ length: blocks }, (_, i) => i),
+    shape.slice(0, keep),
+    dims.slice(0, keep),
+  );
+  const out = new Float32Array(x.length);
   for (let q = 0; q < blocks; q++) {
-    out.set(x.subarray(from * block, (from + 1) * block), q * block);
-    for (let d = keep - 1; d >= 0; d--) {
-      index[d]++;
-      from += strides[d];
-      if (index[d] < outLead[d]) break;
-      from -= strides[d] * outLead[d];
-      index[d] = 0;
-    }
+    out.set(x.subarray(from[q] * block, (from[q] + 1) * block), q * block);
   }
   return out;
 }
