@@ -24,8 +24,9 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const gemmThread = instance.exports.gemm_thread as (job: number, t: number) => void;
   const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
-  scope.postMessage("ready");
+  // Read before saying ready: the first job may be posted as soon as the pool hears it.
   let seen = Atomics.load(ctl, CONTROL.generation);
+  scope.postMessage("ready");
   for (;;) {
     for (let i = 0; i < SPINS && Atomics.load(ctl, CONTROL.generation) === seen; i++);
     if (Atomics.load(ctl, CONTROL.generation) === seen) {
