@@ -24,6 +24,9 @@ import { WasmKernels } from "./wasm_kernels.ts";
 /** Multiply-adds from which a product goes to OpenBLAS (below it the FFI call is not worth it). */
 const OPENBLAS_MIN_MACS = 1 << 14;
 
+/** Multiply-adds per copied element from which OpenBLAS runs on the kernel threads. */
+const THREADED_MACS_PER_COPY = 128;
+
 /** How to build the fast CPU backend. */
 export interface FastCpuOptions {
   /** Threads for the kernels and for OpenBLAS (at least 1). */
@@ -90,11 +93,18 @@ class FastCpuBackend extends CpuBackend {
     batch = 1,
   ): Float32Array {
     const shape: GemmShape = { m, k, n, transA, transB, batch };
+    const macs = batch * m * n * k;
     const blas = this.#blas && m * n * k >= OPENBLAS_MIN_MACS ? this.#blas : null;
     if (!blas) return this.#kernels.matmul(x, y, shape, null);
     const parts = sgemmParts(shape);
-    // One part, or one thread: call OpenBLAS on the arrays as they are, with no copies.
-    if (parts.length === 1 || this.#kernels.threads === 1) {
+    // Threads need the operands in shared memory, and the copies cost more than a second
+    // thread saves unless there are many multiply-adds per element copied (measured on
+    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread). Otherwise
+    // OpenBLAS runs the same parts on the arrays as they are, on this thread.
+    const copied = batch * (m * k + k * n + m * n);
+    if (
+      parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
+    ) {
       const c = new Float32Array(batch * m * n);
       runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
       return c;
