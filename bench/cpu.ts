@@ -1,7 +1,7 @@
 /**
  * `deno task bench:cpu`: fp32 matmul GFLOP/s at n = 256, 512, 1024 on 1 and 2 threads, for the
  * fast CPU backend's WebAssembly GEMM and its OpenBLAS path, beside PyTorch with
- * `torch.set_num_threads` at the same count, in one run; and the SIMD128 peak of one core,
+ * `torch.set_num_threads` and its BLAS's threads at the same count, in one run; and the SIMD128 peak of one core,
  * measured by a register-only loop of f32x4 multiply-adds in WebAssembly (`simd_peak` in
  * cpu/kernels/peak.c; relaxed multiply-add where the engine has it), so that the GEMM can be
  * given as a fraction of it. With `--write`, records the table in bench/RESULTS.md.
@@ -49,11 +49,14 @@ function matmulGflops(backend: Backend, n: number): number {
   return (2 * n ** 3 * reps) / ((performance.now() - t0) * 1e6);
 }
 
-async function torch(): Promise<Record<number, Record<number, number>> | string> {
+/** PyTorch's GFLOP/s per size on `threads` threads, its BLAS pinned to as many. */
+async function torch(threads: number): Promise<Record<number, number> | string> {
   const script = new URL("./torch_cpu.py", import.meta.url).pathname;
+  const n = String(threads);
   try {
     const out = await new Deno.Command(Deno.env.get("PYTHON") ?? "/usr/bin/python3", {
-      args: [script, ...THREADS.map(String)],
+      args: [script, n],
+      env: { OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -75,12 +78,14 @@ if (import.meta.main) {
     for (const threads of THREADS) {
       const backend = await createFastCpuBackend({ threads, sgemm });
       try {
-        if (sgemm === "auto" && !backend.description.endsWith("openblas")) {
+        if (sgemm === "auto" && !backend.description.includes("sgemm: openblas")) {
           notes.push(`OpenBLAS not measured: ${backend.description}`);
           break;
         }
         const gflops = SIZES.map((n) => matmulGflops(backend, n));
-        const label = sgemm === "wasm" ? `wasm ${peak.simd}` : "OpenBLAS (FFI)";
+        const label = sgemm === "wasm"
+          ? `wasm ${peak.simd}`
+          : `OpenBLAS (FFI), ${backend.description.split("openblas (")[1].slice(0, -1)} kernels`;
         rows.push({ label, threads, gflops });
         console.error(`${label}, ${threads} threads: ${gflops.map((g) => g.toFixed(1)).join(" ")}`);
       } finally {
@@ -88,14 +93,16 @@ if (import.meta.main) {
       }
     }
   }
-  const peer = await torch();
-  if (typeof peer === "string") notes.push(peer);
-  else {
-    for (const t of THREADS) {
-      rows.push({ label: "PyTorch", threads: t, gflops: SIZES.map((n) => peer[t][n]) });
+  const peer: Record<number, Record<number, number>> = {};
+  for (const t of THREADS) {
+    const res = await torch(t);
+    if (typeof res === "string") notes.push(res);
+    else {
+      peer[t] = res;
+      rows.push({ label: "PyTorch", threads: t, gflops: SIZES.map((n) => res[n]) });
     }
   }
-  const torchAt = (t: number, i: number) => typeof peer === "string" ? null : peer[t][SIZES[i]];
+  const torchAt = (t: number, i: number) => peer[t]?.[SIZES[i]] ?? null;
   const cell = (r: (typeof rows)[number], i: number) => {
     const g = r.gflops[i];
     const vsPeak = r.label.startsWith("wasm")

@@ -76,7 +76,7 @@ class FastCpuBackend extends CpuBackend {
     super();
     this.#kernels = kernels;
     this.#blas = blas;
-    const sgemm = blas ? "openblas" : `wasm${blasNote}`;
+    const sgemm = blas ? `openblas (${blas.core})` : `wasm${blasNote}`;
     this.description = `wasm ${kernels.simd}, ${kernels.threads} thread${
       kernels.threads === 1 ? "" : "s"
     }; sgemm: ${sgemm}`;
