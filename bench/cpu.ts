@@ -126,7 +126,9 @@ if (import.meta.main) {
     }.`
     : "";
   const body = [
-    machineLine("deno task bench:cpu"),
+    "## Fast CPU backend: fp32 GEMM, WebAssembly and OpenBLAS beside PyTorch (cpu-gemm)",
+    "",
+    machineLine("deno task bench:cpu --write"),
     "",
     `SIMD128 peak of one core: ${
       peak.gflops.toFixed(1)
