@@ -11,6 +11,7 @@
 import type { Backend, OptimizerHyper, ReduceOp, Storage, Window2d } from "../core/backend.ts";
 import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
+import { UsageError } from "../core/errors.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
 import { fastOptimizerUpdate } from "./optimizer.ts";
@@ -42,7 +43,10 @@ export function defaultThreads(workers = 1): number {
   return Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / workers));
 }
 
-/** Creates the fast CPU backend, starting its threads. */
+/**
+ * Creates the fast CPU backend, starting its threads. A BLAS path that does not load is a
+ * {@link UsageError} naming `--sgemm`.
+ */
 export async function createFastCpuBackend(options: FastCpuOptions): Promise<Backend> {
   const threads = Math.max(1, Math.floor(options.threads));
   const sgemm = options.sgemm ?? "auto";
@@ -52,7 +56,12 @@ export async function createFastCpuBackend(options: FastCpuOptions): Promise<Bac
     const opened = OpenBlas.open(sgemm === "auto" ? OPENBLAS_DEFAULT : sgemm);
     if (typeof opened !== "string") blas = opened;
     else if (sgemm === "auto") blasNote = ` (OpenBLAS: ${opened})`;
-    else throw new Error(`--sgemm ${sgemm}: ${opened}`);
+    else {
+      throw new UsageError(
+        "--sgemm",
+        `expected auto, wasm or the path of an OpenBLAS library, got "${sgemm}" (${opened})`,
+      );
+    }
   }
   try {
     const kernels = await WasmKernels.create(threads, options.simd, blas && blas.path);

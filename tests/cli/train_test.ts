@@ -36,6 +36,10 @@ const badUsage: [string[], RegExp][] = [
     /--model: input size 100 does not match the data's 784 values per sample/,
   ],
   [["--model", "784-8-7"], /--model: output size 7 does not match the data's 10 classes/],
+  [
+    ["--backend", "cpu", "--sgemm", "/nonexistent/libblas.so"],
+    /^gradmesh train: --sgemm: expected/,
+  ],
 ];
 for (const [args, message] of badUsage) {
   Deno.test(`bad input ${args.join(" ")} → one line, exit 2`, async () => {

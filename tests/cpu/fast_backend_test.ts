@@ -144,7 +144,11 @@ Deno.test("a missing sgemm library is an error naming it", async () => {
   } catch (e) {
     message = (e as Error).message;
   }
-  assertEquals(message, "--sgemm /nonexistent/libblas.so: /nonexistent/libblas.so not loadable");
+  assertEquals(
+    message,
+    '--sgemm: expected auto, wasm or the path of an OpenBLAS library, got "/nonexistent/libblas.so"' +
+      " (/nonexistent/libblas.so not loadable)",
+  );
 });
 
 Deno.test("fused linear and its backward match the reference", async () => {
