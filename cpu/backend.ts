@@ -2,8 +2,8 @@
  * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
  * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
- * permutations and the SGD update as specialised loops (`cpu/elementwise.ts`,
- * `cpu/reduce_permute.ts`, `cpu/optimizer.ts`).
+ * permutations, max pooling and the SGD update as specialised loops (`cpu/elementwise.ts`,
+ * `cpu/reduce_permute.ts`, `cpu/max_pool.ts`, `cpu/optimizer.ts`).
  *
  * @module
  */
@@ -14,6 +14,7 @@ import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
+import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { fastOptimizerUpdate } from "./optimizer.ts";
 import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
@@ -156,6 +157,15 @@ class FastCpuBackend extends CpuBackend {
     if (!fastOptimizerUpdate(kind, data(params), data(grads), state.map(data), hyper)) {
       super.optimizerStep(kind, params, grads, state, hyper);
     }
+  }
+
+  override maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
+    const { out, indices } = maxPool2dFast(data(x), win);
+    return { out: new CpuStorage(out), indices: new CpuStorage(indices) };
+  }
+
+  override maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
+    return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win));
   }
 
   override im2col(x: Storage, win: Window2d): Storage {

@@ -178,7 +178,7 @@ function closeTo(got: Float32Array, want: Float32Array, what: string): void {
   }
 }
 
-Deno.test("im2col and col2im are bitwise the reference's, with stride, padding and dilation", async () => {
+Deno.test("im2col, col2im and max pooling are bitwise the reference's, with stride, padding and dilation", async () => {
   const windows: Window2d[] = [
     win(2, 3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1),
     win(1, 2, 9, 8, 5, 3, 2, 3, 2, 0, 1, 2),
@@ -192,6 +192,16 @@ Deno.test("im2col and col2im are bitwise the reference's, with stride, padding a
       assertEquals(data(cols), data(reference.im2col(x, wd)), `im2col ${i}`);
       const g = new CpuStorage(random(cols.size, 40 + i));
       assertEquals(data(fast.col2im(g, wd)), data(reference.col2im(g, wd)), `col2im ${i}`);
+      const withNaN = new CpuStorage(data(x).map((v, e) => e % 13 === 5 ? NaN : v));
+      const pooled = fast.maxPool2d(withNaN, wd), want = reference.maxPool2d(withNaN, wd);
+      assertEquals(data(pooled.out), data(want.out), `maxPool2d ${i}`);
+      assertEquals(data(pooled.indices), data(want.indices), `maxPool2d indices ${i}`);
+      const gy = new CpuStorage(random(pooled.out.size, 60 + i));
+      assertEquals(
+        data(fast.maxPool2dBackward(gy, pooled.indices, wd)),
+        data(reference.maxPool2dBackward(gy, want.indices, wd)),
+        `maxPool2dBackward ${i}`,
+      );
     });
   });
 });
