@@ -13,6 +13,7 @@ import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { BinaryOpName, UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import type { OptimizerKind } from "../core/optim/kinds.ts";
+import { BufferPool } from "./buffer_pool.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
 import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { fastOptimizerUpdate } from "./optimizer.ts";
@@ -81,6 +82,9 @@ class FastCpuBackend extends CpuBackend {
   override readonly description: string;
   readonly #kernels: WasmKernels;
   readonly #blas: OpenBlas | null;
+  /** Outputs of this backend's own ops, recycled at `endStep`. */
+  readonly #pool = new BufferPool();
+  readonly #take = (size: number) => this.#pool.take(size);
 
   constructor(kernels: WasmKernels, blas: OpenBlas | null, blasNote: string) {
     super();
@@ -105,7 +109,7 @@ class FastCpuBackend extends CpuBackend {
     const shape: GemmShape = { m, k, n, transA, transB, batch };
     const macs = batch * m * n * k;
     const blas = this.#blas && m * n * k >= OPENBLAS_MIN_MACS ? this.#blas : null;
-    if (!blas) return this.#kernels.matmul(x, y, shape, null);
+    if (!blas) return this.#kernels.matmul(x, y, shape, null, this.#take);
     const parts = sgemmParts(shape);
     // Threads need the operands in shared memory, and the copies cost more than a second
     // thread saves unless there are many multiply-adds per element copied (measured on
@@ -115,15 +119,15 @@ class FastCpuBackend extends CpuBackend {
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
     ) {
-      const c = new Float32Array(batch * m * n);
+      const c = this.#take(batch * m * n);
       runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
       return c;
     }
-    return this.#kernels.matmul(x, y, shape, blas);
+    return this.#kernels.matmul(x, y, shape, blas, this.#take);
   }
 
   override unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
-    return new CpuStorage(unaryFast(op, data(x), alpha, beta));
+    return new CpuStorage(unaryFast(op, data(x), alpha, beta, this.#take));
   }
 
   override binary(
@@ -136,15 +140,16 @@ class FastCpuBackend extends CpuBackend {
     alpha = 0,
     beta = 0,
   ): Storage {
-    return new CpuStorage(binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta));
+    const out = binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta, this.#take);
+    return new CpuStorage(out);
   }
 
   override reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
-    return new CpuStorage(reduceFast(op, data(x), outer, len, inner));
+    return new CpuStorage(reduceFast(op, data(x), outer, len, inner, this.#take));
   }
 
   override permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage {
-    return new CpuStorage(permuteFast(data(x), shape, dims));
+    return new CpuStorage(permuteFast(data(x), shape, dims, this.#take));
   }
 
   override optimizerStep(
@@ -160,23 +165,28 @@ class FastCpuBackend extends CpuBackend {
   }
 
   override maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
-    const { out, indices } = maxPool2dFast(data(x), win);
+    const { out, indices } = maxPool2dFast(data(x), win, this.#take);
     return { out: new CpuStorage(out), indices: new CpuStorage(indices) };
   }
 
   override maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
-    return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win));
+    return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win, this.#take));
   }
 
   override im2col(x: Storage, win: Window2d): Storage {
-    return new CpuStorage(this.#kernels.im2col(data(x), win));
+    return new CpuStorage(this.#kernels.im2col(data(x), win, this.#take));
   }
 
   override col2im(cols: Storage, win: Window2d): Storage {
-    return new CpuStorage(this.#kernels.col2im(data(cols), win));
+    return new CpuStorage(this.#kernels.col2im(data(cols), win, this.#take));
+  }
+
+  override endStep(): void {
+    this.#pool.recycle();
   }
 
   override destroy(): void {
+    this.#pool.clear();
     this.#kernels.destroy();
     this.#blas?.close();
   }

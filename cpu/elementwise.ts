@@ -18,6 +18,7 @@ import {
   unaryOps,
 } from "../core/elementwise.ts";
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
 
 /** `out[o + i] = op(x[ia + i·sa], y[ib + i·sb])` for `i < len`. */
 type BinaryRow = (
@@ -94,9 +95,10 @@ export function binaryFast(
   outShape: readonly number[],
   alpha: number,
   beta: number,
+  alloc: Alloc = freshArray,
 ): Float32Array {
   const n = sizeOf(outShape);
-  const out = new Float32Array(n);
+  const out = alloc(n);
   const row = binaryRows[op] ?? genericBinaryRow(binaryOps[op], alpha, beta);
   if (x.length === n && y.length === n) {
     row(out, 0, x, 0, 1, y, 0, 1, n);
@@ -154,8 +156,9 @@ export function unaryFast(
   x: Float32Array,
   alpha: number,
   beta: number,
+  alloc: Alloc = freshArray,
 ): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = alloc(x.length);
   const loop = unaryLoops[op];
   if (loop) loop(x, out);
   else {

@@ -7,15 +7,17 @@
  */
 
 import type { Window2d } from "../core/backend.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
 
 /** `F.max_pool2d` with its indices, as `Backend.maxPool2d`. */
 export function maxPool2dFast(
   x: Float32Array,
   win: Window2d,
+  alloc: Alloc = freshArray,
 ): { out: Float32Array; indices: Float32Array } {
   const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = win;
   const size = win.n * win.c * outH * outW;
-  const out = new Float32Array(size), indices = new Float32Array(size);
+  const out = alloc(size), indices = alloc(size);
   let o = 0;
   for (let base = 0; base < win.n * win.c * h * w; base += h * w) {
     for (let oy = 0; oy < outH; oy++) {
@@ -48,6 +50,7 @@ export function maxPool2dBackwardFast(
   gy: Float32Array,
   indices: Float32Array,
   win: Window2d,
+  alloc: Alloc = freshArray,
 ): Float32Array {
   const plane = win.h * win.w, outPlane = win.outH * win.outW;
   const gx = new Float64Array(win.n * win.c * plane);
@@ -55,5 +58,7 @@ export function maxPool2dBackwardFast(
     const base = q * plane;
     for (let e = 0; e < outPlane; e++, o++) gx[base + indices[o]] += gy[o];
   }
-  return new Float32Array(gx);
+  const out = alloc(gx.length);
+  out.set(gx);
+  return out;
 }

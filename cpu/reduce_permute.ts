@@ -10,6 +10,7 @@
 
 import type { ReduceOp } from "../core/backend.ts";
 import { permuteHost } from "../core/cpu/permute.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
 
 /** Reduces `[outer, len, inner]` over `len`, as `Backend.reduce`. */
 export function reduceFast(
@@ -18,8 +19,9 @@ export function reduceFast(
   outer: number,
   len: number,
   inner: number,
+  alloc: Alloc = freshArray,
 ): Float32Array {
-  const out = new Float32Array(outer * inner);
+  const out = alloc(outer * inner);
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(op === "sum" ? 0 : -Infinity);
@@ -44,6 +46,7 @@ export function permuteFast(
   x: Float32Array,
   shape: readonly number[],
   dims: readonly number[],
+  alloc: Alloc = freshArray,
 ): Float32Array {
   // Trailing axes that the permutation leaves where they are form one contiguous block.
   let keep = shape.length, block = 1;
@@ -58,7 +61,7 @@ export function permuteFast(
     shape.slice(0, keep),
     dims.slice(0, keep),
   );
-  const out = new Float32Array(x.length);
+  const out = alloc(x.length);
   for (let q = 0; q < blocks; q++) {
     out.set(x.subarray(from[q] * block, (from[q] + 1) * block), q * block);
   }

@@ -1,7 +1,7 @@
 /**
  * The WebAssembly kernels over one shared linear memory: operands are copied in, the kernel
  * runs (GEMMs large enough to pay for it on every thread of the pool, through the kernels or
- * through OpenBLAS), and the result is copied out into a new `Float32Array`.
+ * through OpenBLAS), and the result is copied out into an array from `alloc`.
  *
  * Memory layout: the module's own area up to `__heap_base`; the pool's control words; the
  * GEMM and window descriptors; each thread's packing scratch; then the operands of the current
@@ -11,6 +11,7 @@
  */
 
 import type { Window2d } from "../core/backend.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
 import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
 import type { OpenBlas } from "./openblas.ts";
 import { runSgemmShare } from "./sgemm_parts.ts";
@@ -100,7 +101,13 @@ export class WasmKernels {
    * `op(A)·op(B)` for each of `batch` pairs, as in `Backend.matmul`, into a new array: by the
    * kernels, or by `blas` (opened on this thread) in the parts of `cpu/sgemm_parts.ts`.
    */
-  matmul(a: Float32Array, b: Float32Array, s: GemmShape, blas: OpenBlas | null): Float32Array {
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    s: GemmShape,
+    blas: OpenBlas | null,
+    alloc: Alloc = freshArray,
+  ): Float32Array {
     const { m, k, n, batch } = s;
     const [pa, pb, pc] = this.#place([a, b], batch * m * n);
     const threads = blas || batch * m * n * k >= THREADED_MIN_MACS ? this.#pool.threads : 1;
@@ -127,24 +134,24 @@ export class WasmKernels {
       this.#pool.run(JOB_SGEMM, job, () => runSgemmShare(blas, this.#memory, job, 0));
     } else if (threads === 1) this.#exports.gemm_thread(job, 0);
     else this.#pool.run(JOB_GEMM, job, () => this.#exports.gemm_thread(job, 0));
-    return this.#take(pc, batch * m * n);
+    return this.#take(pc, alloc(batch * m * n));
   }
 
   /** `Backend.im2col` of NCHW `x`. */
-  im2col(x: Float32Array, win: Window2d): Float32Array {
+  im2col(x: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
     const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
     const [px, po] = this.#place([x], size);
     this.#exports.im2col(this.#setWindow(win), px, po);
-    return this.#take(po, size);
+    return this.#take(po, alloc(size));
   }
 
   /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
-  col2im(cols: Float32Array, win: Window2d): Float32Array {
+  col2im(cols: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
     const size = win.n * win.c * win.h * win.w;
     // The output, then room for its float64 accumulators.
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
     this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
-    return this.#take(po, size);
+    return this.#take(po, alloc(size));
   }
 
   /** Ends the worker threads. */
@@ -184,8 +191,10 @@ export class WasmKernels {
     return offsets;
   }
 
-  #take(offset: number, size: number): Float32Array {
-    return new Float32Array(this.#memory.buffer, offset, size).slice();
+  /** Copies the result at `offset` into `out`, which it fills. */
+  #take(offset: number, out: Float32Array): Float32Array {
+    out.set(new Float32Array(this.#memory.buffer, offset, out.length));
+    return out;
   }
 }
 
