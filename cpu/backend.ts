@@ -126,6 +126,17 @@ class FastCpuBackend extends CpuBackend {
     return this.#kernels.matmul(x, y, shape, blas, this.#take);
   }
 
+  override zeros(size: number, persistent = false): Storage {
+    return persistent ? super.zeros(size) : new CpuStorage(this.#take(size).fill(0));
+  }
+
+  override upload(host: Float32Array, persistent = false): Storage {
+    if (persistent) return super.upload(host);
+    const copy = this.#take(host.length);
+    copy.set(host);
+    return new CpuStorage(copy);
+  }
+
   override unary(op: UnaryOpName, x: Storage, alpha = 0, beta = 0): Storage {
     return new CpuStorage(unaryFast(op, data(x), alpha, beta, this.#take));
   }
