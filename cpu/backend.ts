@@ -155,6 +155,12 @@ class FastCpuBackend extends CpuBackend {
     return new CpuStorage(out);
   }
 
+  override affine(x: Storage, mul: number, add: number): Storage {
+    const src = data(x), out = this.#take(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = src[i] * mul + add;
+    return new CpuStorage(out);
+  }
+
   override reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number): Storage {
     return new CpuStorage(reduceFast(op, data(x), outer, len, inner, this.#take));
   }

@@ -22,6 +22,21 @@ export function reduceFast(
   alloc: Alloc = freshArray,
 ): Float32Array {
   const out = alloc(outer * inner);
+  if (inner === 1) {
+    // One output per contiguous run: a scalar accumulator.
+    for (let o = 0, at = 0; o < outer; o++) {
+      let acc = op === "sum" ? 0 : -Infinity;
+      if (op === "sum") { for (let l = 0; l < len; l++) acc += src[at++]; }
+      else {
+        for (let l = 0; l < len; l++, at++) {
+          const v = src[at];
+          if (v > acc || Number.isNaN(v)) acc = v;
+        }
+      }
+      out[o] = acc;
+    }
+    return out;
+  }
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(op === "sum" ? 0 : -Infinity);

@@ -102,7 +102,7 @@ Deno.test("the SGD update is bitwise the reference's in each of its variants", a
   });
 });
 
-Deno.test("reductions and permutations are bitwise the reference's", async () => {
+Deno.test("affine, reductions and permutations are bitwise the reference's", async () => {
   await withFast((fast) => {
     const x = values(2 * 7 * 3 * 20, 70);
     x[33] = NaN;
@@ -113,6 +113,7 @@ Deno.test("reductions and permutations are bitwise the reference's", async () =>
         assertEquals(data(fast.reduce(op, xs, outer, len, inner)), data(want), `${op} ${len}`);
       }
     }
+    assertEquals(data(fast.affine(xs, 0.3, -1.7)), data(reference.affine(xs, 0.3, -1.7)));
     const shape = [2, 7, 3, 20];
     for (const dims of [[1, 0, 2, 3], [2, 1, 0, 3], [0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3]]) {
       const want = reference.permute(xs, shape, dims);
