@@ -35,7 +35,15 @@ export interface BackendChoice {
 
 async function fastCpu(settings: CpuSettings, why: string): Promise<BackendChoice> {
   const threads = settings.threads || defaultThreads(settings.workers ?? 1);
-  const backend = await createFastCpuBackend({ threads, sgemm: settings.sgemm ?? "auto" });
+  let backend;
+  try {
+    backend = await createFastCpuBackend({ threads, sgemm: settings.sgemm ?? "auto" });
+  } catch (e) {
+    // `auto` settles for the reference when a permission keeps the kernels from loading.
+    if (!why || !(e instanceof Deno.errors.NotCapable)) throw e;
+    const reason = `TypeScript reference: fast CPU backend unavailable (${(e as Error).message})`;
+    return { backend: createCpuBackend(), reason: `${reason}; ${why}` };
+  }
   return { backend, reason: why ? `${backend.description}; ${why}` : backend.description };
 }
 

@@ -46,8 +46,9 @@ export function defaultThreads(workers = 1): number {
 }
 
 /**
- * Creates the fast CPU backend, starting its threads. A BLAS path that does not load is a
- * {@link UsageError} naming `--sgemm`.
+ * Creates the fast CPU backend, starting its threads: call `destroy()` when done, as the
+ * threads keep the process alive. A BLAS path that does not load is a {@link UsageError}
+ * naming `--sgemm`. Needs read access to `cpu/` (the kernels and the thread's module).
  */
 export async function createFastCpuBackend(options: FastCpuOptions): Promise<Backend> {
   const threads = Math.max(1, Math.floor(options.threads));
