@@ -38,6 +38,7 @@ export {
   ShapeError,
   UsageError,
 } from "./core/errors.ts";
+export { createFastCpuBackend, type FastCpuOptions } from "./cpu/backend.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
 export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
 export { backward, backwardAsync, isGradEnabled, noGrad } from "./core/autograd.ts";

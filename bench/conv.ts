@@ -8,7 +8,7 @@
  * @module
  */
 
-import { chooseBackend } from "../gpu/backend_choice.ts";
+import { chooseBackend } from "../backends/backend_choice.ts";
 import type { Backend } from "../core/backend.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
 import { buildTrainer } from "../core/train/config.ts";
@@ -66,9 +66,14 @@ if (import.meta.main) {
   const notes: string[] = [];
   // A software adapter (llvmpipe) takes minutes per ResNet-20 step: `auto` skips it, as
   // `train` does, and measures WebGPU only on a hardware adapter.
-  const choices = [await chooseBackend("cpu"), await chooseBackend("auto")];
+  // The fast CPU backend on its WebAssembly kernels alone, then with OpenBLAS where it loads.
+  const choices = [
+    await chooseBackend("cpu", { sgemm: "wasm" }),
+    await chooseBackend("cpu"),
+    await chooseBackend("auto"),
+  ];
   for (const [i, { backend, reason }] of choices.entries()) {
-    if (i > 0 && backend.name === "cpu") {
+    if (i === choices.length - 1 && backend.name === "cpu") {
       notes.push(`WebGPU not measured: ${reason}`);
       backend.destroy();
       continue;

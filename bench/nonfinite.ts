@@ -15,7 +15,7 @@ import { loadDataset } from "../core/data/source.ts";
 import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
 import type { NonFinitePolicy } from "../core/train/nonfinite.ts";
 import type { HostBatch, Trainer } from "../core/train/trainer.ts";
-import { chooseBackend } from "../gpu/backend_choice.ts";
+import { chooseBackend } from "../backends/backend_choice.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 40);

@@ -10,15 +10,16 @@
 import { loadDataset } from "../core/data/source.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
-import { chooseBackend } from "../gpu/backend_choice.ts";
+import { type BackendKind, chooseBackend, type CpuSettings } from "../backends/backend_choice.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const EPOCHS = Number(Deno.env.get("BENCH_EPOCHS") ?? 3);
 
 async function ours(
-  kind: "cpu" | "webgpu",
+  kind: BackendKind,
+  cpu: CpuSettings = {},
 ): Promise<{ label: string; epochSeconds: number; accuracy: number }> {
-  const { backend, reason } = await chooseBackend(kind);
+  const { backend, reason } = await chooseBackend(kind, cpu);
   const data = await loadDataset("mnist");
   try {
     const result = await fitConfig({ ...defaultTrainConfig, epochs: EPOCHS }, backend, data, {
@@ -87,7 +88,8 @@ async function torch(): Promise<
 }
 
 if (import.meta.main) {
-  const rows = [await ours("cpu")];
+  // The fast CPU backend on its WebAssembly kernels alone, then with OpenBLAS where it loads.
+  const rows = [await ours("cpu", { sgemm: "wasm" }), await ours("cpu"), await ours("cpu-ref")];
   const notes: string[] = [];
   try {
     rows.push(await ours("webgpu"));

@@ -15,6 +15,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
+import { defaultThreads } from "../cpu/backend.ts";
+import type { BackendKind } from "../backends/backend_choice.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
 import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
 import {
@@ -111,7 +113,9 @@ export interface LocalJobOptions {
   /** Number of worker processes. */
   readonly workers: number;
   /** Every worker's `--backend`. */
-  readonly backend: "auto" | "webgpu" | "cpu";
+  readonly backend: BackendKind;
+  /** Every worker's `--threads` and `--sgemm` (default, or threads 0: cores ÷ workers; auto). */
+  readonly cpu?: { threads: number; sgemm: string };
   /** Output directory, written by rank 0. */
   readonly out: string;
   /** Checkpoint every rank restores first (`config` must be the one saved in it). */
@@ -302,6 +306,10 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     "--exit-with-stdin",
     // This launcher starts the next round's workers itself.
     "--once",
+    "--threads",
+    `${options.cpu?.threads || defaultThreads(options.workers)}`,
+    "--sgemm",
+    options.cpu?.sgemm ?? "auto",
     ...(options.quiet ? ["--quiet"] : []),
   ];
   const env = {
@@ -387,7 +395,8 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   buildTrainer(config, createCpuBackend(), train);
   const job = startLocalJob(config, {
     workers: values.workers as number,
-    backend: values.backend as "auto" | "webgpu" | "cpu",
+    backend: values.backend as BackendKind,
+    cpu: { threads: values.threads as number, sgemm: values.sgemm as string },
     out: (values.out as string | undefined) ?? join("runs", newRunId()),
     resume: values.resume as string | undefined,
     quiet: values.quiet as boolean,

@@ -33,7 +33,7 @@ const FLAGS: FlagTable = {
   out: { type: "string", help: "sweep directory (default: runs/sweeps/<grid file name>)" },
   backend: {
     type: "string",
-    choices: ["auto", "webgpu", "cpu"],
+    choices: ["auto", "webgpu", "cpu", "cpu-ref"],
     help: "backend of every run (default: the grid's, else auto)",
   },
   help: { type: "boolean", default: false, help: "show this help" },

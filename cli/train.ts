@@ -12,8 +12,9 @@ import { UsageError } from "../core/errors.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/coordinator.ts";
-import { chooseBackend } from "../gpu/backend_choice.ts";
+import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
+import { cpuSettings } from "./cpu_flags.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
 import { trainOnWorkers } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";
@@ -72,7 +73,7 @@ async function trainHere(
   say: (line: string) => void,
 ): Promise<number> {
   const quiet = values.quiet as boolean;
-  const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
+  const choice = await chooseBackend(values.backend as BackendKind, cpuSettings(values));
   say(`backend: ${choice.backend.name} (${choice.reason})`);
   const { train, test, name } = await loadTrainingData(config);
   say(`data: ${name}, ${train.count} train / ${test.count} test samples`);

@@ -12,6 +12,7 @@ import { objectiveDefs } from "../core/train/objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
+import { cpuFlags } from "./cpu_flags.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
@@ -129,9 +130,10 @@ export const trainFlags: FlagTable = {
   backend: {
     type: "string",
     default: "auto",
-    choices: ["auto", "webgpu", "cpu"],
-    help: "compute backend",
+    choices: ["auto", "webgpu", "cpu", "cpu-ref"],
+    help: "compute backend (cpu-ref: the TypeScript reference)",
   },
+  ...cpuFlags,
   out: { type: "string", help: "output directory (default: runs/<date>-<time>)" },
   overwrite: {
     type: "boolean",

@@ -15,7 +15,8 @@ import { UsageError } from "../core/errors.ts";
 import { parseLaunchEnv, requireToken } from "../coordinator/env.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { runWorker } from "../coordinator/worker.ts";
-import { chooseBackend } from "../gpu/backend_choice.ts";
+import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
+import { cpuFlags, cpuSettings } from "./cpu_flags.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { usageLine } from "./usage_line.ts";
 import { JobRestartError } from "../coordinator/job_errors.ts";
@@ -37,9 +38,10 @@ export const workerFlags: FlagTable = {
   backend: {
     type: "string",
     default: "auto",
-    choices: ["auto", "webgpu", "cpu"],
-    help: "compute backend",
+    choices: ["auto", "webgpu", "cpu", "cpu-ref"],
+    help: "compute backend (cpu-ref: the TypeScript reference)",
   },
+  ...cpuFlags,
   quiet: { type: "boolean", default: false, help: "rank 0 prints only the final summary" },
   once: {
     type: "boolean",
@@ -82,7 +84,7 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
     stopRequested = true;
     console.error(`gradmesh worker: ${cause}: checkpointing at the next read-back, then stopping`);
   }, "gradmesh worker");
-  const choice = await chooseBackend(values.backend as "auto" | "webgpu" | "cpu");
+  const choice = await chooseBackend(values.backend as BackendKind, cpuSettings(values));
   const start = performance.now();
   const join = () =>
     runWorker({

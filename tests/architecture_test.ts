@@ -1,6 +1,8 @@
 /**
  * The import rules of DESIGN.md, read from the source: `core/` imports only `core/`;
- * `gpu/` imports only `core/` and `gpu/`; `coordinator/` never imports `gpu/` or `cli/`;
+ * `gpu/` imports only `core/` and `gpu/`; `cpu/` (the fast CPU backend) imports only `core/` and
+ * `cpu/`; `backends/` (choosing one) imports only `core/`, `cpu/`, `gpu/` and `backends/`;
+ * `coordinator/` never imports a backend (`gpu/`, `cpu/`, `backends/`) or `cli/`;
  * `node:` built-ins only in `cli/`, `bench/` and `coordinator/`; and no import cycle
  * anywhere. Imports are found by a small tokenizer (comments, strings, template literals
  * and regular expressions are skipped properly), so an `import` inside a JSDoc example
@@ -200,7 +202,9 @@ export interface Violation {
   rule: string;
 }
 
-const LAYERS = ["core", "gpu", "coordinator", "cli", "bench"] as const;
+const LAYERS = ["core", "gpu", "cpu", "backends", "coordinator", "cli", "bench"] as const;
+
+const BACKENDS_RULE = "backends/ imports only core/, cpu/, gpu/ and backends/";
 
 function topDir(path: string): string {
   return path.split("/")[0];
@@ -241,6 +245,8 @@ export function checkImports(files: ReadonlyMap<string, string>): {
         const isNode = specifier.startsWith("node:");
         if (layer === "core") bad("core/ imports only core/");
         else if (layer === "gpu") bad("gpu/ imports only core/ and gpu/");
+        else if (layer === "cpu") bad("cpu/ imports only core/ and cpu/");
+        else if (layer === "backends") bad(BACKENDS_RULE);
         else if (isNode && !["cli", "bench", "coordinator"].includes(layer)) {
           bad("node: built-ins only in cli/, bench/ and coordinator/");
         }
@@ -250,8 +256,12 @@ export function checkImports(files: ReadonlyMap<string, string>): {
       const to = topDir(target);
       if (layer === "core" && to !== "core") bad("core/ imports only core/");
       if (layer === "gpu" && to !== "core" && to !== "gpu") bad("gpu/ imports only core/ and gpu/");
-      if (layer === "coordinator" && (to === "gpu" || to === "cli")) {
-        bad("coordinator/ never imports gpu/ or cli/ (a backend is passed in)");
+      if (layer === "cpu" && to !== "core" && to !== "cpu") bad("cpu/ imports only core/ and cpu/");
+      if (layer === "backends" && !["core", "cpu", "gpu", "backends"].includes(to)) {
+        bad(BACKENDS_RULE);
+      }
+      if (layer === "coordinator" && ["gpu", "cpu", "backends", "cli"].includes(to)) {
+        bad("coordinator/ never imports a backend or cli/ (a backend is passed in)");
       }
     }
     graph.set(file, edges);
@@ -381,6 +391,7 @@ Deno.test("architecture: the checker reports violations and cycles in a syntheti
     ["core/b.ts", 'import {\n  c,\n  type C,\n} from "./c.ts";\nexport const b = 1;'],
     ["core/c.ts", 'export * from "./b.ts";\nexport { c };'],
     ["gpu/g.ts", 'import { a } from "../core/a.ts";\nimport { main } from "../cli/main.ts";'],
+    ["cpu/k.ts", 'import { a } from "../core/a.ts";\nimport "../gpu/g.ts";\nimport "node:os";'],
     [
       "coordinator/r.ts",
       'import { g } from "../gpu/g.ts";\nimport { Hono } from "hono";\nimport "node:http";',
@@ -399,6 +410,8 @@ Deno.test("architecture: the checker reports violations and cycles in a syntheti
       "core/a.ts:6 node:fs",
       "core/a.ts:7 npm:zod@3",
       "gpu/g.ts:2 ../cli/main.ts",
+      "cpu/k.ts:2 ../gpu/g.ts",
+      "cpu/k.ts:3 node:os",
       "coordinator/r.ts:1 ../gpu/g.ts",
     ],
   );

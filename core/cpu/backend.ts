@@ -74,9 +74,10 @@ export function createCpuBackend(): Backend {
   return new CpuBackend();
 }
 
-class CpuBackend implements Backend {
-  readonly name = "cpu";
-  readonly description = "CPU reference (Float32Array)";
+/** The reference backend's class, exported so that faster CPU backends can reuse its ops. */
+export class CpuBackend implements Backend {
+  readonly name: string = "cpu";
+  readonly description: string = "CPU reference (Float32Array)";
   readonly viewAlignment = 1;
 
   zeros(size: number): Storage {
@@ -165,19 +166,35 @@ class CpuBackend implements Backend {
   }
 
   matmul({ a, b, m, k, n, transA = false, transB = false, batch = 1 }: MatmulArgs): Storage {
-    if (batch === 1) return wrap(matmulHost(host(a), host(b), m, k, n, transA, transB));
-    const x = host(a), y = host(b);
+    return wrap(this.product(host(a), host(b), m, k, n, transA, transB, batch));
+  }
+
+  /**
+   * Every matrix product of this backend (`matmul`, `linear`, `linearBackward`) goes through
+   * here, so that a faster CPU backend replaces the products by overriding this one method.
+   */
+  protected product(
+    x: Float32Array,
+    y: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    batch = 1,
+  ): Float32Array {
+    if (batch === 1) return matmulHost(x, y, m, k, n, transA, transB);
     const out = new Float32Array(batch * m * n);
     for (let i = 0; i < batch; i++) {
       const ai = x.subarray(i * m * k, (i + 1) * m * k);
       const bi = y.subarray(i * k * n, (i + 1) * k * n);
       out.set(matmulHost(ai, bi, m, k, n, transA, transB), i * m * n);
     }
-    return wrap(out);
+    return out;
   }
 
   linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
-    const y = matmulHost(host(x), host(w), m, k, n, false, true);
+    const y = this.product(host(x), host(w), m, k, n, false, true);
     const bias = b ? host(b) : null;
     const f = act === "none" ? null : unaryOps[activationOf[act]];
     for (let r = 0; r < m; r++) {
@@ -198,8 +215,8 @@ class CpuBackend implements Backend {
       const out = host(y);
       gz = gz.map((g, i) => f(out[i], g, 0, 0));
     }
-    const gx = needInputGrad ? matmulHost(gz, host(w), m, n, k, false, false) : null;
-    const gw = matmulHost(gz, host(x), n, m, k, true, false);
+    const gx = needInputGrad ? this.product(gz, host(w), m, n, k, false, false) : null;
+    const gw = this.product(gz, host(x), n, m, k, true, false);
     let gb: Float32Array | null = null;
     if (hasBias) {
       gb = new Float32Array(n);

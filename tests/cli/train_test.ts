@@ -39,6 +39,11 @@ const badUsage: [string[], RegExp][] = [
   [["--max-restarts", "2"], /^gradmesh train: --max-restarts: restarts worker processes: use it/],
   [["--keep-checkpoints", "0"], /--keep-checkpoints: expected an integer >= 1, got 0/],
   [["--checkpoint-every=-1"], /--checkpoint-every: expected an integer >= 0, got -1/],
+
+  [
+    ["--backend", "cpu", "--sgemm", "/nonexistent/libblas.so"],
+    /^gradmesh train: --sgemm: expected/,
+  ],
 ];
 for (const [args, message] of badUsage) {
   Deno.test(`bad input ${args.join(" ")} → one line, exit 2`, async () => {
@@ -146,4 +151,18 @@ Deno.test("plain output: one line per epoch and where the outputs went", async (
     2,
   );
   assert.match(stdout, /metrics: +.*metrics\.jsonl/);
+});
+
+Deno.test("the first line names the CPU backend, its SIMD level, threads and sgemm", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = async (extra: string[]) => {
+    const args = ["train", "--model", "784-8-10", "--epochs", "1", "--out", dir, ...extra];
+    const { code, stdout } = await runCli(args);
+    assert.equal(code, 0);
+    return stdout.split("\n")[0];
+  };
+  const fast = await run(["--backend", "cpu", "--threads", "1", "--sgemm", "wasm"]);
+  assert.match(fast, /^backend: cpu \(wasm (relaxed-simd|simd128), 1 thread; sgemm: wasm\)$/);
+  assert.equal(await run(["--backend", "cpu-ref"]), "backend: cpu (TypeScript reference)");
+  await Deno.remove(dir, { recursive: true });
 });

@@ -50,7 +50,7 @@ Deno.test({
         assert.equal(r.code, 0, `${name} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
       }
       assert.match(c.stdout, new RegExp(`^coordinator http://${A.address}:${PORT}: run `, "m"));
-      assert.match(c.stdout, /^rank 1 joined from 10\.213\.0\.2 \(CPU reference/m);
+      assert.match(c.stdout, /^rank 1 joined from 10\.213\.0\.2 \(wasm /m);
       assert.match(c.stdout, /^job done: final test accuracy [\d.]+% \(loss [\d.]+\)$/m);
       assert.match(w0.stdout, /^rank 0\/2 on 10\.213\.0\.1: backend cpu/m);
       assert.match(w0.stdout, /^final test accuracy /m);

@@ -1,6 +1,7 @@
 /**
  * The backends that the engine's golden and gradient tests run on, each with the
- * tolerance it is held to. The CPU reference always runs; the WebGPU backend runs when
+ * tolerance it is held to. The CPU reference and the fast CPU backend (one thread, OpenBLAS
+ * where it loads; tests/cpu/ checks that threads change no bit) always run; the WebGPU backend runs when
  * `gpu/backend.ts` exports `createWebGpuBackend` and an adapter is found, and is
  * registered as ignored (with the reason printed) otherwise.
  *
@@ -8,7 +9,7 @@
  */
 
 import type { Backend } from "../../mod.ts";
-import { createCpuBackend } from "../../mod.ts";
+import { createCpuBackend, createFastCpuBackend } from "../../mod.ts";
 
 /** `|ours − reference| ≤ atol + rtol·|reference|`, elementwise. */
 export interface Tolerance {
@@ -75,7 +76,7 @@ export const WEBGPU_TOLERANCE: GoldenTolerance = {
   products: { atol: 5e-5, rtol: 2e-4 },
 };
 
-/** Every backend to run the engine tests on, probing WebGPU once. */
+/** Every backend to run the engine tests on (reference, WebGPU, fast CPU), probing WebGPU once. */
 export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
   const cpu: BackendUnderTest = {
     name: "cpu",
@@ -84,7 +85,14 @@ export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
     golden: CPU_TOLERANCE,
     gradcheckSlack: 1,
   };
-  return [cpu, await probeWebGpu()];
+  const fast: BackendUnderTest = {
+    name: "cpu-fast",
+    create: () => createFastCpuBackend({ threads: 1 }),
+    reason: "WebAssembly SIMD kernels, OpenBLAS where it loads",
+    golden: CPU_TOLERANCE,
+    gradcheckSlack: 1,
+  };
+  return [cpu, await probeWebGpu(), fast];
 }
 
 async function probeWebGpu(): Promise<BackendUnderTest> {

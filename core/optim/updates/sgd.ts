@@ -35,13 +35,15 @@ export const sgd = defineOptimizer({
     name: "sgd",
     stateNames: ["momentum_buffer"],
     update: (p, g, [buf], h) => {
+      // The settings are read once, so that V8 makes the loop a tight one.
+      const { lr, momentum, nesterov } = h, keep = 1 - h.dampening, first = h.step === 1;
       for (let i = 0; i < p.length; i++) {
         let d = direction(p, g, i, h);
-        if (h.momentum !== 0) {
-          buf[i] = h.step === 1 ? d : h.momentum * buf[i] + (1 - h.dampening) * d;
-          d = h.nesterov ? d + h.momentum * buf[i] : buf[i];
+        if (momentum !== 0) {
+          buf[i] = first ? d : momentum * buf[i] + keep * d;
+          d = nesterov ? d + momentum * buf[i] : buf[i];
         }
-        p[i] -= h.lr * d;
+        p[i] -= lr * d;
       }
     },
     fields: [

@@ -1,0 +1,198 @@
+/**
+ * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
+ * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
+ * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
+ * permutations and max pooling as specialised loops (`cpu/elementwise.ts`,
+ * `cpu/reduce_permute.ts`, `cpu/max_pool.ts`). Optimizer updates run the records' own loops
+ * (core/optim/updates/), as the reference does.
+ *
+ * @module
+ */
+
+import type {
+  Backend,
+  BinaryArgs,
+  OpScalars,
+  ReduceArgs,
+  Storage,
+  Window2d,
+} from "../core/backend.ts";
+import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import type { UnaryOpName } from "../core/elementwise.ts";
+import { UsageError } from "../core/errors.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { binaryFast, unaryFast } from "./elementwise.ts";
+import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
+import { permuteFast, reduceFast } from "./reduce_permute.ts";
+import type { SimdLevel } from "./kernels.ts";
+import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
+import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
+import type { GemmShape } from "./thread_protocol.ts";
+import { WasmKernels } from "./wasm_kernels.ts";
+
+/** Multiply-adds from which a product goes to OpenBLAS (below it the FFI call is not worth it). */
+const OPENBLAS_MIN_MACS = 1 << 14;
+
+/** Multiply-adds per copied element from which OpenBLAS runs on the kernel threads. */
+const THREADED_MACS_PER_COPY = 128;
+
+/** How to build the fast CPU backend. */
+export interface FastCpuOptions {
+  /** Threads for the kernels and for OpenBLAS (at least 1). */
+  threads: number;
+  /** `"auto"` tries the system OpenBLAS, `"wasm"` never does, a path opens that library. */
+  sgemm?: "auto" | "wasm" | string;
+  /** Forces a SIMD level (tests); default: relaxed SIMD where the engine has it. */
+  simd?: SimdLevel;
+}
+
+/** The cores Deno sees, split between `workers` processes on this machine (at least 1 each). */
+export function defaultThreads(workers = 1): number {
+  return Math.max(1, Math.floor((navigator.hardwareConcurrency || 1) / workers));
+}
+
+/**
+ * Creates the fast CPU backend, starting its threads: call `destroy()` when done, as the
+ * threads keep the process alive. A BLAS path that does not load is a {@link UsageError}
+ * naming `--sgemm`. Needs read access to `cpu/` (the kernels and the thread's module).
+ */
+export async function createFastCpuBackend(options: FastCpuOptions): Promise<Backend> {
+  const threads = Math.max(1, Math.floor(options.threads));
+  const sgemm = options.sgemm ?? "auto";
+  let blas: OpenBlas | null = null;
+  let blasNote = "";
+  if (sgemm !== "wasm") {
+    const opened = OpenBlas.open(sgemm === "auto" ? OPENBLAS_DEFAULT : sgemm);
+    if (typeof opened !== "string") blas = opened;
+    else if (sgemm === "auto") blasNote = ` (OpenBLAS: ${opened})`;
+    else {
+      throw new UsageError(
+        "--sgemm",
+        `expected auto, wasm or the path of an OpenBLAS library, got "${sgemm}" (${opened})`,
+      );
+    }
+  }
+  try {
+    const kernels = await WasmKernels.create(threads, options.simd, blas && blas.path);
+    return new FastCpuBackend(kernels, blas, blasNote);
+  } catch (e) {
+    blas?.close();
+    throw e;
+  }
+}
+
+function data(s: Storage): Float32Array {
+  return (s as CpuStorage).data;
+}
+
+class FastCpuBackend extends CpuBackend {
+  override readonly description: string;
+  readonly #kernels: WasmKernels;
+  readonly #blas: OpenBlas | null;
+  /** Outputs of this backend's own ops, recycled at `endStep`. */
+  readonly #pool = new BufferPool();
+  readonly #take = (size: number) => this.#pool.take(size);
+
+  constructor(kernels: WasmKernels, blas: OpenBlas | null, blasNote: string) {
+    super();
+    this.#kernels = kernels;
+    this.#blas = blas;
+    const sgemm = blas ? `openblas (${blas.core})` : `wasm${blasNote}`;
+    this.description = `wasm ${kernels.simd}, ${kernels.threads} thread${
+      kernels.threads === 1 ? "" : "s"
+    }; sgemm: ${sgemm}`;
+  }
+
+  protected override product(
+    x: Float32Array,
+    y: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    batch = 1,
+  ): Float32Array {
+    const shape: GemmShape = { m, k, n, transA, transB, batch };
+    const macs = batch * m * n * k;
+    const blas = this.#blas && m * n * k >= OPENBLAS_MIN_MACS ? this.#blas : null;
+    if (!blas) return this.#kernels.matmul(x, y, shape, null, this.#take);
+    const parts = sgemmParts(shape);
+    // Threads need the operands in shared memory, and the copies cost more than a second
+    // thread saves unless there are many multiply-adds per element copied (measured on
+    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread). Otherwise
+    // OpenBLAS runs the same parts on the arrays as they are, on this thread.
+    const copied = batch * (m * k + k * n + m * n);
+    if (
+      parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
+    ) {
+      const c = this.#take(batch * m * n);
+      runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
+      return c;
+    }
+    return this.#kernels.matmul(x, y, shape, blas, this.#take);
+  }
+
+  override zeros(size: number, persistent = false): Storage {
+    return persistent ? super.zeros(size) : new CpuStorage(this.#take(size).fill(0));
+  }
+
+  override upload(host: Float32Array, persistent = false): Storage {
+    if (persistent) return super.upload(host);
+    const copy = this.#take(host.length);
+    copy.set(host);
+    return new CpuStorage(copy);
+  }
+
+  override unary(op: UnaryOpName, x: Storage, { alpha = 0, beta = 0 }: OpScalars = {}): Storage {
+    return new CpuStorage(unaryFast(op, data(x), alpha, beta, this.#take));
+  }
+
+  override binary(
+    { op, a, aShape, b, bShape, outShape, alpha = 0, beta = 0 }: BinaryArgs,
+  ): Storage {
+    const out = binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta, this.#take);
+    return new CpuStorage(out);
+  }
+
+  override affine(x: Storage, mul: number, add: number): Storage {
+    const src = data(x), out = this.#take(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = src[i] * mul + add;
+    return new CpuStorage(out);
+  }
+
+  override reduce({ op, x, outer, len, inner }: ReduceArgs): Storage {
+    return new CpuStorage(reduceFast(op, data(x), outer, len, inner, this.#take));
+  }
+
+  override permute(x: Storage, shape: readonly number[], dims: readonly number[]): Storage {
+    return new CpuStorage(permuteFast(data(x), shape, dims, this.#take));
+  }
+
+  override maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
+    const { out, indices } = maxPool2dFast(data(x), win, this.#take);
+    return { out: new CpuStorage(out), indices: new CpuStorage(indices) };
+  }
+
+  override maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
+    return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win, this.#take));
+  }
+
+  override im2col(x: Storage, win: Window2d): Storage {
+    return new CpuStorage(this.#kernels.im2col(data(x), win, this.#take));
+  }
+
+  override col2im(cols: Storage, win: Window2d): Storage {
+    return new CpuStorage(this.#kernels.col2im(data(cols), win, this.#take));
+  }
+
+  override endStep(): void {
+    this.#pool.recycle();
+  }
+
+  override destroy(): void {
+    this.#pool.clear();
+    this.#kernels.destroy();
+    this.#blas?.close();
+  }
+}

@@ -1,0 +1,80 @@
+/*
+ * im2col and col2im for NCHW convolutions (the layout of Backend.im2col in core/backend.ts),
+ * so that a convolution runs as one GEMM. col2im sums in float64 in the reference's order
+ * (core/cpu/conv.ts), so its results are bitwise the reference's.
+ */
+#include "simd.h"
+
+/* A sliding window in PyTorch's terms, field for field as in core/backend.ts's Window2d. */
+typedef struct {
+  int n, c, h, w, out_h, out_w, kh, kw, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
+} Window;
+
+/* Columns [c*kh*kw, n*outH*outW] of NCHW `x` into `out`, zeros where a tap reads padding. */
+void im2col(const Window *win, const float *x, float *out) {
+  int plane = win->out_h * win->out_w, width = win->n * plane;
+  for (int ci = 0; ci < win->c; ci++)
+    for (int i = 0; i < win->kh; i++)
+      for (int j = 0; j < win->kw; j++) {
+        float *row = out + ((ci * win->kh + i) * win->kw + j) * width;
+        int dx = j * win->dil_w - win->pad_w;
+        for (int b = 0; b < win->n; b++) {
+          const float *src = x + (b * win->c + ci) * win->h * win->w;
+          for (int oy = 0; oy < win->out_h; oy++) {
+            float *dst = row + b * plane + oy * win->out_w;
+            int iy = oy * win->stride_h - win->pad_h + i * win->dil_h;
+            if (iy < 0 || iy >= win->h) {
+              for (int ox = 0; ox < win->out_w; ox++) dst[ox] = 0.0f;
+              continue;
+            }
+            const float *line = src + iy * win->w;
+            if (win->stride_w == 1) {
+              /* Contiguous taps: zeros, a run copied from the line, zeros. */
+              int lo = dx < 0 ? -dx : 0, hi = win->w - dx;
+              if (hi > win->out_w) hi = win->out_w;
+              if (lo > win->out_w) lo = win->out_w;
+              int ox = 0;
+              for (; ox < lo; ox++) dst[ox] = 0.0f;
+              for (; ox < hi; ox++) dst[ox] = line[ox + dx];
+              for (; ox < win->out_w; ox++) dst[ox] = 0.0f;
+              continue;
+            }
+            for (int ox = 0; ox < win->out_w; ox++) {
+              int ix = ox * win->stride_w + dx;
+              dst[ox] = ix >= 0 && ix < win->w ? line[ix] : 0.0f;
+            }
+          }
+        }
+      }
+}
+
+/*
+ * The adjoint of im2col: NCHW `out` where each element sums the column entries that read it.
+ * The sums run in the float64 scratch `acc` (one double per element of `out`), visiting the
+ * entries in the reference's order, and are rounded to f32 once at the end.
+ */
+void col2im(const Window *win, const float *cols, float *out, double *acc) {
+  int plane = win->out_h * win->out_w, width = win->n * plane;
+  int size = win->n * win->c * win->h * win->w;
+  for (int e = 0; e < size; e++) acc[e] = 0.0;
+  for (int ci = 0; ci < win->c; ci++)
+    for (int i = 0; i < win->kh; i++)
+      for (int j = 0; j < win->kw; j++) {
+        const float *row = cols + ((ci * win->kh + i) * win->kw + j) * width;
+        int dx = j * win->dil_w - win->pad_w;
+        for (int b = 0; b < win->n; b++) {
+          double *dst = acc + (b * win->c + ci) * win->h * win->w;
+          for (int oy = 0; oy < win->out_h; oy++) {
+            int iy = oy * win->stride_h - win->pad_h + i * win->dil_h;
+            if (iy < 0 || iy >= win->h) continue;
+            const float *src = row + b * plane + oy * win->out_w;
+            double *line = dst + iy * win->w;
+            for (int ox = 0; ox < win->out_w; ox++) {
+              int ix = ox * win->stride_w + dx;
+              if (ix >= 0 && ix < win->w) line[ix] += src[ox];
+            }
+          }
+        }
+      }
+  for (int e = 0; e < size; e++) out[e] = (float)acc[e];
+}

@@ -1,0 +1,203 @@
+/*
+ * Packed, cache-blocked single-precision GEMM for WebAssembly SIMD128, in the BLIS structure:
+ * the product is cut into NC-column blocks of op(B) and KC-deep slices of k; each slice of
+ * op(B) is packed into NR-wide panels, each MC-row block of op(A) into MR-tall panels, and a
+ * register-tile micro-kernel multiplies one A panel by one B panel into an MR x NR tile of C.
+ * Packing reads A and B in place for every transpose combination, so nothing is copied whole.
+ *
+ * Every element of C is summed over k in the same order (p ascending inside a KC slice,
+ * slices in order) whichever thread computes it, so results do not depend on the thread count.
+ */
+#include "simd.h"
+
+#define MR 6
+#define NR 8
+#define KC 256
+#define MC 96
+#define NC 1024
+
+/* One matrix product, possibly batched, as laid out by the caller in linear memory. */
+typedef struct {
+  int m, n, k;
+  const float *a;
+  int lda, trans_a;
+  const float *b;
+  int ldb, trans_b;
+  float *c;
+  int ldc;
+  int batch, stride_a, stride_b, stride_c;
+  int threads;
+  float *work; /* threads x GEMM_WORK_FLOATS floats */
+} Gemm;
+
+#define PACK_A_FLOATS (MC * KC)
+#define PACK_B_FLOATS (KC * NC)
+
+/*
+ * Floats of scratch each thread needs: the packed A block, the packed B slice and one edge
+ * tile (kept here, not on the stack, because every thread's instance shares one stack).
+ */
+int gemm_work_floats(void) { return PACK_A_FLOATS + PACK_B_FLOATS + MR * NR; }
+
+/* The Gemm descriptor's size in bytes, so the caller can check its layout. */
+int gemm_job_bytes(void) { return (int)sizeof(Gemm); }
+
+static inline float a_at(const Gemm *g, const float *a, int i, int p) {
+  return g->trans_a ? a[p * g->lda + i] : a[i * g->lda + p];
+}
+
+/* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padded. */
+static void pack_a(const Gemm *g, const float *a, int i0, int mc, int p0, int kc, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int rows = mc - ir < MR ? mc - ir : MR;
+    for (int p = 0; p < kc; p++) {
+      for (int r = 0; r < rows; r++) dst[r] = a_at(g, a, i0 + ir + r, p0 + p);
+      for (int r = rows; r < MR; r++) dst[r] = 0.0f;
+      dst += MR;
+    }
+  }
+}
+
+/* Packs rows [p0, p0+kc) x cols [j0, j0+nc) of op(B) into NR-wide panels, zero-padded. */
+static void pack_b(const Gemm *g, const float *b, int p0, int kc, int j0, int nc, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int cols = nc - jr < NR ? nc - jr : NR;
+    if (!g->trans_b && cols == NR) {
+      const float *src = b + p0 * g->ldb + j0 + jr;
+      for (int p = 0; p < kc; p++, src += g->ldb, dst += NR) {
+        f4_store(dst, f4_load(src));
+        f4_store(dst + 4, f4_load(src + 4));
+      }
+      continue;
+    }
+    for (int c = 0; c < NR; c++) {
+      float *out = dst + c;
+      if (c >= cols) {
+        for (int p = 0; p < kc; p++) out[p * NR] = 0.0f;
+      } else if (g->trans_b) {
+        const float *src = b + (j0 + jr + c) * g->ldb + p0;
+        for (int p = 0; p < kc; p++) out[p * NR] = src[p];
+      } else {
+        const float *src = b + p0 * g->ldb + j0 + jr + c;
+        for (int p = 0; p < kc; p++) out[p * NR] = src[p * g->ldb];
+      }
+    }
+    dst += kc * NR;
+  }
+}
+
+/*
+ * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A panel . B panel over kc steps, with
+ * MR x NR accumulators held in registers for the whole of kc.
+ */
+static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
+                         int ldc, int add) {
+  f4 c00 = f4_zero(), c01 = f4_zero(), c10 = f4_zero(), c11 = f4_zero();
+  f4 c20 = f4_zero(), c21 = f4_zero(), c30 = f4_zero(), c31 = f4_zero();
+  f4 c40 = f4_zero(), c41 = f4_zero(), c50 = f4_zero(), c51 = f4_zero();
+  for (int p = 0; p < kc; p++, a += MR, b += NR) {
+    f4 b0 = f4_load(b), b1 = f4_load(b + 4);
+    f4 x = f4_splat(a[0]);
+    c00 = MADD(x, b0, c00), c01 = MADD(x, b1, c01);
+    x = f4_splat(a[1]);
+    c10 = MADD(x, b0, c10), c11 = MADD(x, b1, c11);
+    x = f4_splat(a[2]);
+    c20 = MADD(x, b0, c20), c21 = MADD(x, b1, c21);
+    x = f4_splat(a[3]);
+    c30 = MADD(x, b0, c30), c31 = MADD(x, b1, c31);
+    x = f4_splat(a[4]);
+    c40 = MADD(x, b0, c40), c41 = MADD(x, b1, c41);
+    x = f4_splat(a[5]);
+    c50 = MADD(x, b0, c50), c51 = MADD(x, b1, c51);
+  }
+#define STORE_ROW(r, lo, hi)                                                                   \
+  if (add) {                                                                                   \
+    lo = f4_add(f4_load(c + r * ldc), lo);                                                     \
+    hi = f4_add(f4_load(c + r * ldc + 4), hi);                                                 \
+  }                                                                                            \
+  f4_store(c + r * ldc, lo);                                                                   \
+  f4_store(c + r * ldc + 4, hi);
+  STORE_ROW(0, c00, c01)
+  STORE_ROW(1, c10, c11)
+  STORE_ROW(2, c20, c21)
+  STORE_ROW(3, c30, c31)
+  STORE_ROW(4, c40, c41)
+  STORE_ROW(5, c50, c51)
+#undef STORE_ROW
+}
+
+/* The micro-kernel on a tile of `rows` x `cols` <= MR x NR, through a full-size buffer. */
+static void edge_kernel(int kc, const float *a, const float *b, float *c, int ldc, int add,
+                        int rows, int cols, float *tile) {
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < cols; j++) tile[r * NR + j] = add ? c[r * ldc + j] : 0.0f;
+  micro_kernel(kc, a, b, tile, NR, add);
+  for (int r = 0; r < rows; r++)
+    for (int j = 0; j < cols; j++) c[r * ldc + j] = tile[r * NR + j];
+}
+
+/* C[i0..i1, j0..j1) of one product, using this thread's scratch. */
+static void gemm_block(const Gemm *g, const float *a, const float *b, float *c, int i0, int i1,
+                       int j0, int j1, float *work) {
+  float *pa = work, *pb = work + PACK_A_FLOATS;
+  if (g->k == 0) {
+    for (int i = i0; i < i1; i++)
+      for (int j = j0; j < j1; j++) c[i * g->ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = j0; jc < j1; jc += NC) {
+    int nc = j1 - jc < NC ? j1 - jc : NC;
+    for (int pc = 0; pc < g->k; pc += KC) {
+      int kc = g->k - pc < KC ? g->k - pc : KC;
+      pack_b(g, b, pc, kc, jc, nc, pb);
+      for (int ic = i0; ic < i1; ic += MC) {
+        int mc = i1 - ic < MC ? i1 - ic : MC;
+        pack_a(g, a, ic, mc, pc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int cols = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int rows = mc - ir < MR ? mc - ir : MR;
+            float *ct = c + (ic + ir) * g->ldc + jc + jr;
+            const float *at = pa + ir * kc, *bt = pb + jr * kc;
+            if (rows == MR && cols == NR) micro_kernel(kc, at, bt, ct, g->ldc, pc > 0);
+            else edge_kernel(kc, at, bt, ct, g->ldc, pc > 0, rows, cols, pb + PACK_B_FLOATS);
+          }
+        }
+      }
+    }
+  }
+}
+
+static int split(int total, int part, int parts) {
+  return (int)((long long)total * part / parts);
+}
+
+/*
+ * Thread `t`'s share of the product: whole matrices of the batch when there are at least as
+ * many as threads, else a contiguous range of MR-row or NR-column tiles of each matrix,
+ * along whichever dimension has more tiles.
+ */
+void gemm_thread(const Gemm *g, int t) {
+  float *work = g->work + t * gemm_work_floats();
+  int T = g->threads;
+  if (g->batch >= T) {
+    for (int bi = split(g->batch, t, T); bi < split(g->batch, t + 1, T); bi++)
+      gemm_block(g, g->a + bi * g->stride_a, g->b + bi * g->stride_b, g->c + bi * g->stride_c,
+                 0, g->m, 0, g->n, work);
+    return;
+  }
+  int tiles_m = (g->m + MR - 1) / MR, tiles_n = (g->n + NR - 1) / NR;
+  for (int bi = 0; bi < g->batch; bi++) {
+    const float *a = g->a + bi * g->stride_a, *b = g->b + bi * g->stride_b;
+    float *c = g->c + bi * g->stride_c;
+    if (tiles_n >= tiles_m) {
+      int j0 = split(tiles_n, t, T) * NR, j1 = split(tiles_n, t + 1, T) * NR;
+      if (j1 > g->n) j1 = g->n;
+      if (j0 < j1) gemm_block(g, a, b, c, 0, g->m, j0, j1, work);
+    } else {
+      int i0 = split(tiles_m, t, T) * MR, i1 = split(tiles_m, t + 1, T) * MR;
+      if (i1 > g->m) i1 = g->m;
+      if (i0 < i1) gemm_block(g, a, b, c, i0, i1, 0, g->n, work);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Max pooling and its gradient for the fast CPU backend: the reference's loops
+ * (`core/cpu/pool.ts`) written out flat, without a call per output, and with the float64
+ * gradient converted to f32 in one typed-array copy. Bitwise the reference's results.
+ *
+ * @module
+ */
+
+import type { Window2d } from "../core/backend.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
+
+/** `F.max_pool2d` with its indices, as `Backend.maxPool2d`. */
+export function maxPool2dFast(
+  x: Float32Array,
+  win: Window2d,
+  alloc: Alloc = freshArray,
+): { out: Float32Array; indices: Float32Array } {
+  const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = win;
+  const size = win.n * win.c * outH * outW;
+  const out = alloc(size), indices = alloc(size);
+  let o = 0;
+  for (let base = 0; base < win.n * win.c * h * w; base += h * w) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++, o++) {
+        let best = -Infinity, at = -1;
+        for (let i = 0; i < kh; i++) {
+          const iy = oy * strideH - padH + i * dilationH;
+          if (iy < 0 || iy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const ix = ox * strideW - padW + j * dilationW;
+            if (ix < 0 || ix >= w) continue;
+            const v = x[base + iy * w + ix];
+            // As the reference: the first tap inside the plane until a larger value or a NaN.
+            if (at < 0 || v > best || v !== v) {
+              best = v;
+              at = iy * w + ix;
+            }
+          }
+        }
+        out[o] = best;
+        indices[o] = at;
+      }
+    }
+  }
+  return { out, indices };
+}
+
+/** Each `gy` added at the plane position its index names, as `Backend.maxPool2dBackward`. */
+export function maxPool2dBackwardFast(
+  gy: Float32Array,
+  indices: Float32Array,
+  win: Window2d,
+  alloc: Alloc = freshArray,
+): Float32Array {
+  const plane = win.h * win.w, outPlane = win.outH * win.outW;
+  const gx = new Float64Array(win.n * win.c * plane);
+  for (let q = 0, o = 0; q < win.n * win.c; q++) {
+    const base = q * plane;
+    for (let e = 0; e < outPlane; e++, o++) gx[base + indices[o]] += gy[o];
+  }
+  const out = alloc(gx.length);
+  out.set(gx);
+  return out;
+}

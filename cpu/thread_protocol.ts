@@ -1,0 +1,69 @@
+/**
+ * The words through which the kernel thread pool and its workers talk, in shared memory.
+ *
+ * @module
+ */
+
+/** Int32 indices of the control block. */
+export const CONTROL = {
+  /** Bumped by the pool for each job; workers wait for it to change. */
+  generation: 0,
+  /** Workers that finished the current job. */
+  done: 1,
+  /** What to run: {@link JOB_GEMM} or {@link JOB_SGEMM}. */
+  kind: 2,
+  /** Byte offset of the job's descriptor in memory. */
+  job: 3,
+  /** Size of the block in int32 words. */
+  words: 4,
+} as const;
+
+/** Job kind: `gemm_thread(job, thread)`. */
+export const JOB_GEMM = 1;
+
+/** The message that starts a worker. */
+export interface ThreadStart {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  controlOffset: number;
+  /** This worker's thread index (1 ..); the calling thread is 0. */
+  thread: number;
+  /** The OpenBLAS library to open for {@link JOB_SGEMM} jobs, or null. */
+  blasPath: string | null;
+}
+
+/** Job kind: the thread's share of OpenBLAS calls (`runSgemmShare` in cpu/sgemm_parts.ts). */
+export const JOB_SGEMM = 2;
+
+/** Int32 indices of the `Gemm` descriptor of cpu/kernels/gemm.c (pointers are byte offsets). */
+export const GEMM = {
+  m: 0,
+  n: 1,
+  k: 2,
+  a: 3,
+  lda: 4,
+  transA: 5,
+  b: 6,
+  ldb: 7,
+  transB: 8,
+  c: 9,
+  ldc: 10,
+  batch: 11,
+  strideA: 12,
+  strideB: 13,
+  strideC: 14,
+  threads: 15,
+  work: 16,
+  /** Size of the descriptor in int32 words. */
+  words: 17,
+} as const;
+
+/** One matrix product's operands: see `Backend.matmul` for the layout. */
+export interface GemmShape {
+  m: number;
+  k: number;
+  n: number;
+  transA: boolean;
+  transB: boolean;
+  batch: number;
+}

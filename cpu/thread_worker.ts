@@ -1,0 +1,48 @@
+/**
+ * A kernel thread: instantiates the kernels over the shared memory it is sent, then runs its
+ * share of each job the pool posts through the control words (see `cpu/thread_pool.ts`).
+ *
+ * @module
+ */
+
+import { OpenBlas } from "./openblas.ts";
+import { runSgemmShare } from "./sgemm_parts.ts";
+import { CONTROL, JOB_GEMM, JOB_SGEMM, type ThreadStart } from "./thread_protocol.ts";
+
+/** Spin this many polls before parking: a training step posts jobs microseconds apart. */
+const SPINS = 2000;
+
+const scope = self as unknown as {
+  onmessage: ((e: MessageEvent<ThreadStart>) => void) | null;
+  postMessage(message: unknown): void;
+};
+
+scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
+  const { module, memory, controlOffset, thread, blasPath } = e.data;
+  const blas = blasPath === null ? null : OpenBlas.open(blasPath);
+  if (typeof blas === "string") throw new Error(`kernel thread ${thread}: ${blas}`);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const gemmThread = instance.exports.gemm_thread as (job: number, t: number) => void;
+  const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
+  // Read before saying ready: the first job may be posted as soon as the pool hears it.
+  let seen = Atomics.load(ctl, CONTROL.generation);
+  scope.postMessage("ready");
+  for (;;) {
+    for (let i = 0; i < SPINS && Atomics.load(ctl, CONTROL.generation) === seen; i++);
+    if (Atomics.load(ctl, CONTROL.generation) === seen) {
+      // Parks without blocking the event loop, so terminate() can always end this worker.
+      const wait = Atomics.waitAsync(ctl, CONTROL.generation, seen);
+      if (wait.async) await wait.value;
+    }
+    seen = Atomics.load(ctl, CONTROL.generation);
+    const kind = Atomics.load(ctl, CONTROL.kind), job = Atomics.load(ctl, CONTROL.job);
+    try {
+      if (kind === JOB_GEMM) gemmThread(job, thread);
+      else if (kind === JOB_SGEMM && blas) runSgemmShare(blas, memory, job, thread);
+    } finally {
+      // Counted even on failure, so the caller never waits for a thread that died.
+      Atomics.add(ctl, CONTROL.done, 1);
+      Atomics.notify(ctl, CONTROL.done);
+    }
+  }
+};

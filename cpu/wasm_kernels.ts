@@ -1,0 +1,208 @@
+/**
+ * The WebAssembly kernels over one shared linear memory: operands are copied in, the kernel
+ * runs (GEMMs large enough to pay for it on every thread of the pool, through the kernels or
+ * through OpenBLAS), and the result is copied out into an array from `alloc`.
+ *
+ * Memory layout: the module's own area up to `__heap_base`; the pool's control words; the
+ * GEMM and window descriptors; each thread's packing scratch; then the operands of the current
+ * call, which start over at every call.
+ *
+ * @module
+ */
+
+import type { Window2d } from "../core/backend.ts";
+import { type Alloc, freshArray } from "./buffer_pool.ts";
+import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
+import type { OpenBlas } from "./openblas.ts";
+import { runSgemmShare } from "./sgemm_parts.ts";
+import { ThreadPool } from "./thread_pool.ts";
+import { CONTROL, GEMM, type GemmShape, JOB_GEMM, JOB_SGEMM } from "./thread_protocol.ts";
+
+const PAGE = 65536;
+const MAX_PAGES = 32768;
+/** Multiply-adds below which a GEMM stays on the calling thread (waking workers costs ~10 µs). */
+const THREADED_MIN_MACS = 1 << 20;
+/** Int32 fields of the `Window` descriptor in cpu/kernels/conv.c. */
+const WINDOW_FIELDS = 14;
+
+interface Exports {
+  gemm_thread(job: number, thread: number): void;
+  gemm_work_floats(): number;
+  gemm_job_bytes(): number;
+  im2col(win: number, x: number, out: number): void;
+  col2im(win: number, cols: number, out: number, acc: number): void;
+  __heap_base: WebAssembly.Global;
+}
+
+const align = (x: number, a: number) => Math.ceil(x / a) * a;
+
+/** The kernels, their memory and their threads. */
+export class WasmKernels {
+  readonly simd: SimdLevel;
+  readonly #memory: WebAssembly.Memory;
+  readonly #exports: Exports;
+  readonly #pool: ThreadPool;
+  readonly #gemmJob: number;
+  readonly #windowJob: number;
+  readonly #operands: number;
+
+  private constructor(
+    kernels: KernelModule,
+    memory: WebAssembly.Memory,
+    exports: Exports,
+    pool: ThreadPool,
+    layout: { gemmJob: number; windowJob: number; operands: number },
+  ) {
+    this.simd = kernels.simd;
+    this.#memory = memory;
+    this.#exports = exports;
+    this.#pool = pool;
+    this.#gemmJob = layout.gemmJob;
+    this.#windowJob = layout.windowJob;
+    this.#operands = layout.operands;
+  }
+
+  /**
+   * Loads the kernels (the best SIMD level unless `simd` is given) and starts `threads`, each
+   * opening OpenBLAS from `blasPath` unless it is null.
+   */
+  static async create(
+    threads: number,
+    simd: SimdLevel | undefined,
+    blasPath: string | null,
+  ): Promise<WasmKernels> {
+    const kernels = await loadKernels(simd);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(kernels.module, { env: { memory } });
+    const exports = instance.exports as unknown as Exports;
+    if (exports.gemm_job_bytes() !== GEMM.words * 4) {
+      throw new Error(
+        `kernels: Gemm descriptor is ${exports.gemm_job_bytes()} bytes, expected ${GEMM.words * 4}`,
+      );
+    }
+    const control = align(exports.__heap_base.value as number, 64);
+    const gemmJob = control + 64;
+    const windowJob = gemmJob + align(GEMM.words * 4, 64);
+    const work = windowJob + align(WINDOW_FIELDS * 4, 64);
+    const operands = align(work + threads * exports.gemm_work_floats() * 4, 64);
+    grow(memory, operands);
+    new Int32Array(memory.buffer, control, CONTROL.words).fill(0);
+    const pool = await ThreadPool.start(threads, kernels.module, memory, control, blasPath);
+    new Int32Array(memory.buffer, gemmJob, GEMM.words)[GEMM.work] = work;
+    return new WasmKernels(kernels, memory, exports, pool, { gemmJob, windowJob, operands });
+  }
+
+  /** Threads a large GEMM runs on. */
+  get threads(): number {
+    return this.#pool.threads;
+  }
+
+  /**
+   * `op(A)·op(B)` for each of `batch` pairs, as in `Backend.matmul`, into a new array: by the
+   * kernels, or by `blas` (opened on this thread) in the parts of `cpu/sgemm_parts.ts`.
+   */
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    s: GemmShape,
+    blas: OpenBlas | null,
+    alloc: Alloc = freshArray,
+  ): Float32Array {
+    const { m, k, n, batch } = s;
+    const [pa, pb, pc] = this.#place([a, b], batch * m * n);
+    const threads = blas || batch * m * n * k >= THREADED_MIN_MACS ? this.#pool.threads : 1;
+    new Int32Array(this.#memory.buffer, this.#gemmJob, GEMM.words).set([
+      m,
+      n,
+      k,
+      pa,
+      s.transA ? m : k,
+      s.transA ? 1 : 0,
+      pb,
+      s.transB ? k : n,
+      s.transB ? 1 : 0,
+      pc,
+      n,
+      batch,
+      m * k,
+      k * n,
+      m * n,
+      threads,
+    ]);
+    const job = this.#gemmJob;
+    if (blas) {
+      this.#pool.run(JOB_SGEMM, job, () => runSgemmShare(blas, this.#memory, job, 0));
+    } else if (threads === 1) this.#exports.gemm_thread(job, 0);
+    else this.#pool.run(JOB_GEMM, job, () => this.#exports.gemm_thread(job, 0));
+    return this.#take(pc, alloc(batch * m * n));
+  }
+
+  /** `Backend.im2col` of NCHW `x`. */
+  im2col(x: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
+    const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
+    const [px, po] = this.#place([x], size);
+    this.#exports.im2col(this.#setWindow(win), px, po);
+    return this.#take(po, alloc(size));
+  }
+
+  /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
+  col2im(cols: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
+    const size = win.n * win.c * win.h * win.w;
+    // The output, then room for its float64 accumulators.
+    const [pc, po] = this.#place([cols], size + 2 * size + 16);
+    this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
+    return this.#take(po, alloc(size));
+  }
+
+  /** Ends the worker threads. */
+  destroy(): void {
+    this.#pool.destroy();
+  }
+
+  #setWindow(w: Window2d): number {
+    new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_FIELDS).set([
+      w.n,
+      w.c,
+      w.h,
+      w.w,
+      w.outH,
+      w.outW,
+      w.kh,
+      w.kw,
+      w.strideH,
+      w.strideW,
+      w.padH,
+      w.padW,
+      w.dilationH,
+      w.dilationW,
+    ]);
+    return this.#windowJob;
+  }
+
+  /** Copies `inputs` into the operand area after each other, then reserves `outSize` floats. */
+  #place(inputs: Float32Array[], outSize: number): number[] {
+    const offsets: number[] = [];
+    let at = this.#operands;
+    for (const x of inputs) offsets.push(at), at = align(at + x.length * 4, 64);
+    offsets.push(at);
+    grow(this.#memory, at + outSize * 4);
+    const heap = new Float32Array(this.#memory.buffer);
+    inputs.forEach((x, i) => heap.set(x, offsets[i] / 4));
+    return offsets;
+  }
+
+  /** Copies the result at `offset` into `out`, which it fills. */
+  #take(offset: number, out: Float32Array): Float32Array {
+    out.set(new Float32Array(this.#memory.buffer, offset, out.length));
+    return out;
+  }
+}
+
+function grow(memory: WebAssembly.Memory, bytes: number): void {
+  const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+  if (pages <= 0) return;
+  if (bytes > MAX_PAGES * PAGE) {
+    throw new RangeError(`cpu kernels: an op needs ${bytes} bytes, over the 2 GiB wasm limit`);
+  }
+  memory.grow(pages);
+}
