@@ -1,13 +1,12 @@
 /**
  * The fast CPU backend's host ops are bitwise the reference's: every unary and binary op on
  * values around its kinks, same-shape and under several broadcast patterns; sum and max
- * reductions (NaN included); permutations with and without a contiguous trailing block; and
- * SGD in each of its variants.
+ * reductions (NaN included); and permutations with and without a contiguous trailing block.
  *
  * @module
  */
 
-import type { Backend, OptimizerHyper } from "../../core/backend.ts";
+import type { Backend } from "../../core/backend.ts";
 import { CpuStorage, createCpuBackend } from "../../core/cpu/backend.ts";
 import {
   type BinaryOpName,
@@ -15,7 +14,6 @@ import {
   type UnaryOpName,
   unaryOps,
 } from "../../core/elementwise.ts";
-import { hyperAt, resolveSettings } from "../../core/optim/settings.ts";
 import { createFastCpuBackend } from "../../cpu/backend.ts";
 import { assertEquals } from "../core/asserts.ts";
 
