@@ -47,7 +47,8 @@ const binaryRows: Partial<Record<BinaryOpName, BinaryRow>> = {
     for (let i = 0; i < len; i++) out[o + i] = x[ia + i * sa] / y[ib + i * sb];
   },
   relu_grad(out, o, x, ia, sa, y, ib, sb, len) {
-    for (let i = 0; i < len; i++) out[o + i] = x[ia + i * sa] > 0 ? y[ib + i * sb] : 0;
+    // core/elementwise.ts's formula: NaN passes the gradient through, as in torch.
+    for (let i = 0; i < len; i++) out[o + i] = x[ia + i * sa] <= 0 ? 0 : y[ib + i * sb];
   },
 };
 
@@ -137,7 +138,8 @@ type UnaryLoop = (x: Float32Array, out: Float32Array) => void;
 
 const unaryLoops: Partial<Record<UnaryOpName, UnaryLoop>> = {
   relu(x, out) {
-    for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? x[i] : 0;
+    // core/elementwise.ts's formula: NaN propagates, as in torch.
+    for (let i = 0; i < x.length; i++) out[i] = x[i] <= 0 ? 0 : x[i];
   },
   neg(x, out) {
     for (let i = 0; i < x.length; i++) out[i] = -x[i];
