@@ -27,7 +27,10 @@ import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
 import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
-import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
+import { matmulGrid, matmulKernel } from "./kernels/matmul.ts";
+import { familyDispatch, kChunks } from "./kernels/matmul_family.ts";
+import { matmulCachePath } from "./matmul_cache.ts";
+import { matmulEnvOptions, MatmulTuner } from "./matmul_tuner.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { optimizerKernel, optimizerParams } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
@@ -59,6 +62,15 @@ export interface WebGpuBackend extends Backend {
   readonly stats: Readonly<GpuStats>;
 }
 
+/** Options of {@link createWebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /**
+   * Run every matmul on this variant of gpu/kernels/matmul_family.ts (tests cover each
+   * one so); by default `GRADMESH_MATMUL` or the tuned choice.
+   */
+  matmulVariant?: string;
+}
+
 /**
  * Creates the WebGPU backend on `gpu`, which it then owns, or on a newly acquired device.
  *
@@ -71,11 +83,17 @@ export interface WebGpuBackend extends Backend {
  * backend.destroy();
  * ```
  */
-export function createWebGpuBackend(gpu: Gpu): WebGpuBackend;
+export function createWebGpuBackend(gpu: Gpu, options?: WebGpuBackendOptions): WebGpuBackend;
 /** Acquires a device with {@link acquireGpu} and creates the WebGPU backend on it. */
-export function createWebGpuBackend(): Promise<WebGpuBackend>;
-export function createWebGpuBackend(gpu?: Gpu): WebGpuBackend | Promise<WebGpuBackend> {
-  return gpu ? new GpuBackend(gpu) : acquireGpu().then((g) => new GpuBackend(g));
+export function createWebGpuBackend(
+  gpu?: undefined,
+  options?: WebGpuBackendOptions,
+): Promise<WebGpuBackend>;
+export function createWebGpuBackend(
+  gpu?: Gpu,
+  options: WebGpuBackendOptions = {},
+): WebGpuBackend | Promise<WebGpuBackend> {
+  return gpu ? new GpuBackend(gpu, options) : acquireGpu().then((g) => new GpuBackend(g, options));
 }
 
 /** `size` f32 elements from element `offset` of `buffer`. */
@@ -110,8 +128,9 @@ class GpuBackend implements WebGpuBackend {
   private readonly empty: GPUBuffer;
   private readonly zero: GpuStorage;
   private readonly maxBindingBytes: number;
+  private readonly matmulTuner: MatmulTuner;
 
-  constructor(readonly gpu: Gpu) {
+  constructor(readonly gpu: Gpu, options: WebGpuBackendOptions) {
     this.device = gpu.device;
     this.description = gpu.description;
     this.viewAlignment = this.device.limits.minStorageBufferOffsetAlignment / 4;
@@ -126,6 +145,15 @@ class GpuBackend implements WebGpuBackend {
     );
     this.empty = this.createBuffer(256, STORAGE_USAGE);
     this.zero = new GpuStorage(this.empty, 0, 1);
+    const env = matmulEnvOptions();
+    this.matmulTuner = new MatmulTuner(this.device, this.recorder.pipelines, {
+      ...env,
+      pin: options.matmulVariant ?? env.pin,
+      cachePath: matmulCachePath(),
+      adapter: gpu.description,
+      isSoftware: gpu.isSoftware,
+      timestamps: gpu.hasTimestampQuery,
+    });
   }
 
   // ---- storage ----
@@ -198,6 +226,8 @@ class GpuBackend implements WebGpuBackend {
     const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
     this.readbackPool.release([staging]);
+    // Shapes met since the last read are tuned now, between steps, never within one.
+    if (this.matmulTuner.hasPending) await this.matmulTuner.tune();
     return out;
   }
 
@@ -313,17 +343,10 @@ class GpuBackend implements WebGpuBackend {
   ): Storage {
     const out = this.allocate(batch * m * n);
     // A long k is summed in chunks by more workgroups, then the partial results are added.
-    const chunks = k > MATMUL_K_CHUNK ? Math.ceil(k / MATMUL_K_CHUNK) : 1;
+    const chunks = kChunks(k);
     const splitK = chunks > 1;
-    const kernel = matmulKernel({
-      transA,
-      transB,
-      a: plainOperand("a"),
-      bias: false,
-      act: "none",
-      splitK,
-    });
-    const grid = matmulGrid(m, n, batch * chunks);
+    const problem = { m, k, n, transA, transB, batch };
+    const { kernel, grid } = familyDispatch(this.matmulTuner.choose(problem), problem);
     const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (grid[1] > limit) {
       throw new GpuLimitError(

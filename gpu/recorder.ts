@@ -15,7 +15,8 @@ import { UniformArena } from "./uniform_arena.ts";
 
 /** Records GPU commands for the next submit. */
 export class CommandRecorder {
-  private readonly pipelines: PipelineCache;
+  /** The pipelines of every kernel this recorder dispatched. */
+  readonly pipelines: PipelineCache;
   private readonly bindGroups: BindGroupCache;
   private readonly uniforms: UniformArena;
   private readonly maxGroupsPerDimension: number;
