@@ -24,6 +24,7 @@ import { type OptimizerKind, optimizerStateNames } from "../core/optim/kinds.ts"
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
 import type { BufferRange } from "./bind_groups.ts";
 import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
+import type { GpuClock } from "./gpu_clock.ts";
 import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
@@ -60,6 +61,10 @@ export interface WebGpuBackend extends Backend {
   readonly gpu: Gpu;
   /** Live totals of submits, dispatches and created buffers, pipelines and bind groups. */
   readonly stats: Readonly<GpuStats>;
+  /** Times every following submit on `clock` (benchmarks); null stops timing. */
+  attachClock(clock: GpuClock | null): void;
+  /** The name of the matmul variant that a product of this shape runs on now. */
+  matmulVariant(m: number, k: number, n: number, transA: boolean, transB: boolean): string;
 }
 
 /** Options of {@link createWebGpuBackend}. */
@@ -244,6 +249,14 @@ class GpuBackend implements WebGpuBackend {
 
   destroy(): void {
     this.device.destroy();
+  }
+
+  attachClock(clock: GpuClock | null): void {
+    this.recorder.clock = clock;
+  }
+
+  matmulVariant(m: number, k: number, n: number, transA: boolean, transB: boolean): string {
+    return this.matmulTuner.choose({ m, k, n, transA, transB, batch: 1 }).name;
   }
 
   // ---- ops ----

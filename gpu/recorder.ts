@@ -8,6 +8,7 @@
  */
 
 import { BindGroupCache, type BufferRange } from "./bind_groups.ts";
+import type { GpuClock } from "./gpu_clock.ts";
 import type { Kernel, ParamValue } from "./kernels/kernel.ts";
 import { PipelineCache } from "./pipelines.ts";
 import type { GpuStats } from "./stats.ts";
@@ -23,6 +24,8 @@ export class CommandRecorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private submitted: (() => void)[] = [];
+  /** When set, every submit is timed on it (benchmarks). */
+  clock: GpuClock | null = null;
 
   constructor(private readonly device: GPUDevice, private readonly stats: GpuStats) {
     this.pipelines = new PipelineCache(device, stats);
@@ -79,6 +82,7 @@ export class CommandRecorder {
   flush(): void {
     if (!this.encoder) return;
     const encoder = this.endPass();
+    this.clock?.mark(encoder);
     this.encoder = null;
     this.uniforms.upload(this.device.queue);
     this.device.queue.submit([encoder.finish()]);
@@ -89,7 +93,10 @@ export class CommandRecorder {
   }
 
   private commands(): GPUCommandEncoder {
-    return this.encoder ??= this.device.createCommandEncoder();
+    if (this.encoder) return this.encoder;
+    this.encoder = this.device.createCommandEncoder();
+    this.clock?.mark(this.encoder);
+    return this.encoder;
   }
 
   private endPass(): GPUCommandEncoder {
