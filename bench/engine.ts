@@ -3,7 +3,9 @@
  * 784-128-10 SGD training step at batch 64 and 1024, for the CPU and WebGPU backends,
  * with PyTorch measured in the same run when `/usr/bin/python3` has torch (CUDA too when
  * it sees a GPU). Prints a Markdown table and, with `--write`, records it in
- * bench/RESULTS.md (section `BENCH_SECTION`, default `engine`).
+ * bench/RESULTS.md (section `BENCH_SECTION`, default `engine`). `--gpu-only` leaves out the
+ * CPU columns; `--hardware-only` refuses a software adapter (`deno task bench:gpu` uses
+ * both, so it records only a real GPU).
  *
  * How the WebGPU backend is timed: inputs and the step's buffers are allocated before the
  * timed run (the pool reuses them; the bench fails if the run creates a buffer), every
@@ -27,7 +29,7 @@ import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
 import { acquireGpu, type Gpu } from "../gpu/device.ts";
 import { GpuClock } from "../gpu/gpu_clock.ts";
-import { machineLine, replaceSection } from "./results.ts";
+import { machineLine, refuseSoftware, replaceSection } from "./results.ts";
 
 const SIZES = [256, 512, 1024];
 const BATCHES = [64, 1024];
@@ -266,6 +268,7 @@ if (import.meta.main) {
   if (!gpuOnly) cols.push(await measure("gradmesh cpu", createCpuBackend(), minMs));
   try {
     const gpu = await acquireGpu();
+    refuseSoftware(gpu);
     const col = await measure(`webgpu (${gpu.description})`, createWebGpuBackend(gpu), minMs);
     cols.push(col);
     notes.push(...await gpuLines(gpu, col));
