@@ -15,7 +15,7 @@
  * adapter has `timestamp-query`), read only after the run. Dispatches and submits per
  * step come from the backend's counters. The 1024³ line through the public API is the
  * issue's yardstick: `matmul` on two 1024×1024 tensors, 20 products, one read, with the
- * tuned variant and, in the same run, the tiled kernel that preceded the family.
+ * tuned variant and, in the same run, pinned to the tile that preceded the family.
  *
  * @module
  */
@@ -33,7 +33,7 @@ import { machineLine, refuseSoftware, replaceSection } from "./results.ts";
 
 const SIZES = [256, 512, 1024];
 const BATCHES = [64, 1024];
-/** The variant that Backend.matmul ran before the family existed. */
+/** The variant with the tile that Backend.matmul had before the family (and GPUs' default). */
 const BEFORE = "tiled-64x64";
 
 /** A time per repetition, by the wall clock and (WebGPU with timestamps) by the GPU. */
@@ -248,7 +248,7 @@ async function gpuLines(gpu: Gpu, col: Column): Promise<string[]> {
   return [
     `matmul variants chosen on this adapter: ${variants}`,
     `matmul 1024³ through the public API (20 products, one read): ${tuned.toFixed(2)} ` +
-    `GFLOP/s tuned, ${before.toFixed(2)} with ${BEFORE} (the kernel before the family), ` +
+    `GFLOP/s tuned, ${before.toFixed(2)} pinned to ${BEFORE} (the former tile), ` +
     `${(tuned / before).toFixed(2)}× in this run`,
     `GPU time: ${
       gpu.hasTimestampQuery

@@ -8,7 +8,13 @@
  */
 
 import type { Kernel } from "./kernel.ts";
-import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./matmul.ts";
+import {
+  MATMUL_K_CHUNK,
+  MATMUL_TILE,
+  matmulGrid,
+  matmulKernel,
+  type MatmulTile,
+} from "./matmul.ts";
 import {
   directMatmulGrid,
   directMatmulKernel,
@@ -19,19 +25,26 @@ import { plainOperand } from "./operand.ts";
 
 /** One member of the family, by the name that the tuning cache and `GRADMESH_MATMUL` use. */
 export type MatmulFamilyMember =
-  | { readonly name: string; readonly kind: "tiled" }
+  | { readonly name: string; readonly kind: "tiled"; readonly tile: MatmulTile }
   | { readonly name: string; readonly kind: "direct"; readonly shape: DirectShape };
 
 function direct(tm: number, tn: number, wgX: number, wgY: number): MatmulFamilyMember {
   return { name: `direct-${tm}x${tn}-${wgX}x${wgY}`, kind: "direct", shape: { tm, tn, wgX, wgY } };
 }
 
+function tiled(tile: MatmulTile): MatmulFamilyMember {
+  return { name: `tiled-${tile.BM}x${tile.BN}`, kind: "tiled", tile };
+}
+
 /**
- * Every variant. Block results per workgroup: tiled 64×64; direct 32×64, 64×64, 64×128,
- * 64×64 (tall blocks per thread) and 8×128 (for products of a few rows).
+ * Every variant. Results per workgroup: tiled 64×64 (4×4 per thread), 128×128 (8×8) and
+ * 128×64 (8×4); direct 32×64, 64×64, 64×128, 64×64 (tall blocks per thread) and 8×128
+ * (for products of a few rows).
  */
 export const MATMUL_FAMILY: readonly MatmulFamilyMember[] = [
-  { name: "tiled-64x64", kind: "tiled" },
+  tiled(MATMUL_TILE),
+  tiled({ BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 }),
+  tiled({ BM: 128, BN: 64, BK: 8, TM: 8, TN: 4 }),
   direct(4, 8, 8, 8),
   direct(8, 8, 8, 8),
   direct(4, 8, 16, 16),
@@ -75,8 +88,8 @@ export function familyDispatch(
       bias: false,
       act: "none",
       splitK,
-    });
-    return { kernel, grid: matmulGrid(p.m, p.n, slots) };
+    }, member.tile);
+    return { kernel, grid: matmulGrid(p.m, p.n, slots, member.tile) };
   }
   const kernel = directMatmulKernel({
     shape: member.shape,
@@ -90,7 +103,10 @@ export function familyDispatch(
 
 /** Threads per workgroup of `member`. */
 export function familyThreads(member: MatmulFamilyMember): number {
-  return member.kind === "tiled" ? 256 : member.shape.wgX * member.shape.wgY;
+  if (member.kind === "tiled") {
+    return (member.tile.BM / member.tile.TM) * (member.tile.BN / member.tile.TN);
+  }
+  return member.shape.wgX * member.shape.wgY;
 }
 
 function sizeClass(x: number): string {
