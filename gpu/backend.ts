@@ -153,7 +153,9 @@ class GpuBackend implements WebGpuBackend {
     const env = matmulEnvOptions();
     this.matmulTuner = new MatmulTuner(this.device, this.recorder.pipelines, {
       ...env,
-      pin: options.matmulVariant ?? env.pin,
+      ...(options.matmulVariant === undefined
+        ? {}
+        : { pin: options.matmulVariant, pinSource: "matmulVariant" }),
       cachePath: matmulCachePath(),
       adapter: gpu.description,
       isSoftware: gpu.isSoftware,

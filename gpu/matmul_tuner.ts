@@ -11,7 +11,7 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import { KernelTimer } from "./kernel_timer.ts";
 import {
   familyDispatch,
@@ -26,11 +26,12 @@ import {
 import { loadMatmulChoices, type MatmulChoices, saveMatmulChoices } from "./matmul_cache.ts";
 import type { PipelineCache } from "./pipelines.ts";
 
-/** `GRADMESH_MATMUL` (or a backend option) names no variant. */
-export class MatmulVariantError extends GradmeshError {
+/** `GRADMESH_MATMUL` (or the backend's `matmulVariant`) names no variant: exit code 2. */
+export class MatmulVariantError extends UsageError {
   constructor(source: string, name: string) {
     super(
-      `${source}: no matmul variant "${name}"; expected retune or one of ` +
+      source,
+      `no matmul variant "${name}"; expected retune or one of ` +
         MATMUL_FAMILY.map((v) => v.name).join(", "),
     );
   }
@@ -40,6 +41,8 @@ export class MatmulVariantError extends GradmeshError {
 export interface MatmulTunerOptions {
   /** Pin this variant for every product (tests use it to cover each one). */
   pin?: string;
+  /** Where `pin` came from, for the error that names a variant that does not exist. */
+  pinSource?: string;
   /** Ignore stored choices and tune each class again. */
   retune?: boolean;
   /** The cache file; null keeps choices in memory only. */
@@ -52,7 +55,7 @@ export interface MatmulTunerOptions {
 }
 
 /** Reads `GRADMESH_MATMUL` into the pin / retune options (no permission: neither). */
-export function matmulEnvOptions(): Pick<MatmulTunerOptions, "pin" | "retune"> {
+export function matmulEnvOptions(): Pick<MatmulTunerOptions, "pin" | "pinSource" | "retune"> {
   let value: string | undefined;
   try {
     value = Deno.env.get("GRADMESH_MATMUL");
@@ -61,7 +64,7 @@ export function matmulEnvOptions(): Pick<MatmulTunerOptions, "pin" | "retune"> {
   }
   if (!value) return {};
   if (value === "retune") return { retune: true };
-  return { pin: value };
+  return { pin: value, pinSource: "GRADMESH_MATMUL" };
 }
 
 // Each candidate runs once to warm up, then ROUNDS times over about this many milliseconds.
@@ -84,7 +87,9 @@ export class MatmulTuner {
   ) {
     const pin = options.pin;
     this.pinned = pin === undefined ? null : familyMember(pin) ?? null;
-    if (pin !== undefined && !this.pinned) throw new MatmulVariantError("GRADMESH_MATMUL", pin);
+    if (pin !== undefined && !this.pinned) {
+      throw new MatmulVariantError(options.pinSource ?? "matmulVariant", pin);
+    }
     this.fallback = familyMember(options.isSoftware ? "direct-4x8-8x8" : "tiled-64x64")!;
   }
 
