@@ -79,6 +79,7 @@ export class MatmulTuner {
   private choices: MatmulChoices | null = null;
   private readonly pending = new Map<string, MatmulProblem>();
   private timer: KernelTimer | null = null;
+  private tuning: Promise<void> | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -109,8 +110,15 @@ export class MatmulTuner {
     return this.pending.size > 0;
   }
 
-  /** Times the candidates of every queued class, keeps the fastest, and saves the choices. */
-  async tune(): Promise<void> {
+  /**
+   * Times the candidates of every queued class, keeps the fastest, and saves the choices.
+   * Concurrent calls (reads of several buckets at once) share one tuning.
+   */
+  tune(): Promise<void> {
+    return this.tuning ??= this.tuneQueued().finally(() => this.tuning = null);
+  }
+
+  private async tuneQueued(): Promise<void> {
     if (this.pending.size === 0) return;
     const choices = this.loaded();
     for (const [cls, p] of [...this.pending]) {
