@@ -69,7 +69,7 @@ export function matmulEnvOptions(): Pick<MatmulTunerOptions, "pin" | "pinSource"
 
 // Each candidate runs once to warm up, then ROUNDS times over about this many milliseconds.
 const TIMING_BUDGET_MS = 20;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const MAX_REPS = 50;
 
 /** The per-adapter matmul chooser. */
