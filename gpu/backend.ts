@@ -63,7 +63,10 @@ export interface WebGpuBackend extends Backend {
   readonly stats: Readonly<GpuStats>;
   /** Times every following submit on `clock` (benchmarks); null stops timing. */
   attachClock(clock: GpuClock | null): void;
-  /** The name of the matmul variant that a product of this shape runs on now. */
+  /**
+   * The name of the matmul variant that a product of this shape runs on now (a class not
+   * seen before is queued for tuning at the next read, like a product of it).
+   */
   matmulVariant(m: number, k: number, n: number, transA: boolean, transB: boolean): string;
 }
 
@@ -233,7 +236,8 @@ class GpuBackend implements WebGpuBackend {
     const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
     this.readbackPool.release([staging]);
-    // Shapes met since the last read are tuned now, between steps, never within one.
+    // Shape classes met since the last read are tuned now, once the data is out; products
+    // already recorded keep their variant.
     if (this.matmulTuner.hasPending) await this.matmulTuner.tune();
     return out;
   }

@@ -1,7 +1,7 @@
 /**
  * Chooses the matmul variant per shape class on the adapter in use. A class seen for the
  * first time runs on the adapter's default variant and is queued; the next `tune()` (the
- * backend awaits it at each `read`, so a step's numbers never change under it) times
+ * backend awaits it at the end of a `read`, so no recorded product changes under it) times
  * every eligible variant on that first shape, keeps the fastest, and stores the choice in
  * the user's cache (matmul_cache.ts) so later processes start tuned.
  *
