@@ -29,6 +29,7 @@ import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
 import { acquireGpu, type Gpu } from "../gpu/device.ts";
 import { GpuClock } from "../gpu/gpu_clock.ts";
+import { publicMatmul } from "./public_matmul.ts";
 import { machineLine, refuseSoftware, replaceSection } from "./results.ts";
 
 const SIZES = [256, 512, 1024];
@@ -147,22 +148,6 @@ async function measure(name: string, backend: Backend, minMs: number): Promise<C
   return col;
 }
 
-/** GFLOP/s of `count` products of n³ through the public `matmul`, one read at the end. */
-async function publicMatmul(backend: Backend, n: number, count: number): Promise<number> {
-  const rng = new Rng(2);
-  const a = tensor(backend, random(n * n, rng), [n, n]);
-  const b = tensor(backend, random(n * n, rng), [n, n]);
-  await matmul(a, b).toArray();
-  backend.endStep();
-  const t0 = performance.now();
-  let c = matmul(a, b);
-  for (let i = 1; i < count; i++) c = matmul(a, b);
-  await c.toArray();
-  const s = (performance.now() - t0) / 1000;
-  backend.endStep();
-  return (count * 2 * n ** 3) / s / 1e9;
-}
-
 async function torchColumn(device: "cpu" | "cuda"): Promise<Column | string> {
   const script = new URL("./torch_engine.py", import.meta.url).pathname;
   try {
@@ -243,8 +228,14 @@ function ratios(cols: Column[], peer: Column): string {
 
 async function gpuLines(gpu: Gpu, col: Column): Promise<string[]> {
   const variants = SIZES.map((n) => `${n}³ ${col.variant![n]}`).join(", ");
-  const tuned = await publicMatmul(createWebGpuBackend(gpu), 1024, 20);
-  const before = await publicMatmul(createWebGpuBackend(gpu, { matmulVariant: BEFORE }), 1024, 20);
+  const api = { matmul, tensor } as Parameters<typeof publicMatmul>[0];
+  const tuned = await publicMatmul(api, createWebGpuBackend(gpu), 1024, 20);
+  const before = await publicMatmul(
+    api,
+    createWebGpuBackend(gpu, { matmulVariant: BEFORE }),
+    1024,
+    20,
+  );
   return [
     `matmul variants chosen on this adapter: ${variants}`,
     `matmul 1024³ through the public API (20 products, one read): ${tuned.toFixed(2)} ` +
