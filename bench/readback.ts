@@ -201,6 +201,8 @@ function table(subject: Subject, rows: Row[]): string {
   return [
     `### ${subject.name}`,
     "",
+    "Milliseconds, medians; the busy dispatch takes about " + `${BUSY_MS} ms of GPU time.`,
+    "",
     "| size | backend read | mapAsync after a copy | 4 maps at once (all) | " +
     "behind a busy GPU: the mapAsync call | longest event-loop stall | resolved after the GPU " +
     "finished |",
