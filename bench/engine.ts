@@ -4,7 +4,8 @@
  * with PyTorch measured in the same run when `/usr/bin/python3` has torch (CUDA too when
  * it sees a GPU). Prints a Markdown table and, with `--write`, records it in
  * bench/RESULTS.md (section `BENCH_SECTION`, default `engine`). `--gpu-only` leaves out the
- * CPU columns; `--hardware-only` refuses a software adapter (`deno task bench:gpu` uses
+ * CPU columns and adds the sizes of the issue's GPU goals (matmul 4096³, an MLP
+ * 784-256-128-10 step at batch 1024); `--hardware-only` refuses a software adapter (`deno task bench:gpu` uses
  * both, so it records only a real GPU).
  *
  * How the WebGPU backend is timed: inputs and the step's buffers are allocated before the
@@ -32,8 +33,15 @@ import { GpuClock } from "../gpu/gpu_clock.ts";
 import { publicMatmul } from "./public_matmul.ts";
 import { machineLine, refuseSoftware, replaceSection } from "./results.ts";
 
-const SIZES = [256, 512, 1024];
-const BATCHES = [64, 1024];
+const gpuOnly = Deno.args.includes("--gpu-only");
+/** Matmul sizes; on a GPU also 4096³, the size of the issue's throughput goal. */
+const SIZES = gpuOnly ? [256, 512, 1024, 4096] : [256, 512, 1024];
+/** MLP steps as `model@batch`; on a GPU also the issue's 784-256-128-10 at batch 1024. */
+const STEPS = [
+  "784-128-10@64",
+  "784-128-10@1024",
+  ...(gpuOnly ? ["784-256-128-10@1024"] : []),
+];
 /** The variant with the tile that Backend.matmul had before the family (and GPUs' default). */
 const BEFORE = "tiled-64x64";
 
@@ -49,7 +57,8 @@ interface Timing {
 interface Column {
   name: string;
   matmul: Record<number, Timing>;
-  step: Record<number, Timing>;
+  /** By `model@batch`. */
+  step: Record<string, Timing>;
   /** The matmul variant per size (WebGPU). */
   variant?: Record<number, string>;
 }
@@ -129,8 +138,10 @@ async function measure(name: string, backend: Backend, minMs: number): Promise<C
     );
     if (isGpu(backend)) col.variant![n] = backend.matmulVariant(n, n, n, false, false);
   }
-  for (const batch of BATCHES) {
-    const trainer = buildTrainer(defaultTrainConfig, backend);
+  for (const key of STEPS) {
+    const [model, rows] = key.split("@");
+    const batch = Number(rows);
+    const trainer = buildTrainer({ ...defaultTrainConfig, model }, backend);
     const data = {
       x: random(batch * 784, rng),
       y: Float32Array.from({ length: batch }, () => rng.int(10)),
@@ -138,7 +149,7 @@ async function measure(name: string, backend: Backend, minMs: number): Promise<C
     };
     await trainer.step(data, batch);
     await trainer.takeTrainMetrics();
-    col.step[batch] = await timeReps(
+    col.step[key] = await timeReps(
       backend,
       () => trainer.step(data, batch),
       () => trainer.takeTrainMetrics(),
@@ -152,7 +163,7 @@ async function torchColumn(device: "cpu" | "cuda"): Promise<Column | string> {
   const script = new URL("./torch_engine.py", import.meta.url).pathname;
   try {
     const out = await new Deno.Command(Deno.env.get("PYTHON") ?? "/usr/bin/python3", {
-      args: [script, device],
+      args: [script, device, SIZES.join(","), STEPS.join(",")],
       stderr: "piped",
     }).output();
     if (!out.success) {
@@ -196,13 +207,13 @@ function table(cols: Column[]): string {
         cells((c, g) => gflops(n, g ? c.matmul[n].gpuMs : c.matmul[n].wallMs))
       } |`
     ),
-    ...BATCHES.map((b) =>
-      `| MLP step, batch ${b} (ms) | ${
+    ...STEPS.map((b) =>
+      `| MLP ${b.replace("@", " step, batch ")} (ms) | ${
         cells((c, g) => fixed(g ? c.step[b].gpuMs : c.step[b].wallMs))
       } |`
     ),
-    ...BATCHES.map((b) =>
-      `| dispatches / submits per step, batch ${b} | ${
+    ...STEPS.map((b) =>
+      `| dispatches / submits per step, ${b.replace("@", " batch ")} | ${
         cells((c) =>
           c.variant ? `${fixed(c.step[b].dispatches, 0)} / ${fixed(c.step[b].submits, 0)}` : "–"
         )
@@ -220,7 +231,7 @@ function ratios(cols: Column[], peer: Column): string {
   return cols.filter((c) => c !== peer).map((c) => {
     const mm = SIZES.map((n) => `${n}: ${(c.matmul[n].wallMs / peer.matmul[n].wallMs).toFixed(1)}×`)
       .join(", ");
-    const st = BATCHES.map((b) => `${b}: ${(c.step[b].wallMs / peer.step[b].wallMs).toFixed(1)}×`)
+    const st = STEPS.map((b) => `${b}: ${(c.step[b].wallMs / peer.step[b].wallMs).toFixed(1)}×`)
       .join(", ");
     return `- ${c.name} vs ${peer.name} (wall): matmul slower by ${mm}; MLP step slower by ${st}`;
   }).join("\n");
@@ -251,7 +262,6 @@ async function gpuLines(gpu: Gpu, col: Column): Promise<string[]> {
 
 if (import.meta.main) {
   const write = Deno.args.includes("--write");
-  const gpuOnly = Deno.args.includes("--gpu-only");
   const minMs = Number(Deno.env.get("BENCH_MIN_MS") ?? 1000);
   const load = Deno.loadavg()[0];
   const cols: Column[] = [];
