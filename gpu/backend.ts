@@ -28,8 +28,7 @@ import type { GpuClock } from "./gpu_clock.ts";
 import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
-import { matmulGrid, matmulKernel } from "./kernels/matmul.ts";
-import { familyDispatch, kChunks } from "./kernels/matmul_family.ts";
+import { familyDispatch, kChunks, type MatmulFusion } from "./kernels/matmul_family.ts";
 import { matmulCachePath } from "./matmul_cache.ts";
 import { matmulEnvOptions, MatmulTuner } from "./matmul_tuner.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
@@ -390,14 +389,12 @@ class GpuBackend implements WebGpuBackend {
     act: FusedActivation,
   ): Storage {
     const out = this.allocate(m * n);
-    const kernel = matmulKernel({
-      transA: false,
-      transB: true,
+    const { kernel, grid } = this.fusedProduct(m, k, n, false, true, {
       a: plainOperand("a"),
       bias: b !== null,
       act,
     });
-    this.run(kernel, b ? [x, w, b, out] : [x, w, out], [m, k, n], matmulGrid(m, n));
+    this.run(kernel, b ? [x, w, b, out] : [x, w, out], [m, k, n], grid);
     return out;
   }
 
@@ -415,21 +412,16 @@ class GpuBackend implements WebGpuBackend {
   ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     // gz = act'(y)·gy is never stored: each kernel below computes it as it loads it.
     const gz = act === "none" ? [gy] : [y, gy];
-    const product = (transA: boolean) =>
-      matmulKernel({
-        transA,
-        transB: false,
-        a: gradientOperand("a", act),
-        bias: false,
-        act: "none",
-      });
+    const fusion = { a: gradientOperand("a", act), bias: false, act: "none" } as const;
     let gx: Storage | null = null;
     if (needInputGrad) {
       gx = this.allocate(m * k);
-      this.run(product(false), [...gz, w, gx], [m, n, k], matmulGrid(m, k));
+      const { kernel, grid } = this.fusedProduct(m, n, k, false, false, fusion);
+      this.run(kernel, [...gz, w, gx], [m, n, k], grid);
     }
     const gw = this.allocate(n * k);
-    this.run(product(true), [...gz, x, gw], [n, m, k], matmulGrid(n, k));
+    const { kernel, grid } = this.fusedProduct(n, m, k, true, false, fusion);
+    this.run(kernel, [...gz, x, gw], [n, m, k], grid);
     let gb: Storage | null = null;
     if (hasBias) {
       gb = this.allocate(n);
@@ -602,6 +594,19 @@ class GpuBackend implements WebGpuBackend {
   }
 
   // ---- plumbing ----
+
+  /** The tuned variant's kernel and grid for a fused product op(A)·op(B) → [m, n]. */
+  private fusedProduct(
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    fusion: MatmulFusion,
+  ): { kernel: Kernel; grid: [number, number] } {
+    const problem = { m, k, n, transA, transB, batch: 1 };
+    return familyDispatch(this.matmulTuner.choose(problem), problem, fusion);
+  }
 
   /** Reduces `n` loaded values to a 1-element storage in two passes (partials, then total). */
   private total(

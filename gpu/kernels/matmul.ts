@@ -58,7 +58,11 @@ export interface MatmulVariant {
   splitK?: boolean;
 }
 
-function epilogue(bias: boolean, act: FusedActivation): string {
+/**
+ * WGSL `epilogue(v, col)`: what a product applies to each result before storing it (the
+ * bias of column `col`, then `act`).
+ */
+export function epilogue(bias: boolean, act: FusedActivation): string {
   const value = bias ? "v + bias[col]" : "v";
   const activation = act === "none" ? "" : `${unaryFunction(act)}\n`;
   return `${activation}fn epilogue(v: f32, col: u32) -> f32 {\n  return ${

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { FusedActivation } from "../../core/backend.ts";
 import type { Kernel } from "./kernel.ts";
 import {
   MATMUL_K_CHUNK,
@@ -21,7 +22,7 @@ import {
   type DirectShape,
   vec4Aligned,
 } from "./matmul_direct.ts";
-import { plainOperand } from "./operand.ts";
+import { type Operand, plainOperand } from "./operand.ts";
 
 /** One member of the family, by the name that the tuning cache and `GRADMESH_MATMUL` use. */
 export type MatmulFamilyMember =
@@ -72,23 +73,34 @@ export function kChunks(k: number): number {
   return k > MATMUL_K_CHUNK ? Math.ceil(k / MATMUL_K_CHUNK) : 1;
 }
 
-/** The kernel and grid of `member` for `p`; bindings `a`, `b`, `result`, params m, k, n. */
+/**
+ * What a fused product (the linear layer's) adds: how operand A is read, a bias and an
+ * activation applied to each result. A fused product never splits k.
+ */
+export interface MatmulFusion {
+  readonly a: Operand;
+  readonly bias: boolean;
+  readonly act: FusedActivation;
+}
+
+/**
+ * The kernel and grid of `member` for `p`: bindings operand A's (`a` unless fused), `b`,
+ * `bias` if fused with one, `result`; params m, k, n.
+ */
 export function familyDispatch(
   member: MatmulFamilyMember,
   p: MatmulProblem,
+  fused?: MatmulFusion,
 ): { kernel: Kernel; grid: [number, number] } {
-  const chunks = kChunks(p.k);
+  const chunks = fused ? 1 : kChunks(p.k);
   const splitK = chunks > 1;
   const slots = p.batch * chunks;
+  const { a, bias, act } = fused ?? { a: plainOperand("a"), bias: false, act: "none" as const };
   if (member.kind === "tiled") {
-    const kernel = matmulKernel({
-      transA: p.transA,
-      transB: p.transB,
-      a: plainOperand("a"),
-      bias: false,
-      act: "none",
-      splitK,
-    }, member.tile);
+    const kernel = matmulKernel(
+      { transA: p.transA, transB: p.transB, a, bias, act, splitK },
+      member.tile,
+    );
     return { kernel, grid: matmulGrid(p.m, p.n, slots, member.tile) };
   }
   const kernel = directMatmulKernel({
@@ -97,6 +109,9 @@ export function familyDispatch(
     transB: p.transB,
     vec4: vec4Aligned(p.m, p.k, p.n, p.transA, p.transB),
     splitK,
+    a,
+    bias,
+    act,
   });
   return { kernel, grid: directMatmulGrid(member.shape, p.m, p.n, slots) };
 }
