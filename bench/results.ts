@@ -35,3 +35,14 @@ export async function replaceSection(name: string, body: string): Promise<void> 
     : `${text.trimEnd()}\n\n${block}\n`;
   await writeTextAtomic(RESULTS.pathname, text);
 }
+
+/**
+ * Exits with a message when `--hardware-only` was given and `gpu` is a software adapter,
+ * so that a GPU section never records llvmpipe.
+ */
+export function refuseSoftware(gpu: { isSoftware: boolean; description: string }): void {
+  if (Deno.args.includes("--hardware-only") && gpu.isSoftware) {
+    console.error(`--hardware-only: the adapter is ${gpu.description}; run this on a GPU`);
+    Deno.exit(1);
+  }
+}

@@ -31,10 +31,13 @@ import { ShapeError } from "../core/errors.ts";
 import { broadcastStrides, sizeOf } from "../core/shape.ts";
 import type { BufferRange } from "./bind_groups.ts";
 import { acquireGpu, type Gpu, GpuLimitError } from "./device.ts";
+import type { GpuClock } from "./gpu_clock.ts";
 import { broadcastKernel, collapseBroadcast } from "./kernels/broadcast.ts";
 import { affineKernel, axpyKernel, binaryKernel, unaryKernel } from "./kernels/elementwise.ts";
 import { FLAT_WORKGROUP, type Kernel, type ParamValue } from "./kernels/kernel.ts";
-import { MATMUL_K_CHUNK, matmulGrid, matmulKernel } from "./kernels/matmul.ts";
+import { familyDispatch, kChunks, type MatmulFusion } from "./kernels/matmul_family.ts";
+import { matmulCachePath } from "./matmul_cache.ts";
+import { matmulEnvOptions, MatmulTuner } from "./matmul_tuner.ts";
 import { gradientOperand, type Operand, plainOperand } from "./kernels/operand.ts";
 import { updateKernel } from "./kernels/optimizer.ts";
 import { clampAbsKernel, scaleToNormKernel } from "./kernels/clip.ts";
@@ -72,6 +75,22 @@ export interface WebGpuBackend extends Backend {
   readonly gpu: Gpu;
   /** Live totals of submits, dispatches and created buffers, pipelines and bind groups. */
   readonly stats: Readonly<GpuStats>;
+  /** Times every following submit on `clock` (benchmarks); null stops timing. */
+  attachClock(clock: GpuClock | null): void;
+  /**
+   * The name of the matmul variant that a product of this shape runs on now (a class not
+   * seen before is queued for tuning at the next read, like a product of it).
+   */
+  matmulVariant(m: number, k: number, n: number, transA: boolean, transB: boolean): string;
+}
+
+/** Options of {@link createWebGpuBackend}. */
+export interface WebGpuBackendOptions {
+  /**
+   * Run every matmul on this variant of gpu/kernels/matmul_family.ts (tests cover each
+   * one so); by default `GRADMESH_MATMUL` or the tuned choice.
+   */
+  matmulVariant?: string;
 }
 
 /**
@@ -86,11 +105,17 @@ export interface WebGpuBackend extends Backend {
  * backend.destroy();
  * ```
  */
-export function createWebGpuBackend(gpu: Gpu): WebGpuBackend;
+export function createWebGpuBackend(gpu: Gpu, options?: WebGpuBackendOptions): WebGpuBackend;
 /** Acquires a device with {@link acquireGpu} and creates the WebGPU backend on it. */
-export function createWebGpuBackend(): Promise<WebGpuBackend>;
-export function createWebGpuBackend(gpu?: Gpu): WebGpuBackend | Promise<WebGpuBackend> {
-  return gpu ? new GpuBackend(gpu) : acquireGpu().then((g) => new GpuBackend(g));
+export function createWebGpuBackend(
+  gpu?: undefined,
+  options?: WebGpuBackendOptions,
+): Promise<WebGpuBackend>;
+export function createWebGpuBackend(
+  gpu?: Gpu,
+  options: WebGpuBackendOptions = {},
+): WebGpuBackend | Promise<WebGpuBackend> {
+  return gpu ? new GpuBackend(gpu, options) : acquireGpu().then((g) => new GpuBackend(g, options));
 }
 
 /** `size` f32 elements from element `offset` of `buffer`. */
@@ -125,8 +150,9 @@ class GpuBackend implements WebGpuBackend {
   private readonly empty: GPUBuffer;
   private readonly zero: GpuStorage;
   private readonly maxBindingBytes: number;
+  private readonly matmulTuner: MatmulTuner;
 
-  constructor(readonly gpu: Gpu) {
+  constructor(readonly gpu: Gpu, options: WebGpuBackendOptions) {
     this.device = gpu.device;
     this.description = gpu.description;
     this.viewAlignment = this.device.limits.minStorageBufferOffsetAlignment / 4;
@@ -141,6 +167,17 @@ class GpuBackend implements WebGpuBackend {
     );
     this.empty = this.createBuffer(256, STORAGE_USAGE);
     this.zero = new GpuStorage(this.empty, 0, 1);
+    const env = matmulEnvOptions();
+    this.matmulTuner = new MatmulTuner(this.device, this.recorder.pipelines, {
+      ...env,
+      ...(options.matmulVariant === undefined
+        ? {}
+        : { pin: options.matmulVariant, pinSource: "matmulVariant" }),
+      cachePath: matmulCachePath(),
+      adapter: gpu.description,
+      isSoftware: gpu.isSoftware,
+      timestamps: gpu.hasTimestampQuery,
+    });
   }
 
   // ---- storage ----
@@ -213,6 +250,9 @@ class GpuBackend implements WebGpuBackend {
     const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
     staging.unmap();
     this.readbackPool.release([staging]);
+    // Shape classes met since the last read are tuned now, once the data is out; products
+    // already recorded keep their variant.
+    if (this.matmulTuner.hasPending) await this.matmulTuner.tune();
     return out;
   }
 
@@ -229,6 +269,14 @@ class GpuBackend implements WebGpuBackend {
 
   destroy(): void {
     this.device.destroy();
+  }
+
+  attachClock(clock: GpuClock | null): void {
+    this.recorder.clock = clock;
+  }
+
+  matmulVariant(m: number, k: number, n: number, transA: boolean, transB: boolean): string {
+    return this.matmulTuner.choose({ m, k, n, transA, transB, batch: 1 }).name;
   }
 
   // ---- ops ----
@@ -310,17 +358,10 @@ class GpuBackend implements WebGpuBackend {
   matmul({ a, b, m, k, n, transA = false, transB = false, batch = 1 }: MatmulArgs): Storage {
     const out = this.allocate(batch * m * n);
     // A long k is summed in chunks by more workgroups, then the partial results are added.
-    const chunks = k > MATMUL_K_CHUNK ? Math.ceil(k / MATMUL_K_CHUNK) : 1;
+    const chunks = kChunks(k);
     const splitK = chunks > 1;
-    const kernel = matmulKernel({
-      transA,
-      transB,
-      a: plainOperand("a"),
-      bias: false,
-      act: "none",
-      splitK,
-    });
-    const grid = matmulGrid(m, n, batch * chunks);
+    const problem = { m, k, n, transA, transB, batch };
+    const { kernel, grid } = familyDispatch(this.matmulTuner.choose(problem), problem);
     const limit = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (grid[1] > limit) {
       throw new GpuLimitError(
@@ -337,14 +378,12 @@ class GpuBackend implements WebGpuBackend {
 
   linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
     const out = this.allocate(m * n);
-    const kernel = matmulKernel({
-      transA: false,
-      transB: true,
+    const { kernel, grid } = this.fusedProduct(m, k, n, false, true, {
       a: plainOperand("a"),
       bias: b !== null,
       act,
     });
-    this.run(kernel, b ? [x, w, b, out] : [x, w, out], [m, k, n], matmulGrid(m, n));
+    this.run(kernel, b ? [x, w, b, out] : [x, w, out], [m, k, n], grid);
     return out;
   }
 
@@ -353,21 +392,16 @@ class GpuBackend implements WebGpuBackend {
   ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
     // gz = act'(y)·gy is never stored: each kernel below computes it as it loads it.
     const gz = act === "none" ? [gy] : [y, gy];
-    const product = (transA: boolean) =>
-      matmulKernel({
-        transA,
-        transB: false,
-        a: gradientOperand("a", act),
-        bias: false,
-        act: "none",
-      });
+    const fusion = { a: gradientOperand("a", act), bias: false, act: "none" } as const;
     let gx: Storage | null = null;
     if (needInputGrad) {
       gx = this.allocate(m * k);
-      this.run(product(false), [...gz, w, gx], [m, n, k], matmulGrid(m, k));
+      const { kernel, grid } = this.fusedProduct(m, n, k, false, false, fusion);
+      this.run(kernel, [...gz, w, gx], [m, n, k], grid);
     }
     const gw = this.allocate(n * k);
-    this.run(product(true), [...gz, x, gw], [n, m, k], matmulGrid(n, k));
+    const { kernel, grid } = this.fusedProduct(n, m, k, true, false, fusion);
+    this.run(kernel, [...gz, x, gw], [n, m, k], grid);
     let gb: Storage | null = null;
     if (hasBias) {
       gb = this.allocate(n);
@@ -602,6 +636,19 @@ class GpuBackend implements WebGpuBackend {
   }
 
   // ---- plumbing ----
+
+  /** The tuned variant's kernel and grid for a fused product op(A)·op(B) → [m, n]. */
+  private fusedProduct(
+    m: number,
+    k: number,
+    n: number,
+    transA: boolean,
+    transB: boolean,
+    fusion: MatmulFusion,
+  ): { kernel: Kernel; grid: [number, number] } {
+    const problem = { m, k, n, transA, transB, batch: 1 };
+    return familyDispatch(this.matmulTuner.choose(problem), problem, fusion);
+  }
 
   /** Reduces `n` loaded values to a 1-element storage in two passes (partials, then total). */
   private total(

@@ -8,6 +8,7 @@
  */
 
 import { BindGroupCache, type BufferRange } from "./bind_groups.ts";
+import type { GpuClock } from "./gpu_clock.ts";
 import type { Kernel, ParamValue } from "./kernels/kernel.ts";
 import { PipelineCache } from "./pipelines.ts";
 import type { GpuStats } from "./stats.ts";
@@ -15,13 +16,16 @@ import { UniformArena } from "./uniform_arena.ts";
 
 /** Records GPU commands for the next submit. */
 export class CommandRecorder {
-  private readonly pipelines: PipelineCache;
+  /** The pipelines of every kernel this recorder dispatched. */
+  readonly pipelines: PipelineCache;
   private readonly bindGroups: BindGroupCache;
   private readonly uniforms: UniformArena;
   private readonly maxGroupsPerDimension: number;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private submitted: (() => void)[] = [];
+  /** When set, every submit is timed on it (benchmarks). */
+  clock: GpuClock | null = null;
 
   constructor(private readonly device: GPUDevice, private readonly stats: GpuStats) {
     this.pipelines = new PipelineCache(device, stats);
@@ -78,6 +82,7 @@ export class CommandRecorder {
   flush(): void {
     if (!this.encoder) return;
     const encoder = this.endPass();
+    this.clock?.mark(encoder);
     this.encoder = null;
     this.uniforms.upload(this.device.queue);
     this.device.queue.submit([encoder.finish()]);
@@ -88,7 +93,10 @@ export class CommandRecorder {
   }
 
   private commands(): GPUCommandEncoder {
-    return this.encoder ??= this.device.createCommandEncoder();
+    if (this.encoder) return this.encoder;
+    this.encoder = this.device.createCommandEncoder();
+    this.clock?.mark(this.encoder);
+    return this.encoder;
   }
 
   private endPass(): GPUCommandEncoder {

@@ -40,7 +40,8 @@ export interface Kernel {
 /** Everything {@link defineKernel} needs. */
 export interface KernelSpec {
   key: string;
-  bindings: readonly (readonly [name: string, access: Access])[];
+  /** Storage bindings in order; the element type is `f32` unless given (`vec4<f32>`). */
+  bindings: readonly (readonly [name: string, access: Access, element?: "f32" | "vec4<f32>"])[];
   params: readonly ParamField[];
   /** Compile-time constants, emitted as WGSL `const`s (numbers as u32). */
   constants?: Readonly<Record<string, number | boolean>>;
@@ -60,8 +61,8 @@ export function defineKernel(spec: KernelSpec): Kernel {
   const struct = params.fields.map((f) =>
     `  ${f.name}: ${f.count ? `array<vec4<u32>, ${f.count / 4}>` : f.type},`
   );
-  const bindings = spec.bindings.map(([name, access], i) =>
-    `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<f32>;`
+  const bindings = spec.bindings.map(([name, access, element], i) =>
+    `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<${element ?? "f32"}>;`
   );
   const constants = Object.entries({
     WG: FLAT_WORKGROUP,

@@ -13,15 +13,26 @@ import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 import matmul from "./matmul.wgsl" with { type: "text" };
 import { type Operand, plainOperand } from "./operand.ts";
 
+/** A tiled kernel's shape: BM×BN results per workgroup, TM×TN per thread, k in steps of BK. */
+export interface MatmulTile {
+  readonly BM: number;
+  readonly BN: number;
+  readonly BK: number;
+  /** Rows per thread, a multiple of 4. */
+  readonly TM: number;
+  /** Columns per thread, a multiple of 4. */
+  readonly TN: number;
+}
+
 /**
- * Tile shape: BM×BN results per workgroup of (BM/4)×(BN/4) threads, each accumulating a
- * 4×4 block, stepping through k by BK. Measured at n = 256–4096: on llvmpipe 0.53 GFLOP/s
- * against 0.37 for scalar shared-memory loads, 0.22–0.31 for 8×8 blocks per thread
- * (register spills) and 0.36–0.48 for 32×32 or 128×64 tiles; on an H100 6–8 TFLOP/s at
- * n ≥ 2048, where other tiles of 64–128 and BK of 8–32 were within noise, and 32×32
- * half that. One word of padding per tile row made no difference on either.
+ * The tile of the linear layer's fused products, and of `matmul` on a GPU until tuned:
+ * 64×64 results per workgroup of 16×16 threads, each accumulating a 4×4 block, stepping
+ * through k by 16. Measured at n = 256–4096: on llvmpipe 0.53 GFLOP/s against 0.37 for
+ * scalar shared-memory loads, 0.22–0.31 for 8×8 blocks per thread (register spills) and
+ * 0.36–0.48 for 32×32 or 128×64 tiles; on an H100 6–8 TFLOP/s at n ≥ 2048, where other
+ * tiles of 64–128 and BK of 8–32 were within noise, and 32×32 half that.
  */
-export const MATMUL_TILE = { BM: 64, BN: 64, BK: 16 } as const;
+export const MATMUL_TILE: MatmulTile = { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
 
 /**
  * The slice of k that one workgroup of a split-k product sums. A long k (a weight
@@ -47,7 +58,11 @@ export interface MatmulVariant {
   splitK?: boolean;
 }
 
-function epilogue(bias: boolean, act: FusedActivation): string {
+/**
+ * WGSL `epilogue(v, col)`: what a product applies to each result before storing it (the
+ * bias of column `col`, then `act`).
+ */
+export function epilogue(bias: boolean, act: FusedActivation): string {
   const value = bias ? "v + bias[col]" : "v";
   const activation = act === "none" ? "" : `${unaryFunction(act)}\n`;
   return `${activation}fn epilogue(v: f32, col: u32) -> f32 {\n  return ${
@@ -59,17 +74,23 @@ function epilogue(bias: boolean, act: FusedActivation): string {
  * Grid of workgroups (x over columns, y over rows) for an `[m, n]` result, or `batch` of
  * them stacked along y (with split k, a batch of products times their chunks).
  */
-export function matmulGrid(m: number, n: number, batch = 1): [number, number] {
-  return [Math.ceil(n / MATMUL_TILE.BN), Math.ceil(m / MATMUL_TILE.BM) * batch];
+export function matmulGrid(
+  m: number,
+  n: number,
+  batch = 1,
+  tile: MatmulTile = MATMUL_TILE,
+): [number, number] {
+  return [Math.ceil(n / tile.BN), Math.ceil(m / tile.BM) * batch];
 }
 
 /**
- * The kernel for `v`: bindings are operand A's, then `b`, then `bias` if any, then
- * `result`; parameters `m`, `k`, `n`.
+ * The kernel for `v` on `tile`: bindings are operand A's, then `b`, then `bias` if any,
+ * then `result`; parameters `m`, `k`, `n`.
  */
-export function matmulKernel(v: MatmulVariant): Kernel {
+export function matmulKernel(v: MatmulVariant, tile: MatmulTile = MATMUL_TILE): Kernel {
   const splitK = v.splitK ?? false;
-  const key = `matmul:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}:${splitK}`;
+  const shape = `${tile.BM}x${tile.BN}x${tile.BK}:${tile.TM}x${tile.TN}`;
+  const key = `matmul:${shape}:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}:${splitK}`;
   return memoKernel(key, () => {
     const b = plainOperand("b");
     return defineKernel({
@@ -86,7 +107,7 @@ export function matmulKernel(v: MatmulVariant): Kernel {
         { name: "n", type: "u32" },
       ],
       constants: {
-        ...MATMUL_TILE,
+        ...tile,
         TRANS_A: v.transA,
         TRANS_B: v.transB,
         SPLIT_K: splitK,

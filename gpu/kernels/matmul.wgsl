@@ -3,21 +3,31 @@
 //
 // A workgroup owns a BM×BN block of the result and walks k in steps of BK, staging the
 // BM×BK block of op(A) and the BK×BN block of op(B) in workgroup memory. Each thread
-// owns a 4×4 block of results in four vec4 registers and, per step of k, reads one vec4
-// of each tile: 16 multiply-adds per two loads. Loads outside the matrices read 0, which
+// owns TM×TN results (TM/4 quads of rows by TN/4 quads of columns, in vec4 registers)
+// and, per step of k, reads TM/4 + TN/4 vec4s of the tiles: with 4×4, 16 multiply-adds
+// per two loads; with 8×8, 64 per four. Loads outside the matrices read 0, which
 // makes any m, k, n work, including 1 and non-multiples of the tile.
 //
 // A batch of products (matrices back to back: A m·k apart, B k·n, the result m·n) stacks
 // its row tiles along y: workgroup row wid.y is row tile wid.y % tiles of product
 // wid.y / tiles. A single product is batch 0. With SPLIT_K each product is several: chunk
 // c of product p sums k in [c·K_CHUNK, (c + 1)·K_CHUNK) into result p·chunks + c.
-const WG_M = BM / 4u;
-const WG_N = BN / 4u;
+const WG_M = BM / TM;
+const WG_N = BN / TN;
 const THREADS = WG_M * WG_N;
+// Quads (vec4 registers) of rows and of columns per thread.
+const QM = TM / 4u;
+const QN = TN / 4u;
+// Words of each operand's tile that one thread stages per step of k.
+const A_LOADS = BM * BK / THREADS;
+const B_LOADS = BN * BK / THREADS;
 // Tiles are k-major: row kk holds op(A)[·, kk] (or op(B)[kk, ·]) as vec4s of four
-// neighbouring rows (columns), so a thread's four values for one kk are one load.
-const A_STRIDE = BM / 4u;
-const B_STRIDE = BN / 4u;
+// neighbouring rows (columns), so a thread's four values for one kk are one load. A row
+// is one vec4 longer than the tile: staging an operand stored along k sends consecutive
+// threads to consecutive rows kk, which without the pad all start in the same bank (a
+// 16-way conflict at BK 16); with it they spread over 8 banks per row of the tile.
+const A_STRIDE = BM / 4u + 1u;
+const B_STRIDE = BN / 4u + 1u;
 
 var<workgroup> a_tile: array<vec4<f32>, BK * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f32>, BK * B_STRIDE>;
@@ -44,6 +54,42 @@ fn store(base: u32, row: u32, col: u32, v: f32) {
   }
 }
 
+// Element e of a tile's staging, for the thread's j-th load: consecutive threads take
+// consecutive words of each operand's storage.
+fn a_element(t: u32, j: u32) -> vec2<u32> {
+  let e = t + j * THREADS;
+  return vec2<u32>(select(e / BK, e % BM, TRANS_A), select(e % BK, e / BM, TRANS_A));
+}
+
+fn b_element(t: u32, j: u32) -> vec2<u32> {
+  let e = t + j * THREADS;
+  return vec2<u32>(select(e % BN, e / BK, TRANS_B), select(e / BN, e % BK, TRANS_B));
+}
+
+// This thread's words of op(A)'s tile at k0 (0 outside the matrix or the k range).
+fn fetch_a(t: u32, row0: u32, k0: u32, k_end: u32, base: u32) -> array<f32, A_LOADS> {
+  var v: array<f32, A_LOADS>;
+  for (var j = 0u; j < A_LOADS; j++) {
+    let rk = a_element(t, j);
+    if (row0 + rk.x < params.m && k0 + rk.y < k_end) {
+      v[j] = load_a(base + a_index(row0 + rk.x, k0 + rk.y));
+    }
+  }
+  return v;
+}
+
+// This thread's words of op(B)'s tile at k0.
+fn fetch_b(t: u32, col0: u32, k0: u32, k_end: u32, base: u32) -> array<f32, B_LOADS> {
+  var v: array<f32, B_LOADS>;
+  for (var j = 0u; j < B_LOADS; j++) {
+    let ck = b_element(t, j);
+    if (col0 + ck.x < params.n && k0 + ck.y < k_end) {
+      v[j] = load_b(base + b_index(k0 + ck.y, col0 + ck.x));
+    }
+  }
+  return v;
+}
+
 @compute @workgroup_size(WG_N, WG_M)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
@@ -60,45 +106,56 @@ fn main(
   let k_end = select(params.k, min(k_begin + K_CHUNK, params.k), SPLIT_K);
   let a_base = batch * params.m * params.k;
   let b_base = batch * params.k * params.n;
-  var acc: array<vec4<f32>, 4>;
+  var acc: array<array<vec4<f32>, QN>, TM>;
+  // Register prefetch: the next step's words are loaded from storage while this step
+  // computes, and written to the tiles only after everyone is done with them.
+  var a_next = fetch_a(t, row0, k_begin, k_end, a_base);
+  var b_next = fetch_b(t, col0, k_begin, k_end, b_base);
   for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-    // Consecutive threads stage consecutive words of each operand's storage.
-    for (var e = t; e < BM * BK; e += THREADS) {
-      let r = select(e / BK, e % BM, TRANS_A);
-      let kk = select(e % BK, e / BM, TRANS_A);
-      var v = 0.0;
-      if (row0 + r < params.m && k0 + kk < k_end) {
-        v = load_a(a_base + a_index(row0 + r, k0 + kk));
-      }
-      a_tile[kk * A_STRIDE + r / 4u][r % 4u] = v;
+    for (var j = 0u; j < A_LOADS; j++) {
+      let rk = a_element(t, j);
+      a_tile[rk.y * A_STRIDE + rk.x / 4u][rk.x % 4u] = a_next[j];
     }
-    for (var e = t; e < BN * BK; e += THREADS) {
-      let c = select(e % BN, e / BK, TRANS_B);
-      let kk = select(e / BN, e % BK, TRANS_B);
-      var v = 0.0;
-      if (col0 + c < params.n && k0 + kk < k_end) {
-        v = load_b(b_base + b_index(k0 + kk, col0 + c));
-      }
-      b_tile[kk * B_STRIDE + c / 4u][c % 4u] = v;
+    for (var j = 0u; j < B_LOADS; j++) {
+      let ck = b_element(t, j);
+      b_tile[ck.y * B_STRIDE + ck.x / 4u][ck.x % 4u] = b_next[j];
     }
     workgroupBarrier();
+    if (k0 + BK < k_end) {
+      a_next = fetch_a(t, row0, k0 + BK, k_end, a_base);
+      b_next = fetch_b(t, col0, k0 + BK, k_end, b_base);
+    }
+    // A thread's quads of rows are WG_M quads apart (and of columns WG_N apart), so the
+    // threads of a row of the workgroup read neighbouring vec4s: no bank conflicts.
     for (var kk = 0u; kk < BK; kk++) {
-      let a = a_tile[kk * A_STRIDE + lid.y];
-      let b = b_tile[kk * B_STRIDE + lid.x];
-      acc[0] += a.x * b;
-      acc[1] += a.y * b;
-      acc[2] += a.z * b;
-      acc[3] += a.w * b;
+      var b: array<vec4<f32>, QN>;
+      for (var p = 0u; p < QN; p++) {
+        b[p] = b_tile[kk * B_STRIDE + lid.x + WG_N * p];
+      }
+      for (var q = 0u; q < QM; q++) {
+        let a = a_tile[kk * A_STRIDE + lid.y + WG_M * q];
+        for (var p = 0u; p < QN; p++) {
+          acc[4u * q][p] += a.x * b[p];
+          acc[4u * q + 1u][p] += a.y * b[p];
+          acc[4u * q + 2u][p] += a.z * b[p];
+          acc[4u * q + 3u][p] += a.w * b[p];
+        }
+      }
     }
     workgroupBarrier();
   }
-  let col = col0 + lid.x * 4u;
   let base = slot * params.m * params.n;
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + lid.y * 4u + i;
-    store(base, row, col, acc[i].x);
-    store(base, row, col + 1u, acc[i].y);
-    store(base, row, col + 2u, acc[i].z);
-    store(base, row, col + 3u, acc[i].w);
+  for (var q = 0u; q < QM; q++) {
+    for (var i = 0u; i < 4u; i++) {
+      let row = row0 + 4u * (lid.y + WG_M * q) + i;
+      for (var p = 0u; p < QN; p++) {
+        let col = col0 + 4u * (lid.x + WG_N * p);
+        let v = acc[4u * q + i][p];
+        store(base, row, col, v.x);
+        store(base, row, col + 1u, v.y);
+        store(base, row, col + 2u, v.z);
+        store(base, row, col + 3u, v.w);
+      }
+    }
   }
 }

@@ -1,0 +1,190 @@
+/**
+ * Every matmul variant of gpu/kernels/matmul_family.ts, pinned one at a time, against
+ * PyTorch (tests/fixtures/matmul_golden.json, from make_golden_matmul.py): vec4 and
+ * checked scalar forms, all four transposes, batches and split k. The fixture's inputs
+ * are multiples of 1/16, so every partial sum is exact in float32 and a correct kernel
+ * matches bit for bit. The linear layer's fused products on each variant against the CPU
+ * reference. Then the tuner: it queues a new shape class, times every variant,
+ * keeps one, stores it in the cache file, and a later tuner starts from that file.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Backend, FusedActivation } from "../../core/backend.ts";
+import { createCpuBackend } from "../../core/cpu/backend.ts";
+import { Rng } from "../../core/rng.ts";
+import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
+import { MATMUL_FAMILY, shapeClass } from "../../gpu/kernels/matmul_family.ts";
+import { loadMatmulChoices, saveMatmulChoices } from "../../gpu/matmul_cache.ts";
+import { MatmulTuner, MatmulVariantError } from "../../gpu/matmul_tuner.ts";
+import { PipelineCache } from "../../gpu/pipelines.ts";
+import { emptyStats } from "../../gpu/stats.ts";
+import { inTempDir } from "../temp_dir.ts";
+import { gpuUnderTest } from "./webgpu.ts";
+
+interface MatmulCase {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+  a: number[];
+  b: number[];
+  output: number[];
+}
+
+const fixture = JSON.parse(
+  await Deno.readTextFile(new URL("../fixtures/matmul_golden.json", import.meta.url)),
+) as { torch: string; cases: MatmulCase[] };
+
+const { gpu, test } = await gpuUnderTest("tests/gpu/matmul_family_test.ts");
+
+/** A backend on the shared device with every matmul on `variant`. */
+function pinned(variant: string): WebGpuBackend {
+  return createWebGpuBackend(gpu!.gpu, { matmulVariant: variant });
+}
+
+for (const variant of MATMUL_FAMILY) {
+  test(`matmul ${variant.name} matches torch ${fixture.torch} exactly`, async () => {
+    const backend = pinned(variant.name);
+    const failures: string[] = [];
+    for (const c of fixture.cases) {
+      const out = backend.matmul({
+        a: backend.upload(Float32Array.from(c.a)),
+        b: backend.upload(Float32Array.from(c.b)),
+        m: c.m,
+        k: c.k,
+        n: c.n,
+        transA: c.transA,
+        transB: c.transB,
+        batch: c.batch,
+      });
+      const got = await backend.read(out);
+      backend.endStep();
+      const bad = c.output.findIndex((v, i) => got[i] !== v);
+      if (got.length !== c.output.length || bad >= 0) {
+        failures.push(`${c.name}: [${bad}] got ${got[bad]}, torch ${c.output[bad]}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+}
+
+// The linear layer's fused products (bias and activation applied as results are stored,
+// the activation's gradient computed as operand A is loaded) on every variant, against
+// the CPU reference, in the vec4 form (8×12×16) and the scalar one (5×9×7). Other
+// activations differ only in the WGSL function the epilogue and operand call (tests/gpu/
+// backend_test.ts covers each); tanh keeps llvmpipe's shader compiles down to a minute.
+const cpu = createCpuBackend();
+const ACTS: FusedActivation[] = ["none", "tanh"];
+for (const variant of MATMUL_FAMILY) {
+  test(`linear and linearBackward on ${variant.name} match the CPU reference`, async () => {
+    const backend = pinned(variant.name);
+    const rng = new Rng(11);
+    const random = (n: number) => Float32Array.from({ length: n }, () => rng.uniformIn(-1, 1));
+    for (const [m, k, n] of [[8, 12, 16], [5, 9, 7]]) {
+      const x = random(m * k), w = random(n * k), bias = random(n), gy = random(m * n);
+      for (const act of ACTS) {
+        const run = async (b: Backend) => {
+          const y = b.linear({ x: b.upload(x), w: b.upload(w), b: b.upload(bias), m, k, n, act });
+          const g = b.linearBackward({
+            x: b.upload(x),
+            w: b.upload(w),
+            y,
+            gy: b.upload(gy),
+            m,
+            k,
+            n,
+            act,
+            hasBias: true,
+            needInputGrad: true,
+          });
+          const out = [await b.read(y), await b.read(g.gx!), await b.read(g.gw)];
+          b.endStep();
+          return out;
+        };
+        const [got, want] = [await run(backend), await run(cpu)];
+        got.forEach((values, i) =>
+          values.forEach((v, j) => {
+            const e = want[i][j];
+            assert.ok(
+              Math.abs(v - e) <= 2e-6 * Math.sqrt(Math.max(m, k, n)) + 1e-4 * Math.abs(e),
+              `${m}×${k}×${n} ${act} output ${i} [${j}]: ${v} vs ${e}`,
+            );
+          })
+        );
+      }
+    }
+  });
+}
+
+test("the fixture reaches both forms, a batch and split k", () => {
+  const classes = new Set(fixture.cases.map((c) => shapeClass(c).split(":")[1]));
+  assert.deepEqual([...classes].sort(), ["s", "v4"]);
+  assert.ok(fixture.cases.some((c) => c.batch > 1) && fixture.cases.some((c) => c.k > 2048));
+});
+
+test("an unknown pinned variant is refused by name", () => {
+  assert.throws(() => pinned("tiled-1x1"), MatmulVariantError);
+  assert.throws(() => pinned("tiled-1x1"), /tiled-1x1.*direct-4x8-8x8/);
+});
+
+function tunerIn(dir: string, retune = false): MatmulTuner {
+  const device = gpu!.gpu.device;
+  return new MatmulTuner(device, new PipelineCache(device, emptyStats()), {
+    cachePath: `${dir}/gradmesh/matmul.json`,
+    adapter: "test adapter",
+    isSoftware: gpu!.gpu.isSoftware,
+    timestamps: gpu!.gpu.hasTimestampQuery,
+    retune,
+  });
+}
+
+test("the tuner times every variant, keeps the fastest and caches it per adapter", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/gradmesh/matmul.json`;
+    // Another adapter's entry must survive this one's save.
+    await saveMatmulChoices(path, "other adapter", new Map([["NN:s:msmsms", "tiled-64x64"]]));
+    const p = { m: 40, k: 36, n: 44, transA: false, transB: true, batch: 1 };
+    const tuner = tunerIn(dir);
+    const first = tuner.choose(p);
+    assert.ok(tuner.hasPending);
+    const times = await tuner.timeAll(p);
+    assert.deepEqual([...times.keys()], MATMUL_FAMILY.map((v) => v.name));
+    assert.ok([...times.values()].every((ms) => ms > 0), `${[...times]}`);
+    // Two reads at once share one tuning.
+    const tuning = tuner.tune();
+    assert.equal(tuner.tune(), tuning);
+    await tuning;
+    assert.ok(!tuner.hasPending);
+    const stored = loadMatmulChoices(path, "test adapter").get(shapeClass(p));
+    assert.ok(MATMUL_FAMILY.some((v) => v.name === stored), `stored ${stored}`);
+    assert.equal(tuner.choose(p).name, stored);
+    assert.equal(loadMatmulChoices(path, "other adapter").get("NN:s:msmsms"), "tiled-64x64");
+
+    // A new process starts from the file; retune ignores it and queues the class again.
+    const later = tunerIn(dir);
+    assert.equal(later.choose(p).name, stored);
+    assert.ok(!later.hasPending);
+    const again = tunerIn(dir, true);
+    assert.equal(again.choose(p).name, first.name);
+    assert.ok(again.hasPending);
+  });
+});
+
+test("a malformed cache file is ignored and then replaced", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/gradmesh/matmul.json`;
+    await Deno.mkdir(`${dir}/gradmesh`);
+    await Deno.writeTextFile(path, "{not json");
+    assert.equal(loadMatmulChoices(path, "test adapter").size, 0);
+    assert.ok(await saveMatmulChoices(path, "test adapter", new Map([["c", "tiled-64x64"]])));
+    assert.equal(loadMatmulChoices(path, "test adapter").get("c"), "tiled-64x64");
+    assert.deepEqual([...Deno.readDirSync(`${dir}/gradmesh`)].map((e) => e.name), [
+      "matmul.json",
+    ]);
+  });
+});
