@@ -156,7 +156,8 @@ Deno.test("plain output: one line per epoch and where the outputs went", async (
 Deno.test("the first line names the CPU backend, its SIMD level, threads and sgemm", async () => {
   const dir = await Deno.makeTempDir();
   const run = async (extra: string[]) => {
-    const args = ["train", "--model", "784-8-10", "--epochs", "1", "--out", dir, ...extra];
+    const args = ["train", "--model", "784-8-10", "--epochs", "1", "--out", dir, "--overwrite"];
+    args.push(...extra);
     const { code, stdout } = await runCli(args);
     assert.equal(code, 0);
     return stdout.split("\n")[0];

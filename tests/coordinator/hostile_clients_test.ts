@@ -29,7 +29,8 @@ const config: TrainConfig = {
   ...defaultTrainConfig,
   data: spec,
   model: "784-16-10",
-  epochs: 60,
+  // Long enough (tens of seconds) that the job is still training when the flood is open.
+  epochs: 200,
   batchSize: BATCH,
   seed: 3,
 };
@@ -88,7 +89,9 @@ async function listeningPort(pid: number): Promise<number> {
 async function startTraining(out: string) {
   const job = startLocalJob(config, {
     workers: 2,
-    backend: "cpu",
+    // The reference backend, as the one-process run compared against: at its pace the job
+    // is still training while the flood and the fuzzer are at work.
+    backend: "cpu-ref",
     out,
     token,
     rank0Output: () => {},
