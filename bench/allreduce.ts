@@ -19,11 +19,11 @@
  */
 
 import { parseArgs } from "node:util";
-import { HttpLink } from "../coordinator/http_link.ts";
-import { ringAllReduce, ringScratchLength } from "../coordinator/ring.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/ring_plan.ts";
-import { serveRing } from "../coordinator/ring_server.ts";
-import { newJobToken } from "../coordinator/token.ts";
+import { HttpLink } from "../coordinator/transport/http_link.ts";
+import { ringAllReduce, ringScratchLength } from "../coordinator/transport/ring.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/transport/ring_plan.ts";
+import { serveRing } from "../coordinator/transport/ring_server.ts";
+import { newJobToken } from "../coordinator/transport/token.ts";
 
 const TOKEN_VARIABLE = "GRADMESH_BENCH_TOKEN";
 const PYTHON = "/usr/bin/python3";

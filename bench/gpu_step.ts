@@ -11,9 +11,9 @@
 import type { Dataset } from "../core/data/dataset.ts";
 import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
 import { DeviceDataset } from "../core/train/device_data.ts";
-import { BucketPlan } from "../coordinator/bucket_plan.ts";
-import { GradientReducer } from "../coordinator/gradient_reducer.ts";
-import { memoryMesh } from "../coordinator/memory_link.ts";
+import { BucketPlan } from "../coordinator/job/bucket_plan.ts";
+import { GradientReducer } from "../coordinator/job/gradient_reducer.ts";
+import { memoryMesh } from "../coordinator/transport/memory_link.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
 import { machineLine, replaceSection } from "./results.ts";
 

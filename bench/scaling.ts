@@ -11,12 +11,12 @@ import { createCpuBackend } from "../core/cpu/backend.ts";
 import { loadDataset } from "../core/data/source.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
-import { HttpLink } from "../coordinator/http_link.ts";
-import { ringAllReduce } from "../coordinator/ring.ts";
-import { RingPlan } from "../coordinator/ring_plan.ts";
-import { serveRing } from "../coordinator/ring_server.ts";
-import { newJobToken } from "../coordinator/token.ts";
-import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
+import { HttpLink } from "../coordinator/transport/http_link.ts";
+import { ringAllReduce } from "../coordinator/transport/ring.ts";
+import { RingPlan } from "../coordinator/transport/ring_plan.ts";
+import { serveRing } from "../coordinator/transport/ring_server.ts";
+import { newJobToken } from "../coordinator/transport/token.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const EPOCHS = 2;

@@ -10,11 +10,11 @@
 
 import { join } from "node:path";
 import { UsageError } from "../core/errors.ts";
-import { Coordinator, newRunId } from "../coordinator/coordinator.ts";
-import { serveCoordinator } from "../coordinator/coordinator_server.ts";
-import { DEFAULT_MASTER_PORT, requireToken } from "../coordinator/env.ts";
-import { ListenError } from "../coordinator/job_errors.ts";
-import { sleep } from "../coordinator/sleep.ts";
+import { Coordinator, newRunId } from "../coordinator/job/coordinator.ts";
+import { serveCoordinator } from "../coordinator/job/coordinator_server.ts";
+import { DEFAULT_MASTER_PORT, requireToken } from "../coordinator/job/env.ts";
+import { ListenError } from "../coordinator/job/job_errors.ts";
+import { sleep } from "../coordinator/transport/sleep.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";

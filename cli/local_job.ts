@@ -18,23 +18,23 @@ import { createCpuBackend } from "../core/cpu/backend.ts";
 import { defaultThreads } from "../cpu/backend.ts";
 import type { BackendKind } from "../backends/backend_choice.ts";
 import { buildTrainer, type TrainConfig } from "../core/train/config.ts";
-import { DEFAULT_BUCKET_ELEMS } from "../coordinator/bucket_plan.ts";
+import { DEFAULT_BUCKET_ELEMS } from "../coordinator/job/bucket_plan.ts";
 import {
   Coordinator,
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_RENDEZVOUS_TIMEOUT_MS,
   newRunId,
-} from "../coordinator/coordinator.ts";
-import { serveCoordinator } from "../coordinator/coordinator_server.ts";
-import { requireToken } from "../coordinator/env.ts";
-import { DEFAULT_CHECKSUM_EVERY } from "../coordinator/fit_mesh.ts";
-import { WorkerExitError } from "../coordinator/job_errors.ts";
-import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
-import { sleep } from "../coordinator/sleep.ts";
-import { newJobToken } from "../coordinator/token.ts";
+} from "../coordinator/job/coordinator.ts";
+import { serveCoordinator } from "../coordinator/job/coordinator_server.ts";
+import { requireToken } from "../coordinator/job/env.ts";
+import { DEFAULT_CHECKSUM_EVERY } from "../coordinator/job/fit_mesh.ts";
+import { WorkerExitError } from "../coordinator/job/job_errors.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
+import { sleep } from "../coordinator/transport/sleep.ts";
+import { newJobToken } from "../coordinator/transport/token.ts";
 import { requireOneProcessFor } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
-import type { JobSettings, JobStatus } from "../coordinator/wire.ts";
+import type { JobSettings, JobStatus } from "../coordinator/job/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 

@@ -12,7 +12,7 @@
 import { basename, extname, join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
-import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { type GridRun, gridRuns, loadGridFile } from "./grid.ts";
 import {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
-import { newRunId } from "../coordinator/coordinator.ts";
+import { newRunId } from "../coordinator/job/coordinator.ts";
 import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { cpuSettings } from "./cpu_flags.ts";

@@ -12,14 +12,14 @@
  */
 
 import { UsageError } from "../core/errors.ts";
-import { parseLaunchEnv, requireToken } from "../coordinator/env.ts";
+import { parseLaunchEnv, requireToken } from "../coordinator/job/env.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
-import { runWorker } from "../coordinator/worker.ts";
+import { runWorker } from "../coordinator/job/worker.ts";
 import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import { cpuFlags, cpuSettings } from "./cpu_flags.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { usageLine } from "./usage_line.ts";
-import { JobRestartError } from "../coordinator/job_errors.ts";
+import { JobRestartError } from "../coordinator/job/job_errors.ts";
 import { printOutcome, printStopped, trainingCallbacks } from "./run_output.ts";
 import { exitWhenStdinCloses, onStopSignals } from "./stop_signals.ts";
 

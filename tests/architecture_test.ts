@@ -2,7 +2,8 @@
  * The import rules of DESIGN.md, read from the source: `core/` imports only `core/`;
  * `gpu/` imports only `core/` and `gpu/`; `cpu/` (the fast CPU backend) imports only `core/` and
  * `cpu/`; `backends/` (choosing one) imports only `core/`, `cpu/`, `gpu/` and `backends/`;
- * `coordinator/` never imports a backend (`gpu/`, `cpu/`, `backends/`) or `cli/`;
+ * `coordinator/` never imports a backend (`gpu/`, `cpu/`, `backends/`) or `cli/`, and its
+ * `transport/` (links, HTTP, the ring) never imports its `job/` (rendezvous, heartbeats);
  * `node:` built-ins only in `cli/`, `bench/` and `coordinator/`; and no import cycle
  * anywhere. Imports are found by a small tokenizer (comments, strings, template literals
  * and regular expressions are skipped properly), so an `import` inside a JSDoc example
@@ -263,6 +264,9 @@ export function checkImports(files: ReadonlyMap<string, string>): {
       if (layer === "coordinator" && ["gpu", "cpu", "backends", "cli"].includes(to)) {
         bad("coordinator/ never imports a backend or cli/ (a backend is passed in)");
       }
+      if (file.startsWith("coordinator/transport/") && target.startsWith("coordinator/job/")) {
+        bad("coordinator/transport/ never imports coordinator/job/");
+      }
     }
     graph.set(file, edges);
   }
@@ -396,6 +400,8 @@ Deno.test("architecture: the checker reports violations and cycles in a syntheti
       "coordinator/r.ts",
       'import { g } from "../gpu/g.ts";\nimport { Hono } from "hono";\nimport "node:http";',
     ],
+    ["coordinator/transport/t.ts", 'import { j } from "../job/j.ts";'],
+    ["coordinator/job/j.ts", 'import { t } from "../transport/u.ts";'],
     [
       "cli/main.ts",
       'import { a } from "../core/a.ts";\nimport { readFile } from "node:fs/promises";',
@@ -413,6 +419,7 @@ Deno.test("architecture: the checker reports violations and cycles in a syntheti
       "cpu/k.ts:2 ../gpu/g.ts",
       "cpu/k.ts:3 node:os",
       "coordinator/r.ts:1 ../gpu/g.ts",
+      "coordinator/transport/t.ts:1 ../job/j.ts",
     ],
   );
   assertEquals(findImports(files.get("core/a.ts")!).map((i) => i.specifier), [

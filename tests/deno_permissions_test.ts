@@ -1,12 +1,12 @@
 /**
- * The Deno permissions live in one list (coordinator/deno_permissions.ts): every deno.json
+ * The Deno permissions live in one list (coordinator/job/deno_permissions.ts): every deno.json
  * task that runs the CLI or a training benchmark grants exactly that list.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { TRAIN_PERMISSIONS } from "../coordinator/deno_permissions.ts";
+import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
 
 const config = JSON.parse(
   await Deno.readTextFile(new URL("../deno.json", import.meta.url)),

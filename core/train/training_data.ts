@@ -9,7 +9,7 @@
 import type { DatasetSplit } from "../data/dataset.ts";
 import { channelStats, normalize } from "../data/normalize.ts";
 import { loadDataset } from "../data/source.ts";
-import type { TrainConfig } from "../train/config.ts";
+import type { TrainConfig } from "./config.ts";
 
 /**
  * Loads the split `config.data` names, normalised to the training split's statistics

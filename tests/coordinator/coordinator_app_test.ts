@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { defaultTrainConfig } from "../../core/train/config.ts";
-import { Coordinator, type CoordinatorOptions } from "../../coordinator/coordinator.ts";
-import { coordinatorApp } from "../../coordinator/coordinator_app.ts";
-import { CoordinatorClient } from "../../coordinator/coordinator_client.ts";
-import { serveCoordinator } from "../../coordinator/coordinator_server.ts";
-import { MeshError } from "../../coordinator/errors.ts";
-import { CoordinatorError, RendezvousError } from "../../coordinator/job_errors.ts";
-import type { JobStatus, JoinReply } from "../../coordinator/wire.ts";
+import { Coordinator, type CoordinatorOptions } from "../../coordinator/job/coordinator.ts";
+import { coordinatorApp } from "../../coordinator/job/coordinator_app.ts";
+import { CoordinatorClient } from "../../coordinator/job/coordinator_client.ts";
+import { serveCoordinator } from "../../coordinator/job/coordinator_server.ts";
+import { MeshError } from "../../coordinator/transport/errors.ts";
+import { CoordinatorError, RendezvousError } from "../../coordinator/job/job_errors.ts";
+import type { JobStatus, JoinReply } from "../../coordinator/job/wire.ts";
 
 const TOKEN = "test-token-0123456789";
 const config = { ...defaultTrainConfig, model: "784-8-10" };

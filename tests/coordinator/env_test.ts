@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../core/errors.ts";
-import { parseLaunchEnv, requireToken } from "../../coordinator/env.ts";
+import { parseLaunchEnv, requireToken } from "../../coordinator/job/env.ts";
 
 const parse = (vars: Record<string, string>) => parseLaunchEnv((name) => vars[name]);
 

@@ -6,9 +6,9 @@ import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/t
 import { fit } from "../../core/train/fit.ts";
 import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Optimizer } from "../../core/optim/optimizer.ts";
-import { planForTrainer } from "../../coordinator/bucket_plan.ts";
-import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
+import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 

@@ -4,11 +4,11 @@ import { loadDataset } from "../../core/data/source.ts";
 import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { planForTrainer } from "../../coordinator/bucket_plan.ts";
-import { MeshError } from "../../coordinator/errors.ts";
-import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { ParameterMismatchError, WorkerExitError } from "../../coordinator/job_errors.ts";
-import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
+import { MeshError } from "../../coordinator/transport/errors.ts";
+import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
+import { ParameterMismatchError, WorkerExitError } from "../../coordinator/job/job_errors.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 import {
   needsClusterCommands,
   processGone,

@@ -3,10 +3,10 @@ import type { Backend } from "../../core/backend.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
 import type { GradientReducer } from "../../core/train/trainer.ts";
-import { BucketPlan } from "../../coordinator/bucket_plan.ts";
-import { GradientReducer as MeshReducer } from "../../coordinator/gradient_reducer.ts";
-import type { ChunkKey, Link } from "../../coordinator/link.ts";
-import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { BucketPlan } from "../../coordinator/job/bucket_plan.ts";
+import { GradientReducer as MeshReducer } from "../../coordinator/job/gradient_reducer.ts";
+import type { ChunkKey, Link } from "../../coordinator/transport/link.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 
 const config = { ...defaultTrainConfig, model: "12-8-6-4" };
 

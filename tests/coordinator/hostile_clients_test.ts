@@ -15,9 +15,9 @@ import { loadDataset } from "../../core/data/source.ts";
 import { defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
 import { fitConfig } from "../../core/train/fit_config.ts";
 import { type LocalJob, startLocalJob } from "../../cli/local_job.ts";
-import { COORDINATOR_MAX_CONNECTIONS } from "../../coordinator/coordinator_server.ts";
-import { DEFAULT_HTTP1_LIMITS } from "../../coordinator/http1_server.ts";
-import { SENDER_HEADER } from "../../coordinator/ring_app.ts";
+import { COORDINATOR_MAX_CONNECTIONS } from "../../coordinator/job/coordinator_server.ts";
+import { DEFAULT_HTTP1_LIMITS } from "../../coordinator/transport/http1_server.ts";
+import { SENDER_HEADER } from "../../coordinator/transport/ring_app.ts";
 import { needsClusterCommands, relativeError, waitFor, writeDigits } from "./job_fixtures.ts";
 import { RawClient, within } from "./raw_client.ts";
 

@@ -4,7 +4,7 @@ import {
   parseRequestHead,
   parseResponseHead,
   responseHead,
-} from "../../coordinator/http1_head.ts";
+} from "../../coordinator/transport/http1_head.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { Http1Pool } from "../../coordinator/http1_pool.ts";
-import type { Http1Limits } from "../../coordinator/http1_server.ts";
-import { SENDER_HEADER } from "../../coordinator/ring_app.ts";
-import { serveRing } from "../../coordinator/ring_server.ts";
+import { Http1Pool } from "../../coordinator/transport/http1_pool.ts";
+import type { Http1Limits } from "../../coordinator/transport/http1_server.ts";
+import { SENDER_HEADER } from "../../coordinator/transport/ring_app.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
 
 const token = "t";
 const head = (chunk: number) =>

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Http1Error } from "../../coordinator/http1_head.ts";
-import { Http1Reader, MAX_HEAD_BYTES } from "../../coordinator/http1_reader.ts";
+import { Http1Error } from "../../coordinator/transport/http1_head.ts";
+import { Http1Reader, MAX_HEAD_BYTES } from "../../coordinator/transport/http1_reader.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (b: Uint8Array | null) => b === null ? null : new TextDecoder().decode(b);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { defaultTrainConfig } from "../../core/train/config.ts";
-import { Coordinator } from "../../coordinator/coordinator.ts";
-import { serveCoordinator } from "../../coordinator/coordinator_server.ts";
-import type { Http1Limits } from "../../coordinator/http1_server.ts";
-import { SENDER_HEADER } from "../../coordinator/ring_app.ts";
-import { serveRing } from "../../coordinator/ring_server.ts";
+import { Coordinator } from "../../coordinator/job/coordinator.ts";
+import { serveCoordinator } from "../../coordinator/job/coordinator_server.ts";
+import type { Http1Limits } from "../../coordinator/transport/http1_server.ts";
+import { SENDER_HEADER } from "../../coordinator/transport/ring_app.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
 import { RawClient, within } from "./raw_client.ts";
 
 const token = "secret-token";

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { MeshAuthError, MeshError, MeshTimeoutError } from "../../coordinator/errors.ts";
-import { HttpLink, type HttpLinkOptions } from "../../coordinator/http_link.ts";
-import { ringAllReduce } from "../../coordinator/ring.ts";
-import { Mailbox } from "../../coordinator/mailbox.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../../coordinator/ring_plan.ts";
-import { serveRing } from "../../coordinator/ring_server.ts";
-import { newJobToken } from "../../coordinator/token.ts";
+import { MeshAuthError, MeshError, MeshTimeoutError } from "../../coordinator/transport/errors.ts";
+import { HttpLink, type HttpLinkOptions } from "../../coordinator/transport/http_link.ts";
+import { ringAllReduce } from "../../coordinator/transport/ring.ts";
+import { Mailbox } from "../../coordinator/transport/mailbox.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../../coordinator/transport/ring_plan.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
+import { newJobToken } from "../../coordinator/transport/token.ts";
 
 const key = { step: 0, bucket: 0, chunk: 0 };
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Mailbox } from "../../coordinator/mailbox.ts";
+import { Mailbox } from "../../coordinator/transport/mailbox.ts";
 
 const key = { step: 1, bucket: 2, chunk: 3 };
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { MeshError } from "../../coordinator/errors.ts";
-import type { ChunkKey, Link } from "../../coordinator/link.ts";
-import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { MeshError } from "../../coordinator/transport/errors.ts";
+import type { ChunkKey, Link } from "../../coordinator/transport/link.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 
 const key = { step: 0, bucket: 0, chunk: 0 };
 

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { newestCheckpoint } from "../../core/checkpoint/series.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { Coordinator } from "../../coordinator/coordinator.ts";
-import { MeshError } from "../../coordinator/errors.ts";
+import { Coordinator } from "../../coordinator/job/coordinator.ts";
+import { MeshError } from "../../coordinator/transport/errors.ts";
 import {
   needsClusterCommands,
   processGone,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Mailbox } from "../../coordinator/mailbox.ts";
-import { checkChunkRequest, ringApp, SENDER_HEADER } from "../../coordinator/ring_app.ts";
+import { Mailbox } from "../../coordinator/transport/mailbox.ts";
+import { checkChunkRequest, ringApp, SENDER_HEADER } from "../../coordinator/transport/ring_app.ts";
 
 const token = "secret-token";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { RingPlan } from "../../coordinator/ring_plan.ts";
+import { RingPlan } from "../../coordinator/transport/ring_plan.ts";
 
 Deno.test("RingPlan segments tile the buffer in near-equal parts", () => {
   for (const [length, world] of [[0, 3], [2, 3], [10, 3], [1001, 4], [7, 1]]) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { serveRing } from "../../coordinator/ring_server.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
 
 const server = serveRing({ token: Deno.env.get("GRADMESH_TOKEN")!, chunkLengthFor: () => 4 });
 console.log(server.url);

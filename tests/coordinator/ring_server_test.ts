@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
-import { parseResponseHead } from "../../coordinator/http1_head.ts";
-import { Http1Reader } from "../../coordinator/http1_reader.ts";
-import { Mailbox } from "../../coordinator/mailbox.ts";
-import { ringApp, type RingAppOptions, SENDER_HEADER } from "../../coordinator/ring_app.ts";
-import { serveRing } from "../../coordinator/ring_server.ts";
+import { parseResponseHead } from "../../coordinator/transport/http1_head.ts";
+import { Http1Reader } from "../../coordinator/transport/http1_reader.ts";
+import { Mailbox } from "../../coordinator/transport/mailbox.ts";
+import {
+  ringApp,
+  type RingAppOptions,
+  SENDER_HEADER,
+} from "../../coordinator/transport/ring_app.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
 
 const token = "secret-token";
 /** Chunks of 4 floats, numbered 0–7, from rank 1 only. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { MeshError, MeshTimeoutError } from "../../coordinator/errors.ts";
-import { type Fault, memoryMesh } from "../../coordinator/memory_link.ts";
-import { ringAllReduce, type RingOptions } from "../../coordinator/ring.ts";
+import { MeshError, MeshTimeoutError } from "../../coordinator/transport/errors.ts";
+import { type Fault, memoryMesh } from "../../coordinator/transport/memory_link.ts";
+import { ringAllReduce, type RingOptions } from "../../coordinator/transport/ring.ts";
 
 /** Small deterministic generator, so failures reproduce. */
 function lcg(seed: number): () => number {

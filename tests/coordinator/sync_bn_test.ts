@@ -17,9 +17,9 @@ import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/t
 import { fit, type FitResult } from "../../core/train/fit.ts";
 import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Trainer } from "../../core/train/trainer.ts";
-import { planForTrainer } from "../../coordinator/bucket_plan.ts";
-import { meshForFit } from "../../coordinator/fit_mesh.ts";
-import { memoryMesh } from "../../coordinator/memory_link.ts";
+import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
+import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 
 // Six steps of 16: the last holds 2 samples, so with 3 ranks rank 2 has none.

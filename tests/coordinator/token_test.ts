@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { constantTimeEqual, newJobToken } from "../../coordinator/token.ts";
+import { constantTimeEqual, newJobToken } from "../../coordinator/transport/token.ts";
 
 Deno.test("constantTimeEqual compares whole strings", () => {
   assert.ok(constantTimeEqual("", ""));

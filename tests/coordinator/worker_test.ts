@@ -6,12 +6,12 @@ import { loadDataset } from "../../core/data/source.ts";
 import { UsageError } from "../../core/errors.ts";
 import { readMetrics } from "../../core/metrics/jsonl.ts";
 import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
-import { BucketPlan, planForTrainer } from "../../coordinator/bucket_plan.ts";
-import { Coordinator, type CoordinatorOptions } from "../../coordinator/coordinator.ts";
-import { serveCoordinator } from "../../coordinator/coordinator_server.ts";
-import { CoordinatorError, JobAbortedError } from "../../coordinator/job_errors.ts";
-import { serveRing } from "../../coordinator/ring_server.ts";
-import { runWorker, type WorkerOptions } from "../../coordinator/worker.ts";
+import { BucketPlan, planForTrainer } from "../../coordinator/job/bucket_plan.ts";
+import { Coordinator, type CoordinatorOptions } from "../../coordinator/job/coordinator.ts";
+import { serveCoordinator } from "../../coordinator/job/coordinator_server.ts";
+import { CoordinatorError, JobAbortedError } from "../../coordinator/job/job_errors.ts";
+import { serveRing } from "../../coordinator/transport/ring_server.ts";
+import { runWorker, type WorkerOptions } from "../../coordinator/job/worker.ts";
 import { waitFor } from "./job_fixtures.ts";
 
 const TOKEN = "worker-test-token-0123";

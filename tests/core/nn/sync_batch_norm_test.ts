@@ -22,8 +22,8 @@ import {
   tensor,
   UsageError,
 } from "../../../mod.ts";
-import { memoryMesh } from "../../../coordinator/memory_link.ts";
-import { ringAllReduce } from "../../../coordinator/ring.ts";
+import { memoryMesh } from "../../../coordinator/transport/memory_link.ts";
+import { ringAllReduce } from "../../../coordinator/transport/ring.ts";
 import { assertClose, assertEquals, assertThrows } from "../asserts.ts";
 import { backendsUnderTest, describeBackends } from "../backends.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
+import { GradmeshError } from "../../core/errors.ts";
 
 /** A peer failed, refused or misbehaved during `step`; `rank` and `host` name the peer. */
 export class MeshError extends GradmeshError {

@@ -14,8 +14,8 @@
  * @module
  */
 
-import { UsageError } from "../core/errors.ts";
-import { baseUrl } from "./base_url.ts";
+import { UsageError } from "../../core/errors.ts";
+import { baseUrl } from "../transport/base_url.ts";
 
 /** The coordinator port when `MASTER_PORT` is unset (torchrun's). */
 export const DEFAULT_MASTER_PORT = 29500;

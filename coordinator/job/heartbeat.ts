@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { GradmeshError } from "../core/errors.ts";
+import type { GradmeshError } from "../../core/errors.ts";
 import { type CoordinatorClient, networkReason } from "./coordinator_client.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 

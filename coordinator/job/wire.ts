@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { RunningMetrics } from "../core/train/device_metrics.ts";
-import type { TrainConfig } from "../core/train/config.ts";
-import type { EpochSummary } from "../core/train/fit.ts";
+import type { RunningMetrics } from "../../core/train/device_metrics.ts";
+import type { TrainConfig } from "../../core/train/config.ts";
+import type { EpochSummary } from "../../core/train/fit.ts";
 import { WireFormatError } from "./job_errors.ts";
 
 /** `POST /v1/join`: a worker offers itself; `rank` asks for a particular one (torchrun's RANK). */

@@ -10,16 +10,16 @@
  * @module
  */
 
-import { DEFAULT_KEEP_CHECKPOINTS, newestCheckpoint } from "../core/checkpoint/series.ts";
-import { GradmeshError } from "../core/errors.ts";
-import type { TrainConfig } from "../core/train/config.ts";
-import type { RunningMetrics } from "../core/train/device_metrics.ts";
-import type { EpochSummary } from "../core/train/fit.ts";
+import { DEFAULT_KEEP_CHECKPOINTS, newestCheckpoint } from "../../core/checkpoint/series.ts";
+import { GradmeshError } from "../../core/errors.ts";
+import type { TrainConfig } from "../../core/train/config.ts";
+import type { RunningMetrics } from "../../core/train/device_metrics.ts";
+import type { EpochSummary } from "../../core/train/fit.ts";
 import { DEFAULT_BUCKET_ELEMS } from "./bucket_plan.ts";
-import { MeshError } from "./errors.ts";
+import { MeshError } from "../transport/errors.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "./fit_mesh.ts";
 import { JobStateError, RendezvousError, WireFormatError } from "./job_errors.ts";
-import { DEFAULT_CHUNK_ELEMS } from "./ring_plan.ts";
+import { DEFAULT_CHUNK_ELEMS } from "../transport/ring_plan.ts";
 import type {
   DoneReport,
   FailReport,
@@ -136,7 +136,7 @@ export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
  * @example Two ranks join; the job ends when both are done
  * ```ts
  * import { Coordinator } from "./coordinator.ts";
- * import { defaultTrainConfig } from "../core/train/config.ts";
+ * import { defaultTrainConfig } from "../../core/train/config.ts";
  * const job = new Coordinator({ world: 2, config: defaultTrainConfig, out: "runs/x" });
  * const offer = (host: string) => ({ host, ringUrl: `http://${host}:1`, adapter: "cpu" });
  * const [a, b] = await Promise.all([job.join(offer("10.0.0.1")), job.join(offer("10.0.0.2"))]);

@@ -6,7 +6,7 @@
  */
 
 import { CoordinatorError } from "./job_errors.ts";
-import { sleep } from "./sleep.ts";
+import { sleep } from "../transport/sleep.ts";
 import type {
   DoneReport,
   FailReport,

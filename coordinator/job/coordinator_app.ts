@@ -21,10 +21,10 @@
 
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { GradmeshError } from "../core/errors.ts";
+import { GradmeshError } from "../../core/errors.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { WireFormatError } from "./job_errors.ts";
-import { hasJobToken } from "./token.ts";
+import { hasJobToken } from "../transport/token.ts";
 import {
   parseDoneReport,
   parseFailReport,
@@ -59,7 +59,7 @@ async function jsonBody(c: Context): Promise<unknown> {
  * ```ts
  * import { Coordinator } from "./coordinator.ts";
  * import { coordinatorApp } from "./coordinator_app.ts";
- * import { defaultTrainConfig } from "../core/train/config.ts";
+ * import { defaultTrainConfig } from "../../core/train/config.ts";
  * const job = new Coordinator({ world: 1, config: defaultTrainConfig, out: "runs/x" });
  * const app = coordinatorApp(job, { token: "t" });
  * const res = await app.request("/v1/status"); // no token

@@ -9,11 +9,11 @@
  * @module
  */
 
-import type { SyncPass } from "../core/train/fit.ts";
-import type { Trainer } from "../core/train/trainer.ts";
-import type { ChunkKey } from "./link.ts";
+import type { SyncPass } from "../../core/train/fit.ts";
+import type { Trainer } from "../../core/train/trainer.ts";
+import type { ChunkKey } from "../transport/link.ts";
 import { checksumVectorLength } from "./param_checksum.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../transport/ring_plan.ts";
 
 /** Default gradient bucket: 25 MiB of floats, PyTorch DDP's `bucket_cap_mb`. */
 export const DEFAULT_BUCKET_ELEMS = (25 * 2 ** 20) / Float32Array.BYTES_PER_ELEMENT;

@@ -10,23 +10,23 @@
  */
 
 import { join } from "node:path";
-import type { Backend } from "../core/backend.ts";
-import { removeStaleTemps } from "../core/checkpoint/atomic.ts";
-import type { Dataset } from "../core/data/dataset.ts";
-import { UsageError } from "../core/errors.ts";
-import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../core/train/fit.ts";
-import { abortable } from "./abortable.ts";
-import { baseUrl } from "./base_url.ts";
+import type { Backend } from "../../core/backend.ts";
+import { removeStaleTemps } from "../../core/checkpoint/atomic.ts";
+import type { Dataset } from "../../core/data/dataset.ts";
+import { UsageError } from "../../core/errors.ts";
+import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../../core/train/fit.ts";
+import { abortable } from "../transport/abortable.ts";
+import { baseUrl } from "../transport/base_url.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
-import { buildTrainer } from "../core/train/config.ts";
+import { buildTrainer } from "../../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
-import { HttpLink } from "./http_link.ts";
+import { HttpLink } from "../transport/http_link.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError, ListenError } from "./job_errors.ts";
-import type { ChunkKey } from "./link.ts";
-import { serveRing } from "./ring_server.ts";
+import type { ChunkKey } from "../transport/link.ts";
+import { serveRing } from "../transport/ring_server.ts";
 import type { JoinReply } from "./wire.ts";
 
 /** Options of {@link runWorker}. */
@@ -91,8 +91,8 @@ const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host
  * @example
  * ```ts ignore
  * import { runWorker } from "./worker.ts";
- * import { createCpuBackend } from "../core/cpu/backend.ts";
- * import { loadDataset } from "../core/data/source.ts";
+ * import { createCpuBackend } from "../../core/cpu/backend.ts";
+ * import { loadDataset } from "../../core/data/source.ts";
  * const { job, result } = await runWorker({
  *   coordinatorUrl: "http://127.0.0.1:29500",
  *   token: Deno.env.get("GRADMESH_TOKEN")!,

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
-import { MeshError } from "./errors.ts";
+import { GradmeshError } from "../../core/errors.ts";
+import { MeshError } from "../transport/errors.ts";
 
 /** A coordinator request whose body or field is malformed (HTTP 400); `field` names it. */
 export class WireFormatError extends GradmeshError {

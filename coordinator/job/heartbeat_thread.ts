@@ -6,7 +6,7 @@
  * @module
  */
 
-import { GradmeshError } from "../core/errors.ts";
+import { GradmeshError } from "../../core/errors.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 
 /** What the thread needs to beat. */

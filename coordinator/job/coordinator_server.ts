@@ -9,8 +9,8 @@
 
 import type { Coordinator } from "./coordinator.ts";
 import { coordinatorApp, type CoordinatorAppOptions } from "./coordinator_app.ts";
-import { type Http1Limits, type Http1ServerStats, serveHttp1 } from "./http1_server.ts";
-import { hasJobToken } from "./token.ts";
+import { type Http1Limits, type Http1ServerStats, serveHttp1 } from "../transport/http1_server.ts";
+import { hasJobToken } from "../transport/token.ts";
 
 /**
  * Connections a coordinator keeps open at once: every worker holds a few (its requests
@@ -52,7 +52,7 @@ export interface CoordinatorServer {
  * ```ts
  * import { Coordinator } from "./coordinator.ts";
  * import { serveCoordinator } from "./coordinator_server.ts";
- * import { defaultTrainConfig } from "../core/train/config.ts";
+ * import { defaultTrainConfig } from "../../core/train/config.ts";
  * const job = new Coordinator({ world: 2, config: defaultTrainConfig, out: "runs/x" });
  * const server = serveCoordinator(job, { token: "t" });
  * console.log(server.url); // http://127.0.0.1:<port>

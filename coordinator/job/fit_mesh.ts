@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { FitMesh } from "../core/train/fit.ts";
+import type { FitMesh } from "../../core/train/fit.ts";
 import { GradientReducer, type GradientReducerOptions } from "./gradient_reducer.ts";
-import type { Link } from "./link.ts";
+import type { Link } from "../transport/link.ts";
 import { checkParametersAgree } from "./param_checksum.ts";
 
 /** Default number of steps between parameter checksums. */
@@ -27,11 +27,11 @@ export interface MeshForFitOptions extends GradientReducerOptions {
  *
  * @example Four ranks in one process
  * ```ts
- * import { createCpuBackend } from "../core/cpu/backend.ts";
- * import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
+ * import { createCpuBackend } from "../../core/cpu/backend.ts";
+ * import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
  * import { planForTrainer } from "./bucket_plan.ts";
  * import { meshForFit } from "./fit_mesh.ts";
- * import { memoryMesh } from "./memory_link.ts";
+ * import { memoryMesh } from "../transport/memory_link.ts";
  * const config = { ...defaultTrainConfig, model: "784-32-10" };
  * const links = memoryMesh(4);
  * const trainers = links.map(() => buildTrainer(config, createCpuBackend()));

@@ -9,13 +9,13 @@
  * @module
  */
 
-import type { Backend, Storage } from "../core/backend.ts";
-import { GradmeshError } from "../core/errors.ts";
-import { abortable } from "./abortable.ts";
-import type { GradientReducer as ReduceGradients, GradientSync } from "../core/train/trainer.ts";
+import type { Backend, Storage } from "../../core/backend.ts";
+import { GradmeshError } from "../../core/errors.ts";
+import { abortable } from "../transport/abortable.ts";
+import type { GradientReducer as ReduceGradients, GradientSync } from "../../core/train/trainer.ts";
 import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
-import type { Link } from "./link.ts";
-import { ringAllReduce, ringScratchLength } from "./ring.ts";
+import type { Link } from "../transport/link.ts";
+import { ringAllReduce, ringScratchLength } from "../transport/ring.ts";
 
 /** Options of {@link GradientReducer}. */
 export interface GradientReducerOptions {
@@ -43,10 +43,10 @@ const ownBuffer = (data: Float32Array): Float32Array<ArrayBuffer> =>
  *
  * @example Two in-process ranks
  * ```ts
- * import { createCpuBackend } from "../core/cpu/backend.ts";
+ * import { createCpuBackend } from "../../core/cpu/backend.ts";
  * import { BucketPlan } from "./bucket_plan.ts";
  * import { GradientReducer } from "./gradient_reducer.ts";
- * import { memoryMesh } from "./memory_link.ts";
+ * import { memoryMesh } from "../transport/memory_link.ts";
  * const plan = new BucketPlan(3, 2);
  * const reducers = memoryMesh(2).map((link, rank) =>
  *   new GradientReducer(link, { rank, plan, backend: createCpuBackend() })
