@@ -49,20 +49,21 @@ export function onStopSignals(onStop: (cause: StopCause) => void, who: string): 
 }
 
 /**
- * When this process was started by `deno task` (which sets `npm_config_user_agent` to
- * `deno/…`), calls `onGone` once that task process, its parent, has gone (polled every
- * `everyMs`). Returns a function that stops watching. Otherwise it watches nothing: a
- * parent that goes away on purpose (`nohup`, a closed shell) stops nothing.
+ * When this process runs under a task runner (`deno task` and `npm run` set `INIT_CWD`;
+ * `npm_config_user_agent` is no sign, as `deno task` keeps one that `npx` set), calls
+ * `onGone` once its parent, the task process, has gone (polled every `everyMs`). Returns a
+ * function that stops watching. Otherwise it watches nothing: a parent that goes away on
+ * purpose (`nohup`, a closed shell) stops nothing.
  */
 export function onTaskParentGone(onGone: () => void, everyMs = 200): () => void {
   const parent = Deno.ppid;
-  let agent: string | undefined;
+  let taskDir: string | undefined;
   try {
-    agent = Deno.env.get("npm_config_user_agent");
+    taskDir = Deno.env.get("INIT_CWD");
   } catch {
     // Not allowed to read the environment: nothing to watch for.
   }
-  if (!agent?.startsWith("deno/")) return () => {};
+  if (taskDir === undefined) return () => {};
   const timer = setInterval(() => {
     if (Deno.ppid === parent) return;
     clearInterval(timer);
