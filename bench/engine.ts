@@ -23,6 +23,7 @@
 
 import type { Backend } from "../core/backend.ts";
 import { createCpuBackend } from "../core/cpu/backend.ts";
+import { createFastCpuBackend, defaultThreads } from "../cpu/backend.ts";
 import { matmul } from "../core/ops.ts";
 import { Rng } from "../core/rng.ts";
 import { tensor } from "../core/tensor.ts";
@@ -266,7 +267,12 @@ if (import.meta.main) {
   const load = Deno.loadavg()[0];
   const cols: Column[] = [];
   const notes: string[] = [];
-  if (!gpuOnly) cols.push(await measure("gradmesh cpu", createCpuBackend(), minMs));
+  if (!gpuOnly) {
+    const fast = await createFastCpuBackend({ threads: defaultThreads() });
+    cols.push(await measure(`gradmesh cpu (${fast.description})`, fast, minMs));
+    fast.destroy();
+    cols.push(await measure("gradmesh cpu-ref", createCpuBackend(), minMs));
+  }
   try {
     const gpu = await acquireGpu();
     refuseSoftware(gpu);
