@@ -250,6 +250,20 @@ export interface CrossEntropySpec {
   scale: number;
 }
 
+/** What {@link Backend.tallyPredictions} adds into `sums`, a persistent `[2]` storage. */
+export interface TallyArgs {
+  sums: Storage;
+  /** `[rows, cols]` class scores. */
+  logits: Storage;
+  /** `[rows]` class indices (as f32). */
+  labels: Storage;
+  /** A one-element loss total. */
+  loss: Storage;
+  lossScale: number;
+  rows: number;
+  cols: number;
+}
+
 /** A compute backend. Every method that returns a `Storage` allocates it from the step arena. */
 export interface Backend {
   /** Short name for logs: "cpu" or "webgpu". */
@@ -338,15 +352,7 @@ export interface Backend {
    * In place, in one pass: `sums[0] += loss[0]·lossScale`, and `sums[1] +=` the number of
    * rows of `[rows, cols]` `logits` whose first maximum is at their label.
    */
-  tallyPredictions(
-    sums: Storage,
-    logits: Storage,
-    labels: Storage,
-    loss: Storage,
-    lossScale: number,
-    rows: number,
-    cols: number,
-  ): void;
+  tallyPredictions(args: TallyArgs): void;
   /**
    * A batch gathered from a dataset held by the backend: `x` `[rows, width]` holds rows
    * `idx[r]` of the `[count, width]` `images`, `y` `[rows]` entries `idx[r]` of `labels`

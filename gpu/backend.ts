@@ -23,6 +23,7 @@ import type {
   ReduceOp,
   SoftmaxArgs,
   Storage,
+  TallyArgs,
   Window2d,
 } from "../core/backend.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
@@ -463,15 +464,7 @@ class GpuBackend implements WebGpuBackend {
     return gx;
   }
 
-  tallyPredictions(
-    sums: Storage,
-    logits: Storage,
-    labels: Storage,
-    loss: Storage,
-    lossScale: number,
-    rows: number,
-    cols: number,
-  ): void {
+  tallyPredictions({ sums, logits, labels, loss, lossScale, rows, cols }: TallyArgs): void {
     this.run(tallyKernel(), [logits, labels, loss, sums], [rows, cols, lossScale], 1);
   }
 

@@ -20,6 +20,7 @@ import type {
   ReduceArgs,
   SoftmaxArgs,
   Storage,
+  TallyArgs,
   Window2d,
 } from "../backend.ts";
 import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../elementwise.ts";
@@ -286,15 +287,7 @@ export class CpuBackend implements Backend {
     );
   }
 
-  tallyPredictions(
-    sums: Storage,
-    logits: Storage,
-    labels: Storage,
-    loss: Storage,
-    lossScale: number,
-    rows: number,
-    cols: number,
-  ): void {
+  tallyPredictions({ sums, logits, labels, loss, lossScale, rows, cols }: TallyArgs): void {
     const l = host(loss)[0];
     tallyPredictionsHost(host(sums), host(logits), host(labels), l, lossScale, rows, cols);
   }

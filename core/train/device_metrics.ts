@@ -31,15 +31,15 @@ export class DeviceMetrics {
   /** Adds `lossTotal` (a one-element tensor) times `lossScale`, and the batch's hits. */
   add(logits: Tensor, labels: Tensor, lossTotal: Tensor, lossScale: number): void {
     const [rows, cols] = logits.shape;
-    this.backend.tallyPredictions(
-      this.sums,
-      logits.storage,
-      labels.storage,
-      lossTotal.storage,
+    this.backend.tallyPredictions({
+      sums: this.sums,
+      logits: logits.storage,
+      labels: labels.storage,
+      loss: lossTotal.storage,
       lossScale,
       rows,
       cols,
-    );
+    });
     this.samples += labels.size;
   }
 

@@ -75,15 +75,15 @@ gpuTest("tallyPredictions adds the loss and the hits of 700 rows", async (gpu) =
   const run = async (b: Backend) => {
     const sums = b.zeros(2, true);
     for (const scale of [64, 32]) {
-      b.tallyPredictions(
+      b.tallyPredictions({
         sums,
-        b.upload(x),
-        b.upload(y),
-        b.upload(Float32Array.of(0.25)),
-        scale,
+        logits: b.upload(x),
+        labels: b.upload(y),
+        loss: b.upload(Float32Array.of(0.25)),
+        lossScale: scale,
         rows,
         cols,
-      );
+      });
     }
     return await b.read(sums);
   };
