@@ -2,7 +2,7 @@
 JSON object. usage: torch_engine.py [cpu|cuda] [SIZES] [STEPS], e.g.
 torch_engine.py cuda 256,512,1024,4096 784-128-10@64,784-256-128-10@1024
 (defaults: 256,512,1024 and 784-128-10@64,784-128-10@1024)."""
-import json, sys, time
+import json, os, sys, time
 import torch
 
 dev = sys.argv[1] if len(sys.argv) > 1 else "cpu"
@@ -10,6 +10,11 @@ sizes = [int(v) for v in (sys.argv[2] if len(sys.argv) > 2 else "256,512,1024").
 steps = (sys.argv[3] if len(sys.argv) > 3 else "784-128-10@64,784-128-10@1024").split(",")
 torch.manual_seed(0)
 torch.backends.cuda.matmul.allow_tf32 = False
+# Every core, as gradmesh's CPU backend uses by default. The products run on the BLAS's own
+# threads (OpenBLAS takes every core unless OPENBLAS_NUM_THREADS says otherwise), so that is
+# the count the label names; torch.get_num_threads() covers only PyTorch's own loops.
+torch.set_num_threads(os.cpu_count())
+blas_threads = int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count()))
 
 
 def sync():
@@ -26,7 +31,7 @@ def timed(fn, min_s=0.5, max_reps=200):
     return (time.perf_counter() - t0) / reps
 
 
-out = {"device": torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({torch.get_num_threads()} threads)",
+out = {"device": torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({blas_threads} threads)",
        "matmul_gflops": {}, "mlp_step_ms": {}}
 for n in sizes:
     a, b = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
