@@ -10,10 +10,9 @@ sizes = [int(v) for v in (sys.argv[2] if len(sys.argv) > 2 else "256,512,1024").
 steps = (sys.argv[3] if len(sys.argv) > 3 else "784-128-10@64,784-128-10@1024").split(",")
 torch.manual_seed(0)
 torch.backends.cuda.matmul.allow_tf32 = False
-# Every core, as gradmesh's CPU backend uses by default. The products run on the BLAS's own
-# threads (OpenBLAS takes every core unless OPENBLAS_NUM_THREADS says otherwise), so that is
-# the count the label names; torch.get_num_threads() covers only PyTorch's own loops.
-torch.set_num_threads(os.cpu_count())
+# PyTorch at its defaults (its best here: more intra-op threads slow the small steps). Its
+# products run on the BLAS's own threads (OpenBLAS takes every core unless
+# OPENBLAS_NUM_THREADS says otherwise), which the label names beside PyTorch's own.
 blas_threads = int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count()))
 
 
@@ -31,7 +30,7 @@ def timed(fn, min_s=0.5, max_reps=200):
     return (time.perf_counter() - t0) / reps
 
 
-out = {"device": torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({blas_threads} threads)",
+out = {"device": torch.cuda.get_device_name() if dev == "cuda" else f"cpu ({torch.get_num_threads()} torch thread(s), BLAS on {blas_threads})",
        "matmul_gflops": {}, "mlp_step_ms": {}}
 for n in sizes:
     a, b = torch.rand(n, n, device=dev), torch.rand(n, n, device=dev)
