@@ -28,7 +28,6 @@ import {
 import { serveCoordinator } from "../coordinator/job/coordinator_server.ts";
 import { requireToken } from "../coordinator/job/env.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "../coordinator/job/fit_mesh.ts";
-import { WorkerExitError } from "../coordinator/job/job_errors.ts";
 import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
 import { sleep } from "../coordinator/transport/sleep.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
@@ -37,6 +36,7 @@ import { loadTrainingData } from "../core/train/training_data.ts";
 import type { JobSettings, JobStatus } from "../coordinator/job/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
+import { REPORT_GRACE_MS, WorkerRounds } from "./worker_rounds.ts";
 
 /** Flags that tune the mesh: `coordinator`'s, and `train`'s for `--workers N`. */
 export const meshFlags: FlagTable = {
@@ -160,96 +160,6 @@ export interface LocalJob {
 }
 
 const HOST = "127.0.0.1";
-// How long a rank's own failure report waits, so that the launcher, which sees a killed
-// worker's exit, names the culprit (its peers' reports that it vanished often come first).
-const REPORT_GRACE_MS = 500;
-// Lines of each worker's stderr kept to explain an exit the coordinator did not see.
-const STDERR_TAIL_LINES = 20;
-
-interface WorkerProcess {
-  readonly rank: number;
-  readonly process: Deno.ChildProcess;
-  readonly stderrTail: string[];
-  exited: boolean;
-  /** Resolves when its output streams are drained. */
-  readonly drained: Promise<void>;
-}
-
-async function forEachLine(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  let pending = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const lines = (pending + text).split("\n");
-    pending = lines.pop()!;
-    lines.forEach(onLine);
-  }
-  if (pending) onLine(pending);
-}
-
-function spawnWorker(
-  rank: number,
-  env: Record<string, string>,
-  args: string[],
-  rank0Output: ((line: string) => void) | undefined,
-): WorkerProcess {
-  const root = rank === 0;
-  const process = new Deno.Command(Deno.execPath(), {
-    args,
-    env: { ...env, RANK: String(rank), LOCAL_RANK: String(rank) },
-    // Held open and never written: the worker exits when it closes, i.e. when this process
-    // is gone, however it died (--exit-with-stdin).
-    stdin: "piped",
-    stdout: root ? (rank0Output ? "piped" : "inherit") : "null",
-    stderr: "piped",
-    // Its own process group: a terminal's Ctrl-C reaches the workers once, through
-    // this process, rather than twice.
-    detached: true,
-  }).spawn();
-  const stderrTail: string[] = [];
-  const keep = (line: string) => {
-    stderrTail.push(line);
-    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-  };
-  const drained = Promise.all([
-    forEachLine(process.stderr, keep),
-    root && rank0Output ? forEachLine(process.stdout, rank0Output) : undefined,
-  ]).then(() => {});
-  const worker: WorkerProcess = { rank, process, stderrTail, exited: false, drained };
-  process.status.then(() => worker.exited = true);
-  return worker;
-}
-
-function signalAll(workers: readonly WorkerProcess[], signal: Deno.Signal): void {
-  for (const w of workers) {
-    if (w.exited) continue;
-    try {
-      w.process.kill(signal);
-    } catch {
-      // It exited between the check and the signal.
-    }
-  }
-}
-
-/** SIGKILL to every worker still running; resolves when all have exited. */
-async function killAll(workers: readonly WorkerProcess[]): Promise<void> {
-  signalAll(workers, "SIGKILL");
-  await Promise.all(workers.map((w) => w.process.status));
-  for (const w of workers) await w.process.stdin.close().catch(() => {});
-}
-
-function exitError(
-  worker: WorkerProcess,
-  status: Deno.CommandStatus,
-  step: number,
-): WorkerExitError {
-  const how = status.signal ? `killed by ${status.signal}` : `exited with code ${status.code}`;
-  // A worker that exits on its own prints why as its last line; a killed one says nothing.
-  const last = status.signal ? undefined : worker.stderrTail.findLast((l) => l.trim())?.trim();
-  const message = `worker process ${how}${last ? `: ${last}` : ""}`;
-  return new WorkerExitError(worker.rank, HOST, step, message);
-}
 
 /**
  * Starts the coordinator and `options.workers` worker processes training `config`. When
@@ -268,9 +178,6 @@ function exitError(
 export function startLocalJob(config: TrainConfig, options: LocalJobOptions): LocalJob {
   const token = options.token ??
     (Deno.env.has("GRADMESH_TOKEN") ? requireToken(Deno.env.get("GRADMESH_TOKEN")) : newJobToken());
-  let workers: WorkerProcess[] = [];
-  let stopping = false;
-  let respawned = Promise.resolve();
   const coordinator = new Coordinator({
     world: options.workers,
     config,
@@ -282,19 +189,57 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     reportGraceMs: REPORT_GRACE_MS,
     // Rank 0 speaks for the job; of the coordinator's lines only the restarts are news.
     log: (line) => /^(restart|round) \d/.test(line) && (options.log ?? console.error)(line),
-    onRestart: (round) => {
-      respawned = respawned.then(async () => {
-        await killAll(workers);
-        // A job asked to stop ends rather than start a round that would not train.
-        if (stopping) coordinator.close();
-        else if (round === coordinator.round) workers = spawnRound(round);
-      });
-    },
+    onRestart: (round) => rounds.restart(round),
   });
   const server = serveCoordinator(coordinator, { token, hostname: HOST });
+  const rounds = new WorkerRounds(coordinator, {
+    count: options.workers,
+    args: workerArgs(options),
+    env: {
+      WORLD_SIZE: String(options.workers),
+      MASTER_ADDR: HOST,
+      MASTER_PORT: String(server.port),
+      GRADMESH_TOKEN: token,
+    },
+    host: HOST,
+    rank0Output: options.rank0Output,
+  });
+  const finished = jobEnd(coordinator, rounds).finally(() => server.shutdown());
+  return jobHandle(coordinator, server.url, rounds, finished);
+}
+
+/** The {@link LocalJob} that watches and steers `coordinator`'s job and its `rounds`. */
+function jobHandle(
+  coordinator: Coordinator,
+  coordinatorUrl: string,
+  rounds: WorkerRounds,
+  finished: Promise<void>,
+): LocalJob {
+  return {
+    coordinatorUrl,
+    get pids() {
+      return rounds.pids;
+    },
+    status: () => coordinator.status(),
+    stop() {
+      // Between rounds nothing trains that could stop at a step: the newest checkpoint is
+      // what a later run resumes from.
+      if (coordinator.phase !== "training") return this.kill();
+      rounds.signal("SIGTERM");
+    },
+    kill() {
+      rounds.signal("SIGKILL");
+      coordinator.close();
+    },
+    finished,
+  };
+}
+
+/** The `deno` command line of every worker of a local job (rank and token go by environment). */
+function workerArgs(options: LocalJobOptions): string[] {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
   const denoConfig = fileURLToPath(new URL("../deno.json", import.meta.url));
-  const args = [
+  return [
     "run",
     "--config",
     denoConfig,
@@ -312,68 +257,28 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     options.cpu?.sgemm ?? "auto",
     ...(options.quiet ? ["--quiet"] : []),
   ];
-  const env = {
-    WORLD_SIZE: String(options.workers),
-    MASTER_ADDR: HOST,
-    MASTER_PORT: String(server.port),
-    GRADMESH_TOKEN: token,
-  };
-  const stepOf = (rank: number) =>
-    coordinator.status().members.find((m) => m.rank === rank)?.step ?? 0;
-  // A worker that dies is reported to the coordinator, which restarts the job or fails it;
-  // one that exits with a code reported its own error, so its exit waits for that report.
-  function spawnRound(round: number): WorkerProcess[] {
-    return Array.from({ length: options.workers }, (_, rank) => {
-      const w = spawnWorker(rank, env, args, options.rank0Output);
-      w.process.status.then(async (status) => {
-        if (status.success) return;
-        if (!status.signal) await sleep(2 * REPORT_GRACE_MS);
-        coordinator.lost(exitError(w, status, stepOf(w.rank)), round);
-      });
-      return w;
-    });
+}
+
+/**
+ * Resolves when the coordinator settled and the last round's workers exited (a straggler
+ * is killed after a heartbeat timeout); rejects with the job's failure. Either way every
+ * worker is gone and the coordinator closed by then.
+ */
+async function jobEnd(coordinator: Coordinator, rounds: WorkerRounds): Promise<void> {
+  try {
+    const error = await coordinator.settled;
+    if (error) throw error;
+    // Every rank reported done; give the processes the time to print and exit (a
+    // straggler is killed below).
+    const patience = new AbortController();
+    await Promise.race([
+      rounds.exited(),
+      sleep(coordinator.settings.heartbeatTimeoutMs, patience.signal).catch(() => {}),
+    ]).finally(() => patience.abort());
+  } finally {
+    await rounds.end();
+    coordinator.close();
   }
-  workers = spawnRound(0);
-  const finished = (async () => {
-    try {
-      const error = await coordinator.settled;
-      if (error) throw error;
-      // Every rank reported done; give the processes the time to print and exit (a
-      // straggler is killed below).
-      const patience = new AbortController();
-      await Promise.race([
-        Promise.all(workers.map((w) => w.process.status)),
-        sleep(coordinator.settings.heartbeatTimeoutMs, patience.signal).catch(() => {}),
-      ]).finally(() => patience.abort());
-    } finally {
-      stopping = true;
-      await respawned;
-      await killAll(workers);
-      await Promise.all(workers.map((w) => w.drained));
-      coordinator.close();
-      await server.shutdown();
-    }
-  })();
-  return {
-    coordinatorUrl: server.url,
-    get pids() {
-      return workers.map((w) => w.process.pid);
-    },
-    status: () => coordinator.status(),
-    stop() {
-      // Between rounds nothing trains that could stop at a step: the newest checkpoint is
-      // what a later run resumes from.
-      if (coordinator.phase !== "training") return this.kill();
-      stopping = true;
-      signalAll(workers, "SIGTERM");
-    },
-    kill() {
-      stopping = true;
-      signalAll(workers, "SIGKILL");
-      coordinator.close();
-    },
-    finished,
-  };
 }
 
 /** Runs a local job to its end: 0 when every rank finished; rejects with the failure otherwise. */
