@@ -6,11 +6,7 @@
  * @module
  */
 
-import { type EpochProgress, loadCheckpoint } from "../checkpoint/checkpoint.ts";
-import { DEFAULT_KEEP_CHECKPOINTS, saveInSeries } from "../checkpoint/series.ts";
-import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
-import type { NamedTensor } from "../checkpoint/named_tensor.ts";
-import { requireTensorSet } from "../checkpoint/tensor_set.ts";
+import type { EpochProgress } from "../checkpoint/checkpoint.ts";
 import { UsageError } from "../errors.ts";
 import type { LayerSum } from "../nn/sync_batch_norm.ts";
 
@@ -27,11 +23,12 @@ import {
 } from "../data/sampler.ts";
 import { MetricsLog } from "../metrics/jsonl.ts";
 import { dropRecordsAfter } from "../metrics/trim.ts";
-import { checkpointLayout } from "./checkpoint_layout.ts";
 import type { TrainConfig } from "./config.ts";
-import { deviceData } from "./device_data.ts";
+import { type DeviceData, deviceData } from "./device_data.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
+import { restoreFitCheckpoint, saveFitCheckpoint } from "./fit_checkpoint.ts";
 import { epochRecord, stepRecord } from "./fit_records.ts";
+import type { ScheduleDriver } from "../optim/schedulers/registry.ts";
 import { runSchedule } from "./schedule.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
 
@@ -143,150 +140,231 @@ export async function fit(
   if (data.train.count === 0) {
     throw new UsageError("data", "the training split holds 0 samples, expected at least 1");
   }
-  const start = options.resume
-    ? await restore(trainer, options.resume)
-    : { epoch: 0, step: 0, progress: undefined };
-  const startEpoch = start.epoch;
-  const mesh = options.mesh;
-  // With one process, batch norm already sees the whole batch.
-  if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
-  const steps = stepsPerEpoch(data.train.count, config.batchSize);
-  trainer.watchNonFinite(config.onNonFinite ?? "stop", start.step);
-  const schedule = await runSchedule(config, trainer.optimizer, steps, startEpoch, options.resume);
-  for (let s = 0; s < (start.progress?.steps ?? 0); s++) schedule.afterStep();
-  // Opened once everything above is checked: a refused run leaves the file as it was.
-  if (options.metricsPath && options.resume) {
-    await dropRecordsAfter(options.metricsPath, start.step);
-  }
-  const log = options.metricsPath
-    ? await MetricsLog.open(options.metricsPath, startEpoch > 0 || start.progress !== undefined)
-    : null;
-  const onDevice = deviceData(trainer.flat.backend, data.train, config.augment, config.batchSize);
-  const epochs: EpochSummary[] = [];
-  let final: RunningMetrics | null = null;
-  let stoppedAt: number | null = null;
-  const checkpoint = (epoch: number, step: number, progress?: EpochProgress) =>
-    options.checkpointPath
-      ? save(
-        trainer,
-        config,
-        epoch,
-        step,
-        options.checkpointPath,
-        options.keepCheckpoints,
-        progress,
-      )
-      : Promise.resolve();
-  const every = options.checkpointEvery ?? 0;
-  const wallStart = performance.now();
+  const run = await FitRun.start(trainer, config, data, options, callbacks);
   try {
-    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      const t0 = performance.now();
-      const perm = permutation(data.train.count, config.seed, epoch);
-      const shardAt = (step: number) => shardOf(batchIndices(perm, step, config.batchSize), mesh);
-      onDevice?.beginEpoch((step) => shardAt(step).shard, steps);
-      const resumed = epoch === startEpoch ? start.progress : undefined;
-      const epochTotals = {
-        loss: resumed?.loss ?? 0,
-        correct: resumed?.correct ?? 0,
-        count: resumed?.count ?? 0,
-      };
-      let windowStart = t0;
-      let lastLoss: number | null = null;
-      let seen = 0;
-      for (let step = resumed?.steps ?? 0; step < steps; step++) {
-        const globalStep = epoch * steps + step + 1;
-        const { idx, firstRow, shard } = shardAt(step);
-        const batch = onDevice
-          ? { data: onDevice, indices: shard, rows: shard.length, firstRow }
-          : hostBatch(data.train, shard, firstRow, config, epoch);
-        await trainer.step(batch, idx.length, mesh?.reduceGradients);
-        await mesh?.afterStep?.(globalStep, trainer);
-        seen += idx.length;
-        // A checkpoint or a stop reads the metrics back first, so that the epoch's sums
-        // it saves are complete.
-        const checkpointDue = every > 0 && globalStep % every === 0;
-        const stopAsked = options.stopRequested?.() ?? false;
-        let stop = false;
-        if (
-          (step + 1) % options.logEvery === 0 || step === steps - 1 || checkpointDue ||
-          (stopAsked && !mesh)
-        ) {
-          const { stopVotes, ...m } = await combined(
-            await trainer.takeTrainMetrics(),
-            mesh,
-            globalStep,
-            stopAsked,
-          );
-          stop = stopVotes > 0 && globalStep < config.epochs * steps;
-          const now = performance.now();
-          const samplesPerSecond = m.count / ((now - windowStart) / 1000);
-          windowStart = now;
-          // A window of only dropped steps (skip-step) has no samples and adds nothing.
-          epochTotals.loss += m.count && m.loss * m.count;
-          epochTotals.correct += m.count && m.accuracy * m.count;
-          epochTotals.count += m.count;
-          await log?.write({
-            ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
-              samplesPerSecond,
-              wallSeconds: (now - wallStart) / 1000,
-            }),
-            ...skipped(trainer),
-          });
-          lastLoss = m.loss;
-          await trainer.checkNonFinite();
-        }
-        callbacks.onProgress?.({
-          epoch,
-          step: step + 1,
-          stepsPerEpoch: steps,
-          loss: lastLoss,
-          samplesPerSecond: seen / ((performance.now() - t0) / 1000),
-        });
-        schedule.afterStep();
-        if (stop) stoppedAt = globalStep;
-        // An epoch's last step is checkpointed with the epoch, below.
-        if ((stop || checkpointDue) && step < steps - 1) {
-          await checkpoint(epoch, globalStep, { steps: step + 1, ...epochTotals });
-        }
-        if (stop) break;
-      }
-      if (stoppedAt !== null && stoppedAt < (epoch + 1) * steps) break;
-      const train: RunningMetrics = {
-        loss: epochTotals.loss / epochTotals.count,
-        accuracy: epochTotals.correct / epochTotals.count,
-        count: epochTotals.count,
-      };
-      const last = epoch === config.epochs - 1;
-      const due = last || (epoch + 1) % options.evalEvery === 0;
-      // Every rank holds the same parameters, so one evaluation speaks for all.
-      const test = due && (mesh?.rank ?? 0) === 0
-        ? await trainer.evaluate(evalBatches(data.test))
-        : null;
-      if (test) final = test;
-      const seconds = (performance.now() - t0) / 1000;
-      const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
-      epochs.push(summary);
-      await log?.write({
-        ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
-          samplesPerSecond: train.count / seconds,
-          wallSeconds: (performance.now() - wallStart) / 1000,
-        }),
-        ...skipped(trainer),
-      });
-      // Records above carry the lr the epoch trained with; the next epoch's is set here.
-      schedule.afterEpoch(train.loss);
-      await checkpoint(epoch + 1, (epoch + 1) * steps);
-      callbacks.onEpoch?.(summary);
-      if (stoppedAt !== null) break;
+    for (let epoch = run.startEpoch; epoch < config.epochs && run.stoppedAt === null; epoch++) {
+      const epochRun = await run.trainEpoch(epoch);
+      // A stop within the epoch was checkpointed where it happened.
+      if (run.stoppedAt !== null && run.stoppedAt < (epoch + 1) * run.steps) break;
+      await run.finishEpoch(epoch, epochRun);
     }
   } finally {
-    await log?.close();
+    await run.log?.close();
   }
-  if (!final && stoppedAt === null && (mesh?.rank ?? 0) === 0) {
-    final = await trainer.evaluate(evalBatches(data.test));
+  return await run.result();
+}
+
+/** An epoch's training metrics so far, and when it started. */
+interface EpochRun {
+  readonly totals: { loss: number; correct: number; count: number };
+  readonly t0: number;
+}
+
+/**
+ * The state of one `fit` call: where it resumed, the schedule, the metrics log, where the
+ * training data lives, and what it has done so far.
+ */
+class FitRun {
+  readonly epochs: EpochSummary[] = [];
+  final: RunningMetrics | null = null;
+  /** The global step after which every rank was asked to stop, if any. */
+  stoppedAt: number | null = null;
+  readonly #wallStart = performance.now();
+  readonly #mesh: FitMesh | undefined;
+
+  private constructor(
+    readonly trainer: Trainer,
+    readonly config: TrainConfig,
+    readonly data: { train: Dataset; test: Dataset },
+    readonly options: FitOptions,
+    readonly callbacks: FitCallbacks,
+    readonly steps: number,
+    readonly startEpoch: number,
+    readonly progress: EpochProgress | undefined,
+    readonly schedule: ScheduleDriver,
+    readonly log: MetricsLog | null,
+    readonly onDevice: DeviceData | null,
+  ) {
+    this.#mesh = options.mesh;
   }
-  return { trainer, epochs, final, stoppedAt };
+
+  /** Restores `options.resume`, sets up the schedule, the watch and the metrics log. */
+  static async start(
+    trainer: Trainer,
+    config: TrainConfig,
+    data: { train: Dataset; test: Dataset },
+    options: FitOptions,
+    callbacks: FitCallbacks,
+  ): Promise<FitRun> {
+    const start = options.resume
+      ? await restoreFitCheckpoint(trainer, options.resume)
+      : { epoch: 0, progress: undefined };
+    const mesh = options.mesh;
+    // With one process, batch norm already sees the whole batch.
+    if (config.syncBn && mesh && mesh.world > 1) trainer.syncBatchNorm(mesh.sumBatchNorm);
+    const steps = stepsPerEpoch(data.train.count, config.batchSize);
+    const stepsDone = start.epoch * steps + (start.progress?.steps ?? 0);
+    trainer.watchNonFinite(config.onNonFinite ?? "stop", stepsDone);
+    const schedule = await runSchedule(
+      config,
+      trainer.optimizer,
+      steps,
+      start.epoch,
+      options.resume,
+    );
+    for (let s = 0; s < (start.progress?.steps ?? 0); s++) schedule.afterStep();
+    // Opened once everything above is checked: a refused run leaves the file as it was.
+    if (options.metricsPath && options.resume) {
+      await dropRecordsAfter(options.metricsPath, stepsDone);
+    }
+    const log = options.metricsPath
+      ? await MetricsLog.open(options.metricsPath, stepsDone > 0)
+      : null;
+    const onDevice = deviceData(trainer.flat.backend, data.train, config.augment, config.batchSize);
+    return new FitRun(
+      trainer,
+      config,
+      data,
+      options,
+      callbacks,
+      steps,
+      start.epoch,
+      start.progress,
+      schedule,
+      log,
+      onDevice,
+    );
+  }
+
+  /** Trains the steps of `epoch` (from where a mid-epoch checkpoint left it) or until a stop. */
+  async trainEpoch(epoch: number): Promise<EpochRun> {
+    const { trainer, config, data, options, steps } = this;
+    const mesh = this.#mesh;
+    const t0 = performance.now();
+    const perm = permutation(data.train.count, config.seed, epoch);
+    const shardAt = (step: number) => shardOf(batchIndices(perm, step, config.batchSize), mesh);
+    this.onDevice?.beginEpoch((step) => shardAt(step).shard, steps);
+    const resumed = epoch === this.startEpoch ? this.progress : undefined;
+    const totals = {
+      loss: resumed?.loss ?? 0,
+      correct: resumed?.correct ?? 0,
+      count: resumed?.count ?? 0,
+    };
+    const every = options.checkpointEvery ?? 0;
+    let windowStart = t0;
+    let lastLoss: number | null = null;
+    let seen = 0;
+    for (let step = resumed?.steps ?? 0; step < steps; step++) {
+      const globalStep = epoch * steps + step + 1;
+      const { idx, firstRow, shard } = shardAt(step);
+      const batch = this.onDevice
+        ? { data: this.onDevice, indices: shard, rows: shard.length, firstRow }
+        : hostBatch(data.train, shard, firstRow, config, epoch);
+      await trainer.step(batch, idx.length, mesh?.reduceGradients);
+      await mesh?.afterStep?.(globalStep, trainer);
+      seen += idx.length;
+      // A checkpoint or a stop reads the metrics back first, so that the epoch's sums
+      // it saves are complete.
+      const checkpointDue = every > 0 && globalStep % every === 0;
+      const stopAsked = options.stopRequested?.() ?? false;
+      let stop = false;
+      if (
+        (step + 1) % options.logEvery === 0 || step === steps - 1 || checkpointDue ||
+        (stopAsked && !mesh)
+      ) {
+        const { stopVotes, ...m } = await combined(
+          await trainer.takeTrainMetrics(),
+          mesh,
+          globalStep,
+          stopAsked,
+        );
+        stop = stopVotes > 0 && globalStep < config.epochs * steps;
+        const now = performance.now();
+        const samplesPerSecond = m.count / ((now - windowStart) / 1000);
+        windowStart = now;
+        // A window of only dropped steps (skip-step) has no samples and adds nothing.
+        totals.loss += m.count && m.loss * m.count;
+        totals.correct += m.count && m.accuracy * m.count;
+        totals.count += m.count;
+        await this.log?.write({
+          ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
+            samplesPerSecond,
+            wallSeconds: (now - this.#wallStart) / 1000,
+          }),
+          ...skipped(trainer),
+        });
+        lastLoss = m.loss;
+        await trainer.checkNonFinite();
+      }
+      this.callbacks.onProgress?.({
+        epoch,
+        step: step + 1,
+        stepsPerEpoch: steps,
+        loss: lastLoss,
+        samplesPerSecond: seen / ((performance.now() - t0) / 1000),
+      });
+      this.schedule.afterStep();
+      if (stop) this.stoppedAt = globalStep;
+      // An epoch's last step is checkpointed with the epoch, by finishEpoch.
+      if ((stop || checkpointDue) && step < steps - 1) {
+        await this.#checkpoint(epoch, globalStep, { steps: step + 1, ...totals });
+      }
+      if (stop) break;
+    }
+    return { totals, t0 };
+  }
+
+  /** Evaluates when due, records the epoch, moves the schedule and checkpoints. */
+  async finishEpoch(epoch: number, { totals, t0 }: EpochRun): Promise<void> {
+    const { trainer, config, options, steps } = this;
+    const train: RunningMetrics = {
+      loss: totals.loss / totals.count,
+      accuracy: totals.correct / totals.count,
+      count: totals.count,
+    };
+    const last = epoch === config.epochs - 1;
+    const due = last || (epoch + 1) % options.evalEvery === 0;
+    // Every rank holds the same parameters, so one evaluation speaks for all.
+    const test = due && (this.#mesh?.rank ?? 0) === 0
+      ? await trainer.evaluate(evalBatches(this.data.test))
+      : null;
+    if (test) this.final = test;
+    const seconds = (performance.now() - t0) / 1000;
+    const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
+    this.epochs.push(summary);
+    await this.log?.write({
+      ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
+        samplesPerSecond: train.count / seconds,
+        wallSeconds: (performance.now() - this.#wallStart) / 1000,
+      }),
+      ...skipped(trainer),
+    });
+    // Records above carry the lr the epoch trained with; the next epoch's is set here.
+    this.schedule.afterEpoch(train.loss);
+    await this.#checkpoint(epoch + 1, (epoch + 1) * steps);
+    this.callbacks.onEpoch?.(summary);
+  }
+
+  /** What `fit` returns; rank 0 evaluates the final parameters if no epoch did. */
+  async result(): Promise<FitResult> {
+    const { trainer, epochs, stoppedAt } = this;
+    if (!this.final && stoppedAt === null && (this.#mesh?.rank ?? 0) === 0) {
+      this.final = await trainer.evaluate(evalBatches(this.data.test));
+    }
+    return { trainer, epochs, final: this.final, stoppedAt };
+  }
+
+  #checkpoint(epoch: number, step: number, progress?: EpochProgress): Promise<void> {
+    const { checkpointPath, keepCheckpoints } = this.options;
+    if (!checkpointPath) return Promise.resolve();
+    return saveFitCheckpoint(this.trainer, this.config, {
+      epoch,
+      globalStep: step,
+      path: checkpointPath,
+      keep: keepCheckpoints,
+      progress,
+    });
+  }
 }
 
 /** This rank's rows of the global batch `idx` (all of it without a mesh), and where they start. */
@@ -333,79 +411,6 @@ async function combined(
     step,
   );
   return { loss: loss / count, accuracy: correct / count, count, stopVotes };
-}
-
-async function save(
-  trainer: Trainer,
-  config: TrainConfig,
-  epoch: number,
-  globalStep: number,
-  path: string,
-  keep = DEFAULT_KEEP_CHECKPOINTS,
-  epochProgress?: EpochProgress,
-): Promise<void> {
-  await trainer.checkNonFinite();
-  const { flat, optimizer } = trainer;
-  const all = await flat.backend.read(flat.params);
-  const params: NamedTensor[] = flat.slots.map((s) => ({
-    name: s.name,
-    shape: [...s.shape],
-    data: all.slice(s.offset, s.offset + s.size),
-  }));
-  // L-BFGS's curvature history is not saved: its checkpoints hold the model only.
-  const slices = await optimizer.stateSlices();
-  const state = slices.map((s) => ({
-    name: `optim.${s.name}`,
-    shape: [...s.shape],
-    data: s.data,
-  }));
-  const moduleState = extraStates(trainer.model);
-  await saveInSeries(path, globalStep, {
-    params: [...params, ...await readBuffers(trainer.model)],
-    optimizer: state,
-    epoch,
-    step: optimizer.stepCount,
-    rngState: [config.seed],
-    config: config as unknown as Record<string, unknown>,
-    ...(moduleState && { moduleState }),
-    ...(epochProgress && { epochProgress }),
-  }, keep);
-}
-
-/**
- * Loads parameters, buffers, modules' extra state and optimizer state; returns the number
- * of epochs already done and, for a checkpoint taken mid-epoch, how far the next one got.
- */
-async function restore(
-  trainer: Trainer,
-  path: string,
-): Promise<{ epoch: number; step: number; progress: EpochProgress | undefined }> {
-  const { flat, optimizer } = trainer;
-  if (!optimizer.resumable) {
-    throw new UsageError(
-      "resume",
-      "an L-BFGS run cannot continue exactly (its curvature history is not saved); start a new run",
-    );
-  }
-  const ckpt = await loadCheckpoint(path);
-  const layout = checkpointLayout(trainer, ckpt.step);
-  requireTensorSet(path, layout.model, ckpt.params);
-  requireTensorSet(path, layout.optimizer, ckpt.optimizer);
-  const host = new Float32Array(flat.size);
-  const byName = new Map(ckpt.params.map((t) => [t.name, t]));
-  for (const s of flat.slots) host.set(byName.get(s.name)!.data, s.offset);
-  flat.backend.write(flat.params, host);
-  restoreModuleState(trainer.model, ckpt.params, ckpt.moduleState, path);
-  optimizer.loadState(
-    new Map(ckpt.optimizer.map((t) => [t.name.replace(/^optim\./, ""), t.data])),
-    ckpt.step,
-  );
-  const progress = ckpt.epochProgress && {
-    ...ckpt.epochProgress,
-    loss: ckpt.epochProgress.loss ?? NaN,
-    correct: ckpt.epochProgress.correct ?? NaN,
-  };
-  return { epoch: ckpt.epoch, step: ckpt.step, progress };
 }
 
 /**
