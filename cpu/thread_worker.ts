@@ -11,11 +11,11 @@ import { CONTROL, JOB_GEMM, JOB_SGEMM, type ThreadStart } from "./thread_protoco
 
 /**
  * Milliseconds a thread keeps polling for the next job before it parks. A training step posts
- * products hundreds of microseconds apart (the host ops between them), and waking a parked
+ * products at most a few hundred microseconds apart (the host ops between them), and waking a parked
  * worker through its event loop takes longer than that: measured on 2 cores, the batch-64
  * products of the default MLP ran 1.3-2× slower with a 2,000-poll spin than with this.
  */
-const SPIN_MS = 5;
+const SPIN_MS = 1;
 /** Polls between clock reads while spinning. */
 const POLLS_PER_CHECK = 256;
 
