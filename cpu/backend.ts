@@ -12,16 +12,19 @@
 import type {
   Backend,
   BinaryArgs,
+  LinearArgs,
+  LinearBackwardArgs,
   OpScalars,
   ReduceArgs,
   Storage,
   Window2d,
 } from "../core/backend.ts";
-import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import { activationGradOf, CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
+import { biasActivation, biasGrad } from "./linear_epilogue.ts";
 import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
@@ -131,6 +134,29 @@ class FastCpuBackend extends CpuBackend {
       return c;
     }
     return this.#kernels.matmul(x, y, shape, blas, this.#take);
+  }
+
+  override linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
+    const y = this.product(data(x), data(w), m, k, n, false, true);
+    biasActivation(y, b && data(b), m, n, act);
+    return new CpuStorage(y);
+  }
+
+  override linearBackward(
+    { x, w, y, gy, m, k, n, act, hasBias, needInputGrad }: LinearBackwardArgs,
+  ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
+    const size = [m * n];
+    const gz = act === "none"
+      ? data(gy)
+      : binaryFast(activationGradOf[act], data(y), size, data(gy), size, size, 0, 0, this.#take);
+    const gx = needInputGrad ? this.product(gz, data(w), m, n, k, false, false) : null;
+    const gw = this.product(gz, data(x), n, m, k, true, false);
+    const gb = hasBias ? biasGrad(gz, m, n, this.#take(n)) : null;
+    return {
+      gx: gx && new CpuStorage(gx),
+      gw: new CpuStorage(gw),
+      gb: gb && new CpuStorage(gb),
+    };
   }
 
   override zeros(size: number, persistent = false): Storage {
