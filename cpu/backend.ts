@@ -22,6 +22,7 @@ import type {
 import { activationGradOf, CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
+import { allFinite } from "./all_finite.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
 import { biasActivation, biasGrad } from "./linear_epilogue.ts";
@@ -202,6 +203,11 @@ class FastCpuBackend extends CpuBackend {
 
   override maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
     return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win, this.#take));
+  }
+
+  override markNonFinite(flag: Storage, x: Storage, mark: number): void {
+    // The reference's scan finds which element it was, once there is one.
+    if (data(flag)[0] === 0 && !allFinite(data(x))) super.markNonFinite(flag, x, mark);
   }
 
   override im2col(x: Storage, win: Window2d): Storage {
