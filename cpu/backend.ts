@@ -2,9 +2,10 @@
  * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
  * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
- * permutations and max pooling as specialised loops (`cpu/elementwise.ts`,
- * `cpu/reduce_permute.ts`, `cpu/max_pool.ts`). Optimizer updates run the records' own loops
- * (core/optim/updates/), as the reference does.
+ * permutations, max pooling, the fused linear layer's bias and activation and the divergence
+ * watch's scan as specialised loops (`cpu/elementwise.ts`, `cpu/reduce_permute.ts`,
+ * `cpu/max_pool.ts`, `cpu/linear_epilogue.ts`, `cpu/all_finite.ts`). Optimizer updates run
+ * the records' own loops (core/optim/updates/), as the reference does.
  *
  * @module
  */
