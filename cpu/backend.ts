@@ -39,7 +39,7 @@ import { WasmKernels } from "./wasm_kernels.ts";
 const OPENBLAS_MIN_MACS = 1 << 14;
 
 /** Multiply-adds per copied element from which OpenBLAS runs on the kernel threads. */
-const THREADED_MACS_PER_COPY = 128;
+const THREADED_MACS_PER_COPY = 64;
 
 /** How to build the fast CPU backend. */
 export interface FastCpuOptions {
@@ -125,8 +125,9 @@ class FastCpuBackend extends CpuBackend {
     const parts = sgemmParts(shape);
     // Threads need the operands in shared memory, and the copies cost more than a second
     // thread saves unless there are many multiply-adds per element copied (measured on
-    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread). Otherwise
-    // OpenBLAS runs the same parts on the arrays as they are, on this thread.
+    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread; the MLP's
+    // batch-1024 products, about 100 per element, are faster on two). Otherwise OpenBLAS
+    // runs the same parts on the arrays as they are, on this thread.
     const copied = batch * (m * k + k * n + m * n);
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
