@@ -2,9 +2,10 @@
  * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
  * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
- * permutations and max pooling as specialised loops (`cpu/elementwise.ts`,
- * `cpu/reduce_permute.ts`, `cpu/max_pool.ts`). Optimizer updates run the records' own loops
- * (core/optim/updates/), as the reference does.
+ * permutations, max pooling, the fused linear layer's bias and activation and the divergence
+ * watch's scan as specialised loops (`cpu/elementwise.ts`, `cpu/reduce_permute.ts`,
+ * `cpu/max_pool.ts`, `cpu/linear_epilogue.ts`, `cpu/all_finite.ts`). Optimizer updates run
+ * the records' own loops (core/optim/updates/), as the reference does.
  *
  * @module
  */
@@ -12,16 +13,20 @@
 import type {
   Backend,
   BinaryArgs,
+  LinearArgs,
+  LinearBackwardArgs,
   OpScalars,
   ReduceArgs,
   Storage,
   Window2d,
 } from "../core/backend.ts";
-import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import { activationGradOf, CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
+import { allFinite } from "./all_finite.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { binaryFast, unaryFast } from "./elementwise.ts";
+import { biasActivation, biasGrad } from "./linear_epilogue.ts";
 import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
@@ -34,7 +39,7 @@ import { WasmKernels } from "./wasm_kernels.ts";
 const OPENBLAS_MIN_MACS = 1 << 14;
 
 /** Multiply-adds per copied element from which OpenBLAS runs on the kernel threads. */
-const THREADED_MACS_PER_COPY = 128;
+const THREADED_MACS_PER_COPY = 64;
 
 /** How to build the fast CPU backend. */
 export interface FastCpuOptions {
@@ -120,8 +125,9 @@ class FastCpuBackend extends CpuBackend {
     const parts = sgemmParts(shape);
     // Threads need the operands in shared memory, and the copies cost more than a second
     // thread saves unless there are many multiply-adds per element copied (measured on
-    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread). Otherwise
-    // OpenBLAS runs the same parts on the arrays as they are, on this thread.
+    // 2 cores: 64×576×1024, 54 per element, was still faster on one thread; the MLP's
+    // batch-1024 products, about 100 per element, are faster on two). Otherwise OpenBLAS
+    // runs the same parts on the arrays as they are, on this thread.
     const copied = batch * (m * k + k * n + m * n);
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
@@ -131,6 +137,29 @@ class FastCpuBackend extends CpuBackend {
       return c;
     }
     return this.#kernels.matmul(x, y, shape, blas, this.#take);
+  }
+
+  override linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
+    const y = this.product(data(x), data(w), m, k, n, false, true);
+    biasActivation(y, b && data(b), m, n, act);
+    return new CpuStorage(y);
+  }
+
+  override linearBackward(
+    { x, w, y, gy, m, k, n, act, hasBias, needInputGrad }: LinearBackwardArgs,
+  ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
+    const size = [m * n];
+    const gz = act === "none"
+      ? data(gy)
+      : binaryFast(activationGradOf[act], data(y), size, data(gy), size, size, 0, 0, this.#take);
+    const gx = needInputGrad ? this.product(gz, data(w), m, n, k, false, false) : null;
+    const gw = this.product(gz, data(x), n, m, k, true, false);
+    const gb = hasBias ? biasGrad(gz, m, n, this.#take(n)) : null;
+    return {
+      gx: gx && new CpuStorage(gx),
+      gw: new CpuStorage(gw),
+      gb: gb && new CpuStorage(gb),
+    };
   }
 
   override zeros(size: number, persistent = false): Storage {
@@ -176,6 +205,11 @@ class FastCpuBackend extends CpuBackend {
 
   override maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
     return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win, this.#take));
+  }
+
+  override markNonFinite(flag: Storage, x: Storage, mark: number): void {
+    // The reference's scan finds which element it was, once there is one.
+    if (data(flag)[0] === 0 && !allFinite(data(x))) super.markNonFinite(flag, x, mark);
   }
 
   override im2col(x: Storage, win: Window2d): Storage {

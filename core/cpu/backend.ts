@@ -53,12 +53,14 @@ function wrap(data: Float32Array): CpuStorage {
   return new CpuStorage(data);
 }
 
-const activationOf: Record<Exclude<FusedActivation, "none">, UnaryOpName> = {
+/** The elementwise op each fused activation applies (shared with the fast CPU backend). */
+export const activationOf: Record<Exclude<FusedActivation, "none">, UnaryOpName> = {
   relu: "relu",
   tanh: "tanh",
   sigmoid: "sigmoid",
 };
-const activationGradOf: Record<Exclude<FusedActivation, "none">, BinaryOpName> = {
+/** The op giving each fused activation's gradient from its output and the upstream gradient. */
+export const activationGradOf: Record<Exclude<FusedActivation, "none">, BinaryOpName> = {
   relu: "relu_grad",
   tanh: "tanh_grad",
   sigmoid: "sigmoid_grad",

@@ -46,10 +46,56 @@ static inline float a_at(const Gemm *g, const float *a, int i, int p) {
   return g->trans_a ? a[p * g->lda + i] : a[i * g->lda + p];
 }
 
+/*
+ * The 4 x 4 block at s (row stride ld) transposed: out[j] is column j of the block. Packing
+ * only moves floats, so the packed panels, and the products, are the same as element-wise.
+ */
+static inline void transpose4(const float *s, int ld, f4 out[4]) {
+  f4 r0 = f4_load(s), r1 = f4_load(s + ld), r2 = f4_load(s + 2 * ld), r3 = f4_load(s + 3 * ld);
+  f4 u0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  f4 u2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), u3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  out[0] = wasm_i32x4_shuffle(u0, u2, 0, 1, 4, 5), out[1] = wasm_i32x4_shuffle(u0, u2, 2, 3, 6, 7);
+  out[2] = wasm_i32x4_shuffle(u1, u3, 0, 1, 4, 5), out[3] = wasm_i32x4_shuffle(u1, u3, 2, 3, 6, 7);
+}
+
+/*
+ * A full MR-tall panel of op(A) from rows that are contiguous in p (A not transposed): rows
+ * 0-3 by 4 x 4 transposes, rows 4-5 by interleaving pairs; returns the floats written.
+ */
+static int pack_a_rows(const float *src, int lda, int kc, float *dst) {
+  int p = 0;
+  for (; p + 4 <= kc; p += 4, src += 4, dst += 4 * MR) {
+    f4 t[4];
+    transpose4(src, lda, t);
+    f4 r4 = f4_load(src + 4 * lda), r5 = f4_load(src + 5 * lda);
+    f4 lo = wasm_i32x4_shuffle(r4, r5, 0, 4, 1, 5), hi = wasm_i32x4_shuffle(r4, r5, 2, 6, 3, 7);
+    for (int q = 0; q < 4; q++) f4_store(dst + q * MR, t[q]);
+    wasm_v128_store64_lane(dst + 4, lo, 0);
+    wasm_v128_store64_lane(dst + MR + 4, lo, 1);
+    wasm_v128_store64_lane(dst + 2 * MR + 4, hi, 0);
+    wasm_v128_store64_lane(dst + 3 * MR + 4, hi, 1);
+  }
+  for (; p < kc; p++, src++, dst += MR)
+    for (int r = 0; r < MR; r++) dst[r] = src[r * lda];
+  return kc * MR;
+}
+
 /* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padded. */
 static void pack_a(const Gemm *g, const float *a, int i0, int mc, int p0, int kc, float *dst) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
+    if (rows == MR && !g->trans_a) {
+      dst += pack_a_rows(a + (i0 + ir) * g->lda + p0, g->lda, kc, dst);
+      continue;
+    }
+    if (rows == MR) {
+      const float *src = a + p0 * g->lda + i0 + ir;
+      for (int p = 0; p < kc; p++, src += g->lda, dst += MR) {
+        f4_store(dst, f4_load(src));
+        dst[4] = src[4], dst[5] = src[5];
+      }
+      continue;
+    }
     for (int p = 0; p < kc; p++) {
       for (int r = 0; r < rows; r++) dst[r] = a_at(g, a, i0 + ir + r, p0 + p);
       for (int r = rows; r < MR; r++) dst[r] = 0.0f;
@@ -68,6 +114,21 @@ static void pack_b(const Gemm *g, const float *b, int p0, int kc, int j0, int nc
         f4_store(dst, f4_load(src));
         f4_store(dst + 4, f4_load(src + 4));
       }
+      continue;
+    }
+    if (g->trans_b && cols == NR) {
+      /* Columns of op(B) are rows of B here: transpose 4 x 4 blocks into the panel. */
+      const float *src = b + (j0 + jr) * g->ldb + p0;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4, src += 4, dst += 4 * NR) {
+        f4 t[4];
+        for (int h = 0; h < 2; h++) {
+          transpose4(src + 4 * h * g->ldb, g->ldb, t);
+          for (int q = 0; q < 4; q++) f4_store(dst + q * NR + 4 * h, t[q]);
+        }
+      }
+      for (; p < kc; p++, src++, dst += NR)
+        for (int c = 0; c < NR; c++) dst[c] = src[c * g->ldb];
       continue;
     }
     for (int c = 0; c < NR; c++) {

@@ -200,6 +200,25 @@ Deno.test("fused linear and its backward match the reference", async () => {
       closeTo(data(g.gx), data(gRef.gx), `gx ${act}`);
       closeTo(data(g.gw), data(gRef.gw), `gw ${act}`);
       closeTo(data(g.gb), data(gRef.gb), `gb ${act}`);
+      const yNoBias = fast.linear({ x, w, b: null, m, k, n, act });
+      closeTo(
+        data(yNoBias),
+        data(reference.linear({ x, w, b: null, m, k, n, act })),
+        `${act}, no bias`,
+      );
+      const first = fast.linearBackward({
+        x,
+        w,
+        y: yNoBias,
+        gy,
+        m,
+        k,
+        n,
+        act,
+        hasBias: false,
+        needInputGrad: false,
+      });
+      assertEquals([first.gx, first.gb], [null, null], `${act}: a first layer without bias`);
     }
   });
 });
