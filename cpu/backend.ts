@@ -11,13 +11,23 @@
 
 import type {
   Backend,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BatchNormGrads,
+  BatchNormStats,
   BinaryArgs,
   OpScalars,
   ReduceArgs,
   Storage,
   Window2d,
 } from "../core/backend.ts";
-import { CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import {
+  batchNormBackwardOperands,
+  batchNormOperands,
+  CpuBackend,
+  CpuStorage,
+} from "../core/cpu/backend.ts";
+import { batchNormBackwardHost, batchNormHost } from "../core/cpu/batch_norm.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import { BufferPool } from "./buffer_pool.ts";
@@ -184,6 +194,17 @@ class FastCpuBackend extends CpuBackend {
 
   override col2im(cols: Storage, win: Window2d): Storage {
     return new CpuStorage(this.#kernels.col2im(data(cols), win, this.#take));
+  }
+
+  override batchNorm(args: BatchNormArgs): BatchNormStats & { y: Storage } {
+    const { y, mean, variance } = batchNormHost(batchNormOperands(args), this.#take);
+    return { y: new CpuStorage(y), mean: new CpuStorage(mean), variance: new CpuStorage(variance) };
+  }
+
+  override batchNormBackward(args: BatchNormBackwardArgs): BatchNormGrads {
+    const r = batchNormBackwardHost(batchNormBackwardOperands(args), this.#take);
+    const wrap = (a: Float32Array | null) => a && new CpuStorage(a);
+    return { gx: new CpuStorage(r.gx), gWeight: wrap(r.gWeight), gBias: wrap(r.gBias) };
   }
 
   override endStep(): void {
