@@ -209,6 +209,7 @@ class FastCpuBackend extends CpuBackend {
 
   override endStep(): void {
     this.#pool.recycle();
+    this.#kernels.endStep();
   }
 
   override destroy(): void {

@@ -4,7 +4,9 @@
  * through OpenBLAS), and the result is copied out into an array from `alloc`.
  *
  * Memory layout: the module's own area up to `__heap_base`; the pool's control words; the
- * GEMM and window descriptors; each thread's packing scratch; then the operands of the current
+ * GEMM and window descriptors; each thread's packing scratch; the step's resident arrays
+ * (im2col's columns, which the convolution's products then read in place instead of having
+ * them copied out and back in; given back at `endStep`); then the operands of the current
  * call, which start over at every call.
  *
  * @module
@@ -22,6 +24,8 @@ const PAGE = 65536;
 const MAX_PAGES = 32768;
 /** Multiply-adds below which a GEMM stays on the calling thread (waking workers costs ~10 µs). */
 const THREADED_MIN_MACS = 1 << 20;
+/** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
+const RESIDENT_MAX_BYTES = 768 * 1024 * 1024;
 /** Int32 fields of the `Window` descriptor in cpu/kernels/conv.c. */
 const WINDOW_FIELDS = 14;
 
@@ -44,7 +48,13 @@ export class WasmKernels {
   readonly #pool: ThreadPool;
   readonly #gemmJob: number;
   readonly #windowJob: number;
-  readonly #operands: number;
+  /** Where the resident arrays start. */
+  readonly #resident: number;
+  /** Where the current call's operands start: above the step's resident arrays. */
+  #operands: number;
+  /** The step's resident arrays, each with the step it belongs to. */
+  readonly #residents = new WeakMap<Float32Array, number>();
+  #step = 0;
 
   private constructor(
     kernels: KernelModule,
@@ -59,7 +69,7 @@ export class WasmKernels {
     this.#pool = pool;
     this.#gemmJob = layout.gemmJob;
     this.#windowJob = layout.windowJob;
-    this.#operands = layout.operands;
+    this.#resident = this.#operands = layout.operands;
   }
 
   /**
@@ -140,9 +150,10 @@ export class WasmKernels {
   /** `Backend.im2col` of NCHW `x`. */
   im2col(x: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
     const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
-    const [px, po] = this.#place([x], size);
-    this.#exports.im2col(this.#setWindow(win), px, po);
-    return this.#take(po, alloc(size));
+    const out = this.#residentArray(size);
+    const [px, po] = this.#place([x], out ? 0 : size);
+    this.#exports.im2col(this.#setWindow(win), px, out ? out.byteOffset : po);
+    return out ?? this.#take(po, alloc(size));
   }
 
   /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
@@ -152,6 +163,12 @@ export class WasmKernels {
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
     this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
     return this.#take(po, alloc(size));
+  }
+
+  /** Ends the step: its resident arrays are no longer read, and their memory is reused. */
+  endStep(): void {
+    this.#step++;
+    this.#operands = this.#resident;
   }
 
   /** Ends the worker threads. */
@@ -179,15 +196,37 @@ export class WasmKernels {
     return this.#windowJob;
   }
 
-  /** Copies `inputs` into the operand area after each other, then reserves `outSize` floats. */
+  /**
+   * A new array of `size` floats in this memory that lives until `endStep`, or null when the
+   * step's resident arrays would pass {@link RESIDENT_MAX_BYTES}.
+   */
+  #residentArray(size: number): Float32Array | null {
+    const at = this.#operands, end = align(at + size * 4, 64);
+    if (end - this.#resident > RESIDENT_MAX_BYTES) return null;
+    grow(this.#memory, end);
+    this.#operands = end;
+    const array = new Float32Array(this.#memory.buffer, at, size);
+    this.#residents.set(array, this.#step);
+    return array;
+  }
+
+  /**
+   * The byte offsets of `inputs` in memory, copying into the operand area each that is not
+   * one of this step's resident arrays, then of `outSize` floats reserved after them.
+   */
   #place(inputs: Float32Array[], outSize: number): number[] {
     const offsets: number[] = [];
     let at = this.#operands;
-    for (const x of inputs) offsets.push(at), at = align(at + x.length * 4, 64);
+    for (const x of inputs) {
+      if (this.#residents.get(x) === this.#step) offsets.push(x.byteOffset);
+      else offsets.push(at), at = align(at + x.length * 4, 64);
+    }
     offsets.push(at);
     grow(this.#memory, at + outSize * 4);
     const heap = new Float32Array(this.#memory.buffer);
-    inputs.forEach((x, i) => heap.set(x, offsets[i] / 4));
+    inputs.forEach((x, i) => {
+      if (offsets[i] >= this.#operands) heap.set(x, offsets[i] / 4);
+    });
     return offsets;
   }
 
