@@ -136,7 +136,7 @@ class FastCpuBackend extends CpuBackend {
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
     ) {
-      const c = this.#take(batch * m * n);
+      const c = this.#kernels.resultArray(batch * m * n, this.#take);
       runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
       return c;
     }

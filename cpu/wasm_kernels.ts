@@ -5,7 +5,7 @@
  *
  * Memory layout: the module's own area up to `__heap_base`; the pool's control words; the
  * GEMM and window descriptors; each thread's packing scratch; the step's resident arrays
- * (im2col's columns, which the convolution's products then read in place instead of having
+ * (the results of products and im2col, which later kernels read in place instead of having
  * them copied out and back in; given back at `endStep`); then the operands of the current
  * call, which start over at every call.
  *
@@ -25,7 +25,7 @@ const MAX_PAGES = 32768;
 /** Multiply-adds below which a GEMM stays on the calling thread (waking workers costs ~10 µs). */
 const THREADED_MIN_MACS = 1 << 20;
 /** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
-const RESIDENT_MAX_BYTES = 768 * 1024 * 1024;
+const RESIDENT_MAX_BYTES = 1280 * 1024 * 1024;
 /** Int32 fields of the `Window` descriptor in cpu/kernels/conv.c. */
 const WINDOW_FIELDS = 14;
 
@@ -119,7 +119,9 @@ export class WasmKernels {
     alloc: Alloc = freshArray,
   ): Float32Array {
     const { m, k, n, batch } = s;
-    const [pa, pb, pc] = this.#place([a, b], batch * m * n);
+    const out = this.#residentArray(batch * m * n);
+    const [pa, pb, pTaken] = this.#place([a, b], out ? 0 : batch * m * n);
+    const pc = out ? out.byteOffset : pTaken;
     const threads = blas || batch * m * n * k >= THREADED_MIN_MACS ? this.#pool.threads : 1;
     new Int32Array(this.#memory.buffer, this.#gemmJob, GEMM.words).set([
       m,
@@ -144,7 +146,7 @@ export class WasmKernels {
       this.#pool.run(JOB_SGEMM, job, () => runSgemmShare(blas, this.#memory, job, 0));
     } else if (threads === 1) this.#exports.gemm_thread(job, 0);
     else this.#pool.run(JOB_GEMM, job, () => this.#exports.gemm_thread(job, 0));
-    return this.#take(pc, alloc(batch * m * n));
+    return out ?? this.#take(pc, alloc(batch * m * n));
   }
 
   /** `Backend.im2col` of NCHW `x`. */
@@ -163,6 +165,14 @@ export class WasmKernels {
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
     this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
     return this.#take(po, alloc(size));
+  }
+
+  /**
+   * A new array of `size` floats for an op's result, in this memory until `endStep` (where
+   * kernels read it without a copy) while the step's resident arrays have room, else `alloc`'s.
+   */
+  resultArray(size: number, alloc: Alloc): Float32Array {
+    return this.#residentArray(size) ?? alloc(size);
   }
 
   /** Ends the step: its resident arrays are no longer read, and their memory is reused. */
