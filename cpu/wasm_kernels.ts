@@ -18,7 +18,16 @@ import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
 import type { OpenBlas } from "./openblas.ts";
 import { runSgemmShare } from "./sgemm_parts.ts";
 import { ThreadPool } from "./thread_pool.ts";
-import { CONTROL, GEMM, type GemmShape, JOB_GEMM, JOB_SGEMM } from "./thread_protocol.ts";
+import {
+  CONTROL,
+  GEMM,
+  type GemmShape,
+  JOB_COL2IM,
+  JOB_GEMM,
+  JOB_IM2COL,
+  JOB_SGEMM,
+  WINDOW_JOB,
+} from "./thread_protocol.ts";
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -26,15 +35,16 @@ const MAX_PAGES = 32768;
 const THREADED_MIN_MACS = 1 << 20;
 /** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
 const RESIDENT_MAX_BYTES = 1280 * 1024 * 1024;
-/** Int32 fields of the `Window` descriptor in cpu/kernels/conv.c. */
-const WINDOW_FIELDS = 14;
+/** Elements below which im2col and col2im stay on the calling thread. */
+const THREADED_MIN_WINDOW_ELEMENTS = 1 << 16;
 
 interface Exports {
   gemm_thread(job: number, thread: number): void;
   gemm_work_floats(): number;
   gemm_job_bytes(): number;
-  im2col(win: number, x: number, out: number): void;
-  col2im(win: number, cols: number, out: number, acc: number): void;
+  im2col_thread(job: number, thread: number): void;
+  col2im_thread(job: number, thread: number): void;
+  window_job_bytes(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -90,10 +100,17 @@ export class WasmKernels {
         `kernels: Gemm descriptor is ${exports.gemm_job_bytes()} bytes, expected ${GEMM.words * 4}`,
       );
     }
+    if (exports.window_job_bytes() !== WINDOW_JOB.words * 4) {
+      throw new Error(
+        `kernels: WindowJob descriptor is ${exports.window_job_bytes()} bytes, expected ${
+          WINDOW_JOB.words * 4
+        }`,
+      );
+    }
     const control = align(exports.__heap_base.value as number, 64);
     const gemmJob = control + 64;
     const windowJob = gemmJob + align(GEMM.words * 4, 64);
-    const work = windowJob + align(WINDOW_FIELDS * 4, 64);
+    const work = windowJob + align(WINDOW_JOB.words * 4, 64);
     const operands = align(work + threads * exports.gemm_work_floats() * 4, 64);
     grow(memory, operands);
     new Int32Array(memory.buffer, control, CONTROL.words).fill(0);
@@ -154,7 +171,8 @@ export class WasmKernels {
     const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
     const out = this.#residentArray(size);
     const [px, po] = this.#place([x], out ? 0 : size);
-    this.#exports.im2col(this.#setWindow(win), px, out ? out.byteOffset : po);
+    const job = this.#setWindow(win, px, out ? out.byteOffset : po, 0, size);
+    this.#runWindow(JOB_IM2COL, job, () => this.#exports.im2col_thread(job, 0));
     return out ?? this.#take(po, alloc(size));
   }
 
@@ -163,7 +181,8 @@ export class WasmKernels {
     const size = win.n * win.c * win.h * win.w;
     // The output, then room for its float64 accumulators.
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
-    this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
+    const job = this.#setWindow(win, pc, po, align(po + size * 4, 64), cols.length);
+    this.#runWindow(JOB_COL2IM, job, () => this.#exports.col2im_thread(job, 0));
     return this.#take(po, alloc(size));
   }
 
@@ -186,8 +205,13 @@ export class WasmKernels {
     this.#pool.destroy();
   }
 
-  #setWindow(w: Window2d): number {
-    new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_FIELDS).set([
+  /**
+   * Writes the window job's descriptor, on every thread of the pool from
+   * {@link THREADED_MIN_WINDOW_ELEMENTS} elements, and returns its offset.
+   */
+  #setWindow(w: Window2d, src: number, out: number, acc: number, elements: number): number {
+    const threads = elements >= THREADED_MIN_WINDOW_ELEMENTS ? this.#pool.threads : 1;
+    new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_JOB.words).set([
       w.n,
       w.c,
       w.h,
@@ -202,8 +226,19 @@ export class WasmKernels {
       w.padW,
       w.dilationH,
       w.dilationW,
+      src,
+      out,
+      acc,
+      threads,
     ]);
     return this.#windowJob;
+  }
+
+  /** Runs window job `job` on its threads, `own` being the calling thread's share. */
+  #runWindow(kind: number, job: number, own: () => void): void {
+    const threads = new Int32Array(this.#memory.buffer, job, WINDOW_JOB.words)[WINDOW_JOB.threads];
+    if (threads === 1) own();
+    else this.#pool.run(kind, job, own);
   }
 
   /**

@@ -21,8 +21,9 @@ export const KERNEL_EXPORTS = [
   "gemm_thread",
   "gemm_work_floats",
   "gemm_job_bytes",
-  "im2col",
-  "col2im",
+  "im2col_thread",
+  "col2im_thread",
+  "window_job_bytes",
   "simd_peak",
   "__heap_base",
 ] as const;

@@ -212,33 +212,41 @@ function closeTo(got: Float32Array, want: Float32Array, what: string): void {
   }
 }
 
-Deno.test("im2col, col2im and max pooling are bitwise the reference's, with stride, padding and dilation", async () => {
+Deno.test("im2col, col2im and max pooling are bitwise the reference's on 1, 2 and 3 threads, with stride, padding and dilation", async () => {
   const windows: Window2d[] = [
     win(2, 3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1),
     win(1, 2, 9, 8, 5, 3, 2, 3, 2, 0, 1, 2),
     win(3, 1, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1),
     win(1, 1, 4, 4, 1, 1, 1, 1, 0, 0, 1, 1),
+    // Large enough to run on the threads, with channels that split unevenly between them.
+    win(4, 3, 33, 31, 3, 3, 1, 1, 1, 1, 1, 1),
+    win(8, 5, 30, 29, 3, 2, 2, 1, 1, 0, 2, 1),
   ];
-  await withBackend({ threads: 1, sgemm: "wasm" }, (fast) => {
-    windows.forEach((wd, i) => {
-      const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 20 + i));
-      const cols = fast.im2col(x, wd);
-      assertEquals(data(cols), data(reference.im2col(x, wd)), `im2col ${i}`);
-      const g = new CpuStorage(random(cols.size, 40 + i));
-      assertEquals(data(fast.col2im(g, wd)), data(reference.col2im(g, wd)), `col2im ${i}`);
-      const withNaN = new CpuStorage(data(x).map((v, e) => e % 13 === 5 ? NaN : v));
-      const pooled = fast.maxPool2d(withNaN, wd), want = reference.maxPool2d(withNaN, wd);
-      assertEquals(data(pooled.out), data(want.out), `maxPool2d ${i}`);
-      assertEquals(data(pooled.indices), data(want.indices), `maxPool2d indices ${i}`);
-      const gy = new CpuStorage(random(pooled.out.size, 60 + i));
-      assertEquals(
-        data(fast.maxPool2dBackward(gy, pooled.indices, wd)),
-        data(reference.maxPool2dBackward(gy, want.indices, wd)),
-        `maxPool2dBackward ${i}`,
-      );
-    });
-  });
+  for (const threads of [1, 2, 3]) {
+    await withBackend({ threads, sgemm: "wasm" }, (fast) => checkWindows(fast, windows));
+  }
 });
+
+/** Each window's im2col, col2im and max pooling on `fast`, bitwise against the reference. */
+function checkWindows(fast: Backend, windows: readonly Window2d[]): void {
+  windows.forEach((wd, i) => {
+    const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 20 + i));
+    const cols = fast.im2col(x, wd);
+    assertEquals(data(cols), data(reference.im2col(x, wd)), `im2col ${i}`);
+    const g = new CpuStorage(random(cols.size, 40 + i));
+    assertEquals(data(fast.col2im(g, wd)), data(reference.col2im(g, wd)), `col2im ${i}`);
+    const withNaN = new CpuStorage(data(x).map((v, e) => e % 13 === 5 ? NaN : v));
+    const pooled = fast.maxPool2d(withNaN, wd), want = reference.maxPool2d(withNaN, wd);
+    assertEquals(data(pooled.out), data(want.out), `maxPool2d ${i}`);
+    assertEquals(data(pooled.indices), data(want.indices), `maxPool2d indices ${i}`);
+    const gy = new CpuStorage(random(pooled.out.size, 60 + i));
+    assertEquals(
+      data(fast.maxPool2dBackward(gy, pooled.indices, wd)),
+      data(reference.maxPool2dBackward(gy, want.indices, wd)),
+      `maxPool2dBackward ${i}`,
+    );
+  });
+}
 
 function win(
   n: number,
