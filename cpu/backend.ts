@@ -131,8 +131,9 @@ class FastCpuBackend extends CpuBackend {
     // Threads need the operands in shared memory, and the copies cost more than a second
     // thread saves unless there are many multiply-adds per element copied (measured on
     // 2 cores: 64×576×1024, 54 per element, was still faster on one thread). Otherwise
-    // OpenBLAS runs the same parts on the arrays as they are, on this thread.
-    const copied = batch * (m * k + k * n + m * n);
+    // OpenBLAS runs the same parts on the arrays as they are, on this thread. Operands that
+    // already live there (im2col's columns, earlier results) and the result cost no copy.
+    const copied = this.#kernels.copiedFloats([x, y]);
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
     ) {

@@ -194,6 +194,13 @@ export class WasmKernels {
     return this.#residentArray(size) ?? alloc(size);
   }
 
+  /** How many floats of `arrays` a kernel call would copy in: those not resident this step. */
+  copiedFloats(arrays: readonly Float32Array[]): number {
+    let floats = 0;
+    for (const a of arrays) if (this.#residents.get(a) !== this.#step) floats += a.length;
+    return floats;
+  }
+
   /** Ends the step: its resident arrays are no longer read, and their memory is reused. */
   endStep(): void {
     this.#step++;

@@ -266,3 +266,34 @@ function win(
   const outW = Math.floor((w + 2 * padW - dilationW * (kw - 1) - 1) / strideW) + 1;
   return { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
 }
+
+Deno.test({
+  name: "a convolution's products read im2col's columns in place; 2 threads bitwise equal 1",
+  ignore: typeof blas === "string",
+  async fn() {
+    // ResNet-like: 16 channels, 3×3, pad 1, on 4 planes of 32×32 (n = 4096 columns).
+    const wd = win(4, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1);
+    const k = wd.c * wd.kh * wd.kw, n = wd.n * wd.outH * wd.outW, m = 16;
+    const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 81));
+    const w = new CpuStorage(random(m * k, 82));
+    const gy = new CpuStorage(random(m * n, 83));
+    const run = (b: Backend) => {
+      const cols = b.im2col(x, wd);
+      const y = b.matmul({ a: w, b: cols, m, k, n });
+      const gw = b.matmul({ a: gy, b: cols, m, k: n, n: k, transB: true });
+      const gx = b.col2im(b.matmul({ a: w, b: gy, m: k, k: m, n, transA: true }), wd);
+      const out = [y, gw, gx].map((s) => data(s).slice());
+      b.endStep();
+      return out;
+    };
+    let one: Float32Array[] = [];
+    await withBackend({ threads: 1, sgemm: "auto" }, (b) => one = run(b));
+    await withBackend({ threads: 2, sgemm: "auto" }, (b) => {
+      const two = run(b);
+      one.forEach((o, i) => assertEquals(two[i], o, `output ${i}`));
+      // And the same values as the reference, within a float32 dot product's rounding.
+      const ref = run(reference);
+      ref.forEach((r, i) => closeTo(two[i], r, `reference ${i}`));
+    });
+  },
+});
