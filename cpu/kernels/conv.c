@@ -3,7 +3,8 @@
  * so that a convolution runs as one GEMM. col2im sums in float64 in the reference's order
  * (core/cpu/conv.ts), so its results are bitwise the reference's. Both split over threads by
  * input channel: each output element belongs to one channel and sees the same sums in the
- * same order whatever the thread count.
+ * same order whatever the thread count. im2col, a copy, splits by column row instead, which
+ * balances a convolution of few channels too.
  */
 #include "simd.h"
 
@@ -23,8 +24,8 @@ typedef struct {
 
 int window_job_bytes(void) { return sizeof(WindowJob); }
 
-/* The input channels [*c0, *c1) that `thread` of `threads` takes of `c`. */
-static void channel_share(int c, int thread, int threads, int *c0, int *c1) {
+/* The part [*c0, *c1) that `thread` of `threads` takes of `c` items. */
+static void thread_share(int c, int thread, int threads, int *c0, int *c1) {
   *c0 = (int)((long long)c * thread / threads);
   *c1 = (int)((long long)c * (thread + 1) / threads);
 }
@@ -37,41 +38,40 @@ void im2col_thread(const WindowJob *job, int thread) {
   const Window *win = &job->win;
   const float *x = job->src;
   float *out = job->out;
-  int plane = win->out_h * win->out_w, width = win->n * plane, c0, c1;
-  channel_share(win->c, thread, job->threads, &c0, &c1);
-  for (int ci = c0; ci < c1; ci++)
-    for (int i = 0; i < win->kh; i++)
-      for (int j = 0; j < win->kw; j++) {
-        float *row = out + ((ci * win->kh + i) * win->kw + j) * width;
-        int dx = j * win->dil_w - win->pad_w;
-        for (int b = 0; b < win->n; b++) {
-          const float *src = x + (b * win->c + ci) * win->h * win->w;
-          for (int oy = 0; oy < win->out_h; oy++) {
-            float *dst = row + b * plane + oy * win->out_w;
-            int iy = oy * win->stride_h - win->pad_h + i * win->dil_h;
-            if (iy < 0 || iy >= win->h) {
-              for (int ox = 0; ox < win->out_w; ox++) dst[ox] = 0.0f;
-              continue;
-            }
-            const float *line = src + iy * win->w;
-            if (win->stride_w == 1) {
-              /* Contiguous taps: zeros, a run copied from the line, zeros. */
-              int lo = dx < 0 ? -dx : 0, hi = win->w - dx;
-              if (hi > win->out_w) hi = win->out_w;
-              if (lo > win->out_w) lo = win->out_w;
-              int ox = 0;
-              for (; ox < lo; ox++) dst[ox] = 0.0f;
-              for (; ox < hi; ox++) dst[ox] = line[ox + dx];
-              for (; ox < win->out_w; ox++) dst[ox] = 0.0f;
-              continue;
-            }
-            for (int ox = 0; ox < win->out_w; ox++) {
-              int ix = ox * win->stride_w + dx;
-              dst[ox] = ix >= 0 && ix < win->w ? line[ix] : 0.0f;
-            }
-          }
+  int plane = win->out_h * win->out_w, width = win->n * plane, taps = win->kh * win->kw, r0, r1;
+  thread_share(win->c * taps, thread, job->threads, &r0, &r1);
+  for (int r = r0; r < r1; r++) {
+    int ci = r / taps, i = r % taps / win->kw, j = r % win->kw;
+    float *row = out + r * width;
+    int dx = j * win->dil_w - win->pad_w;
+    for (int b = 0; b < win->n; b++) {
+      const float *src = x + (b * win->c + ci) * win->h * win->w;
+      for (int oy = 0; oy < win->out_h; oy++) {
+        float *dst = row + b * plane + oy * win->out_w;
+        int iy = oy * win->stride_h - win->pad_h + i * win->dil_h;
+        if (iy < 0 || iy >= win->h) {
+          for (int ox = 0; ox < win->out_w; ox++) dst[ox] = 0.0f;
+          continue;
+        }
+        const float *line = src + iy * win->w;
+        if (win->stride_w == 1) {
+          /* Contiguous taps: zeros, a run copied from the line, zeros. */
+          int lo = dx < 0 ? -dx : 0, hi = win->w - dx;
+          if (hi > win->out_w) hi = win->out_w;
+          if (lo > win->out_w) lo = win->out_w;
+          int ox = 0;
+          for (; ox < lo; ox++) dst[ox] = 0.0f;
+          for (; ox < hi; ox++) dst[ox] = line[ox + dx];
+          for (; ox < win->out_w; ox++) dst[ox] = 0.0f;
+          continue;
+        }
+        for (int ox = 0; ox < win->out_w; ox++) {
+          int ix = ox * win->stride_w + dx;
+          dst[ox] = ix >= 0 && ix < win->w ? line[ix] : 0.0f;
         }
       }
+    }
+  }
 }
 
 /*
@@ -87,7 +87,7 @@ void col2im_thread(const WindowJob *job, int thread) {
   double *acc = job->acc;
   int plane = win->out_h * win->out_w, width = win->n * plane, c0, c1;
   int in_plane = win->h * win->w;
-  channel_share(win->c, thread, job->threads, &c0, &c1);
+  thread_share(win->c, thread, job->threads, &c0, &c1);
   for (int b = 0; b < win->n; b++)
     for (int e = (b * win->c + c0) * in_plane; e < (b * win->c + c1) * in_plane; e++) acc[e] = 0.0;
   for (int ci = c0; ci < c1; ci++)
