@@ -1,6 +1,6 @@
 /**
- * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
- * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
+ * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products,
+ * im2col/col2im and batch norm replaced by WebAssembly kernels on a pool of threads, and by the
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
  * permutations and max pooling as specialised loops (`cpu/elementwise.ts`,
  * `cpu/reduce_permute.ts`, `cpu/max_pool.ts`). Optimizer updates run the records' own loops
@@ -198,12 +198,16 @@ class FastCpuBackend extends CpuBackend {
   }
 
   override batchNorm(args: BatchNormArgs): BatchNormStats & { y: Storage } {
-    const { y, mean, variance } = batchNormHost(batchNormOperands(args), this.#take);
+    const operands = batchNormOperands(args);
+    const { y, mean, variance } = this.#kernels.batchNorm(operands) ??
+      batchNormHost(operands, this.#take);
     return { y: new CpuStorage(y), mean: new CpuStorage(mean), variance: new CpuStorage(variance) };
   }
 
   override batchNormBackward(args: BatchNormBackwardArgs): BatchNormGrads {
-    const r = batchNormBackwardHost(batchNormBackwardOperands(args), this.#take);
+    const operands = batchNormBackwardOperands(args);
+    const r = this.#kernels.batchNormBackward(operands) ??
+      batchNormBackwardHost(operands, this.#take);
     const wrap = (a: Float32Array | null) => a && new CpuStorage(a);
     return { gx: new CpuStorage(r.gx), gWeight: wrap(r.gWeight), gBias: wrap(r.gBias) };
   }

@@ -55,6 +55,35 @@ export const WINDOW_JOB = {
   words: 18,
 } as const;
 
+/** Job kind: `batch_norm_thread(job, thread)` of cpu/kernels/norm.c. */
+export const JOB_BATCH_NORM = 5;
+
+/** Job kind: `batch_norm_backward_thread(job, thread)` of cpu/kernels/norm.c. */
+export const JOB_BATCH_NORM_BACKWARD = 6;
+
+/**
+ * Int32 indices of the `NormJob` descriptor of cpu/kernels/norm.c, after its float64 `eps`
+ * (words 0 and 1); pointers are byte offsets, 0 for an absent operand.
+ */
+export const NORM_JOB = {
+  n: 2,
+  c: 3,
+  len: 4,
+  threads: 5,
+  batch: 6,
+  x: 7,
+  gy: 8,
+  weight: 9,
+  bias: 10,
+  mean: 11,
+  variance: 12,
+  out: 13,
+  gWeight: 14,
+  gBias: 15,
+  /** Size of the descriptor in int32 words. */
+  words: 16,
+} as const;
+
 /** Int32 indices of the `Gemm` descriptor of cpu/kernels/gemm.c (pointers are byte offsets). */
 export const GEMM = {
   m: 0,

@@ -9,6 +9,8 @@ import { OpenBlas } from "./openblas.ts";
 import { runSgemmShare } from "./sgemm_parts.ts";
 import {
   CONTROL,
+  JOB_BATCH_NORM,
+  JOB_BATCH_NORM_BACKWARD,
   JOB_COL2IM,
   JOB_GEMM,
   JOB_IM2COL,
@@ -33,6 +35,8 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
   const gemmThread = instance.exports.gemm_thread as ThreadEntry;
   const im2colThread = instance.exports.im2col_thread as ThreadEntry;
   const col2imThread = instance.exports.col2im_thread as ThreadEntry;
+  const batchNormThread = instance.exports.batch_norm_thread as ThreadEntry;
+  const batchNormBackwardThread = instance.exports.batch_norm_backward_thread as ThreadEntry;
   const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
   // Read before saying ready: the first job may be posted as soon as the pool hears it.
   let seen = Atomics.load(ctl, CONTROL.generation);
@@ -51,6 +55,8 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
       else if (kind === JOB_SGEMM && blas) runSgemmShare(blas, memory, job, thread);
       else if (kind === JOB_IM2COL) im2colThread(job, thread);
       else if (kind === JOB_COL2IM) col2imThread(job, thread);
+      else if (kind === JOB_BATCH_NORM) batchNormThread(job, thread);
+      else if (kind === JOB_BATCH_NORM_BACKWARD) batchNormBackwardThread(job, thread);
     } finally {
       // Counted even on failure, so the caller never waits for a thread that died.
       Atomics.add(ctl, CONTROL.done, 1);

@@ -13,6 +13,7 @@
  */
 
 import type { Window2d } from "../core/backend.ts";
+import type { BatchNormBackwardHostArgs, BatchNormHostArgs } from "../core/cpu/batch_norm.ts";
 import { type Alloc, freshArray } from "./buffer_pool.ts";
 import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
 import type { OpenBlas } from "./openblas.ts";
@@ -22,10 +23,13 @@ import {
   CONTROL,
   GEMM,
   type GemmShape,
+  JOB_BATCH_NORM,
+  JOB_BATCH_NORM_BACKWARD,
   JOB_COL2IM,
   JOB_GEMM,
   JOB_IM2COL,
   JOB_SGEMM,
+  NORM_JOB,
   WINDOW_JOB,
 } from "./thread_protocol.ts";
 
@@ -35,8 +39,8 @@ const MAX_PAGES = 32768;
 const THREADED_MIN_MACS = 1 << 20;
 /** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
 const RESIDENT_MAX_BYTES = 1280 * 1024 * 1024;
-/** Elements below which im2col and col2im stay on the calling thread. */
-const THREADED_MIN_WINDOW_ELEMENTS = 1 << 16;
+/** Elements below which im2col, col2im and batch norm stay on the calling thread. */
+const THREADED_MIN_ELEMENTS = 1 << 16;
 
 interface Exports {
   gemm_thread(job: number, thread: number): void;
@@ -45,6 +49,9 @@ interface Exports {
   im2col_thread(job: number, thread: number): void;
   col2im_thread(job: number, thread: number): void;
   window_job_bytes(): number;
+  batch_norm_thread(job: number, thread: number): void;
+  batch_norm_backward_thread(job: number, thread: number): void;
+  norm_job_bytes(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -58,6 +65,7 @@ export class WasmKernels {
   readonly #pool: ThreadPool;
   readonly #gemmJob: number;
   readonly #windowJob: number;
+  readonly #normJob: number;
   /** Where the resident arrays start. */
   readonly #resident: number;
   /** Where the current call's operands start: above the step's resident arrays. */
@@ -71,7 +79,7 @@ export class WasmKernels {
     memory: WebAssembly.Memory,
     exports: Exports,
     pool: ThreadPool,
-    layout: { gemmJob: number; windowJob: number; operands: number },
+    layout: { gemmJob: number; windowJob: number; normJob: number; operands: number },
   ) {
     this.simd = kernels.simd;
     this.#memory = memory;
@@ -79,6 +87,7 @@ export class WasmKernels {
     this.#pool = pool;
     this.#gemmJob = layout.gemmJob;
     this.#windowJob = layout.windowJob;
+    this.#normJob = layout.normJob;
     this.#resident = this.#operands = layout.operands;
   }
 
@@ -95,28 +104,28 @@ export class WasmKernels {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(kernels.module, { env: { memory } });
     const exports = instance.exports as unknown as Exports;
-    if (exports.gemm_job_bytes() !== GEMM.words * 4) {
-      throw new Error(
-        `kernels: Gemm descriptor is ${exports.gemm_job_bytes()} bytes, expected ${GEMM.words * 4}`,
-      );
-    }
-    if (exports.window_job_bytes() !== WINDOW_JOB.words * 4) {
-      throw new Error(
-        `kernels: WindowJob descriptor is ${exports.window_job_bytes()} bytes, expected ${
-          WINDOW_JOB.words * 4
-        }`,
-      );
+    const descriptors = [
+      ["Gemm", exports.gemm_job_bytes(), GEMM.words],
+      ["WindowJob", exports.window_job_bytes(), WINDOW_JOB.words],
+      ["NormJob", exports.norm_job_bytes(), NORM_JOB.words],
+    ] as const;
+    for (const [name, bytes, words] of descriptors) {
+      if (bytes !== words * 4) {
+        throw new Error(`kernels: ${name} descriptor is ${bytes} bytes, expected ${words * 4}`);
+      }
     }
     const control = align(exports.__heap_base.value as number, 64);
     const gemmJob = control + 64;
     const windowJob = gemmJob + align(GEMM.words * 4, 64);
-    const work = windowJob + align(WINDOW_JOB.words * 4, 64);
+    const normJob = windowJob + align(WINDOW_JOB.words * 4, 64);
+    const work = normJob + align(NORM_JOB.words * 4, 64);
     const operands = align(work + threads * exports.gemm_work_floats() * 4, 64);
     grow(memory, operands);
     new Int32Array(memory.buffer, control, CONTROL.words).fill(0);
     const pool = await ThreadPool.start(threads, kernels.module, memory, control, blasPath);
     new Int32Array(memory.buffer, gemmJob, GEMM.words)[GEMM.work] = work;
-    return new WasmKernels(kernels, memory, exports, pool, { gemmJob, windowJob, operands });
+    const layout = { gemmJob, windowJob, normJob, operands };
+    return new WasmKernels(kernels, memory, exports, pool, layout);
   }
 
   /** Threads a large GEMM runs on. */
@@ -171,8 +180,9 @@ export class WasmKernels {
     const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
     const out = this.#residentArray(size);
     const [px, po] = this.#place([x], out ? 0 : size);
-    const job = this.#setWindow(win, px, out ? out.byteOffset : po, 0, size);
-    this.#runWindow(JOB_IM2COL, job, () => this.#exports.im2col_thread(job, 0));
+    const threads = this.#threadsFor(size);
+    const job = this.#setWindow(win, px, out ? out.byteOffset : po, 0, threads);
+    this.#runJob(JOB_IM2COL, job, threads, () => this.#exports.im2col_thread(job, 0));
     return out ?? this.#take(po, alloc(size));
   }
 
@@ -181,8 +191,9 @@ export class WasmKernels {
     const size = win.n * win.c * win.h * win.w;
     // The output, then room for its float64 accumulators.
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
-    const job = this.#setWindow(win, pc, po, align(po + size * 4, 64), cols.length);
-    this.#runWindow(JOB_COL2IM, job, () => this.#exports.col2im_thread(job, 0));
+    const threads = this.#threadsFor(cols.length);
+    const job = this.#setWindow(win, pc, po, align(po + size * 4, 64), threads);
+    this.#runJob(JOB_COL2IM, job, threads, () => this.#exports.col2im_thread(job, 0));
     return this.#take(po, alloc(size));
   }
 
@@ -213,11 +224,64 @@ export class WasmKernels {
   }
 
   /**
-   * Writes the window job's descriptor, on every thread of the pool from
-   * {@link THREADED_MIN_WINDOW_ELEMENTS} elements, and returns its offset.
+   * `Backend.batchNorm` on the threads, its results resident for the step (the given
+   * statistics themselves when there are some); null when the step's resident arrays have no
+   * room for them, and the caller runs the reference's loops instead.
    */
-  #setWindow(w: Window2d, src: number, out: number, acc: number, elements: number): number {
-    const threads = elements >= THREADED_MIN_WINDOW_ELEMENTS ? this.#pool.threads : 1;
+  batchNorm(
+    { x, n, c, len, weight, bias, eps, stats }: BatchNormHostArgs,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array } | null {
+    const y = this.#residentArray(x.length);
+    const mean = stats ? stats.mean : this.#residentArray(c);
+    const variance = stats ? stats.variance : this.#residentArray(c);
+    if (!y || !mean || !variance) return null;
+    const [px, pw, pb, pm, pv] = this.#place([x, weight, bias, mean, variance], 0);
+    const threads = this.#threadsFor(x.length);
+    const job = this.#setNorm(eps, [n, c, len, threads, stats ? 0 : 1, px, 0, pw, pb, pm, pv]);
+    this.#setNormOutputs(job, y.byteOffset, 0, 0);
+    // The batch's statistics are written in place (they are resident); given ones are read.
+    this.#runJob(JOB_BATCH_NORM, job, threads, () => this.#exports.batch_norm_thread(job, 0));
+    return { y, mean, variance };
+  }
+
+  /** `Backend.batchNormBackward` on the threads, as {@link WasmKernels.batchNorm}. */
+  batchNormBackward(
+    { x, gy, mean, variance, weight, n, c, len, eps, batchStats }: BatchNormBackwardHostArgs,
+  ): { gx: Float32Array; gWeight: Float32Array | null; gBias: Float32Array | null } | null {
+    const gx = this.#residentArray(x.length);
+    const gWeight = weight && this.#residentArray(c), gBias = weight && this.#residentArray(c);
+    if (!gx || (weight && (!gWeight || !gBias))) return null;
+    const [px, pg, pw, pm, pv] = this.#place([x, gy, weight, mean, variance], 0);
+    const threads = this.#threadsFor(x.length);
+    const job = this.#setNorm(eps, [n, c, len, threads, batchStats ? 1 : 0, px, pg, pw, 0, pm, pv]);
+    this.#setNormOutputs(job, gx.byteOffset, gWeight?.byteOffset ?? 0, gBias?.byteOffset ?? 0);
+    const own = () => this.#exports.batch_norm_backward_thread(job, 0);
+    this.#runJob(JOB_BATCH_NORM_BACKWARD, job, threads, own);
+    return { gx, gWeight, gBias };
+  }
+
+  /** The pool's threads from {@link THREADED_MIN_ELEMENTS} elements, else 1. */
+  #threadsFor(elements: number): number {
+    return elements >= THREADED_MIN_ELEMENTS ? this.#pool.threads : 1;
+  }
+
+  /** Writes `eps` and the fields `n` to `variance` of the norm job; returns its offset. */
+  #setNorm(eps: number, fields: number[]): number {
+    new Float64Array(this.#memory.buffer, this.#normJob, 1)[0] = eps;
+    new Int32Array(this.#memory.buffer, this.#normJob, NORM_JOB.words).set(fields, NORM_JOB.n);
+    return this.#normJob;
+  }
+
+  /** Writes the output fields of the norm job. */
+  #setNormOutputs(job: number, out: number, gWeight: number, gBias: number): void {
+    new Int32Array(this.#memory.buffer, job, NORM_JOB.words).set(
+      [out, gWeight, gBias],
+      NORM_JOB.out,
+    );
+  }
+
+  /** Writes the window job's descriptor and returns its offset. */
+  #setWindow(w: Window2d, src: number, out: number, acc: number, threads: number): number {
     new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_JOB.words).set([
       w.n,
       w.c,
@@ -241,9 +305,8 @@ export class WasmKernels {
     return this.#windowJob;
   }
 
-  /** Runs window job `job` on its threads, `own` being the calling thread's share. */
-  #runWindow(kind: number, job: number, own: () => void): void {
-    const threads = new Int32Array(this.#memory.buffer, job, WINDOW_JOB.words)[WINDOW_JOB.threads];
+  /** Runs job `job` on `threads` threads (1 or the pool's), `own` being this thread's share. */
+  #runJob(kind: number, job: number, threads: number, own: () => void): void {
     if (threads === 1) own();
     else this.#pool.run(kind, job, own);
   }
@@ -266,18 +329,19 @@ export class WasmKernels {
    * The byte offsets of `inputs` in memory, copying into the operand area each that is not
    * one of this step's resident arrays, then of `outSize` floats reserved after them.
    */
-  #place(inputs: Float32Array[], outSize: number): number[] {
+  #place(inputs: readonly (Float32Array | null)[], outSize: number): number[] {
     const offsets: number[] = [];
     let at = this.#operands;
     for (const x of inputs) {
-      if (this.#residents.get(x) === this.#step) offsets.push(x.byteOffset);
+      if (x === null) offsets.push(0);
+      else if (this.#residents.get(x) === this.#step) offsets.push(x.byteOffset);
       else offsets.push(at), at = align(at + x.length * 4, 64);
     }
     offsets.push(at);
     grow(this.#memory, at + outSize * 4);
     const heap = new Float32Array(this.#memory.buffer);
     inputs.forEach((x, i) => {
-      if (offsets[i] >= this.#operands) heap.set(x, offsets[i] / 4);
+      if (x && offsets[i] >= this.#operands) heap.set(x, offsets[i] / 4);
     });
     return offsets;
   }

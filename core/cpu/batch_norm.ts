@@ -1,8 +1,9 @@
 /**
  * Batch normalisation over `[n, c, len]` host arrays, forward and backward, as PyTorch's CPU
  * kernels compute it: per channel, the mean, then the biased variance as the mean of squared
- * deviations (two passes), sums in float64. The fast CPU backend runs these same loops with
- * its own output buffers (`alloc`).
+ * deviations (two passes), sums in float64. The fast CPU backend runs the same arithmetic in
+ * WebAssembly on its threads (cpu/kernels/norm.c, bitwise these results), and these loops
+ * with its own output buffers (`alloc`) when its kernels' memory is full.
  *
  * @module
  */

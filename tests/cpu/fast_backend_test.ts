@@ -297,3 +297,42 @@ Deno.test({
     });
   },
 });
+
+Deno.test("batch norm forward and backward are bitwise the reference's on 1, 2 and 3 threads", async () => {
+  // [n, c, len]: small, odd, and large enough to run on the threads with an uneven split.
+  const shapes = [[2, 3, 1], [5, 7, 9], [16, 5, 1031]] as const;
+  const cases = shapes.flatMap((shape) =>
+    [true, false].flatMap((affine) => [true, false].map((batch) => ({ shape, affine, batch })))
+  );
+  for (const threads of [1, 2, 3]) {
+    await withBackend({ threads, sgemm: "wasm" }, (fast) => {
+      cases.forEach(({ shape: [n, c, len], affine, batch }, i) => {
+        const x = new CpuStorage(random(n * c * len, 90 + i).map((v) => 3 * v + 1));
+        const gy = new CpuStorage(random(n * c * len, 120 + i));
+        const weight = affine ? new CpuStorage(random(c, 150 + i)) : null;
+        const bias = affine ? new CpuStorage(random(c, 180 + i)) : null;
+        const stats = batch ? null : {
+          mean: new CpuStorage(random(c, 210 + i)),
+          variance: new CpuStorage(random(c, 240 + i).map((v) => v * v + 0.5)),
+        };
+        const args = { x, n, c, len, weight, bias, eps: 1e-5, stats };
+        const label = `${threads} threads, [${n}, ${c}, ${len}], affine ${affine}, batch ${batch}`;
+        const got = fast.batchNorm(args), want = reference.batchNorm(args);
+        for (const k of ["y", "mean", "variance"] as const) {
+          assertEquals(data(got[k]), data(want[k]), `${k}: ${label}`);
+        }
+        const back = { x, gy, mean: want.mean, variance: want.variance, weight, n, c, len };
+        const grads = { ...back, eps: 1e-5, batchStats: batch };
+        const g = fast.batchNormBackward(grads), gRef = reference.batchNormBackward(grads);
+        assertEquals(data(g.gx), data(gRef.gx), `gx: ${label}`);
+        assertEquals(
+          g.gWeight && data(g.gWeight),
+          gRef.gWeight && data(gRef.gWeight),
+          `gγ: ${label}`,
+        );
+        assertEquals(g.gBias && data(g.gBias), gRef.gBias && data(gRef.gBias), `gβ: ${label}`);
+        fast.endStep();
+      });
+    });
+  }
+});
