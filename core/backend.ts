@@ -183,6 +183,50 @@ export interface LinearBackwardArgs extends LinearDims {
   needInputGrad: boolean;
 }
 
+/**
+ * Arguments of {@link Backend.batchNorm}: `x` viewed as `[n, c, len]`, normalised per
+ * channel (dim 1).
+ */
+export interface BatchNormArgs {
+  x: Storage;
+  n: number;
+  c: number;
+  len: number;
+  /** γ `[c]`, or null for none (γ = 1). */
+  weight: Storage | null;
+  /** β `[c]`, or null for none (β = 0). */
+  bias: Storage | null;
+  eps: number;
+  /** Mean and (biased) variance `[c]` to normalise with (evaluation); null: the batch's own. */
+  stats: BatchNormStats | null;
+}
+
+/** Per-channel mean and biased variance, `[c]` each. */
+export interface BatchNormStats {
+  mean: Storage;
+  variance: Storage;
+}
+
+/** Arguments of {@link Backend.batchNormBackward}. */
+export interface BatchNormBackwardArgs extends BatchNormStats {
+  x: Storage;
+  gy: Storage;
+  n: number;
+  c: number;
+  len: number;
+  weight: Storage | null;
+  eps: number;
+  /** Whether the forward pass used the batch's statistics (their gradient flows to `x`). */
+  batchStats: boolean;
+}
+
+/** Gradients of {@link Backend.batchNormBackward}: of x, and of γ and β (null without them). */
+export interface BatchNormGrads {
+  gx: Storage;
+  gWeight: Storage | null;
+  gBias: Storage | null;
+}
+
 /** Row-wise softmax (or log-softmax when `log`) of `x` as `[rows, cols]`. */
 export interface SoftmaxArgs {
   x: Storage;
@@ -428,4 +472,16 @@ export interface Backend {
    * Every backend computes the same bits (`core/cpu/random.ts`), and nothing is uploaded.
    */
   randomUniform(size: number, seed: number, offset: number): Storage;
+  /**
+   * Batch normalisation (`F.batch_norm`): `y = (x − mean)/√(var + eps)·γ + β` per channel,
+   * with `stats` or the batch's mean and biased variance (two passes), which it returns
+   * beside `y` (`stats` themselves when given).
+   */
+  batchNorm(args: BatchNormArgs): BatchNormStats & { y: Storage };
+  /**
+   * Gradients of {@link Backend.batchNorm} (PyTorch's `batch_norm_backward`): with x̂ the
+   * normalised input and M = n·len, gβ = Σ gy, gγ = Σ gy·x̂, and gx = γ/√(var + eps) ·
+   * (gy − gβ/M − x̂·gγ/M) with batch statistics, γ/√(var + eps)·gy without.
+   */
+  batchNormBackward(args: BatchNormBackwardArgs): BatchNormGrads;
 }

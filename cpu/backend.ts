@@ -1,6 +1,6 @@
 /**
- * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products
- * and im2col/col2im replaced by WebAssembly SIMD kernels on a pool of threads, and by the
+ * The fast CPU backend: the reference backend (`core/cpu/backend.ts`) with its matrix products,
+ * im2col/col2im and batch norm replaced by WebAssembly kernels on a pool of threads, and by the
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
  * permutations, max pooling, the fused linear layer's bias and activation and the divergence
  * watch's scan as specialised loops (`cpu/elementwise.ts`, `cpu/reduce_permute.ts`,
@@ -12,6 +12,10 @@
 
 import type {
   Backend,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BatchNormGrads,
+  BatchNormStats,
   BinaryArgs,
   LinearArgs,
   LinearBackwardArgs,
@@ -20,7 +24,14 @@ import type {
   Storage,
   Window2d,
 } from "../core/backend.ts";
-import { activationGradOf, CpuBackend, CpuStorage } from "../core/cpu/backend.ts";
+import {
+  activationGradOf,
+  batchNormBackwardOperands,
+  batchNormOperands,
+  CpuBackend,
+  CpuStorage,
+} from "../core/cpu/backend.ts";
+import { batchNormBackwardHost, batchNormHost } from "../core/cpu/batch_norm.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import { allFinite } from "./all_finite.ts";
@@ -127,12 +138,13 @@ class FastCpuBackend extends CpuBackend {
     // thread saves unless there are many multiply-adds per element copied (measured on
     // 2 cores: 64×576×1024, 54 per element, was still faster on one thread; the MLP's
     // batch-1024 products, about 100 per element, are faster on two). Otherwise OpenBLAS
-    // runs the same parts on the arrays as they are, on this thread.
-    const copied = batch * (m * k + k * n + m * n);
+    // runs the same parts on the arrays as they are, on this thread. Operands that already
+    // live there (im2col's columns, earlier results) cost no copy.
+    const copied = this.#kernels.copiedFloats([x, y]);
     if (
       parts.length === 1 || this.#kernels.threads === 1 || macs < THREADED_MACS_PER_COPY * copied
     ) {
-      const c = this.#take(batch * m * n);
+      const c = this.#kernels.resultArray(batch * m * n, this.#take);
       runSgemmParts(blas, shape, { a: x, aAt: 0, b: y, bAt: 0, c, cAt: 0 }, parts, 0, parts.length);
       return c;
     }
@@ -220,8 +232,24 @@ class FastCpuBackend extends CpuBackend {
     return new CpuStorage(this.#kernels.col2im(data(cols), win, this.#take));
   }
 
+  override batchNorm(args: BatchNormArgs): BatchNormStats & { y: Storage } {
+    const operands = batchNormOperands(args);
+    const { y, mean, variance } = this.#kernels.batchNorm(operands) ??
+      batchNormHost(operands, this.#take);
+    return { y: new CpuStorage(y), mean: new CpuStorage(mean), variance: new CpuStorage(variance) };
+  }
+
+  override batchNormBackward(args: BatchNormBackwardArgs): BatchNormGrads {
+    const operands = batchNormBackwardOperands(args);
+    const r = this.#kernels.batchNormBackward(operands) ??
+      batchNormBackwardHost(operands, this.#take);
+    const wrap = (a: Float32Array | null) => a && new CpuStorage(a);
+    return { gx: new CpuStorage(r.gx), gWeight: wrap(r.gWeight), gBias: wrap(r.gBias) };
+  }
+
   override endStep(): void {
     this.#pool.recycle();
+    this.#kernels.endStep();
   }
 
   override destroy(): void {

@@ -21,19 +21,24 @@ export function maxPool2dFast(
   let o = 0;
   for (let base = 0; base < win.n * win.c * h * w; base += h * w) {
     for (let oy = 0; oy < outH; oy++) {
+      // The window's taps inside the plane, rows i0 ≤ i < i1 and columns j0 ≤ j < j1.
+      const y0 = oy * strideH - padH;
+      const i0 = y0 < 0 ? Math.ceil(-y0 / dilationH) : 0;
+      const i1 = Math.min(kh, Math.ceil((h - y0) / dilationH));
       for (let ox = 0; ox < outW; ox++, o++) {
+        const x0 = ox * strideW - padW;
+        const j0 = x0 < 0 ? Math.ceil(-x0 / dilationW) : 0;
+        const j1 = Math.min(kw, Math.ceil((w - x0) / dilationW));
         let best = -Infinity, at = -1;
-        for (let i = 0; i < kh; i++) {
-          const iy = oy * strideH - padH + i * dilationH;
-          if (iy < 0 || iy >= h) continue;
-          for (let j = 0; j < kw; j++) {
-            const ix = ox * strideW - padW + j * dilationW;
-            if (ix < 0 || ix >= w) continue;
-            const v = x[base + iy * w + ix];
+        for (let i = i0; i < i1; i++) {
+          const row = (y0 + i * dilationH) * w + x0;
+          for (let j = j0; j < j1; j++) {
+            const p = row + j * dilationW;
+            const v = x[base + p];
             // As the reference: the first tap inside the plane until a larger value or a NaN.
             if (at < 0 || v > best || v !== v) {
               best = v;
-              at = iy * w + ix;
+              at = p;
             }
           }
         }
@@ -53,11 +58,18 @@ export function maxPool2dBackwardFast(
   alloc: Alloc = freshArray,
 ): Float32Array {
   const plane = win.h * win.w, outPlane = win.outH * win.outW;
-  const gx = new Float64Array(win.n * win.c * plane);
+  // Windows that do not overlap give each position one gradient at most, which f32 holds
+  // exactly: no float64 sums (and no fresh float64 array, whose page faults cost more).
+  const disjoint = win.strideH > (win.kh - 1) * win.dilationH &&
+    win.strideW > (win.kw - 1) * win.dilationW;
+  const gx = disjoint
+    ? alloc(win.n * win.c * plane).fill(0)
+    : new Float64Array(win.n * win.c * plane);
   for (let q = 0, o = 0; q < win.n * win.c; q++) {
     const base = q * plane;
     for (let e = 0; e < outPlane; e++, o++) gx[base + indices[o]] += gy[o];
   }
+  if (gx instanceof Float32Array) return gx;
   const out = alloc(gx.length);
   out.set(gx);
   return out;

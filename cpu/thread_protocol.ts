@@ -10,7 +10,7 @@ export const CONTROL = {
   generation: 0,
   /** Workers that finished the current job. */
   done: 1,
-  /** What to run: {@link JOB_GEMM} or {@link JOB_SGEMM}. */
+  /** What to run: one of the `JOB_` kinds below. */
   kind: 2,
   /** Byte offset of the job's descriptor in memory. */
   job: 3,
@@ -34,6 +34,55 @@ export interface ThreadStart {
 
 /** Job kind: the thread's share of OpenBLAS calls (`runSgemmShare` in cpu/sgemm_parts.ts). */
 export const JOB_SGEMM = 2;
+
+/** Job kind: `im2col_thread(job, thread)` of cpu/kernels/conv.c. */
+export const JOB_IM2COL = 3;
+
+/** Job kind: `col2im_thread(job, thread)` of cpu/kernels/conv.c. */
+export const JOB_COL2IM = 4;
+
+/**
+ * Int32 indices of the `WindowJob` descriptor of cpu/kernels/conv.c: the 14 fields of its
+ * `Window` (`Window2d`'s, in order), then byte offsets of the source, output and float64
+ * scratch, and the thread count.
+ */
+export const WINDOW_JOB = {
+  src: 14,
+  out: 15,
+  acc: 16,
+  threads: 17,
+  /** Size of the descriptor in int32 words. */
+  words: 18,
+} as const;
+
+/** Job kind: `batch_norm_thread(job, thread)` of cpu/kernels/norm.c. */
+export const JOB_BATCH_NORM = 5;
+
+/** Job kind: `batch_norm_backward_thread(job, thread)` of cpu/kernels/norm.c. */
+export const JOB_BATCH_NORM_BACKWARD = 6;
+
+/**
+ * Int32 indices of the `NormJob` descriptor of cpu/kernels/norm.c, after its float64 `eps`
+ * (words 0 and 1); pointers are byte offsets, 0 for an absent operand.
+ */
+export const NORM_JOB = {
+  n: 2,
+  c: 3,
+  len: 4,
+  threads: 5,
+  batch: 6,
+  x: 7,
+  gy: 8,
+  weight: 9,
+  bias: 10,
+  mean: 11,
+  variance: 12,
+  out: 13,
+  gWeight: 14,
+  gBias: 15,
+  /** Size of the descriptor in int32 words. */
+  words: 16,
+} as const;
 
 /** Int32 indices of the `Gemm` descriptor of cpu/kernels/gemm.c (pointers are byte offsets). */
 export const GEMM = {

@@ -7,7 +7,16 @@
 
 import { OpenBlas } from "./openblas.ts";
 import { runSgemmShare } from "./sgemm_parts.ts";
-import { CONTROL, JOB_GEMM, JOB_SGEMM, type ThreadStart } from "./thread_protocol.ts";
+import {
+  CONTROL,
+  JOB_BATCH_NORM,
+  JOB_BATCH_NORM_BACKWARD,
+  JOB_COL2IM,
+  JOB_GEMM,
+  JOB_IM2COL,
+  JOB_SGEMM,
+  type ThreadStart,
+} from "./thread_protocol.ts";
 
 /**
  * Milliseconds a thread keeps polling for the next job before it parks. A training step posts
@@ -29,7 +38,12 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
   const blas = blasPath === null ? null : OpenBlas.open(blasPath);
   if (typeof blas === "string") throw new Error(`kernel thread ${thread}: ${blas}`);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const gemmThread = instance.exports.gemm_thread as (job: number, t: number) => void;
+  type ThreadEntry = (job: number, t: number) => void;
+  const gemmThread = instance.exports.gemm_thread as ThreadEntry;
+  const im2colThread = instance.exports.im2col_thread as ThreadEntry;
+  const col2imThread = instance.exports.col2im_thread as ThreadEntry;
+  const batchNormThread = instance.exports.batch_norm_thread as ThreadEntry;
+  const batchNormBackwardThread = instance.exports.batch_norm_backward_thread as ThreadEntry;
   const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
   // Read before saying ready: the first job may be posted as soon as the pool hears it.
   let seen = Atomics.load(ctl, CONTROL.generation);
@@ -49,6 +63,10 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
     try {
       if (kind === JOB_GEMM) gemmThread(job, thread);
       else if (kind === JOB_SGEMM && blas) runSgemmShare(blas, memory, job, thread);
+      else if (kind === JOB_IM2COL) im2colThread(job, thread);
+      else if (kind === JOB_COL2IM) col2imThread(job, thread);
+      else if (kind === JOB_BATCH_NORM) batchNormThread(job, thread);
+      else if (kind === JOB_BATCH_NORM_BACKWARD) batchNormBackwardThread(job, thread);
     } finally {
       // Counted even on failure, so the caller never waits for a thread that died.
       Atomics.add(ctl, CONTROL.done, 1);

@@ -4,33 +4,54 @@
  * through OpenBLAS), and the result is copied out into an array from `alloc`.
  *
  * Memory layout: the module's own area up to `__heap_base`; the pool's control words; the
- * GEMM and window descriptors; each thread's packing scratch; then the operands of the current
+ * GEMM and window descriptors; each thread's packing scratch; the step's resident arrays
+ * (the results of products and im2col, which later kernels read in place instead of having
+ * them copied out and back in; given back at `endStep`); then the operands of the current
  * call, which start over at every call.
  *
  * @module
  */
 
 import type { Window2d } from "../core/backend.ts";
+import type { BatchNormBackwardHostArgs, BatchNormHostArgs } from "../core/cpu/batch_norm.ts";
 import { type Alloc, freshArray } from "./buffer_pool.ts";
 import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
 import type { OpenBlas } from "./openblas.ts";
 import { runSgemmShare } from "./sgemm_parts.ts";
 import { ThreadPool } from "./thread_pool.ts";
-import { CONTROL, GEMM, type GemmShape, JOB_GEMM, JOB_SGEMM } from "./thread_protocol.ts";
+import {
+  CONTROL,
+  GEMM,
+  type GemmShape,
+  JOB_BATCH_NORM,
+  JOB_BATCH_NORM_BACKWARD,
+  JOB_COL2IM,
+  JOB_GEMM,
+  JOB_IM2COL,
+  JOB_SGEMM,
+  NORM_JOB,
+  WINDOW_JOB,
+} from "./thread_protocol.ts";
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
 /** Multiply-adds below which a GEMM stays on the calling thread (waking workers costs ~10 µs). */
 const THREADED_MIN_MACS = 1 << 20;
-/** Int32 fields of the `Window` descriptor in cpu/kernels/conv.c. */
-const WINDOW_FIELDS = 14;
+/** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
+const RESIDENT_MAX_BYTES = 1280 * 1024 * 1024;
+/** Elements below which im2col, col2im and batch norm stay on the calling thread. */
+const THREADED_MIN_ELEMENTS = 1 << 16;
 
 interface Exports {
   gemm_thread(job: number, thread: number): void;
   gemm_work_floats(): number;
   gemm_job_bytes(): number;
-  im2col(win: number, x: number, out: number): void;
-  col2im(win: number, cols: number, out: number, acc: number): void;
+  im2col_thread(job: number, thread: number): void;
+  col2im_thread(job: number, thread: number): void;
+  window_job_bytes(): number;
+  batch_norm_thread(job: number, thread: number): void;
+  batch_norm_backward_thread(job: number, thread: number): void;
+  norm_job_bytes(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -44,14 +65,21 @@ export class WasmKernels {
   readonly #pool: ThreadPool;
   readonly #gemmJob: number;
   readonly #windowJob: number;
-  readonly #operands: number;
+  readonly #normJob: number;
+  /** Where the resident arrays start. */
+  readonly #resident: number;
+  /** Where the current call's operands start: above the step's resident arrays. */
+  #operands: number;
+  /** The step's resident arrays, each with the step it belongs to. */
+  readonly #residents = new WeakMap<Float32Array, number>();
+  #step = 0;
 
   private constructor(
     kernels: KernelModule,
     memory: WebAssembly.Memory,
     exports: Exports,
     pool: ThreadPool,
-    layout: { gemmJob: number; windowJob: number; operands: number },
+    layout: { gemmJob: number; windowJob: number; normJob: number; operands: number },
   ) {
     this.simd = kernels.simd;
     this.#memory = memory;
@@ -59,7 +87,8 @@ export class WasmKernels {
     this.#pool = pool;
     this.#gemmJob = layout.gemmJob;
     this.#windowJob = layout.windowJob;
-    this.#operands = layout.operands;
+    this.#normJob = layout.normJob;
+    this.#resident = this.#operands = layout.operands;
   }
 
   /**
@@ -75,21 +104,28 @@ export class WasmKernels {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(kernels.module, { env: { memory } });
     const exports = instance.exports as unknown as Exports;
-    if (exports.gemm_job_bytes() !== GEMM.words * 4) {
-      throw new Error(
-        `kernels: Gemm descriptor is ${exports.gemm_job_bytes()} bytes, expected ${GEMM.words * 4}`,
-      );
+    const descriptors = [
+      ["Gemm", exports.gemm_job_bytes(), GEMM.words],
+      ["WindowJob", exports.window_job_bytes(), WINDOW_JOB.words],
+      ["NormJob", exports.norm_job_bytes(), NORM_JOB.words],
+    ] as const;
+    for (const [name, bytes, words] of descriptors) {
+      if (bytes !== words * 4) {
+        throw new Error(`kernels: ${name} descriptor is ${bytes} bytes, expected ${words * 4}`);
+      }
     }
     const control = align(exports.__heap_base.value as number, 64);
     const gemmJob = control + 64;
     const windowJob = gemmJob + align(GEMM.words * 4, 64);
-    const work = windowJob + align(WINDOW_FIELDS * 4, 64);
+    const normJob = windowJob + align(WINDOW_JOB.words * 4, 64);
+    const work = normJob + align(NORM_JOB.words * 4, 64);
     const operands = align(work + threads * exports.gemm_work_floats() * 4, 64);
     grow(memory, operands);
     new Int32Array(memory.buffer, control, CONTROL.words).fill(0);
     const pool = await ThreadPool.start(threads, kernels.module, memory, control, blasPath);
     new Int32Array(memory.buffer, gemmJob, GEMM.words)[GEMM.work] = work;
-    return new WasmKernels(kernels, memory, exports, pool, { gemmJob, windowJob, operands });
+    const layout = { gemmJob, windowJob, normJob, operands };
+    return new WasmKernels(kernels, memory, exports, pool, layout);
   }
 
   /** Threads a large GEMM runs on. */
@@ -109,7 +145,9 @@ export class WasmKernels {
     alloc: Alloc = freshArray,
   ): Float32Array {
     const { m, k, n, batch } = s;
-    const [pa, pb, pc] = this.#place([a, b], batch * m * n);
+    const out = this.#residentArray(batch * m * n);
+    const [pa, pb, pTaken] = this.#place([a, b], out ? 0 : batch * m * n);
+    const pc = out ? out.byteOffset : pTaken;
     const threads = blas || batch * m * n * k >= THREADED_MIN_MACS ? this.#pool.threads : 1;
     new Int32Array(this.#memory.buffer, this.#gemmJob, GEMM.words).set([
       m,
@@ -134,15 +172,18 @@ export class WasmKernels {
       this.#pool.run(JOB_SGEMM, job, () => runSgemmShare(blas, this.#memory, job, 0));
     } else if (threads === 1) this.#exports.gemm_thread(job, 0);
     else this.#pool.run(JOB_GEMM, job, () => this.#exports.gemm_thread(job, 0));
-    return this.#take(pc, alloc(batch * m * n));
+    return out ?? this.#take(pc, alloc(batch * m * n));
   }
 
   /** `Backend.im2col` of NCHW `x`. */
   im2col(x: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
     const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
-    const [px, po] = this.#place([x], size);
-    this.#exports.im2col(this.#setWindow(win), px, po);
-    return this.#take(po, alloc(size));
+    const out = this.#residentArray(size);
+    const [px, po] = this.#place([x], out ? 0 : size);
+    const threads = this.#threadsFor(size);
+    const job = this.#setWindow(win, px, out ? out.byteOffset : po, 0, threads);
+    this.#runJob(JOB_IM2COL, job, threads, () => this.#exports.im2col_thread(job, 0));
+    return out ?? this.#take(po, alloc(size));
   }
 
   /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
@@ -150,8 +191,31 @@ export class WasmKernels {
     const size = win.n * win.c * win.h * win.w;
     // The output, then room for its float64 accumulators.
     const [pc, po] = this.#place([cols], size + 2 * size + 16);
-    this.#exports.col2im(this.#setWindow(win), pc, po, align(po + size * 4, 64));
+    const threads = this.#threadsFor(cols.length);
+    const job = this.#setWindow(win, pc, po, align(po + size * 4, 64), threads);
+    this.#runJob(JOB_COL2IM, job, threads, () => this.#exports.col2im_thread(job, 0));
     return this.#take(po, alloc(size));
+  }
+
+  /**
+   * A new array of `size` floats for an op's result, in this memory until `endStep` (where
+   * kernels read it without a copy) while the step's resident arrays have room, else `alloc`'s.
+   */
+  resultArray(size: number, alloc: Alloc): Float32Array {
+    return this.#residentArray(size) ?? alloc(size);
+  }
+
+  /** How many floats of `arrays` a kernel call would copy in: those not resident this step. */
+  copiedFloats(arrays: readonly Float32Array[]): number {
+    let floats = 0;
+    for (const a of arrays) if (this.#residents.get(a) !== this.#step) floats += a.length;
+    return floats;
+  }
+
+  /** Ends the step: its resident arrays are no longer read, and their memory is reused. */
+  endStep(): void {
+    this.#step++;
+    this.#operands = this.#resident;
   }
 
   /** Ends the worker threads. */
@@ -159,8 +223,66 @@ export class WasmKernels {
     this.#pool.destroy();
   }
 
-  #setWindow(w: Window2d): number {
-    new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_FIELDS).set([
+  /**
+   * `Backend.batchNorm` on the threads, its results resident for the step (the given
+   * statistics themselves when there are some); null when the step's resident arrays have no
+   * room for them, and the caller runs the reference's loops instead.
+   */
+  batchNorm(
+    { x, n, c, len, weight, bias, eps, stats }: BatchNormHostArgs,
+  ): { y: Float32Array; mean: Float32Array; variance: Float32Array } | null {
+    const y = this.#residentArray(x.length);
+    const mean = stats ? stats.mean : this.#residentArray(c);
+    const variance = stats ? stats.variance : this.#residentArray(c);
+    if (!y || !mean || !variance) return null;
+    const [px, pw, pb, pm, pv] = this.#place([x, weight, bias, mean, variance], 0);
+    const threads = this.#threadsFor(x.length);
+    const job = this.#setNorm(eps, [n, c, len, threads, stats ? 0 : 1, px, 0, pw, pb, pm, pv]);
+    this.#setNormOutputs(job, y.byteOffset, 0, 0);
+    // The batch's statistics are written in place (they are resident); given ones are read.
+    this.#runJob(JOB_BATCH_NORM, job, threads, () => this.#exports.batch_norm_thread(job, 0));
+    return { y, mean, variance };
+  }
+
+  /** `Backend.batchNormBackward` on the threads, as {@link WasmKernels.batchNorm}. */
+  batchNormBackward(
+    { x, gy, mean, variance, weight, n, c, len, eps, batchStats }: BatchNormBackwardHostArgs,
+  ): { gx: Float32Array; gWeight: Float32Array | null; gBias: Float32Array | null } | null {
+    const gx = this.#residentArray(x.length);
+    const gWeight = weight && this.#residentArray(c), gBias = weight && this.#residentArray(c);
+    if (!gx || (weight && (!gWeight || !gBias))) return null;
+    const [px, pg, pw, pm, pv] = this.#place([x, gy, weight, mean, variance], 0);
+    const threads = this.#threadsFor(x.length);
+    const job = this.#setNorm(eps, [n, c, len, threads, batchStats ? 1 : 0, px, pg, pw, 0, pm, pv]);
+    this.#setNormOutputs(job, gx.byteOffset, gWeight?.byteOffset ?? 0, gBias?.byteOffset ?? 0);
+    const own = () => this.#exports.batch_norm_backward_thread(job, 0);
+    this.#runJob(JOB_BATCH_NORM_BACKWARD, job, threads, own);
+    return { gx, gWeight, gBias };
+  }
+
+  /** The pool's threads from {@link THREADED_MIN_ELEMENTS} elements, else 1. */
+  #threadsFor(elements: number): number {
+    return elements >= THREADED_MIN_ELEMENTS ? this.#pool.threads : 1;
+  }
+
+  /** Writes `eps` and the fields `n` to `variance` of the norm job; returns its offset. */
+  #setNorm(eps: number, fields: number[]): number {
+    new Float64Array(this.#memory.buffer, this.#normJob, 1)[0] = eps;
+    new Int32Array(this.#memory.buffer, this.#normJob, NORM_JOB.words).set(fields, NORM_JOB.n);
+    return this.#normJob;
+  }
+
+  /** Writes the output fields of the norm job. */
+  #setNormOutputs(job: number, out: number, gWeight: number, gBias: number): void {
+    new Int32Array(this.#memory.buffer, job, NORM_JOB.words).set(
+      [out, gWeight, gBias],
+      NORM_JOB.out,
+    );
+  }
+
+  /** Writes the window job's descriptor and returns its offset. */
+  #setWindow(w: Window2d, src: number, out: number, acc: number, threads: number): number {
+    new Int32Array(this.#memory.buffer, this.#windowJob, WINDOW_JOB.words).set([
       w.n,
       w.c,
       w.h,
@@ -175,19 +297,52 @@ export class WasmKernels {
       w.padW,
       w.dilationH,
       w.dilationW,
+      src,
+      out,
+      acc,
+      threads,
     ]);
     return this.#windowJob;
   }
 
-  /** Copies `inputs` into the operand area after each other, then reserves `outSize` floats. */
-  #place(inputs: Float32Array[], outSize: number): number[] {
+  /** Runs job `job` on `threads` threads (1 or the pool's), `own` being this thread's share. */
+  #runJob(kind: number, job: number, threads: number, own: () => void): void {
+    if (threads === 1) own();
+    else this.#pool.run(kind, job, own);
+  }
+
+  /**
+   * A new array of `size` floats in this memory that lives until `endStep`, or null when the
+   * step's resident arrays would pass {@link RESIDENT_MAX_BYTES}.
+   */
+  #residentArray(size: number): Float32Array | null {
+    const at = this.#operands, end = align(at + size * 4, 64);
+    if (end - this.#resident > RESIDENT_MAX_BYTES) return null;
+    grow(this.#memory, end);
+    this.#operands = end;
+    const array = new Float32Array(this.#memory.buffer, at, size);
+    this.#residents.set(array, this.#step);
+    return array;
+  }
+
+  /**
+   * The byte offsets of `inputs` in memory, copying into the operand area each that is not
+   * one of this step's resident arrays, then of `outSize` floats reserved after them.
+   */
+  #place(inputs: readonly (Float32Array | null)[], outSize: number): number[] {
     const offsets: number[] = [];
     let at = this.#operands;
-    for (const x of inputs) offsets.push(at), at = align(at + x.length * 4, 64);
+    for (const x of inputs) {
+      if (x === null) offsets.push(0);
+      else if (this.#residents.get(x) === this.#step) offsets.push(x.byteOffset);
+      else offsets.push(at), at = align(at + x.length * 4, 64);
+    }
     offsets.push(at);
     grow(this.#memory, at + outSize * 4);
     const heap = new Float32Array(this.#memory.buffer);
-    inputs.forEach((x, i) => heap.set(x, offsets[i] / 4));
+    inputs.forEach((x, i) => {
+      if (x && offsets[i] >= this.#operands) heap.set(x, offsets[i] / 4);
+    });
     return offsets;
   }
 

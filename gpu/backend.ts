@@ -14,6 +14,7 @@ import { acquireGpu, type Gpu } from "./device.ts";
 import type { GpuClock } from "./gpu_clock.ts";
 import { OpContext } from "./op_context.ts";
 import { elementwiseOps } from "./ops/elementwise.ts";
+import { normOps } from "./ops/norm.ts";
 import { productOps } from "./ops/products.ts";
 import { reductionOps } from "./ops/reduction.ts";
 import { rowOps } from "./ops/rows.ts";
@@ -88,6 +89,7 @@ function webGpuBackend(gpu: Gpu, options: WebGpuBackendOptions): WebGpuBackend {
     ...rowOps(ctx),
     ...windowOps(ctx),
     ...updateOps(ctx),
+    ...normOps(ctx),
     destroy(): void {
       gpu.device.destroy();
     },

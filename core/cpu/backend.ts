@@ -8,6 +8,10 @@
 import type {
   AvgWindow2d,
   Backend,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BatchNormGrads,
+  BatchNormStats,
   BinaryArgs,
   CrossEntropySpec,
   FusedActivation,
@@ -26,6 +30,12 @@ import type {
 import { type BinaryOpName, binaryOps, type UnaryOpName, unaryOps } from "../elementwise.ts";
 import { ShapeError } from "../errors.ts";
 import { broadcastStrides, sizeOf } from "../shape.ts";
+import {
+  batchNormBackwardHost,
+  type BatchNormBackwardHostArgs,
+  batchNormHost,
+  type BatchNormHostArgs,
+} from "./batch_norm.ts";
 import { col2imHost, im2colHost } from "./conv.ts";
 import { softmaxCrossEntropyBackwardHost, softmaxCrossEntropyHost } from "./cross_entropy.ts";
 import { matmulHost } from "./matmul.ts";
@@ -412,4 +422,43 @@ export class CpuBackend implements Backend {
   randomUniform(size: number, seed: number, offset: number): Storage {
     return wrap(philoxUniform(size, seed, offset));
   }
+
+  batchNorm(args: BatchNormArgs): BatchNormStats & { y: Storage } {
+    const { y, mean, variance } = batchNormHost(batchNormOperands(args));
+    return { y: wrap(y), mean: wrap(mean), variance: wrap(variance) };
+  }
+
+  batchNormBackward(args: BatchNormBackwardArgs): BatchNormGrads {
+    const r = batchNormBackwardHost(batchNormBackwardOperands(args));
+    return {
+      gx: wrap(r.gx),
+      gWeight: r.gWeight && wrap(r.gWeight),
+      gBias: r.gBias && wrap(r.gBias),
+    };
+  }
+}
+
+/** {@link BatchNormArgs} on host arrays (also the fast CPU backend's). */
+export function batchNormOperands(args: BatchNormArgs): BatchNormHostArgs {
+  const { x, weight, bias, stats } = args;
+  return {
+    ...args,
+    x: host(x),
+    weight: weight && host(weight),
+    bias: bias && host(bias),
+    stats: stats && { mean: host(stats.mean), variance: host(stats.variance) },
+  };
+}
+
+/** {@link BatchNormBackwardArgs} on host arrays (also the fast CPU backend's). */
+export function batchNormBackwardOperands(args: BatchNormBackwardArgs): BatchNormBackwardHostArgs {
+  const { x, gy, mean, variance, weight } = args;
+  return {
+    ...args,
+    x: host(x),
+    gy: host(gy),
+    mean: host(mean),
+    variance: host(variance),
+    weight: weight && host(weight),
+  };
 }

@@ -4,18 +4,20 @@
  *
  * Training normalises with the batch's biased variance and moves the running statistics
  * toward the batch's (unbiased) ones; evaluation normalises with the running statistics.
- * The forward pass is composed from differentiable ops, so autograd gives the backward
- * pass on every backend; the running statistics are updated in place on the device by
+ * The forward pass is the backend's fused batch norm op (`core/ops_norm.ts`), forward and
+ * backward one kernel each; the running statistics are updated in place on the device by
  * backend ops that autograd never sees, so a step reads nothing back — except with a
  * `statsReducer` (SyncBatchNorm, `sync_batch_norm.ts`), whose sums cross ranks through
- * the host.
+ * the host and whose normalisation is composed from differentiable ops.
  *
  * @module
  */
 
 import type { Backend } from "../backend.ts";
 import { ShapeError, UsageError } from "../errors.ts";
+import type { Storage } from "../backend.ts";
 import { add, affine, mul, relu, reshape, scale, sub, sum, unary } from "../ops.ts";
+import { batchNorm } from "../ops_norm.ts";
 import { sizeOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { ModuleBuffer } from "./buffer.ts";
@@ -133,8 +135,19 @@ export abstract class BatchNorm extends Module {
       );
     }
     const x3 = this.channelMajor(x);
-    const batch = this.training || !this.trackRunningStats ? localMoments(x3) : null;
-    return this.normalise(x, x3, batch);
+    const [n, , len] = x3.shape;
+    const b = x.backend;
+    if (this.training) this.requireValues(n * len, x.shape);
+    const stats = this.training || !this.trackRunningStats ? null : {
+      mean: this.runningMean!.on(b).storage,
+      variance: this.runningVar!.on(b).storage,
+    };
+    const eps = this.eps;
+    const out = batchNorm(x3, this.weight?.value ?? null, this.bias?.value ?? null, eps, stats);
+    if (this.training && this.trackRunningStats) {
+      this.updateRunningStats(b, out.mean, out.variance, n * len);
+    }
+    return reshape(out.y, x.shape);
   }
 
   /** With a `statsReducer` in training, normalises with the statistics summed across ranks. */
@@ -162,7 +175,9 @@ export abstract class BatchNorm extends Module {
     const job = await this.statsReducer!({ sum: zeros(), sumOfSquares: zeros(), count: 0 });
     const { mean, variance, count } = momentsFromSums(job);
     this.requireValues(count, [0, c]);
-    if (this.trackRunningStats) this.updateRunningStats(b, mean, variance, count);
+    if (this.trackRunningStats) {
+      this.updateRunningStats(b, mean.storage, variance.storage, count);
+    }
     return add(job.sum, job.sumOfSquares);
   }
 
@@ -179,27 +194,19 @@ export abstract class BatchNorm extends Module {
   }
 
   /**
-   * `y = (x − mean)/√(var + eps)·γ + β` with `batch`'s moments (moving the running
-   * statistics toward them in training), or the running statistics when `batch` is null.
+   * `y = (x − mean)/√(var + eps)·γ + β` with the moments summed across ranks, composed
+   * from differentiable ops so that their gradient crosses ranks too (moving the running
+   * statistics toward them).
    */
-  private normalise(x: Tensor, x3: Tensor, batch: BatchMoments | null): Tensor {
+  private normalise(x: Tensor, x3: Tensor, batch: BatchMoments): Tensor {
     const channel = [1, this.numFeatures, 1];
-    const b = x.backend;
-    let mean: Tensor, variance: Tensor, centered: Tensor;
-    if (batch) {
-      ({ mean, variance } = batch);
-      if (this.training) this.requireValues(batch.count, x.shape);
-      centered = batch.centered ?? sub(x3, mean);
-      if (this.training && this.trackRunningStats) {
-        this.updateRunningStats(b, mean, variance, batch.count);
-      }
-    } else {
-      mean = reshape(this.runningMean!.on(b), channel);
-      variance = reshape(this.runningVar!.on(b), channel);
-      centered = sub(x3, mean);
+    const { mean, variance, count } = batch;
+    this.requireValues(count, x.shape);
+    if (this.trackRunningStats) {
+      this.updateRunningStats(x.backend, mean.storage, variance.storage, count);
     }
     const invStd = unary("recip", unary("sqrt", affine(variance, 1, this.eps)));
-    let y = mul(centered, invStd);
+    let y = mul(sub(x3, mean), invStd);
     if (this.weight && this.bias) {
       y = add(mul(y, reshape(this.weight.value, channel)), reshape(this.bias.value, channel));
     }
@@ -220,14 +227,14 @@ export abstract class BatchNorm extends Module {
    * `running ← (1 − f)·running + f·batch` with f = momentum, or 1/num_batches_tracked for a
    * cumulative average (kept on the device); the variance enters unbiased, `·count/(count−1)`.
    */
-  private updateRunningStats(b: Backend, mean: Tensor, variance: Tensor, count: number): void {
+  private updateRunningStats(b: Backend, mean: Storage, variance: Storage, count: number): void {
     const c = [this.numFeatures];
     const tracked = this.numBatchesTracked!.on(b).storage;
     const seen = b.affine(tracked, 1, 1);
     b.copy(tracked, seen);
-    const unbiased = b.affine(variance.storage, count / (count - 1), 0);
+    const unbiased = b.affine(variance, count / (count - 1), 0);
     const factor = this.momentum === null ? b.unary("recip", seen) : null;
-    const updates = [[this.runningMean!, mean.storage], [this.runningVar!, unbiased]] as const;
+    const updates = [[this.runningMean!, mean], [this.runningVar!, unbiased]] as const;
     for (const [buffer, batch] of updates) {
       const running = buffer.on(b).storage;
       const toward = b.binary({
@@ -269,33 +276,17 @@ export abstract class BatchNorm extends Module {
   }
 }
 
-/**
- * A batch's statistics per channel (`[1, C, 1]`), the values they cover, and x − mean
- * when it was computed on the way.
- */
+/** A batch's statistics per channel (`[1, C, 1]`) and the values they cover. */
 interface BatchMoments {
   mean: Tensor;
   variance: Tensor;
   count: number;
-  centered?: Tensor;
 }
 
 /** Σ over dims 0 and 2 of `[N, C, L]`, keeping them: `[1, C, 1]`. */
 function channelSum(x3: Tensor): Tensor {
   const overLength = x3.shape[2] === 1 ? x3 : sum(x3, 2, true);
   return sum(overLength, 0, true);
-}
-
-/**
- * Two passes, as PyTorch's CPU kernel: E[(x − mean)²] keeps its precision when
- * |mean| ≫ std.
- */
-function localMoments(x3: Tensor): BatchMoments {
-  const [n, , len] = x3.shape;
-  const mean = scale(channelSum(x3), 1 / (n * len));
-  const centered = sub(x3, mean);
-  const variance = scale(channelSum(unary("square", centered)), 1 / (n * len));
-  return { mean, variance, centered, count: n * len };
 }
 
 /**

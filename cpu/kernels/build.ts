@@ -14,15 +14,19 @@
  */
 
 /** The C sources, in link order. */
-export const KERNEL_SOURCES = ["gemm.c", "conv.c", "peak.c", "simd.h"] as const;
+export const KERNEL_SOURCES = ["gemm.c", "conv.c", "norm.c", "peak.c", "simd.h"] as const;
 
 /** The functions the binaries export. */
 export const KERNEL_EXPORTS = [
   "gemm_thread",
   "gemm_work_floats",
   "gemm_job_bytes",
-  "im2col",
-  "col2im",
+  "im2col_thread",
+  "col2im_thread",
+  "window_job_bytes",
+  "batch_norm_thread",
+  "batch_norm_backward_thread",
+  "norm_job_bytes",
   "simd_peak",
   "__heap_base",
 ] as const;

@@ -231,33 +231,41 @@ function closeTo(got: Float32Array, want: Float32Array, what: string): void {
   }
 }
 
-Deno.test("im2col, col2im and max pooling are bitwise the reference's, with stride, padding and dilation", async () => {
+Deno.test("im2col, col2im and max pooling are bitwise the reference's on 1, 2 and 3 threads, with stride, padding and dilation", async () => {
   const windows: Window2d[] = [
     win(2, 3, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1),
     win(1, 2, 9, 8, 5, 3, 2, 3, 2, 0, 1, 2),
     win(3, 1, 5, 5, 2, 2, 2, 2, 0, 0, 1, 1),
     win(1, 1, 4, 4, 1, 1, 1, 1, 0, 0, 1, 1),
+    // Large enough to run on the threads, with channels that split unevenly between them.
+    win(4, 3, 33, 31, 3, 3, 1, 1, 1, 1, 1, 1),
+    win(8, 5, 30, 29, 3, 2, 2, 1, 1, 0, 2, 1),
   ];
-  await withBackend({ threads: 1, sgemm: "wasm" }, (fast) => {
-    windows.forEach((wd, i) => {
-      const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 20 + i));
-      const cols = fast.im2col(x, wd);
-      assertEquals(data(cols), data(reference.im2col(x, wd)), `im2col ${i}`);
-      const g = new CpuStorage(random(cols.size, 40 + i));
-      assertEquals(data(fast.col2im(g, wd)), data(reference.col2im(g, wd)), `col2im ${i}`);
-      const withNaN = new CpuStorage(data(x).map((v, e) => e % 13 === 5 ? NaN : v));
-      const pooled = fast.maxPool2d(withNaN, wd), want = reference.maxPool2d(withNaN, wd);
-      assertEquals(data(pooled.out), data(want.out), `maxPool2d ${i}`);
-      assertEquals(data(pooled.indices), data(want.indices), `maxPool2d indices ${i}`);
-      const gy = new CpuStorage(random(pooled.out.size, 60 + i));
-      assertEquals(
-        data(fast.maxPool2dBackward(gy, pooled.indices, wd)),
-        data(reference.maxPool2dBackward(gy, want.indices, wd)),
-        `maxPool2dBackward ${i}`,
-      );
-    });
-  });
+  for (const threads of [1, 2, 3]) {
+    await withBackend({ threads, sgemm: "wasm" }, (fast) => checkWindows(fast, windows));
+  }
 });
+
+/** Each window's im2col, col2im and max pooling on `fast`, bitwise against the reference. */
+function checkWindows(fast: Backend, windows: readonly Window2d[]): void {
+  windows.forEach((wd, i) => {
+    const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 20 + i));
+    const cols = fast.im2col(x, wd);
+    assertEquals(data(cols), data(reference.im2col(x, wd)), `im2col ${i}`);
+    const g = new CpuStorage(random(cols.size, 40 + i));
+    assertEquals(data(fast.col2im(g, wd)), data(reference.col2im(g, wd)), `col2im ${i}`);
+    const withNaN = new CpuStorage(data(x).map((v, e) => e % 13 === 5 ? NaN : v));
+    const pooled = fast.maxPool2d(withNaN, wd), want = reference.maxPool2d(withNaN, wd);
+    assertEquals(data(pooled.out), data(want.out), `maxPool2d ${i}`);
+    assertEquals(data(pooled.indices), data(want.indices), `maxPool2d indices ${i}`);
+    const gy = new CpuStorage(random(pooled.out.size, 60 + i));
+    assertEquals(
+      data(fast.maxPool2dBackward(gy, pooled.indices, wd)),
+      data(reference.maxPool2dBackward(gy, want.indices, wd)),
+      `maxPool2dBackward ${i}`,
+    );
+  });
+}
 
 function win(
   n: number,
@@ -277,3 +285,73 @@ function win(
   const outW = Math.floor((w + 2 * padW - dilationW * (kw - 1) - 1) / strideW) + 1;
   return { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
 }
+
+Deno.test({
+  name: "a convolution's products read im2col's columns in place; 2 threads bitwise equal 1",
+  ignore: typeof blas === "string",
+  async fn() {
+    // ResNet-like: 16 channels, 3×3, pad 1, on 4 planes of 32×32 (n = 4096 columns).
+    const wd = win(4, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1);
+    const k = wd.c * wd.kh * wd.kw, n = wd.n * wd.outH * wd.outW, m = 16;
+    const x = new CpuStorage(random(wd.n * wd.c * wd.h * wd.w, 81));
+    const w = new CpuStorage(random(m * k, 82));
+    const gy = new CpuStorage(random(m * n, 83));
+    const run = (b: Backend) => {
+      const cols = b.im2col(x, wd);
+      const y = b.matmul({ a: w, b: cols, m, k, n });
+      const gw = b.matmul({ a: gy, b: cols, m, k: n, n: k, transB: true });
+      const gx = b.col2im(b.matmul({ a: w, b: gy, m: k, k: m, n, transA: true }), wd);
+      const out = [y, gw, gx].map((s) => data(s).slice());
+      b.endStep();
+      return out;
+    };
+    let one: Float32Array[] = [];
+    await withBackend({ threads: 1, sgemm: "auto" }, (b) => one = run(b));
+    await withBackend({ threads: 2, sgemm: "auto" }, (b) => {
+      const two = run(b);
+      one.forEach((o, i) => assertEquals(two[i], o, `output ${i}`));
+      // And the same values as the reference, within a float32 dot product's rounding.
+      const ref = run(reference);
+      ref.forEach((r, i) => closeTo(two[i], r, `reference ${i}`));
+    });
+  },
+});
+
+Deno.test("batch norm forward and backward are bitwise the reference's on 1, 2 and 3 threads", async () => {
+  // [n, c, len]: small, odd, and large enough to run on the threads with an uneven split.
+  const shapes = [[2, 3, 1], [5, 7, 9], [16, 5, 1031]] as const;
+  const cases = shapes.flatMap((shape) =>
+    [true, false].flatMap((affine) => [true, false].map((batch) => ({ shape, affine, batch })))
+  );
+  for (const threads of [1, 2, 3]) {
+    await withBackend({ threads, sgemm: "wasm" }, (fast) => {
+      cases.forEach(({ shape: [n, c, len], affine, batch }, i) => {
+        const x = new CpuStorage(random(n * c * len, 90 + i).map((v) => 3 * v + 1));
+        const gy = new CpuStorage(random(n * c * len, 120 + i));
+        const weight = affine ? new CpuStorage(random(c, 150 + i)) : null;
+        const bias = affine ? new CpuStorage(random(c, 180 + i)) : null;
+        const stats = batch ? null : {
+          mean: new CpuStorage(random(c, 210 + i)),
+          variance: new CpuStorage(random(c, 240 + i).map((v) => v * v + 0.5)),
+        };
+        const args = { x, n, c, len, weight, bias, eps: 1e-5, stats };
+        const label = `${threads} threads, [${n}, ${c}, ${len}], affine ${affine}, batch ${batch}`;
+        const got = fast.batchNorm(args), want = reference.batchNorm(args);
+        for (const k of ["y", "mean", "variance"] as const) {
+          assertEquals(data(got[k]), data(want[k]), `${k}: ${label}`);
+        }
+        const back = { x, gy, mean: want.mean, variance: want.variance, weight, n, c, len };
+        const grads = { ...back, eps: 1e-5, batchStats: batch };
+        const g = fast.batchNormBackward(grads), gRef = reference.batchNormBackward(grads);
+        assertEquals(data(g.gx), data(gRef.gx), `gx: ${label}`);
+        assertEquals(
+          g.gWeight && data(g.gWeight),
+          gRef.gWeight && data(gRef.gWeight),
+          `gγ: ${label}`,
+        );
+        assertEquals(g.gBias && data(g.gBias), gRef.gBias && data(gRef.gBias), `gβ: ${label}`);
+        fast.endStep();
+      });
+    });
+  }
+});
