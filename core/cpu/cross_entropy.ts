@@ -31,7 +31,6 @@ export function softmaxCrossEntropyHost(
   spec: CrossEntropySpec,
 ): Float32Array {
   const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
-  const w = (c: number) => weight ? weight[c] : 1;
   const losses = new Float32Array(reduction === "none" ? rows : 2);
   let total = 0, weights = 0;
   for (let r = 0; r < rows; r++) {
@@ -39,15 +38,16 @@ export function softmaxCrossEntropyHost(
     if (y < 0) continue;
     const lse = rowLse(x, r, cols);
     const o = r * cols;
-    let loss = w(y) * (1 - eps) * (lse - x[o + y]);
+    const wy = weight ? weight[y] : 1;
+    let loss = wy * (1 - eps) * (lse - x[o + y]);
     if (eps > 0) {
       let smooth = 0;
-      for (let c = 0; c < cols; c++) smooth += w(c) * (lse - x[o + c]);
+      for (let c = 0; c < cols; c++) smooth += (weight ? weight[c] : 1) * (lse - x[o + c]);
       loss += eps / cols * smooth;
     }
     if (reduction === "none") losses[r] = scale * loss;
     total += loss;
-    weights += w(y);
+    weights += wy;
   }
   if (reduction !== "none") {
     losses[0] = scale * (reduction === "mean" ? total / weights : total);
@@ -56,7 +56,10 @@ export function softmaxCrossEntropyHost(
   return losses;
 }
 
-/** See `Backend.softmaxCrossEntropyBackward`. */
+/**
+ * See `Backend.softmaxCrossEntropyBackward`. Each row's exponentials are taken once and kept,
+ * and its probabilities are their shares of the row's sum.
+ */
 export function softmaxCrossEntropyBackwardHost(
   x: Float32Array,
   labels: Float32Array,
@@ -66,21 +69,29 @@ export function softmaxCrossEntropyBackwardHost(
   spec: CrossEntropySpec,
 ): Float32Array {
   const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
-  const w = (c: number) => weight ? weight[c] : 1;
-  let weightTotal = 0;
-  for (let c = 0; c < cols; c++) weightTotal += w(c);
+  let weightTotal = cols;
+  if (weight) {
+    weightTotal = 0;
+    for (let c = 0; c < cols; c++) weightTotal += weight[c];
+  }
   const gx = new Float32Array(rows * cols);
+  const e = new Float64Array(cols);
+  const spread = eps / cols;
   for (let r = 0; r < rows; r++) {
     const y = targetOf(labels, r, spec);
     if (y < 0) continue;
     const upstream = reduction === "none" ? gy[r] : gy[0];
     const coef = scale * (reduction === "mean" ? upstream / totals[1] : upstream);
-    const lse = rowLse(x, r, cols);
     const o = r * cols;
+    let max = -Infinity;
+    for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += e[c] = Math.exp(x[o + c] - max);
+    const hardScale = (weight ? weight[y] : 1) * (1 - eps);
     for (let c = 0; c < cols; c++) {
-      const p = Math.exp(x[o + c] - lse);
-      const hard = w(y) * (1 - eps) * (p - (c === y ? 1 : 0));
-      gx[o + c] = coef * (hard + eps / cols * (weightTotal * p - w(c)));
+      const p = e[c] / sum;
+      const hard = hardScale * (p - (c === y ? 1 : 0));
+      gx[o + c] = coef * (hard + spread * (weightTotal * p - (weight ? weight[c] : 1)));
     }
   }
   return gx;
