@@ -43,7 +43,7 @@ import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
 import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
 import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
-import type { GemmShape } from "./thread_protocol.ts";
+import { ELEMENTWISE_OPS, type ElementwiseOp, type GemmShape } from "./thread_protocol.ts";
 import { WasmKernels } from "./wasm_kernels.ts";
 
 /** Multiply-adds from which a product goes to OpenBLAS (below it the FFI call is not worth it). */
@@ -51,6 +51,12 @@ const OPENBLAS_MIN_MACS = 1 << 14;
 
 /** Multiply-adds per copied element from which OpenBLAS runs on the kernel threads. */
 const THREADED_MACS_PER_COPY = 64;
+
+/**
+ * Elements from which relu, relu_grad, add and mul of same-shape tensors run in WebAssembly
+ * on the threads (below it the JS loops of `cpu/elementwise.ts` beat waking the threads).
+ */
+const WASM_ELEMENTWISE_MIN = 1 << 16;
 
 /** How to build the fast CPU backend. */
 export interface FastCpuOptions {
@@ -185,13 +191,24 @@ class FastCpuBackend extends CpuBackend {
     return new CpuStorage(copy);
   }
 
+  /** `op` in the kernels when it is one of theirs on large same-size operands, else null. */
+  #elementwiseKernel(op: string, x: Float32Array, y: Float32Array | null): Float32Array | null {
+    if (x.length < WASM_ELEMENTWISE_MIN || (y && y.length !== x.length)) return null;
+    if (!Object.hasOwn(ELEMENTWISE_OPS, op)) return null;
+    return this.#kernels.elementwise(op as ElementwiseOp, x, y);
+  }
+
   override unary(op: UnaryOpName, x: Storage, { alpha = 0, beta = 0 }: OpScalars = {}): Storage {
+    const fast = op === "relu" ? this.#elementwiseKernel(op, data(x), null) : null;
+    if (fast) return new CpuStorage(fast);
     return new CpuStorage(unaryFast(op, data(x), alpha, beta, this.#take));
   }
 
   override binary(
     { op, a, aShape, b, bShape, outShape, alpha = 0, beta = 0 }: BinaryArgs,
   ): Storage {
+    const fast = this.#elementwiseKernel(op, data(a), data(b));
+    if (fast) return new CpuStorage(fast);
     const out = binaryFast(op, data(a), aShape, data(b), bShape, outShape, alpha, beta, this.#take);
     return new CpuStorage(out);
   }

@@ -35,6 +35,12 @@ type BinaryRow = (
 
 const binaryRows: Partial<Record<BinaryOpName, BinaryRow>> = {
   add(out, o, x, ia, sa, y, ib, sb, len) {
+    if (sa === 1 && sb === 0) {
+      // A bias plane (a convolution's channel): one value added along a contiguous row.
+      const v = y[ib];
+      for (let i = 0; i < len; i++) out[o + i] = x[ia + i] + v;
+      return;
+    }
     for (let i = 0; i < len; i++) out[o + i] = x[ia + i * sa] + y[ib + i * sb];
   },
   sub(out, o, x, ia, sa, y, ib, sb, len) {

@@ -18,6 +18,10 @@ export function maxPool2dFast(
   const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = win;
   const size = win.n * win.c * outH * outW;
   const out = alloc(size), indices = alloc(size);
+  if (isPlain2x2(win)) {
+    pool2x2(x, win, out, indices);
+    return { out, indices };
+  }
   let o = 0;
   for (let base = 0; base < win.n * win.c * h * w; base += h * w) {
     for (let oy = 0; oy < outH; oy++) {
@@ -48,6 +52,32 @@ export function maxPool2dFast(
     }
   }
   return { out, indices };
+}
+
+/** The common 2×2 window with stride 2 and no padding or dilation: every tap is inside. */
+function isPlain2x2(win: Window2d): boolean {
+  return win.kh === 2 && win.kw === 2 && win.strideH === 2 && win.strideW === 2 &&
+    win.padH === 0 && win.padW === 0 && win.dilationH === 1 && win.dilationW === 1;
+}
+
+/** {@link maxPool2dFast} for {@link isPlain2x2} windows: the same taps in the same order. */
+function pool2x2(x: Float32Array, win: Window2d, out: Float32Array, indices: Float32Array): void {
+  const { h, w, outH, outW } = win;
+  let o = 0;
+  for (let base = 0; base < win.n * win.c * h * w; base += h * w) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0, p = 2 * oy * w; ox < outW; ox++, o++, p += 2) {
+        // The reference's rule: the first tap until a larger value or a NaN.
+        let best = x[base + p], at = p;
+        const b = x[base + p + 1], c = x[base + p + w], d = x[base + p + w + 1];
+        if (b > best || b !== b) best = b, at = p + 1;
+        if (c > best || c !== c) best = c, at = p + w;
+        if (d > best || d !== d) best = d, at = p + w + 1;
+        out[o] = best;
+        indices[o] = at;
+      }
+    }
+  }
 }
 
 /** Each `gy` added at the plane position its index names, as `Backend.maxPool2dBackward`. */

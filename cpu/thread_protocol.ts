@@ -84,6 +84,30 @@ export const NORM_JOB = {
   words: 16,
 } as const;
 
+/** Job kind: `elementwise_thread(job, thread)` of cpu/kernels/elementwise.c. */
+export const JOB_ELEMENTWISE = 7;
+
+/** The ops of cpu/kernels/elementwise.c, by their code there. */
+export const ELEMENTWISE_OPS = { relu: 0, relu_grad: 1, add: 2, mul: 3 } as const;
+
+/** An op that cpu/kernels/elementwise.c runs. */
+export type ElementwiseOp = keyof typeof ELEMENTWISE_OPS;
+
+/**
+ * Int32 indices of the `ElementwiseJob` descriptor of cpu/kernels/elementwise.c (pointers
+ * are byte offsets).
+ */
+export const ELEMENTWISE_JOB = {
+  op: 0,
+  size: 1,
+  threads: 2,
+  x: 3,
+  y: 4,
+  out: 5,
+  /** Size of the descriptor in int32 words. */
+  words: 6,
+} as const;
+
 /** Int32 indices of the `Gemm` descriptor of cpu/kernels/gemm.c (pointers are byte offsets). */
 export const GEMM = {
   m: 0,

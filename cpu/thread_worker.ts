@@ -12,6 +12,7 @@ import {
   JOB_BATCH_NORM,
   JOB_BATCH_NORM_BACKWARD,
   JOB_COL2IM,
+  JOB_ELEMENTWISE,
   JOB_GEMM,
   JOB_IM2COL,
   JOB_SGEMM,
@@ -44,6 +45,7 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
   const col2imThread = instance.exports.col2im_thread as ThreadEntry;
   const batchNormThread = instance.exports.batch_norm_thread as ThreadEntry;
   const batchNormBackwardThread = instance.exports.batch_norm_backward_thread as ThreadEntry;
+  const elementwiseThread = instance.exports.elementwise_thread as ThreadEntry;
   const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
   // Read before saying ready: the first job may be posted as soon as the pool hears it.
   let seen = Atomics.load(ctl, CONTROL.generation);
@@ -67,6 +69,7 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
       else if (kind === JOB_COL2IM) col2imThread(job, thread);
       else if (kind === JOB_BATCH_NORM) batchNormThread(job, thread);
       else if (kind === JOB_BATCH_NORM_BACKWARD) batchNormBackwardThread(job, thread);
+      else if (kind === JOB_ELEMENTWISE) elementwiseThread(job, thread);
     } finally {
       // Counted even on failure, so the caller never waits for a thread that died.
       Atomics.add(ctl, CONTROL.done, 1);

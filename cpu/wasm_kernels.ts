@@ -21,11 +21,15 @@ import { runSgemmShare } from "./sgemm_parts.ts";
 import { ThreadPool } from "./thread_pool.ts";
 import {
   CONTROL,
+  ELEMENTWISE_JOB,
+  ELEMENTWISE_OPS,
+  type ElementwiseOp,
   GEMM,
   type GemmShape,
   JOB_BATCH_NORM,
   JOB_BATCH_NORM_BACKWARD,
   JOB_COL2IM,
+  JOB_ELEMENTWISE,
   JOB_GEMM,
   JOB_IM2COL,
   JOB_SGEMM,
@@ -52,6 +56,8 @@ interface Exports {
   batch_norm_thread(job: number, thread: number): void;
   batch_norm_backward_thread(job: number, thread: number): void;
   norm_job_bytes(): number;
+  elementwise_thread(job: number, thread: number): void;
+  elementwise_job_bytes(): number;
   __heap_base: WebAssembly.Global;
 }
 
@@ -66,6 +72,7 @@ export class WasmKernels {
   readonly #gemmJob: number;
   readonly #windowJob: number;
   readonly #normJob: number;
+  readonly #elementwiseJob: number;
   /** Where the resident arrays start. */
   readonly #resident: number;
   /** Where the current call's operands start: above the step's resident arrays. */
@@ -79,7 +86,13 @@ export class WasmKernels {
     memory: WebAssembly.Memory,
     exports: Exports,
     pool: ThreadPool,
-    layout: { gemmJob: number; windowJob: number; normJob: number; operands: number },
+    layout: {
+      gemmJob: number;
+      windowJob: number;
+      normJob: number;
+      elementwiseJob: number;
+      operands: number;
+    },
   ) {
     this.simd = kernels.simd;
     this.#memory = memory;
@@ -88,6 +101,7 @@ export class WasmKernels {
     this.#gemmJob = layout.gemmJob;
     this.#windowJob = layout.windowJob;
     this.#normJob = layout.normJob;
+    this.#elementwiseJob = layout.elementwiseJob;
     this.#resident = this.#operands = layout.operands;
   }
 
@@ -108,6 +122,7 @@ export class WasmKernels {
       ["Gemm", exports.gemm_job_bytes(), GEMM.words],
       ["WindowJob", exports.window_job_bytes(), WINDOW_JOB.words],
       ["NormJob", exports.norm_job_bytes(), NORM_JOB.words],
+      ["ElementwiseJob", exports.elementwise_job_bytes(), ELEMENTWISE_JOB.words],
     ] as const;
     for (const [name, bytes, words] of descriptors) {
       if (bytes !== words * 4) {
@@ -118,13 +133,14 @@ export class WasmKernels {
     const gemmJob = control + 64;
     const windowJob = gemmJob + align(GEMM.words * 4, 64);
     const normJob = windowJob + align(WINDOW_JOB.words * 4, 64);
-    const work = normJob + align(NORM_JOB.words * 4, 64);
+    const elementwiseJob = normJob + align(NORM_JOB.words * 4, 64);
+    const work = elementwiseJob + align(ELEMENTWISE_JOB.words * 4, 64);
     const operands = align(work + threads * exports.gemm_work_floats() * 4, 64);
     grow(memory, operands);
     new Int32Array(memory.buffer, control, CONTROL.words).fill(0);
     const pool = await ThreadPool.start(threads, kernels.module, memory, control, blasPath);
     new Int32Array(memory.buffer, gemmJob, GEMM.words)[GEMM.work] = work;
-    const layout = { gemmJob, windowJob, normJob, operands };
+    const layout = { gemmJob, windowJob, normJob, elementwiseJob, operands };
     return new WasmKernels(kernels, memory, exports, pool, layout);
   }
 
@@ -258,6 +274,28 @@ export class WasmKernels {
     const own = () => this.#exports.batch_norm_backward_thread(job, 0);
     this.#runJob(JOB_BATCH_NORM_BACKWARD, job, threads, own);
     return { gx, gWeight, gBias };
+  }
+
+  /**
+   * `op` of same-size `x` and `y` (`y` unused by relu) on the threads, into a resident array;
+   * null when the step's resident arrays have no room, and the caller runs its own loop.
+   */
+  elementwise(op: ElementwiseOp, x: Float32Array, y: Float32Array | null): Float32Array | null {
+    const out = this.#residentArray(x.length);
+    if (!out) return null;
+    const [px, py] = this.#place([x, y], 0);
+    const threads = this.#threadsFor(x.length);
+    const job = this.#elementwiseJob;
+    new Int32Array(this.#memory.buffer, job, ELEMENTWISE_JOB.words).set([
+      ELEMENTWISE_OPS[op],
+      x.length,
+      threads,
+      px,
+      py,
+      out.byteOffset,
+    ]);
+    this.#runJob(JOB_ELEMENTWISE, job, threads, () => this.#exports.elementwise_thread(job, 0));
+    return out;
   }
 
   /** The pool's threads from {@link THREADED_MIN_ELEMENTS} elements, else 1. */

@@ -14,7 +14,14 @@
  */
 
 /** The C sources, in link order. */
-export const KERNEL_SOURCES = ["gemm.c", "conv.c", "norm.c", "peak.c", "simd.h"] as const;
+export const KERNEL_SOURCES = [
+  "gemm.c",
+  "conv.c",
+  "norm.c",
+  "elementwise.c",
+  "peak.c",
+  "simd.h",
+] as const;
 
 /** The functions the binaries export. */
 export const KERNEL_EXPORTS = [
@@ -27,6 +34,8 @@ export const KERNEL_EXPORTS = [
   "batch_norm_thread",
   "batch_norm_backward_thread",
   "norm_job_bytes",
+  "elementwise_thread",
+  "elementwise_job_bytes",
   "simd_peak",
   "__heap_base",
 ] as const;

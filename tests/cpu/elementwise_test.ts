@@ -117,3 +117,40 @@ Deno.test("affine, reductions and permutations are bitwise the reference's", asy
     }
   });
 });
+
+/** The bit patterns of `a`, every NaN as one (engines may canonicalise NaN payloads). */
+function bits(a: Float32Array): Uint32Array {
+  const copy = a.slice();
+  copy.forEach((v, i) => Number.isNaN(v) && (copy[i] = NaN));
+  return new Uint32Array(copy.buffer);
+}
+
+Deno.test("relu, relu_grad, add and mul of large tensors, in the kernels, are bitwise the reference's on 1, 2 and 3 threads", async () => {
+  // Past the kernels' threshold and not a multiple of 4 or 16, with NaN, ±0 and ±Infinity.
+  const size = (1 << 16) + 13;
+  const x = values(size, 21), y = values(size, 22);
+  x.set([NaN, -0, 0, Infinity, -Infinity, -NaN], 1000);
+  y.set([-0, NaN, 5, -0, 7, 0], 1000);
+  x[size - 1] = -0, y[size - 2] = NaN;
+  const xs = new CpuStorage(x), ys = new CpuStorage(y), shape = [size];
+  for (const threads of [1, 2, 3]) {
+    const fast = await createFastCpuBackend({ threads, sgemm: "wasm" });
+    try {
+      assertEquals(
+        bits(data(fast.unary("relu", xs))),
+        bits(data(reference.unary("relu", xs))),
+        `relu ${threads}`,
+      );
+      for (const op of ["relu_grad", "add", "mul"] as const) {
+        const args = { op, a: xs, aShape: shape, b: ys, bShape: shape, outShape: shape };
+        assertEquals(
+          bits(data(fast.binary(args))),
+          bits(data(reference.binary(args))),
+          `${op} ${threads}`,
+        );
+      }
+    } finally {
+      fast.destroy();
+    }
+  }
+});

@@ -1,0 +1,57 @@
+/*
+ * Same-shape elementwise ops over large tensors (Backend.unary relu, Backend.binary relu_grad,
+ * add and mul in core/backend.ts), split over threads in 64-byte blocks. Each element is the
+ * reference's formula (core/elementwise.ts) in f32, which is exactly the f64 result rounded
+ * to f32, so the results are bitwise the reference's on any thread count.
+ */
+#include "simd.h"
+
+/* Which op: the values of ELEMENTWISE_OPS in cpu/thread_protocol.ts. */
+enum { OP_RELU = 0, OP_RELU_GRAD = 1, OP_ADD = 2, OP_MUL = 3 };
+
+/* One call's operands, as cpu/wasm_kernels.ts lays them out; y is unused by relu. */
+typedef struct {
+  int op, size, threads;
+  const float *x, *y;
+  float *out;
+} ElementwiseJob;
+
+int elementwise_job_bytes(void) { return sizeof(ElementwiseJob); }
+
+/* x <= 0 ? 0 : v, lane by lane: NaN in x keeps v, and −0 gives +0, as the reference. */
+static inline f4 unless_nonpositive(f4 x, f4 v) {
+  return wasm_v128_andnot(v, wasm_f32x4_le(x, f4_zero()));
+}
+
+void elementwise_thread(const ElementwiseJob *job, int thread) {
+  int blocks = (job->size + 15) / 16;
+  int i = (int)((long long)blocks * thread / job->threads) * 16;
+  int end = (int)((long long)blocks * (thread + 1) / job->threads) * 16;
+  if (end > job->size) end = job->size;
+  const float *x = job->x, *y = job->y;
+  float *out = job->out;
+  int vec_end = i + (end - i) / 4 * 4;
+  switch (job->op) {
+  case OP_RELU:
+    for (; i < vec_end; i += 4) {
+      f4 a = f4_load(x + i);
+      f4_store(out + i, unless_nonpositive(a, a));
+    }
+    for (; i < end; i++) out[i] = x[i] <= 0 ? 0 : x[i];
+    break;
+  case OP_RELU_GRAD:
+    for (; i < vec_end; i += 4) {
+      f4_store(out + i, unless_nonpositive(f4_load(x + i), f4_load(y + i)));
+    }
+    for (; i < end; i++) out[i] = x[i] <= 0 ? 0 : y[i];
+    break;
+  case OP_ADD:
+    for (; i < vec_end; i += 4) f4_store(out + i, f4_add(f4_load(x + i), f4_load(y + i)));
+    for (; i < end; i++) out[i] = x[i] + y[i];
+    break;
+  case OP_MUL:
+    for (; i < vec_end; i += 4) f4_store(out + i, f4_mul(f4_load(x + i), f4_load(y + i)));
+    for (; i < end; i++) out[i] = x[i] * y[i];
+    break;
+  }
+}
