@@ -30,6 +30,7 @@ import {
   batchNormOperands,
   CpuBackend,
   CpuStorage,
+  type ProductShape,
 } from "../core/cpu/backend.ts";
 import { batchNormBackwardHost, batchNormHost } from "../core/cpu/batch_norm.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
@@ -128,12 +129,7 @@ class FastCpuBackend extends CpuBackend {
   protected override product(
     x: Float32Array,
     y: Float32Array,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    batch = 1,
+    { m, k, n, transA = false, transB = false, batch = 1 }: ProductShape,
   ): Float32Array {
     const shape: GemmShape = { m, k, n, transA, transB, batch };
     const macs = batch * m * n * k;
@@ -158,7 +154,7 @@ class FastCpuBackend extends CpuBackend {
   }
 
   override linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
-    const y = this.product(data(x), data(w), m, k, n, false, true);
+    const y = this.product(data(x), data(w), { m, k, n, transB: true });
     biasActivation(y, b && data(b), m, n, act);
     return new CpuStorage(y);
   }
@@ -170,8 +166,8 @@ class FastCpuBackend extends CpuBackend {
     const gz = act === "none"
       ? data(gy)
       : binaryFast(activationGradOf[act], data(y), size, data(gy), size, size, 0, 0, this.#take);
-    const gx = needInputGrad ? this.product(gz, data(w), m, n, k, false, false) : null;
-    const gw = this.product(gz, data(x), n, m, k, true, false);
+    const gx = needInputGrad ? this.product(gz, data(w), { m, k: n, n: k }) : null;
+    const gw = this.product(gz, data(x), { m: n, k: m, n: k, transA: true });
     const gb = hasBias ? biasGrad(gz, m, n, this.#take(n)) : null;
     return {
       gx: gx && new CpuStorage(gx),

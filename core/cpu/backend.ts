@@ -87,6 +87,12 @@ export function createCpuBackend(): Backend {
   return new CpuBackend();
 }
 
+/**
+ * The sizes of one product of {@link CpuBackend}'s `product` hook: `op(x)` is `[m, k]` and
+ * `op(y)` is `[k, n]`, `batch` such products back to back (as {@link MatmulArgs}).
+ */
+export type ProductShape = Omit<MatmulArgs, "a" | "b">;
+
 /** The reference backend's class, exported so that faster CPU backends can reuse its ops. */
 export class CpuBackend implements Backend {
   readonly name: string = "cpu";
@@ -179,7 +185,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul({ a, b, m, k, n, transA = false, transB = false, batch = 1 }: MatmulArgs): Storage {
-    return wrap(this.product(host(a), host(b), m, k, n, transA, transB, batch));
+    return wrap(this.product(host(a), host(b), { m, k, n, transA, transB, batch }));
   }
 
   /**
@@ -189,12 +195,7 @@ export class CpuBackend implements Backend {
   protected product(
     x: Float32Array,
     y: Float32Array,
-    m: number,
-    k: number,
-    n: number,
-    transA: boolean,
-    transB: boolean,
-    batch = 1,
+    { m, k, n, transA = false, transB = false, batch = 1 }: ProductShape,
   ): Float32Array {
     if (batch === 1) return matmulHost(x, y, m, k, n, transA, transB);
     const out = new Float32Array(batch * m * n);
@@ -207,7 +208,7 @@ export class CpuBackend implements Backend {
   }
 
   linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
-    const y = this.product(host(x), host(w), m, k, n, false, true);
+    const y = this.product(host(x), host(w), { m, k, n, transB: true });
     const bias = b ? host(b) : null;
     const f = act === "none" ? null : unaryOps[activationOf[act]];
     for (let r = 0; r < m; r++) {
@@ -228,8 +229,8 @@ export class CpuBackend implements Backend {
       const out = host(y);
       gz = gz.map((g, i) => f(out[i], g, 0, 0));
     }
-    const gx = needInputGrad ? this.product(gz, host(w), m, n, k, false, false) : null;
-    const gw = this.product(gz, host(x), n, m, k, true, false);
+    const gx = needInputGrad ? this.product(gz, host(w), { m, k: n, n: k }) : null;
+    const gw = this.product(gz, host(x), { m: n, k: m, n: k, transA: true });
     let gb: Float32Array | null = null;
     if (hasBias) {
       gb = new Float32Array(n);
