@@ -158,21 +158,6 @@ export class OpContext {
     this.recorder.flush();
   }
 
-  /**
-   * A new `size`-element storage that `kernel` fills with one thread per element, binding
-   * `inputs` and then the output.
-   */
-  produce(
-    kernel: Kernel,
-    inputs: readonly Storage[],
-    params: readonly ParamValue[],
-    size: number,
-  ): GpuStorage {
-    const out = this.allocate(size);
-    this.run(kernel, [...inputs, out], params, flatGroups(size));
-    return out;
-  }
-
   /** Records `kernel` over `operands` (its bindings, in order). */
   run(
     kernel: Kernel,

@@ -47,7 +47,9 @@ export function elementwiseOps(ctx: OpContext): ElementwiseOps {
 
   return {
     unary(op: UnaryOpName, x: Storage, { alpha = 0, beta = 0 }: OpScalars = {}): Storage {
-      return ctx.produce(unaryKernel(op), [x], [x.size, alpha, beta], x.size);
+      const out = ctx.allocate(x.size);
+      ctx.run(unaryKernel(op), [x, out], [x.size, alpha, beta], flatGroups(x.size));
+      return out;
     },
 
     binary,
@@ -57,7 +59,9 @@ export function elementwiseOps(ctx: OpContext): ElementwiseOps {
     },
 
     affine(x: Storage, mul: number, add: number): Storage {
-      return ctx.produce(affineKernel(), [x], [x.size, mul, add], x.size);
+      const out = ctx.allocate(x.size);
+      ctx.run(affineKernel(), [x, out], [x.size, mul, add], flatGroups(x.size));
+      return out;
     },
 
     axpy(dst: Storage, src: Storage, alpha: number): void {
@@ -82,7 +86,9 @@ export function elementwiseOps(ctx: OpContext): ElementwiseOps {
 
     randomUniform(size: number, seed: number, offset: number): Storage {
       const [lo, hi] = counterWords(seed, offset);
-      return ctx.produce(randomUniformKernel(), [], [size, seed, lo, hi], size);
+      const out = ctx.allocate(size);
+      ctx.run(randomUniformKernel(), [out], [size, seed, lo, hi], flatGroups(size));
+      return out;
     },
   };
 }

@@ -35,12 +35,15 @@ export type WindowOps = Pick<
 export function windowOps(ctx: OpContext): WindowOps {
   return {
     im2col(x: Storage, win: Window2d): Storage {
-      const size = win.c * win.kh * win.kw * win.n * win.outH * win.outW;
-      return ctx.produce(im2colKernel(), [x], windowParams(win), size);
+      const out = ctx.allocate(win.c * win.kh * win.kw * win.n * win.outH * win.outW);
+      ctx.run(im2colKernel(), [x, out], windowParams(win), flatGroups(out.size));
+      return out;
     },
 
     col2im(cols: Storage, win: Window2d): Storage {
-      return ctx.produce(col2imKernel(), [cols], windowParams(win), win.n * win.c * win.h * win.w);
+      const out = ctx.allocate(win.n * win.c * win.h * win.w);
+      ctx.run(col2imKernel(), [cols, out], windowParams(win), flatGroups(out.size));
+      return out;
     },
 
     maxPool2d(x: Storage, win: Window2d): { out: Storage; indices: Storage } {
@@ -51,28 +54,34 @@ export function windowOps(ctx: OpContext): WindowOps {
     },
 
     maxPool2dBackward(gy: Storage, indices: Storage, win: Window2d): Storage {
-      const size = win.n * win.c * win.h * win.w;
-      return ctx.produce(maxPoolBackwardKernel(), [gy, indices], windowParams(win), size);
+      const gx = ctx.allocate(win.n * win.c * win.h * win.w);
+      ctx.run(maxPoolBackwardKernel(), [gy, indices, gx], windowParams(win), flatGroups(gx.size));
+      return gx;
     },
 
     avgPool2d(x: Storage, win: AvgWindow2d): Storage {
-      const size = win.n * win.c * win.outH * win.outW;
-      return ctx.produce(avgPoolKernel(), [x], avgWindowParams(win), size);
+      const out = ctx.allocate(win.n * win.c * win.outH * win.outW);
+      ctx.run(avgPoolKernel(), [x, out], avgWindowParams(win), flatGroups(out.size));
+      return out;
     },
 
     avgPool2dBackward(gy: Storage, win: AvgWindow2d): Storage {
-      const size = win.n * win.c * win.h * win.w;
-      return ctx.produce(avgPoolBackwardKernel(), [gy], avgWindowParams(win), size);
+      const gx = ctx.allocate(win.n * win.c * win.h * win.w);
+      ctx.run(avgPoolBackwardKernel(), [gy, gx], avgWindowParams(win), flatGroups(gx.size));
+      return gx;
     },
 
     adaptiveAvgPool2d(x: Storage, planes: Planes2d): Storage {
-      const size = planes.n * planes.c * planes.outH * planes.outW;
-      return ctx.produce(adaptiveAvgPoolKernel(), [x], planesParams(planes), size);
+      const out = ctx.allocate(planes.n * planes.c * planes.outH * planes.outW);
+      ctx.run(adaptiveAvgPoolKernel(), [x, out], planesParams(planes), flatGroups(out.size));
+      return out;
     },
 
     adaptiveAvgPool2dBackward(gy: Storage, planes: Planes2d): Storage {
-      const size = planes.n * planes.c * planes.h * planes.w;
-      return ctx.produce(adaptiveAvgPoolBackwardKernel(), [gy], planesParams(planes), size);
+      const gx = ctx.allocate(planes.n * planes.c * planes.h * planes.w);
+      const kernel = adaptiveAvgPoolBackwardKernel();
+      ctx.run(kernel, [gy, gx], planesParams(planes), flatGroups(gx.size));
+      return gx;
     },
   };
 }
