@@ -32,28 +32,6 @@ const SYMBOLS = {
   openblas_get_corename: { parameters: [], result: "pointer" },
 } as const;
 
-/** The CPU flags OpenBLAS's SkylakeX kernels need. */
-const AVX512_FLAGS = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"];
-
-/**
- * Debian's OpenBLAS 0.3.21 does not know newer AVX-512 processors (AMD Zen 4 among them) and
- * runs its AVX2 "Haswell" kernels there, at half the speed (measured: 126 vs 235 GFLOP/s at
- * 1024³ on one core). Where Linux reports every flag those kernels need and the user has not
- * chosen a core type, this asks for the SkylakeX kernels (`OPENBLAS_CORETYPE`, read when the
- * library loads). Without permission to read /proc/cpuinfo or set the variable it does nothing.
- */
-function preferAvx512Kernels(): void {
-  try {
-    if (Deno.build.os !== "linux" || Deno.env.get("OPENBLAS_CORETYPE")) return;
-    const flags = new Set(
-      (Deno.readTextFileSync("/proc/cpuinfo").match(/^flags\s*:(.*)$/m)?.[1] ?? "").split(/\s+/),
-    );
-    if (AVX512_FLAGS.every((f) => flags.has(f))) Deno.env.set("OPENBLAS_CORETYPE", "SkylakeX");
-  } catch {
-    // No --allow-read or --allow-env: OpenBLAS picks its kernels itself.
-  }
-}
-
 /** The default library name, found on the loader's path. */
 export const OPENBLAS_DEFAULT = "libopenblas.so.0";
 
@@ -62,7 +40,7 @@ export class OpenBlas {
   readonly #lib: Deno.DynamicLibrary<typeof SYMBOLS>;
   /** The library path or name it was opened from. */
   readonly path: string;
-  /** The kernel set OpenBLAS runs, e.g. "SkylakeX" or "Haswell". */
+  /** The kernel set OpenBLAS runs (`OPENBLAS_CORETYPE` chooses it), e.g. "Haswell". */
   readonly core: string;
 
   private constructor(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string) {
@@ -78,7 +56,6 @@ export class OpenBlas {
    */
   static open(path: string): OpenBlas | string {
     let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
-    preferAvx512Kernels();
     try {
       lib = Deno.dlopen(path, SYMBOLS);
     } catch (e) {
