@@ -9,9 +9,26 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../core/errors.ts";
 
-/** One flag: its kind, default, allowed values and help line. */
+/** Sections of `--help`, in the order they print. */
+export const flagGroups = [
+  "data",
+  "model",
+  "optimization",
+  "schedule",
+  "checkpoints",
+  "parallel",
+  "output",
+  "general",
+] as const;
+
+/** One section of `--help`. */
+export type FlagGroup = typeof flagGroups[number];
+
+/** One flag: its kind, default, allowed values, help line and `--help` section. */
 export interface FlagSpec {
   readonly type: "string" | "number" | "integer" | "boolean";
+  /** The `--help` section it prints under. */
+  readonly group?: FlagGroup;
   readonly default?: string | number | boolean;
   readonly choices?: readonly string[];
   /** Smallest allowed value for numbers. */
