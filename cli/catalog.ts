@@ -33,8 +33,8 @@ export function catalog(): Record<string, readonly unknown[]> {
 }
 
 const FLAGS: FlagTable = {
-  section: { type: "string", help: "print only this section, e.g. losses" },
-  help: { type: "boolean", default: false, help: "show this help" },
+  section: { type: "string", group: "output", help: "print only this section, e.g. losses" },
+  help: { type: "boolean", group: "general", default: false, help: "show this help" },
 };
 
 const USAGE = `usage: gradmesh catalog [--section NAME]

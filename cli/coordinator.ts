@@ -28,13 +28,20 @@ const WORKER_ONLY = new Set(["backend", "workers"]);
 
 /** Flags of `coordinator`. */
 export const coordinatorFlags: FlagTable = {
-  world: { type: "integer", min: 1, help: "number of workers (required)" },
+  world: { type: "integer", group: "parallel", min: 1, help: "number of workers (required)" },
   host: {
     type: "string",
+    group: "parallel",
     default: "127.0.0.1",
     help: "interface to bind (0.0.0.0 when workers run on other hosts)",
   },
-  port: { type: "integer", default: DEFAULT_MASTER_PORT, min: 0, help: "port to bind" },
+  port: {
+    type: "integer",
+    group: "parallel",
+    default: DEFAULT_MASTER_PORT,
+    min: 0,
+    help: "port to bind",
+  },
   // train's flags include the mesh flags (timeouts, checksums, buckets).
   ...Object.fromEntries(Object.entries(trainFlags).filter(([name]) => !WORKER_ONLY.has(name))),
 };

@@ -11,12 +11,14 @@ import type { FlagTable, FlagValues } from "./flags.ts";
 export const cpuFlags: FlagTable = {
   threads: {
     type: "integer",
+    group: "general",
     default: 0,
     min: 0,
     help: "CPU backend threads (0: the cores Deno sees, divided by --workers)",
   },
   sgemm: {
     type: "string",
+    group: "general",
     default: "auto",
     help: "CPU backend matrix products: auto (OpenBLAS if it loads), wasm, or a BLAS .so path",
   },

@@ -42,6 +42,7 @@ import { REPORT_GRACE_MS, WorkerRounds } from "./worker_rounds.ts";
 export const meshFlags: FlagTable = {
   "rendezvous-timeout": {
     type: "number",
+    group: "parallel",
     default: DEFAULT_RENDEZVOUS_TIMEOUT_MS / 1000,
     min: 0,
     exclusiveMin: true,
@@ -49,6 +50,7 @@ export const meshFlags: FlagTable = {
   },
   "heartbeat-timeout": {
     type: "number",
+    group: "parallel",
     default: DEFAULT_HEARTBEAT_TIMEOUT_MS / 1000,
     min: 0,
     exclusiveMin: true,
@@ -56,18 +58,21 @@ export const meshFlags: FlagTable = {
   },
   "checksum-every": {
     type: "integer",
+    group: "parallel",
     default: DEFAULT_CHECKSUM_EVERY,
     min: 0,
     help: "compare parameter checksums across ranks every N steps (0: never)",
   },
   "max-restarts": {
     type: "integer",
+    group: "parallel",
     default: 0,
     min: 0,
     help: "failed workers survived: all restart from the newest checkpoint (torchrun's)",
   },
   "bucket-cap-mb": {
     type: "number",
+    group: "parallel",
     default: (DEFAULT_BUCKET_ELEMS * Float32Array.BYTES_PER_ELEMENT) / 2 ** 20,
     min: 0,
     exclusiveMin: true,

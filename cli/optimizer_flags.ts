@@ -75,21 +75,28 @@ function argumentFlags(): FlagTable {
     if (name === "line_search_fn") {
       table[flagName(name)] = {
         type: "string",
+        group: "optimization",
         choices: ["none", "strong_wolfe"],
         help: `${doc} (${takers.join(", ")}; default: none)`,
       };
       continue;
     }
     if (typeof example === "boolean") {
-      table[flagName(name)] = { type: "boolean", help: `${doc} (${takers.join(", ")})` };
+      table[flagName(name)] = {
+        type: "boolean",
+        group: "optimization",
+        help: `${doc} (${takers.join(", ")})`,
+      };
       continue;
     }
     const pair = Array.isArray(example);
     const defaults = describe(groupBy(takers, (o) => String(defaultOf(o, name))), "; ");
     table[flagName(name)] = {
       type: pair ? "string" : "number",
+      group: "optimization",
       ...(pair ? {} : { min: 0 }),
-      help: `${pair ? "A,B: " : ""}${doc} (default: ${defaults})`,
+      // An argument whose default is computed (LBFGS's max_eval) says so in its doc.
+      help: `${pair ? "A,B: " : ""}${doc}${defaults === "null" ? "" : ` (default: ${defaults})`}`,
     };
   }
   return table;
@@ -99,6 +106,7 @@ function argumentFlags(): FlagTable {
 export const optimizerFlags: FlagTable = {
   optimizer: {
     type: "string",
+    group: "optimization",
     default: d.optimizer,
     choices: trainOptimizers,
     help: "optimizer (`catalog` lists each with its arguments)",
@@ -106,17 +114,20 @@ export const optimizerFlags: FlagTable = {
   ...argumentFlags(),
   "clip-grad-norm": {
     type: "number",
+    group: "optimization",
     min: 0,
     help: "scale gradients so their total norm is at most this, before each update (default: off)",
   },
   "clip-norm-type": {
     type: "string",
+    group: "optimization",
     default: "2",
     choices: ["2", "inf"],
     help: "the norm of --clip-grad-norm",
   },
   "clip-grad-value": {
     type: "number",
+    group: "optimization",
     min: 0,
     help: "clamp each gradient to [-this, this] before each update (default: off)",
   },

@@ -18,13 +18,19 @@ const USAGE = `Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report
        gradmesh report --sweep DIR`;
 
 const FLAGS: FlagTable = {
-  out: { type: "string", default: "report.svg", help: "where to write the SVG" },
-  "log-loss": { type: "boolean", default: false, help: "log scale for the loss axis" },
+  out: { type: "string", group: "output", default: "report.svg", help: "where to write the SVG" },
+  "log-loss": {
+    type: "boolean",
+    group: "output",
+    default: false,
+    help: "log scale for the loss axis",
+  },
   sweep: {
     type: "string",
+    group: "data",
     help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
   },
-  help: { type: "boolean", default: false, help: "print this help and exit" },
+  help: { type: "boolean", group: "general", default: false, help: "print this help and exit" },
 };
 
 /**

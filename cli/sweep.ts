@@ -29,14 +29,19 @@ Runs every configuration of a grid file as a \`train\` subprocess (docs/sweeps.m
 \`deno task report --sweep DIR\` tabulates and plots them.`;
 
 const FLAGS: FlagTable = {
-  parallel: { type: "integer", default: 1, min: 1, help: "runs at a time" },
-  out: { type: "string", help: "sweep directory (default: runs/sweeps/<grid file name>)" },
+  parallel: { type: "integer", group: "parallel", default: 1, min: 1, help: "runs at a time" },
+  out: {
+    type: "string",
+    group: "output",
+    help: "sweep directory (default: runs/sweeps/<grid file name>)",
+  },
   backend: {
     type: "string",
+    group: "general",
     choices: ["auto", "webgpu", "cpu", "cpu-ref"],
     help: "backend of every run (default: the grid's, else auto)",
   },
-  help: { type: "boolean", default: false, help: "show this help" },
+  help: { type: "boolean", group: "general", default: false, help: "show this help" },
 };
 
 /** Runs `sweep` with `args`; returns the exit code. */

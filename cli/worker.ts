@@ -27,33 +27,49 @@ import { exitWhenStdinCloses, onStopSignals } from "./stop_signals.ts";
 export const workerFlags: FlagTable = {
   host: {
     type: "string",
+    group: "parallel",
     default: "127.0.0.1",
     help: "interface the ring endpoint binds (0.0.0.0 for all)",
   },
   advertise: {
     type: "string",
+    group: "parallel",
     help: "address peers reach this worker at (default: --host, or the hostname for 0.0.0.0)",
   },
-  port: { type: "integer", default: 0, min: 0, help: "ring endpoint port (0: any free one)" },
+  port: {
+    type: "integer",
+    group: "parallel",
+    default: 0,
+    min: 0,
+    help: "ring endpoint port (0: any free one)",
+  },
   backend: {
     type: "string",
+    group: "general",
     default: "auto",
     choices: ["auto", "webgpu", "cpu", "cpu-ref"],
     help: "compute backend (cpu-ref: the TypeScript reference)",
   },
   ...cpuFlags,
-  quiet: { type: "boolean", default: false, help: "rank 0 prints only the final summary" },
+  quiet: {
+    type: "boolean",
+    group: "output",
+    default: false,
+    help: "rank 0 prints only the final summary",
+  },
   once: {
     type: "boolean",
+    group: "parallel",
     default: false,
     help: "exit when the job restarts instead of joining its next round (the launcher restarts it)",
   },
   "exit-with-stdin": {
     type: "boolean",
+    group: "parallel",
     default: false,
     help: "exit at once when stdin closes (the local launcher holds it open)",
   },
-  help: { type: "boolean", default: false, help: "show this help" },
+  help: { type: "boolean", group: "general", default: false, help: "show this help" },
 };
 
 const USAGE = `usage: gradmesh worker [flags]
