@@ -56,7 +56,7 @@ export interface PanelOptions {
  * ```ts
  * import { metricsPanels } from "./metrics_panels.ts";
  * const records = [{
- *   kind: "epoch" as const, epoch: 1, step: 10, loss: 0.5, accuracy: 0.9, lr: 0.1,
+ *   kind: "epoch" as const, epoch: 1, step: 10, train_loss: 0.5, train_acc: 0.9, lr: 0.1,
  *   samples_per_s: 1e4, wall_s: 1, test_loss: 0.6, test_acc: 0.88,
  * }];
  * const [loss, accuracy] = metricsPanels([{ name: "a", color: "#1f77b4", records }]);
@@ -88,7 +88,7 @@ export function metricsPanels(
             ...series(
               run,
               "train loss",
-              run.records.filter((r) => r.kind === "step").map((r) => [r.step, r.loss]),
+              run.records.filter((r) => r.kind === "step").map((r) => [r.step, r.train_loss]),
               {},
             ),
             ...series(
@@ -98,7 +98,7 @@ export function metricsPanels(
               { dashed: true, markers: true },
             ),
           ]
-          : series(run, "train loss", epochs(run).map((r) => [r.epoch, r.loss]), {
+          : series(run, "train loss", epochs(run).map((r) => [r.epoch, r.train_loss]), {
             markers: true,
           })
       ),
@@ -112,7 +112,7 @@ export function metricsPanels(
           ? series(
             run,
             "train accuracy",
-            epochs(run).map((r) => [r.epoch, 100 * r.accuracy]),
+            epochs(run).map((r) => [r.epoch, 100 * r.train_acc]),
             { markers: true },
           )
           : []),

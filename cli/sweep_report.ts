@@ -137,8 +137,8 @@ function table(
       const link = last ? `[svg](${run.dir}/curves.svg)` : "";
       return row([
         ...axes.map((a) => cell(run.labels[a] ?? "")),
-        fixed(last?.loss, 4),
-        percent(last?.accuracy),
+        fixed(last?.train_loss, 4),
+        percent(last?.train_acc),
         fixed(tested?.test_loss, 4),
         percent(tested?.test_acc),
         run.wall_s === null ? "—" : `${run.wall_s.toFixed(1)} s`,

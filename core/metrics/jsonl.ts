@@ -2,6 +2,8 @@
  * The metrics file: JSON Lines, one object per line, a `"step"` record every few
  * training steps and an `"epoch"` record at the end of each epoch (with test metrics when
  * the run evaluated). Plots and `gradmesh report` read it back with {@link readMetrics}.
+ * Keys follow PyTorch Lightning's: `train_loss`, `train_acc`, `test_loss`, `test_acc`,
+ * `lr` (files that still say `loss` and `accuracy` read back the same).
  *
  * JSON has no NaN or ±∞: a non-finite number (a diverged loss) is written as `null`, and
  * the record gains `"nonfinite": {"<field>": "NaN" | "Infinity" | "-Infinity"}` naming
@@ -23,9 +25,9 @@ export interface MetricsFields {
   /** Optimizer steps since the start of the run. */
   step: number;
   /** Mean training loss (since the previous step record, or over the epoch). */
-  loss: number;
+  train_loss: number;
   /** Training accuracy as a fraction. */
-  accuracy: number;
+  train_acc: number;
   /** Learning rate in use. */
   lr: number;
   /** Training throughput. */
@@ -63,11 +65,11 @@ const FLUSH_CHARS = 64 * 1024;
  * const path = await Deno.makeTempFile({ suffix: ".jsonl" });
  * const log = await MetricsLog.open(path);
  * await log.write({
- *   kind: "step", epoch: 1, step: 10, loss: 0.5, accuracy: 0.9, lr: 0.05,
+ *   kind: "step", epoch: 1, step: 10, train_loss: 0.5, train_acc: 0.9, lr: 0.05,
  *   samples_per_s: 1e4, wall_s: 0.1,
  * });
  * await log.close();
- * console.log((await readMetrics(path))[0].loss); // 0.5
+ * console.log((await readMetrics(path))[0].train_loss); // 0.5
  * ```
  */
 export class MetricsLog {
@@ -153,6 +155,9 @@ function withNonFinite(record: MetricsRecord): object {
   };
 }
 
+/** The names of files written before the keys took PyTorch Lightning's (`train_loss`). */
+const LEGACY_KEYS: Record<string, string> = { train_loss: "loss", train_acc: "accuracy" };
+
 const NON_FINITE: Record<string, number> = {
   NaN: NaN,
   Infinity: Infinity,
@@ -176,7 +181,8 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
   if (typeof nonfinite !== "object") {
     throw fail(`expected "nonfinite" to be an object, got ${describe(nonfinite)}`);
   }
-  const numberOrNull = (key: string): number | null => {
+  const numberOrNull = (name: string): number | null => {
+    const key = raw[name] === undefined && LEGACY_KEYS[name] in raw ? LEGACY_KEYS[name] : name;
     const v = raw[key];
     const special = (nonfinite as Record<string, unknown>)[key];
     if (v === null && special !== undefined) {
@@ -192,8 +198,8 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
   const fields: MetricsFields = {
     epoch: num("epoch"),
     step: num("step"),
-    loss: num("loss"),
-    accuracy: num("accuracy"),
+    train_loss: num("train_loss"),
+    train_acc: num("train_acc"),
     lr: num("lr"),
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),

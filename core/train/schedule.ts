@@ -43,7 +43,10 @@ export async function runSchedule(
 
 async function loggedLosses(path: string, epochs: number): Promise<number[]> {
   const records = await readMetrics(path).catch(() => []);
-  const losses = records.filter((r) => r.kind === "epoch").map((r) => r.loss).slice(0, epochs);
+  const losses = records.filter((r) => r.kind === "epoch").map((r) => r.train_loss).slice(
+    0,
+    epochs,
+  );
   if (losses.length < epochs) {
     throw new UsageError(
       "resume",

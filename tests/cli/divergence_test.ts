@@ -33,7 +33,7 @@ for (const workers of [1, 2]) {
       assert.match(stderr, LINE);
       assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["metrics.jsonl"]);
       const [record] = await readMetrics(`${out}/metrics.jsonl`);
-      assert.ok(Number.isNaN(record.loss), "the NaN loss is logged as NaN, not 0");
+      assert.ok(Number.isNaN(record.train_loss), "the NaN loss is logged as NaN, not 0");
       const report = await runCli(["report", `${out}/metrics.jsonl`, "--out", `${dir}/r.svg`]);
       assert.equal(report.code, 0, report.stderr);
     }));

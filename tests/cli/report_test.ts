@@ -24,15 +24,22 @@ async function writeRun(path: string, epochs: number): Promise<void> {
   for (let e = 1; e <= epochs; e++) {
     for (let s = 1; s <= 4; s++) {
       const step = (e - 1) * 4 + s;
-      await log.write({ kind: "step", epoch: e, step, loss: 2 / step, accuracy: 0.5, ...common });
+      await log.write({
+        kind: "step",
+        epoch: e,
+        step,
+        train_loss: 2 / step,
+        train_acc: 0.5,
+        ...common,
+      });
     }
     const tested = e % 2 === 0;
     await log.write({
       kind: "epoch",
       epoch: e,
       step: e * 4,
-      loss: 1 / e,
-      accuracy: 1 - 0.5 / e,
+      train_loss: 1 / e,
+      train_acc: 1 - 0.5 / e,
       test_loss: tested ? 1.1 / e : null,
       test_acc: tested ? 1 - 0.6 / e : null,
       ...common,

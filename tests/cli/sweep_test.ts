@@ -113,7 +113,7 @@ Deno.test("sweep runs a grid as train processes, reports a failure, resumes, and
     assert.ok(final.kind === "epoch");
     assert.equal(
       rows[2],
-      `| relu | ${final.loss.toFixed(4)} | ${(100 * final.accuracy).toFixed(2)}% | ` +
+      `| relu | ${final.train_loss.toFixed(4)} | ${(100 * final.train_acc).toFixed(2)}% | ` +
         `${final.test_loss!.toFixed(4)} | ${(100 * final.test_acc!).toFixed(2)}% | ` +
         `${again.runs[0].wall_s!.toFixed(1)} s | [svg](act/relu/curves.svg) |`,
     );

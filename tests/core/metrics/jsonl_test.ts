@@ -12,8 +12,8 @@ const step = (n: number, loss = 1 / n): StepRecord => ({
   kind: "step",
   epoch: 1,
   step: n,
-  loss,
-  accuracy: 0.5,
+  train_loss: loss,
+  train_acc: 0.5,
   lr: 0.05,
   samples_per_s: 1000,
   wall_s: n / 10,
@@ -85,29 +85,29 @@ Deno.test("non-finite values are written as null with a nonfinite entry and read
     const log = await MetricsLog.open(path);
     await log.write(step(1, NaN));
     await log.write(step(2, Infinity));
-    await log.write({ ...epoch, loss: -Infinity, test_loss: NaN });
+    await log.write({ ...epoch, train_loss: -Infinity, test_loss: NaN });
     await log.close();
     const lines = (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => [l.loss, l.nonfinite]), [
-      [null, { loss: "NaN" }],
-      [null, { loss: "Infinity" }],
-      [null, { loss: "-Infinity", test_loss: "NaN" }],
+    assert.deepEqual(lines.map((l) => [l.train_loss, l.nonfinite]), [
+      [null, { train_loss: "NaN" }],
+      [null, { train_loss: "Infinity" }],
+      [null, { train_loss: "-Infinity", test_loss: "NaN" }],
     ]);
     const records = await readMetrics(path);
-    assert.deepEqual(records.map((r) => r.loss), [NaN, Infinity, -Infinity]);
+    assert.deepEqual(records.map((r) => r.train_loss), [NaN, Infinity, -Infinity]);
     assert.ok(records[2].kind === "epoch" && Number.isNaN(records[2].test_loss));
   }));
 
 Deno.test("readMetrics: a null without a nonfinite entry is NaN; a bad entry names the field", () =>
   inTempDir(async (dir) => {
     const path = `${dir}/metrics.jsonl`;
-    const line = JSON.stringify({ ...step(1), loss: null });
+    const line = JSON.stringify({ ...step(1), train_loss: null });
     await Deno.writeTextFile(path, line + "\n");
-    assert.ok(Number.isNaN((await readMetrics(path))[0].loss));
-    await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":{"loss":"nan"}}') + "\n");
+    assert.ok(Number.isNaN((await readMetrics(path))[0].train_loss));
+    await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":{"train_loss":"nan"}}') + "\n");
     await assert.rejects(
       () => readMetrics(path),
-      /line 1: expected "nonfinite.loss" to be "NaN", "Infinity" or "-Infinity"/,
+      /line 1: expected "nonfinite.train_loss" to be "NaN", "Infinity" or "-Infinity"/,
     );
     await Deno.writeTextFile(path, line.replace("}", ',"nonfinite":"NaN"}') + "\n");
     await assert.rejects(
@@ -134,8 +134,8 @@ Deno.test("readMetrics names the file and line of a bad line", () =>
       ["42", /line 2: expected a JSON object/],
       [JSON.stringify({ ...step(1), kind: "batch" }), /line 2: .*got "batch"/],
       [
-        JSON.stringify({ ...step(1), loss: "0.5" }),
-        /line 2: expected "loss" to be a number or null, got "0.5"/,
+        JSON.stringify({ ...step(1), train_loss: "0.5" }),
+        /line 2: expected "train_loss" to be a number or null, got "0.5"/,
       ],
       [JSON.stringify({ ...epoch, test_acc: true }), /line 2: expected "test_acc"/],
       [
@@ -176,3 +176,11 @@ Deno.test("a metrics file that cannot be written is an OutputError naming it", a
   );
   await full.close().catch(() => {});
 });
+
+Deno.test("readMetrics reads files written with the old keys loss and accuracy", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const { train_loss, train_acc: _, ...rest } = step(3);
+    await Deno.writeTextFile(path, JSON.stringify({ ...rest, loss: train_loss, accuracy: 0.25 }));
+    assert.deepEqual(await readMetrics(path), [{ ...rest, train_loss, train_acc: 0.25 }]);
+  }));

@@ -201,7 +201,7 @@ Deno.test("stop over a 2-rank memory mesh: every rank stops naming the step; ran
     assert.match(reasons[0], /^NonFiniteError: non-finite at step \d+: the gradient of 0\.weight/);
     assert.equal(reasons[1], reasons[0]);
     const records = await readMetrics(`${dir}/m0.jsonl`);
-    assert.ok(records.some((r) => Number.isNaN(r.loss)), JSON.stringify(records));
+    assert.ok(records.some((r) => Number.isNaN(r.train_loss)), JSON.stringify(records));
     const written = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
     assert.deepEqual(written, ["m0.jsonl", "m1.jsonl"], "no checkpoint");
   }));
