@@ -105,6 +105,7 @@ export function meshOptionsFromFlags(v: FlagValues): MeshOptions {
     logEvery: number("log-every"),
     checkpointEvery: number("checkpoint-every"),
     keepCheckpoints: number("keep-checkpoints"),
+    tensorboard: v.tensorboard as boolean | undefined,
   };
   return {
     rendezvousTimeoutMs: seconds("rendezvous-timeout"),

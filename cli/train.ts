@@ -9,6 +9,7 @@
 
 import { join } from "node:path";
 import { UsageError } from "../core/errors.ts";
+import { TENSORBOARD_DIR } from "../core/metrics/tfevents.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/job/coordinator.ts";
@@ -94,6 +95,7 @@ async function trainHere(
       logEvery: values["log-every"] as number,
       checkpointEvery: values["checkpoint-every"] as number,
       keepCheckpoints: values["keep-checkpoints"] as number,
+      tensorboardDir: values.tensorboard ? join(out, TENSORBOARD_DIR) : null,
       stopRequested: () => stopRequested,
       resume: values.resume as string | undefined,
     }, trainingCallbacks(config, quiet));

@@ -257,6 +257,12 @@ export const trainFlags: FlagTable = {
       "(drop that step on every rank, as AMP's GradScaler; reads a flag back every step)",
   },
   ...meshFlags,
+  tensorboard: {
+    type: "boolean",
+    group: "output",
+    default: false,
+    help: "also write the metrics as TensorBoard event files into OUT/tensorboard/",
+  },
   quiet: { type: "boolean", group: "output", default: false, help: "print only the final summary" },
   help: { type: "boolean", group: "general", default: false, help: "show this help" },
 };

@@ -113,7 +113,9 @@ export function newRunId(): string {
  * heartbeat interval defaults to a tenth of the timeout.
  */
 export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const given: Partial<JobSettings> = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  );
   const heartbeatTimeoutMs = given.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   return {
     heartbeatTimeoutMs,

@@ -51,6 +51,8 @@ export interface JobSettings {
   readonly checkpointEvery: number;
   /** `fit`'s `keepCheckpoints` (`--keep-checkpoints`). */
   readonly keepCheckpoints: number;
+  /** Rank 0 also writes TensorBoard event files into OUT/tensorboard/ (`--tensorboard`). */
+  readonly tensorboard?: boolean;
 }
 
 /** Answer to a join once the world is complete. */

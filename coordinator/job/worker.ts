@@ -10,6 +10,7 @@
  */
 
 import { join } from "node:path";
+import { TENSORBOARD_DIR } from "../../core/metrics/tfevents.ts";
 import type { Backend } from "../../core/backend.ts";
 import { removeStaleTemps } from "../../core/checkpoint/atomic.ts";
 import type { Dataset } from "../../core/data/dataset.ts";
@@ -202,6 +203,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         logEvery: settings.logEvery,
         checkpointEvery: settings.checkpointEvery,
         keepCheckpoints: settings.keepCheckpoints,
+        tensorboardDir: root && settings.tensorboard ? join(job.out, TENSORBOARD_DIR) : null,
         stopRequested: options.stopRequested,
         resume: job.resume ?? undefined,
         mesh,

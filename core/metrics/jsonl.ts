@@ -15,49 +15,57 @@
  */
 
 import { firstLine } from "../bounded_read.ts";
-import { writeAll } from "../checkpoint/atomic.ts";
+import { writeAll, writeTextAtomic } from "../checkpoint/atomic.ts";
 import { DataFormatError, OutputError } from "../errors.ts";
+import { CSV_HEADER, csvLine, csvPathBeside } from "./csv.ts";
+import type { MetricsFields, MetricsRecord } from "./record.ts";
+import { EventFileWriter } from "./tfevents.ts";
+import { recordScalars } from "./record_scalars.ts";
 
-/** Fields every record has. */
-export interface MetricsFields {
-  /** Epoch, counted from 1. */
-  epoch: number;
-  /** Optimizer steps since the start of the run. */
-  step: number;
-  /** Mean training loss (since the previous step record, or over the epoch). */
-  train_loss: number;
-  /** Training accuracy as a fraction. */
-  train_acc: number;
-  /** Learning rate in use. */
-  lr: number;
-  /** Training throughput. */
-  samples_per_s: number;
-  /** Seconds since the run started. */
-  wall_s: number;
-  /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
-  skipped_steps?: number;
-}
-
-/** A record written every few training steps. */
-export interface StepRecord extends MetricsFields {
-  kind: "step";
-}
-
-/** A record written at the end of an epoch; test metrics are null when not evaluated. */
-export interface EpochRecord extends MetricsFields {
-  kind: "epoch";
-  test_loss: number | null;
-  test_acc: number | null;
-}
-
-/** One line of a metrics file. */
-export type MetricsRecord = StepRecord | EpochRecord;
+export type { EpochRecord, MetricsFields, MetricsRecord, StepRecord } from "./record.ts";
 
 const FLUSH_CHARS = 64 * 1024;
 
+/** One output file of a {@link MetricsLog}, with the lines queued for it. */
+class QueuedFile {
+  lines: string[] = [];
+  chars = 0;
+
+  private constructor(readonly file: Deno.FsFile, readonly path: string) {}
+
+  /** Opens `path` for writing, truncated unless `append`; an {@link OutputError} names it. */
+  static async open(path: string, append: boolean): Promise<QueuedFile> {
+    try {
+      const file = await Deno.open(path, { write: true, create: true, append, truncate: !append });
+      return new QueuedFile(file, path);
+    } catch (e) {
+      throw new OutputError(path, `cannot write metrics: ${firstLine(e)}`);
+    }
+  }
+
+  queue(line: string): void {
+    this.lines.push(line);
+    this.chars += line.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const bytes = new TextEncoder().encode(this.lines.join(""));
+    this.lines = [];
+    this.chars = 0;
+    try {
+      await writeAll(this.file, bytes);
+    } catch (e) {
+      throw new OutputError(this.path, `cannot write metrics: ${firstLine(e)}`);
+    }
+  }
+}
+
 /**
- * An open metrics file. Records are buffered and written at every epoch record, when
- * about 64 KiB have accumulated, and on {@link MetricsLog.close}.
+ * An open metrics file, with its CSV copy beside it (`metrics.csv`, see
+ * core/metrics/csv.ts) and, when asked, TensorBoard event files. Records are buffered
+ * and written at every epoch record, when about 64 KiB have accumulated, and on
+ * {@link MetricsLog.close}.
  *
  * @example
  * ```ts
@@ -73,53 +81,84 @@ const FLUSH_CHARS = 64 * 1024;
  * ```
  */
 export class MetricsLog {
-  private pending: string[] = [];
-  private pendingChars = 0;
-
-  private constructor(private readonly file: Deno.FsFile, private readonly path: string) {}
+  private constructor(
+    private readonly jsonl: QueuedFile,
+    private readonly csv: QueuedFile | null,
+    private readonly events: EventFileWriter | null,
+  ) {}
 
   /**
-   * Opens `path`, truncating it unless `append` (a resumed run continues its file). A file
-   * that cannot be opened or written is an {@link OutputError} naming it.
+   * Opens `path` and, when it is named `X.jsonl`, the CSV `X.csv` beside it, truncating them
+   * unless `append` (a resumed run continues its file; the CSV is then rebuilt from it,
+   * atomically, so that both hold the same records), and a new event file in
+   * `tensorboardDir` when given. A file that cannot
+   * be opened or written is an {@link OutputError} naming it.
    */
-  static async open(path: string, append = false): Promise<MetricsLog> {
+  static async open(
+    path: string,
+    append = false,
+    tensorboardDir: string | null = null,
+  ): Promise<MetricsLog> {
+    const jsonl = await QueuedFile.open(path, append);
+    const opened = [jsonl.file];
     try {
-      const file = await Deno.open(path, { write: true, create: true, append, truncate: !append });
-      return new MetricsLog(file, path);
+      const csvPath = csvPathBeside(path);
+      const csv = csvPath === null ? null : await openCsv(csvPath, path, append);
+      if (csv) opened.push(csv.file);
+      const events = tensorboardDir === null ? null : await EventFileWriter.open(tensorboardDir);
+      return new MetricsLog(jsonl, csv, events);
     } catch (e) {
-      throw new OutputError(path, `cannot write metrics: ${firstLine(e)}`);
+      for (const file of opened) file.close();
+      throw e;
     }
   }
 
   /** Queues one record; epoch records are flushed at once. */
   async write(record: MetricsRecord): Promise<void> {
-    const line = JSON.stringify(withNonFinite(record)) + "\n";
-    this.pending.push(line);
-    this.pendingChars += line.length;
-    if (record.kind === "epoch" || this.pendingChars >= FLUSH_CHARS) await this.flush();
-  }
-
-  /** Writes every queued record to the file. */
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const bytes = new TextEncoder().encode(this.pending.join(""));
-    this.pending = [];
-    this.pendingChars = 0;
-    try {
-      await writeAll(this.file, bytes);
-    } catch (e) {
-      throw new OutputError(this.path, `cannot write metrics: ${firstLine(e)}`);
+    this.jsonl.queue(JSON.stringify(withNonFinite(record)) + "\n");
+    this.csv?.queue(csvLine(record));
+    const wallTime = Date.now() / 1000;
+    for (const [tag, value] of recordScalars(record)) {
+      this.events?.add({ wallTime, step: record.step, tag, value });
     }
+    if (record.kind === "epoch" || this.jsonl.chars >= FLUSH_CHARS) await this.flush();
   }
 
-  /** Flushes and closes the file. */
+  /** Writes every queued record to the files. */
+  async flush(): Promise<void> {
+    await this.jsonl.flush();
+    await this.csv?.flush();
+    await this.events?.flush();
+  }
+
+  /** Flushes and closes the files. */
   async close(): Promise<void> {
     try {
       await this.flush();
     } finally {
-      this.file.close();
+      this.jsonl.file.close();
+      this.csv?.file.close();
+      await this.events?.close();
     }
   }
+}
+
+/**
+ * The CSV of the metrics file `jsonlPath`: a fresh one with its header, or for `append`
+ * one rebuilt (atomically) from the records that file holds, opened to go on after them.
+ */
+async function openCsv(path: string, jsonlPath: string, append: boolean): Promise<QueuedFile> {
+  if (append) {
+    const lines = (await readMetrics(jsonlPath)).map(csvLine);
+    try {
+      await writeTextAtomic(path, CSV_HEADER + lines.join(""));
+    } catch (e) {
+      throw new OutputError(path, `cannot write metrics: ${firstLine(e)}`);
+    }
+  }
+  const csv = await QueuedFile.open(path, append);
+  if (!append) csv.queue(CSV_HEADER);
+  return csv;
 }
 
 /**

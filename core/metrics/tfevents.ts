@@ -13,6 +13,9 @@ import { writeAll } from "../checkpoint/atomic.ts";
 import { OutputError } from "../errors.ts";
 import { maskedCrc32c } from "./crc32c.ts";
 
+/** The folder of a run's event files, inside the run folder (`--tensorboard`). */
+export const TENSORBOARD_DIR = "tensorboard";
+
 /** One event: the file version (first event of a file) or one scalar. */
 export type TensorBoardEvent =
   | { wallTime: number; step: number; fileVersion: string }

@@ -67,8 +67,10 @@ export interface FitOptions {
    * stop there together when any of them asked.
    */
   stopRequested?: () => boolean;
-  /** Metrics JSON Lines file, appended to when resuming; none when null. */
+  /** Metrics JSON Lines file (and the CSV beside it), appended to when resuming; none when null. */
   metricsPath: string | null;
+  /** Also write the metrics as TensorBoard event files into this folder (`--tensorboard`). */
+  tensorboardDir?: string | null;
   /** Evaluate on the test split every this many epochs (and after the last). */
   evalEvery: number;
   /** Read training loss back every this many steps (a step record in the metrics file). */
@@ -218,7 +220,7 @@ class FitRun {
       await dropRecordsAfter(options.metricsPath, stepsDone);
     }
     const log = options.metricsPath
-      ? await MetricsLog.open(options.metricsPath, stepsDone > 0)
+      ? await MetricsLog.open(options.metricsPath, stepsDone > 0, options.tensorboardDir ?? null)
       : null;
     const onDevice = deviceData(trainer.flat.backend, data.train, config.augment, config.batchSize);
     return new FitRun(

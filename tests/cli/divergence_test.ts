@@ -31,7 +31,8 @@ for (const workers of [1, 2]) {
       ]);
       assert.equal(code, 1, stderr);
       assert.match(stderr, LINE);
-      assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name), ["metrics.jsonl"]);
+      const files = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+      assert.deepEqual(files, ["metrics.csv", "metrics.jsonl"]);
       const [record] = await readMetrics(`${out}/metrics.jsonl`);
       assert.ok(Number.isNaN(record.train_loss), "the NaN loss is logged as NaN, not 0");
       const report = await runCli(["report", `${out}/metrics.jsonl`, "--out", `${dir}/r.svg`]);

@@ -87,9 +87,11 @@ Deno.test("10 epochs straight and 5 + resume + 5 give bitwise identical paramete
   const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();
   const r1 = await runCli(["train", ...SMALL, "--epochs", "10", "--out", a]);
   assert.equal(r1.code, 0, r1.stderr);
-  assert.equal((await runCli(["train", ...SMALL, "--epochs", "5", "--out", b])).code, 0);
+  const tb = ["--tensorboard"];
+  assert.equal((await runCli(["train", ...SMALL, ...tb, "--epochs", "5", "--out", b])).code, 0);
   const r2 = await runCli([
     "train",
+    ...tb,
     "--resume",
     `${b}/checkpoint.safetensors`,
     "--epochs",
@@ -114,6 +116,14 @@ Deno.test("10 epochs straight and 5 + resume + 5 give bitwise identical paramete
     r,
   ) => r.epoch);
   assert.deepEqual(epochs, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // The CSV holds the same records, across the resume; each part of the run has an event file.
+  const csv = (await Deno.readTextFile(`${b}/metrics.csv`)).trim().split("\n").map((l) =>
+    l.split(",")
+  );
+  assert.equal(csv.length, 1 + (await readMetrics(`${b}/metrics.jsonl`)).length);
+  assert.deepEqual(csv.filter((row) => row[0] === "epoch").map((row) => Number(row[1])), epochs);
+  const events = [...Deno.readDirSync(`${b}/tensorboard`)].map((e) => e.name);
+  assert.equal(events.filter((n) => n.startsWith("events.out.tfevents.")).length, 2, `${events}`);
   assert.match(r1.stdout, /final test accuracy \d+\.\d\d%/);
   assert.match(r1.stdout, new RegExp(`checkpoint: ${a}/checkpoint.safetensors`));
 });

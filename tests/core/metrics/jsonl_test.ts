@@ -184,3 +184,57 @@ Deno.test("readMetrics reads files written with the old keys loss and accuracy",
     await Deno.writeTextFile(path, JSON.stringify({ ...rest, loss: train_loss, accuracy: 0.25 }));
     assert.deepEqual(await readMetrics(path), [{ ...rest, train_loss, train_acc: 0.25 }]);
   }));
+
+Deno.test("MetricsLog writes the same records as CSV beside the file, rebuilt when resuming", () =>
+  inTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    const log = await MetricsLog.open(path);
+    await log.write(step(1, NaN));
+    await log.write({ ...epoch, test_loss: null, test_acc: null, skipped_steps: 2 });
+    await log.write(step(5, Infinity));
+    await log.close();
+    const header = "kind,epoch,step,train_loss,train_acc,test_loss,test_acc,lr,samples_per_s," +
+      "wall_s,skipped_steps";
+    assert.deepEqual((await Deno.readTextFile(`${dir}/metrics.csv`)).split("\n"), [
+      header,
+      "step,1,1,nan,0.5,,,0.05,1000,0.1,",
+      "epoch,1,4,0.25,0.5,,,0.05,1000,0.4,2",
+      "step,1,5,inf,0.5,,,0.05,1000,0.5,",
+      "",
+    ]);
+    // A resumed run that dropped the last record continues both files in step.
+    await Deno.writeTextFile(
+      path,
+      (await Deno.readTextFile(path)).split("\n").slice(0, 2).join("\n") + "\n",
+    );
+    const resumed = await MetricsLog.open(path, true);
+    await resumed.write(epoch);
+    await resumed.close();
+    const csv = (await Deno.readTextFile(`${dir}/metrics.csv`)).trim().split("\n");
+    assert.equal(csv.length, 1 + (await readMetrics(path)).length);
+    assert.equal(csv[0], header);
+    assert.equal(csv[3], "epoch,1,4,0.25,0.5,0.3,0.9,0.05,1000,0.4,");
+  }));
+
+Deno.test("MetricsLog writes TensorBoard scalars under the record keys", () =>
+  inTempDir(async (dir) => {
+    const log = await MetricsLog.open(`${dir}/metrics.jsonl`, false, `${dir}/tb`);
+    await log.write(step(1));
+    await log.write(epoch);
+    await log.close();
+    const [name] = [...Deno.readDirSync(`${dir}/tb`)].map((e) => e.name);
+    const text = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/tb/${name}`));
+    // Each value: field 1 (tag: length, bytes), then field 2 (0x15, the float).
+    const tags = [...text.matchAll(/\x0a([\s\S])([a-z_]+)\x15/g)]
+      .filter((m) => m[1].charCodeAt(0) === m[2].length).map((m) => m[2]);
+    assert.match(text, /brain\.Event:2/);
+    assert.deepEqual(tags, [
+      "train_loss",
+      "train_acc",
+      "lr",
+      "samples_per_s",
+      "test_loss",
+      "test_acc",
+      "epoch",
+    ]);
+  }));

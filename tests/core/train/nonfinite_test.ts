@@ -203,7 +203,7 @@ Deno.test("stop over a 2-rank memory mesh: every rank stops naming the step; ran
     const records = await readMetrics(`${dir}/m0.jsonl`);
     assert.ok(records.some((r) => Number.isNaN(r.train_loss)), JSON.stringify(records));
     const written = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-    assert.deepEqual(written, ["m0.jsonl", "m1.jsonl"], "no checkpoint");
+    assert.deepEqual(written, ["m0.csv", "m0.jsonl", "m1.csv", "m1.jsonl"], "no checkpoint");
   }));
 
 Deno.test("fit --lr 1e6: stops with the step and parameter, leaving the last good checkpoint as it was", () =>

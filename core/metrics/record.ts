@@ -1,0 +1,43 @@
+/**
+ * The records of a metrics file: a `"step"` record every few training steps, an
+ * `"epoch"` record at the end of each epoch. Keys follow PyTorch Lightning's
+ * (`train_loss`, `train_acc`, `test_loss`, `test_acc`, `lr`); JSON Lines, CSV and
+ * TensorBoard files all use them.
+ *
+ * @module
+ */
+
+/** Fields every record has. */
+export interface MetricsFields {
+  /** Epoch, counted from 1. */
+  epoch: number;
+  /** Optimizer steps since the start of the run. */
+  step: number;
+  /** Mean training loss (since the previous step record, or over the epoch). */
+  train_loss: number;
+  /** Training accuracy as a fraction. */
+  train_acc: number;
+  /** Learning rate in use. */
+  lr: number;
+  /** Training throughput. */
+  samples_per_s: number;
+  /** Seconds since the run started. */
+  wall_s: number;
+  /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
+  skipped_steps?: number;
+}
+
+/** A record written every few training steps. */
+export interface StepRecord extends MetricsFields {
+  kind: "step";
+}
+
+/** A record written at the end of an epoch; test metrics are null when not evaluated. */
+export interface EpochRecord extends MetricsFields {
+  kind: "epoch";
+  test_loss: number | null;
+  test_acc: number | null;
+}
+
+/** One line of a metrics file. */
+export type MetricsRecord = StepRecord | EpochRecord;
