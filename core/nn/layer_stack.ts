@@ -32,6 +32,12 @@ import { Sequential } from "./sequential.ts";
 
 type Value = number | boolean;
 
+/** One built layer of a stack: its text (`conv(6,5)`) and per-sample output shape. */
+export interface StackLayer {
+  readonly text: string;
+  readonly shape: readonly number[];
+}
+
 /** One layer of a stack: its name, positional and named arguments. */
 interface LayerText {
   readonly name: string;
@@ -234,16 +240,18 @@ export function buildLayerStack(
   activation: string,
   activationArgs: Record<string, unknown>,
   rng: Rng,
-): { model: Sequential; shape: readonly number[] } {
-  const layers: Module[] = [];
+): { model: Sequential; shape: readonly number[]; layers: readonly StackLayer[] } {
+  const modules: Module[] = [];
+  const layers: StackLayer[] = [];
   let shape = sampleShape;
   for (const text of splitTop(spec)) {
     const built = buildLayer(parseLayer(text), shape, activation, activationArgs, rng);
     if (built.shape.some((d) => !(d >= 1))) {
-      fail(`layer ${layers.length} (${text}) leaves no output for input [${shape}]`);
+      fail(`layer ${modules.length} (${text}) leaves no output for input [${shape}]`);
     }
-    layers.push(built.module);
+    modules.push(built.module);
     shape = built.shape;
+    layers.push({ text, shape });
   }
-  return { model: new Sequential(...layers), shape };
+  return { model: new Sequential(...modules), shape, layers };
 }

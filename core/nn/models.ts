@@ -11,7 +11,7 @@ import { parseArgsJson } from "../catalog.ts";
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
 import { initFromName } from "./init_registry.ts";
-import { buildLayerStack } from "./layer_stack.ts";
+import { buildLayerStack, type StackLayer } from "./layer_stack.ts";
 import { parseLayerSizes } from "./mlp.ts";
 import { requireMlpWithinCap } from "./parameter_cap.ts";
 import type { Module } from "./module.ts";
@@ -39,6 +39,8 @@ export interface BuiltModel {
   readonly model: Module;
   /** Per-sample input shape: `[features]` for an MLP, the data's for the others. */
   readonly inputShape: readonly number[];
+  /** The layers of its `nn.Sequential`, in order, as `gradmesh summary` lists them. */
+  readonly layers: readonly StackLayer[];
 }
 
 const resnetStage = (out: number, stride: number) =>
@@ -131,7 +133,13 @@ export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltMo
     }
     stack = named ? named(data.classes, inputShape) : spec.model;
   }
-  const { model, shape } = buildLayerStack(stack, inputShape, spec.activation, activationArgs, rng);
+  const { model, shape, layers } = buildLayerStack(
+    stack,
+    inputShape,
+    spec.activation,
+    activationArgs,
+    rng,
+  );
   if (data && (shape.length !== 1 || shape[0] !== data.classes)) {
     throw new UsageError(
       "model",
@@ -144,5 +152,5 @@ export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltMo
       if (name.endsWith("weight") && p.shape.length >= 2) init(p, rng);
     }
   }
-  return { model, inputShape };
+  return { model, inputShape, layers };
 }
