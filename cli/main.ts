@@ -8,13 +8,19 @@
 import { runCatalog } from "./catalog.ts";
 import { runCoordinator } from "./coordinator.ts";
 import { errorLine } from "./error_line.ts";
+import { runEval } from "./eval.ts";
+import { runPredict } from "./predict.ts";
 import { runReport } from "./report.ts";
+import { runSummary } from "./summary.ts";
 import { runSweep } from "./sweep.ts";
 import { runTrain } from "./train.ts";
 import { runWorkerCommand } from "./worker.ts";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   train: runTrain,
+  eval: runEval,
+  predict: runPredict,
+  summary: runSummary,
   report: runReport,
   sweep: runSweep,
   catalog: runCatalog,
@@ -26,6 +32,9 @@ const USAGE = `usage: gradmesh <command> [flags]
 
 Commands:
   train        train a model (deno task train --help); --workers N for data parallelism
+  eval         test-set loss and accuracy of a checkpoint, as JSON
+  predict      predicted class and probabilities per sample of a checkpoint's model
+  summary      layers, output shapes and parameter counts of a --model
   report       render metrics files as an SVG of loss and accuracy curves (--sweep DIR: a table)
   sweep        run a grid of train configurations (docs/sweeps.md)
   catalog      list every activation, loss, optimizer, scheduler, initialiser and metric (JSON)

@@ -8,13 +8,14 @@
  */
 
 import { type EpochProgress, loadCheckpoint } from "../checkpoint/checkpoint.ts";
-import { extraStates, readBuffers, restoreModuleState } from "../checkpoint/module_state.ts";
+import { extraStates, readBuffers } from "../checkpoint/module_state.ts";
 import type { NamedTensor } from "../checkpoint/named_tensor.ts";
 import { DEFAULT_KEEP_CHECKPOINTS, saveInSeries } from "../checkpoint/series.ts";
 import { requireTensorSet } from "../checkpoint/tensor_set.ts";
 import { UsageError } from "../errors.ts";
 import { checkpointLayout } from "./checkpoint_layout.ts";
 import type { TrainConfig } from "./config.ts";
+import { loadModelWeights } from "./load_weights.ts";
 import type { Trainer } from "./trainer.ts";
 
 /**
@@ -70,7 +71,7 @@ export async function restoreFitCheckpoint(
   trainer: Trainer,
   path: string,
 ): Promise<{ epoch: number; progress: EpochProgress | undefined }> {
-  const { flat, optimizer } = trainer;
+  const { optimizer } = trainer;
   if (!optimizer.resumable) {
     throw new UsageError(
       "resume",
@@ -78,14 +79,8 @@ export async function restoreFitCheckpoint(
     );
   }
   const ckpt = await loadCheckpoint(path);
-  const layout = checkpointLayout(trainer, ckpt.step);
-  requireTensorSet(path, layout.model, ckpt.params);
-  requireTensorSet(path, layout.optimizer, ckpt.optimizer);
-  const host = new Float32Array(flat.size);
-  const byName = new Map(ckpt.params.map((t) => [t.name, t]));
-  for (const s of flat.slots) host.set(byName.get(s.name)!.data, s.offset);
-  flat.backend.write(flat.params, host);
-  restoreModuleState(trainer.model, ckpt.params, ckpt.moduleState, path);
+  requireTensorSet(path, checkpointLayout(trainer, ckpt.step).optimizer, ckpt.optimizer);
+  loadModelWeights(trainer, ckpt, path);
   optimizer.loadState(
     new Map(ckpt.optimizer.map((t) => [t.name.replace(/^optim\./, ""), t.data])),
     ckpt.step,
