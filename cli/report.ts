@@ -1,11 +1,13 @@
 /**
- * `gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]`: draws the loss and
- * accuracy curves of one or more metrics files into one SVG, one colour per file.
+ * `gradmesh report RUN [RUN2 ...] [--out report.svg]`: draws the loss and accuracy curves
+ * of one or more runs into one SVG, one colour per run; a RUN is a metrics file or a run
+ * folder (its `metrics.jsonl`).
  * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
  *
  * @module
  */
 
+import { join } from "node:path";
 import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { DataFormatError, GradmeshError, UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
@@ -14,7 +16,8 @@ import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics
 import { lineChartSvg } from "./svg_chart.ts";
 import { writeSweepReport } from "./sweep_report.ts";
 
-const USAGE = `Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]
+const USAGE =
+  `Usage: gradmesh report RUN [RUN2 ...] [--out report.svg]   (RUN: a metrics file or run folder)
        gradmesh report --sweep DIR`;
 
 const FLAGS: FlagTable = {
@@ -60,11 +63,12 @@ export async function runReport(args: string[]): Promise<number> {
     if (positionals.length === 0) {
       throw new UsageError(
         "FILE",
-        "expected at least one metrics file, or --sweep DIR (see --help)",
+        "expected at least one metrics file or run folder, or --sweep DIR (see --help)",
       );
     }
     const names = runNames(positionals);
-    const runs = await Promise.all(positionals.map(async (path, i): Promise<CurveRun> => {
+    const runs = await Promise.all(positionals.map(async (given, i): Promise<CurveRun> => {
+      const path = await metricsFileOf(given);
       const records = await readMetrics(path);
       if (records.length === 0) throw new DataFormatError(path, "no metrics records in file");
       return { name: names[i], color: PALETTE[i % PALETTE.length], records };
@@ -99,4 +103,13 @@ function runNames(paths: readonly string[]): string[] {
     const names = segments.map((s) => s.slice(-k).join("/"));
     if (new Set(names).size === names.length || k >= longest) return names;
   }
+}
+
+/** The metrics file of `path`: itself, or for a run folder the `metrics.jsonl` in it. */
+async function metricsFileOf(path: string): Promise<string> {
+  const isDir = await Deno.stat(path).then((info) => info.isDirectory, () => false);
+  if (!isDir) return path;
+  const file = join(path, "metrics.jsonl");
+  if (await Deno.stat(file).then(() => true, () => false)) return file;
+  throw new DataFormatError(path, "a folder without metrics.jsonl: expected a run folder");
 }

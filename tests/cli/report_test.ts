@@ -89,8 +89,10 @@ Deno.test("report renders loss and accuracy of two metrics files into one SVG", 
     assert.equal(colour("sgd.jsonl train loss"), colour("sgd.jsonl test accuracy"));
     assert.notEqual(colour("sgd.jsonl train loss"), colour("adam.jsonl train loss"));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "adam.csv",
       "adam.jsonl",
       "report.svg",
+      "sgd.csv",
       "sgd.jsonl",
     ]);
   }));
@@ -112,6 +114,27 @@ Deno.test("report names files with the same basename by their directories; --log
     const svg = await Deno.readTextFile(out);
     assert.ok(svg.includes(">a/metrics.jsonl</text>") && svg.includes(">b/metrics.jsonl</text>"));
     assert.ok(svg.includes(">loss (log scale)</text>"));
+  }));
+
+Deno.test("report takes run folders: their metrics.jsonl, named by the folder", () =>
+  inTempDir(async (dir) => {
+    for (const run of ["sgd", "adam"]) {
+      await Deno.mkdir(`${dir}/${run}`);
+      await writeRun(`${dir}/${run}/metrics.jsonl`, 2);
+    }
+    const out = `${dir}/r.svg`;
+    const r = await report([`${dir}/sgd`, `${dir}/adam/`, "--out", out]);
+    assert.equal(r.code, 0, r.err);
+    const svg = await Deno.readTextFile(out);
+    assert.ok(svg.includes(">sgd</text>") && svg.includes(">adam</text>"));
+    assert.equal(polylinePoints(svg).get("adam train loss"), 8);
+    await Deno.mkdir(`${dir}/nothing`);
+    const bad = await report([`${dir}/sgd`, `${dir}/nothing`, "--out", out]);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.err,
+      /^report: .*nothing: a folder without metrics\.jsonl: expected a run folder$/,
+    );
   }));
 
 Deno.test("report: bad usage and bad files give one line naming the culprit and exit 2", () =>
@@ -140,6 +163,7 @@ Deno.test("report: bad usage and bad files give one line naming the culprit and 
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
       "bad.jsonl",
       "empty.jsonl",
+      "ok.csv",
       "ok.jsonl",
     ]);
   }));

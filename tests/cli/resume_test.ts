@@ -182,6 +182,7 @@ Deno.test("temp files of a killed checkpoint write are removed when a run starts
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
     CKPT,
     "checkpoints",
+    "metrics.csv",
     "metrics.jsonl",
     "notes.tmp",
   ]);
