@@ -5,10 +5,9 @@
  * @module
  */
 
-import { UsageError } from "../core/errors.ts";
 import { evalBatches } from "../core/train/fit.ts";
 import { checkpointModelFlags, loadCheckpointModel } from "./checkpoint_model.ts";
-import { helpText, parseFlags } from "./flags.ts";
+import { commandFlags } from "./flags.ts";
 
 const USAGE = `usage: gradmesh eval --checkpoint FILE [--data D] [flags]
 
@@ -17,14 +16,8 @@ Evaluates a checkpoint's model on the test split of the data it was trained on (
 
 /** Runs `eval` with `args`; returns the exit code. */
 export async function runEval(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseFlags(checkpointModelFlags, args);
-  if (values.help) {
-    console.log(helpText(USAGE, checkpointModelFlags));
-    return 0;
-  }
-  if (positionals.length) {
-    throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
-  }
+  const values = commandFlags(checkpointModelFlags, USAGE, args);
+  if (values === null) return 0;
   const loaded = await loadCheckpointModel(values, (line) => console.error(line));
   try {
     const { checkpoint, data, trainer } = loaded;

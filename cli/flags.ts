@@ -151,6 +151,27 @@ function convert(name: string, spec: FlagSpec, raw: string | boolean): string | 
   return n;
 }
 
+/**
+ * The flags of a command that takes no positional arguments: its values, or null when
+ * `--help` was given (the help is then printed). A positional argument is a
+ * {@link UsageError}.
+ */
+export function commandFlags(
+  table: FlagTable,
+  usage: string,
+  args: readonly string[],
+): FlagValues | null {
+  const { values, positionals } = parseFlags(table, args);
+  if (values.help) {
+    console.log(helpText(usage, table));
+    return null;
+  }
+  if (positionals.length) {
+    throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
+  }
+  return values;
+}
+
 /** Choice lists up to this long print inline (`<a|b|c>`); longer ones on lines of their own. */
 const INLINE_CHOICES = 24;
 /** The description column starts at most this far in; longer flag names put it on the next line. */

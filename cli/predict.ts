@@ -13,7 +13,7 @@ import { firstLine } from "../core/bounded_read.ts";
 import { UsageError } from "../core/errors.ts";
 import { predictions } from "../core/train/predict.ts";
 import { checkpointModelFlags, loadCheckpointModel } from "./checkpoint_model.ts";
-import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { commandFlags, type FlagTable } from "./flags.ts";
 
 const FLAGS: FlagTable = {
   ...checkpointModelFlags,
@@ -39,14 +39,8 @@ probability of each class.`;
 
 /** Runs `predict` with `args`; returns the exit code. */
 export async function runPredict(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseFlags(FLAGS, args);
-  if (values.help) {
-    console.log(helpText(USAGE, FLAGS));
-    return 0;
-  }
-  if (positionals.length) {
-    throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
-  }
+  const values = commandFlags(FLAGS, USAGE, args);
+  if (values === null) return 0;
   const loaded = await loadCheckpointModel(values, (line) => console.error(line));
   const lines: string[] = [];
   let correct = 0;

@@ -13,7 +13,7 @@ import { buildModel } from "../core/nn/models.ts";
 import { Rng } from "../core/rng.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig } from "../core/train/config.ts";
-import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { commandFlags, type FlagTable } from "./flags.ts";
 import { trainFlags } from "./train_flags.ts";
 
 const FLAGS: FlagTable = {
@@ -46,14 +46,8 @@ shape per sample and parameter count, and the total (as torchinfo counts them).`
 
 /** Runs `summary` with `args`; returns the exit code. */
 export async function runSummary(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseFlags(FLAGS, args);
-  if (values.help) {
-    console.log(helpText(USAGE, FLAGS));
-    return 0;
-  }
-  if (positionals.length) {
-    throw new UsageError(positionals[0], "unexpected argument (flags start with --)");
-  }
+  const values = commandFlags(FLAGS, USAGE, args);
+  if (values === null) return 0;
   const shape = values["input-shape"] as string | undefined;
   const { train, name } = shape === undefined
     ? await loadDataset(values.data as string, { label: values.label as Cifar100Label })
