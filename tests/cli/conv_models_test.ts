@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
+import { readMetrics } from "../../core/metrics/jsonl.ts";
 import { writeSyntheticCifar10 } from "../cifar_fixture.ts";
 import { runMain } from "../coordinator/job_fixtures.ts";
 
@@ -19,6 +20,7 @@ for (const model of ["lenet5", "allcnn-c", "resnet20"]) {
         `--workers=${workers}`,
         "--backend=cpu",
         `--out=${out}`,
+        ...(model === "lenet5" ? ["--tensorboard"] : []),
       ]);
       assert.equal(code, 0, stderr);
       assert.match(stdout, /^final test accuracy [\d.]+% \(loss [\d.]+\)/m);
@@ -31,6 +33,17 @@ for (const model of ["lenet5", "allcnn-c", "resnet20"]) {
           assert.ok(names.includes(name), `${name} in ${names.slice(0, 8)}`);
         }
         assert.ok(names.includes("6.downsample.0.weight"));
+      }
+      if (model === "lenet5") {
+        // Rank 0 writes the event file; eval of the checkpoint gives the logged test metrics.
+        const events = [...Deno.readDirSync(`${out}/tensorboard`)].map((e) => e.name);
+        assert.equal(events.filter((n) => n.startsWith("events.out.tfevents.")).length, 1);
+        const ckpt = `${out}/checkpoint.safetensors`;
+        const evaluated = await runMain(["eval", `--checkpoint=${ckpt}`, "--backend=cpu"]);
+        assert.equal(evaluated.code, 0, evaluated.stderr);
+        const last = (await readMetrics(`${out}/metrics.jsonl`)).at(-1)!;
+        assert.ok(last.kind === "epoch");
+        assert.equal(JSON.parse(evaluated.stdout).test_acc, last.test_acc);
       }
     });
   }
