@@ -320,10 +320,12 @@ export {
 export {
   meanAbsoluteError,
   meanAbsolutePercentageError,
+  meanBiasError,
   meanSquaredError,
   r2Score,
   rootMeanSquaredError,
 } from "./core/metrics/regression.ts";
+export { type RegressionScores, regressionScores } from "./core/metrics/regression_scores.ts";
 export {
   Optimizer,
   type OptimizerConfig,

@@ -46,7 +46,24 @@ export interface EpochRecord extends MetricsFields {
   kind: "epoch";
   test_loss: number | null;
   test_acc: number | null;
+  /** A regression run's test metrics (`core/metrics/regression_scores.ts`), when evaluated. */
+  test_mse?: number;
+  test_rmse?: number;
+  test_mae?: number;
+  test_r2?: number;
+  test_mape?: number;
+  test_mbe?: number;
 }
+
+/** The regression metrics an epoch record may hold. */
+export const REGRESSION_KEYS = [
+  "test_mse",
+  "test_rmse",
+  "test_mae",
+  "test_r2",
+  "test_mape",
+  "test_mbe",
+] as const;
 
 /** One line of a metrics file. */
 export type MetricsRecord = StepRecord | EpochRecord;
@@ -188,12 +205,13 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     if (v === null || typeof v === "number") return v;
     throw fail(`expected "${key}" to be a number or null, got ${describe(v)}`);
   };
-  const num = (key: keyof MetricsFields) => numberOrNull(key) ?? NaN;
+  const num = (key: string) => numberOrNull(key) ?? NaN;
   const fields: MetricsFields = {
     epoch: num("epoch"),
     step: num("step"),
     loss: num("loss"),
-    accuracy: num("accuracy"),
+    // A regression run's records have no accuracy.
+    accuracy: raw.accuracy === undefined ? NaN : num("accuracy"),
     lr: num("lr"),
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
@@ -206,6 +224,9 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     ...fields,
     test_loss: optional("test_loss"),
     test_acc: optional("test_acc"),
+    ...Object.fromEntries(
+      REGRESSION_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, num(k)]),
+    ),
   };
 }
 
