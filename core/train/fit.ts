@@ -358,7 +358,7 @@ class FitRun {
     }
     const { curvePath } = this.options;
     if (curvePath && this.data.train.targets && stoppedAt === null && this.final) {
-      await writeFitCurve(curvePath, trainer, this.data, this.config.loss);
+      await writeFitCurve(curvePath, trainer, this.data, this.config);
     }
     return { trainer, epochs, final: this.final, stoppedAt };
   }

@@ -55,7 +55,7 @@ export async function datasetScores(trainer: Trainer, data: Dataset): Promise<Re
 
 /** What `report --fit` draws: the data, and the model's predictions on a grid of x. */
 export interface FitCurve {
-  /** The run's loss (and quantile τ, for the quantile loss), for the legend. */
+  /** The run's loss (with τ for the quantile loss), for the legend. */
   loss: string;
   train: { x: number[]; y: number[] };
   test: { x: number[]; y: number[] };
@@ -70,7 +70,7 @@ export async function writeFitCurve(
   path: string,
   trainer: Trainer,
   data: { train: Dataset; test: Dataset },
-  loss: string,
+  config: { loss: string; quantile: number },
 ): Promise<boolean> {
   const { train, test } = data;
   if (train.sampleShape.length !== 1 || train.sampleShape[0] !== 1 || train.targets !== 1) {
@@ -85,7 +85,7 @@ export async function writeFitCurve(
   const gridY = await predictRows(trainer, gridX, CURVE_POINTS);
   const pairs = (d: Dataset) => ({ x: [...d.images], y: [...d.labels] });
   const curve: FitCurve = {
-    loss,
+    loss: config.loss === "quantile" ? `quantile τ=${config.quantile}` : config.loss,
     train: pairs(train),
     test: pairs(test),
     grid: { x: [...gridX], y: [...gridY] },
