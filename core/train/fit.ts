@@ -357,7 +357,7 @@ class FitRun {
       this.final = await this.#evaluate();
     }
     const { curvePath } = this.options;
-    if (curvePath && this.data.train.targets && stoppedAt === null && this.final) {
+    if (curvePath && stoppedAt === null && this.final) {
       await writeFitCurve(curvePath, trainer, this.data, this.config);
     }
     return { trainer, epochs, final: this.final, stoppedAt };

@@ -63,8 +63,9 @@ export interface FitCurve {
 }
 
 /**
- * Writes the {@link FitCurve} of a one-feature, one-target model to `path` (atomically);
- * does nothing for other shapes, which have no curve to draw. Returns whether it wrote.
+ * Writes the {@link FitCurve} of a one-feature, one-target regression model to `path`
+ * (atomically). Other runs have no curve to draw: for them it removes a curve that an
+ * earlier run left at `path` (an `--overwrite`n run). Returns whether it wrote.
  */
 export async function writeFitCurve(
   path: string,
@@ -74,6 +75,9 @@ export async function writeFitCurve(
 ): Promise<boolean> {
   const { train, test } = data;
   if (train.sampleShape.length !== 1 || train.sampleShape[0] !== 1 || train.targets !== 1) {
+    await Deno.remove(path).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
     return false;
   }
   const xs = [...train.images, ...test.images];

@@ -15,6 +15,8 @@ import { schedulerDefs } from "../optim/schedulers/registry.ts";
 import { defaultTrainConfig, type TrainConfig } from "./config.ts";
 import { lossNames } from "./regression_objective.ts";
 import { tasks } from "./regression_settings.ts";
+import { csvHeaderChoices } from "../data/csv.ts";
+import { noiseKinds } from "../data/synthetic.ts";
 
 /** The fields that name a registry entry, with the names allowed. */
 const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
@@ -23,6 +25,9 @@ const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
   init: ["default", ...initNames],
   loss: lossNames,
   task: tasks,
+  csvHeader: csvHeaderChoices,
+  noise: noiseKinds,
+  reduction: ["mean", "sum"],
   scheduler: ["none", ...Object.keys(schedulerDefs)],
   label: ["fine", "coarse"],
 };

@@ -128,3 +128,48 @@ Deno.test("regression: 2 ranks of a memory mesh train two-target CSV data exactl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("regression: a resumed run ends where an uninterrupted one does; a run with no curve removes a stale one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "gradmesh-regression-resume-" });
+  try {
+    const config = {
+      ...regression,
+      data: "synthetic:sinc",
+      model: "1-8-1",
+      loss: "log-cosh",
+      lr: 0.05,
+      batchSize: 50,
+      epochs: 3,
+    };
+    const data = await loadTrainingData(config);
+    const read = async (
+      r: {
+        trainer: {
+          flat: { backend: { read(s: unknown): Promise<Float32Array> }; params: unknown };
+        };
+      },
+    ) => await r.trainer.flat.backend.read(r.trainer.flat.params);
+    const straight = await read(await fitConfig(config, createCpuBackend(), data, noFiles));
+    const checkpointPath = `${dir}/checkpoint.safetensors`;
+    await fitConfig({ ...config, epochs: 2 }, createCpuBackend(), data, {
+      ...noFiles,
+      checkpointPath,
+    });
+    const resumed = await fitConfig(config, createCpuBackend(), data, {
+      ...noFiles,
+      checkpointPath,
+      resume: checkpointPath,
+    });
+    assert.deepEqual(await read(resumed), straight);
+    const curvePath = `${dir}/fit_curve.json`;
+    await Deno.writeTextFile(curvePath, "{}\n");
+    const linear = { ...regression, data: "synthetic:linear", model: "2-1", epochs: 1 };
+    await fitConfig(linear, createCpuBackend(), await loadTrainingData(linear), {
+      ...noFiles,
+      curvePath,
+    });
+    await assert.rejects(() => Deno.stat(curvePath), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
