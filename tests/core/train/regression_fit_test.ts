@@ -9,7 +9,7 @@ import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import { LINEAR_TRUTH } from "../../../core/data/synthetic.ts";
 import { readMetrics } from "../../../core/metrics/jsonl.ts";
 import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
-import { fit } from "../../../core/train/fit.ts";
+import { fit, type FitResult } from "../../../core/train/fit.ts";
 import { fitConfig } from "../../../core/train/fit_config.ts";
 import type { FitCurve } from "../../../core/train/regression_eval.ts";
 import { loadTrainingData } from "../../../core/train/training_data.ts";
@@ -142,13 +142,7 @@ Deno.test("regression: a resumed run ends where an uninterrupted one does; a run
       epochs: 3,
     };
     const data = await loadTrainingData(config);
-    const read = async (
-      r: {
-        trainer: {
-          flat: { backend: { read(s: unknown): Promise<Float32Array> }; params: unknown };
-        };
-      },
-    ) => await r.trainer.flat.backend.read(r.trainer.flat.params);
+    const read = (r: FitResult) => r.trainer.flat.backend.read(r.trainer.flat.params);
     const straight = await read(await fitConfig(config, createCpuBackend(), data, noFiles));
     const checkpointPath = `${dir}/checkpoint.safetensors`;
     await fitConfig({ ...config, epochs: 2 }, createCpuBackend(), data, {
