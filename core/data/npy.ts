@@ -39,7 +39,7 @@ function headerField(header: string, key: string): string | null {
  * @example
  * ```ts
  * import { parseNpy } from "./npy.ts";
- * const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".padEnd(118) + "\n";
+ * const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".padEnd(117) + "\n";
  * const bytes = new Uint8Array(128 + 8);
  * bytes.set([0x93, 78, 85, 77, 80, 89, 1, 0, 118, 0]);
  * bytes.set(new TextEncoder().encode(header), 10);
