@@ -35,7 +35,7 @@ export const regressionFlags: FlagTable = {
     type: "string",
     group: "data",
     default: d.target,
-    help: "csv target columns: names or 0-based indices, comma-separated (default: the last)",
+    help: "csv target columns: names or 0-based indices, comma-separated; empty: the last column",
   },
   "csv-header": {
     type: "string",
