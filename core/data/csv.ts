@@ -8,6 +8,7 @@
  * @module
  */
 
+import { readFileBounded } from "../bounded_read.ts";
 import { DataFormatError, UsageError } from "../errors.ts";
 import type { RegressionTable } from "./regression_split.ts";
 
@@ -117,13 +118,15 @@ export function parseCsv(text: string, file: string, options: CsvOptions): Regre
   return table;
 }
 
-/** Reads `file` and parses it with {@link parseCsv}; an unreadable file names itself. */
+/**
+ * 256 MiB: the largest CSV file read. Its text is split into cells in memory, several
+ * times the file's size, before the cells become f32 values.
+ */
+export const MAX_CSV_BYTES = 2 ** 28;
+
+/** Reads `file` (at most {@link MAX_CSV_BYTES}) and parses it with {@link parseCsv}. */
 export async function loadCsv(file: string, options: CsvOptions): Promise<RegressionTable> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    throw new DataFormatError(file, `cannot be read (${(e as Error).message.split("\n")[0]})`);
-  }
-  return parseCsv(text, file, options);
+  const fail = (message: string) => new DataFormatError(file, message);
+  const bytes = await readFileBounded(file, MAX_CSV_BYTES, "the CSV file", fail);
+  return parseCsv(new TextDecoder().decode(bytes), file, options);
 }

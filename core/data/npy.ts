@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MAX_INPUT_FILE_BYTES, readFileBounded } from "../bounded_read.ts";
 import { DataFormatError } from "../errors.ts";
 
 /** An array read from a `.npy` file. */
@@ -96,13 +97,8 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   return { shape, data };
 }
 
-/** Reads and parses `file` with {@link parseNpy}; an unreadable file names itself. */
+/** Reads `file` (at most 1 GiB, `MAX_INPUT_FILE_BYTES`) and parses it with {@link parseNpy}. */
 export async function loadNpy(file: string): Promise<NpyArray> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(file);
-  } catch (e) {
-    throw new DataFormatError(file, `cannot be read (${(e as Error).message.split("\n")[0]})`);
-  }
-  return parseNpy(bytes, file);
+  const fail = (message: string) => new DataFormatError(file, message);
+  return parseNpy(await readFileBounded(file, MAX_INPUT_FILE_BYTES, "the .npy file", fail), file);
 }

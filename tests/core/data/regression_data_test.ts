@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { DataFormatError, UsageError } from "../../../core/errors.ts";
-import { parseCsv } from "../../../core/data/csv.ts";
+import { MAX_CSV_BYTES, parseCsv } from "../../../core/data/csv.ts";
 import { loadNpy } from "../../../core/data/npy.ts";
 import { LINEAR_TRUTH, syntheticTable } from "../../../core/data/synthetic.ts";
 import { loadRegressionData } from "../../../core/train/regression_data.ts";
@@ -72,6 +72,26 @@ Deno.test("csv: a bad cell, row or target is one line naming file, row and colum
   );
 });
 
+Deno.test("csv: a missing file or one over the size limit names the file", async () => {
+  const settings = { ...defaultRegressionSettings, task: "regression" as const };
+  await assert.rejects(
+    () => loadRegressionData("csv:/nonexistent/d.csv", settings, 0),
+    (e) =>
+      e instanceof DataFormatError &&
+      e.message === "/nonexistent/d.csv: cannot read the CSV file: no such file",
+  );
+  const big = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await Deno.truncate(big, MAX_CSV_BYTES + 1);
+    await assert.rejects(
+      () => loadRegressionData(`csv:${big}`, settings, 0),
+      (e) => e instanceof DataFormatError && e.message.includes("is more than the limit of"),
+    );
+  } finally {
+    await Deno.remove(big);
+  }
+});
+
 Deno.test("npy: NumPy's files of every supported dtype read as f32", async () => {
   const x = await loadNpy(fixture("x_f8.npy"));
   assert.deepEqual(x.shape, [5, 2]);
@@ -100,7 +120,7 @@ Deno.test("npy: a file that is not a C-order little-endian 1-D or 2-D array name
   await rejects("big_endian.npy", "got '>f4'");
   await rejects("complex.npy", "got '<c8'");
   await rejects("cube.npy", "header field 'shape': expected a 1-D or 2-D shape");
-  await rejects("missing.npy", "missing.npy: cannot be read");
+  await rejects("missing.npy", "missing.npy: cannot read the .npy file: no such file");
   await assert.rejects(
     () =>
       loadRegressionData(
