@@ -75,7 +75,7 @@ export async function loadRegressionData(
 
 /**
  * Refuses a `--task` that does not fit `--data`: regression needs numeric targets, and
- * classification class labels.
+ * classification class labels (and CIFAR-100's `--label coarse` has no meaning for either).
  *
  * @example
  * ```ts
@@ -83,8 +83,14 @@ export async function loadRegressionData(
  * checkTaskData({ task: "regression", data: "synthetic:sinc" }); // fine
  * ```
  */
-export function checkTaskData(config: { task: Task; data: string }): void {
+export function checkTaskData(config: { task: Task; data: string; label?: string }): void {
   const numeric = isRegressionData(config.data);
+  if (numeric && config.label === "coarse") {
+    throw new UsageError(
+      "label",
+      `coarse labels exist only for cifar100:DIR, got --data "${config.data}"`,
+    );
+  }
   if (config.task === "regression" && !numeric) {
     throw new UsageError(
       "data",

@@ -184,6 +184,11 @@ Deno.test("regression data: split k % 5 == 4 to test, and a task that does not f
     () => checkTaskData({ task: "regression", data: "mnist" }),
     (e) => e instanceof UsageError && e.message.startsWith("data: --task regression needs numeric"),
   );
+  throwsLine(
+    () => checkTaskData({ task: "regression", data: "synthetic:sinc", label: "coarse" }),
+    UsageError,
+    'label: coarse labels exist only for cifar100:DIR, got --data "synthetic:sinc"',
+  );
   await assert.rejects(
     () => loadRegressionData("synthetic:cubic", defaultRegressionSettings, 0),
     (e) => e instanceof UsageError && e.message.includes('got "synthetic:cubic"'),
