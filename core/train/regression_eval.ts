@@ -22,6 +22,9 @@ export const FIT_CURVE_FILE = "fit_curve.json";
 /** Points of the x grid of a fitted curve. */
 export const CURVE_POINTS = 200;
 
+/** Samples of each split a fitted curve keeps (evenly strided beyond that): a plot's worth. */
+export const CURVE_SAMPLES = 2000;
+
 /**
  * The model's outputs (evaluation mode, no gradients) for `rows` samples of `features`,
  * row-major.
@@ -53,7 +56,10 @@ export async function datasetScores(trainer: Trainer, data: Dataset): Promise<Re
   return regressionScores(data.labels, predicted, data.targets ?? 1);
 }
 
-/** What `report --fit` draws: the data, and the model's predictions on a grid of x. */
+/**
+ * What `report --fit` draws: the data (at most {@link CURVE_SAMPLES} samples per split),
+ * and the model's predictions on a grid of x.
+ */
 export interface FitCurve {
   /** The run's loss (with τ for the quantile loss), for the legend. */
   loss: string;
@@ -87,7 +93,11 @@ export async function writeFitCurve(
     (_, i) => lo + (hi - lo) * i / (CURVE_POINTS - 1),
   );
   const gridY = await predictRows(trainer, gridX, CURVE_POINTS);
-  const pairs = (d: Dataset) => ({ x: [...d.images], y: [...d.labels] });
+  const pairs = (d: Dataset) => {
+    const step = Math.ceil(d.count / CURVE_SAMPLES);
+    const keep = <T>(_: T, i: number) => i % step === 0;
+    return { x: [...d.images].filter(keep), y: [...d.labels].filter(keep) };
+  };
   const curve: FitCurve = {
     loss: config.loss === "quantile" ? `quantile τ=${config.quantile}` : config.loss,
     train: pairs(train),

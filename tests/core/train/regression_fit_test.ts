@@ -11,7 +11,11 @@ import { readMetrics } from "../../../core/metrics/jsonl.ts";
 import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../../core/train/config.ts";
 import { fit, type FitResult } from "../../../core/train/fit.ts";
 import { fitConfig } from "../../../core/train/fit_config.ts";
-import type { FitCurve } from "../../../core/train/regression_eval.ts";
+import {
+  CURVE_SAMPLES,
+  type FitCurve,
+  writeFitCurve,
+} from "../../../core/train/regression_eval.ts";
 import { loadTrainingData } from "../../../core/train/training_data.ts";
 import { planForTrainer } from "../../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../../coordinator/job/fit_mesh.ts";
@@ -165,5 +169,30 @@ Deno.test("regression: a resumed run ends where an uninterrupted one does; a run
     await assert.rejects(() => Deno.stat(curvePath), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("regression: a fitted curve keeps at most CURVE_SAMPLES samples per split", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const count = 4500;
+    const train = {
+      images: Float32Array.from({ length: count }, (_, i) => i / count),
+      labels: Float32Array.from({ length: count }, (_, i) => 2 * i / count),
+      count,
+      sampleShape: [1],
+      classes: 1,
+      targets: 1,
+    };
+    const config = { ...regression, model: "1-1" };
+    const trainer = buildTrainer(config, createCpuBackend(), train);
+    assert.ok(await writeFitCurve(path, trainer, { train, test: train }, config));
+    const curve = JSON.parse(await Deno.readTextFile(path)) as FitCurve;
+    // Every third sample: 4,500 / ceil(4,500 / 2,000).
+    assert.equal(curve.train.x.length, 1500);
+    assert.ok(curve.train.x.length <= CURVE_SAMPLES);
+    assert.deepEqual([curve.train.x[1], curve.train.y[1]], [train.images[3], train.labels[3]]);
+  } finally {
+    await Deno.remove(path);
   }
 });
