@@ -320,10 +320,12 @@ export {
 export {
   meanAbsoluteError,
   meanAbsolutePercentageError,
+  meanBiasError,
   meanSquaredError,
   r2Score,
   rootMeanSquaredError,
 } from "./core/metrics/regression.ts";
+export { type RegressionScores, regressionScores } from "./core/metrics/regression_scores.ts";
 export {
   Optimizer,
   type OptimizerConfig,
@@ -359,6 +361,12 @@ export { Trainer } from "./core/train/trainer.ts";
 export { nonFinitePolicies, type NonFinitePolicy, NonFiniteWatch } from "./core/train/nonfinite.ts";
 export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
 export { loadDataset } from "./core/data/source.ts";
+export { loadCsv, parseCsv } from "./core/data/csv.ts";
+export { loadNpy, type NpyArray, parseNpy } from "./core/data/npy.ts";
+export { syntheticTable } from "./core/data/synthetic.ts";
+export { type RegressionTable, splitRegression } from "./core/data/regression_split.ts";
+export { loadRegressionData } from "./core/train/regression_data.ts";
+export { regressionObjective } from "./core/train/regression_objective.ts";
 export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
 export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
 export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";

@@ -3,6 +3,7 @@
  * of one or more runs into one SVG, one colour per run; a RUN is a metrics file or a run
  * folder (its `metrics.jsonl`).
  * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
+ * `gradmesh report --fit RUN --band LO,HI`: regression fits over their data (cli/report_fit.ts).
  *
  * @module
  */
@@ -15,10 +16,13 @@ import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
 import { writeSweepReport } from "./sweep_report.ts";
+import { withRegressionPanels } from "./regression_panels.ts";
+import { fitReport } from "./report_fit.ts";
 
 const USAGE =
   `Usage: gradmesh report RUN [RUN2 ...] [--out report.svg]   (RUN: a metrics file or run folder)
-       gradmesh report --sweep DIR`;
+       gradmesh report --sweep DIR
+       gradmesh report --fit RUN[,RUN...] [--band LO_RUN,HI_RUN] [--out fit.svg]`;
 
 const FLAGS: FlagTable = {
   out: { type: "string", group: "output", default: "report.svg", help: "where to write the SVG" },
@@ -32,6 +36,17 @@ const FLAGS: FlagTable = {
     type: "string",
     group: "data",
     help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
+  },
+  fit: {
+    type: "string",
+    group: "output",
+    help: "regression run directories (one feature, one target): their fitted curves over the data",
+  },
+  band: {
+    type: "string",
+    group: "output",
+    help:
+      "two quantile regression runs LO,HI (e.g. τ = 0.1 and 0.9): the band between their curves",
   },
   help: { type: "boolean", group: "general", default: false, help: "print this help and exit" },
 };
@@ -60,6 +75,15 @@ export async function runReport(args: string[]): Promise<number> {
       console.log(`report: wrote ${report.path} and ${report.svgs.length} SVG files`);
       return 0;
     }
+    if (values.fit !== undefined || values.band !== undefined) {
+      if (positionals.length) {
+        throw new UsageError(positionals[0], "metrics files cannot be given with --fit or --band");
+      }
+      const out = String(values.out);
+      await writeReport(out, await fitReport(values.fit as string, values.band as string));
+      console.log(`report: wrote ${out} (fitted curves)`);
+      return 0;
+    }
     if (positionals.length === 0) {
       throw new UsageError(
         "FILE",
@@ -74,21 +98,26 @@ export async function runReport(args: string[]): Promise<number> {
       return { name: names[i], color: PALETTE[i % PALETTE.length], records };
     }));
     const out = String(values.out);
-    const svg = lineChartSvg(metricsPanels(runs, { logLoss }), {
+    const svg = lineChartSvg(withRegressionPanels(metricsPanels(runs, { logLoss }), runs), {
       title: "gradmesh training report",
       legend: [...runs.map((r) => ({ label: r.name, color: r.color })), ...TRAIN_TEST_KEY],
     });
-    try {
-      await writeTextAtomic(out, svg);
-    } catch (e) {
-      throw new UsageError("--out", `cannot write ${out}: ${(e as Error).message}`);
-    }
+    await writeReport(out, svg);
     console.log(`report: wrote ${out} (${runs.length} metrics file${runs.length > 1 ? "s" : ""})`);
     return 0;
   } catch (e) {
     if (!(e instanceof GradmeshError)) throw e;
     console.error(`report: ${e.message}`);
     return e.exitCode;
+  }
+}
+
+/** Writes `svg` to `out` atomically; a failure names `--out`. */
+async function writeReport(out: string, svg: string): Promise<void> {
+  try {
+    await writeTextAtomic(out, svg);
+  } catch (e) {
+    throw new UsageError("--out", `cannot write ${out}: ${(e as Error).message}`);
   }
 }
 

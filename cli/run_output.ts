@@ -10,6 +10,7 @@ import type { EpochSummary, FitCallbacks } from "../core/train/fit.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import type { RunningMetrics } from "../core/train/device_metrics.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
+import { regressionEpochLine, regressionOutcomeLine } from "./regression_output.ts";
 
 /** One plain line per epoch. */
 export function epochLine(s: EpochSummary, epochs: number): string {
@@ -43,7 +44,9 @@ export function trainingCallbacks(config: TrainConfig, quiet: boolean): FitCallb
     },
     onEpoch: (s) => {
       bar.clear();
-      if (!quiet) console.log(epochLine(s, config.epochs));
+      if (quiet) return;
+      const regression = config.task === "regression";
+      console.log((regression ? regressionEpochLine : epochLine)(s, config.epochs));
     },
   };
 }
@@ -65,9 +68,11 @@ export function printOutcome(
   metricsPath: string,
 ): void {
   console.log(
-    `final test accuracy ${(final.accuracy * 100).toFixed(2)}% (loss ${final.loss.toFixed(4)}) in ${
-      formatDuration(seconds)
-    }`,
+    final.regression
+      ? regressionOutcomeLine(final, formatDuration(seconds))
+      : `final test accuracy ${(final.accuracy * 100).toFixed(2)}% (loss ${
+        final.loss.toFixed(4)
+      }) in ${formatDuration(seconds)}`,
   );
   console.log(`checkpoint: ${checkpointPath}`);
   console.log(`metrics:    ${metricsPath}`);

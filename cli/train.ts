@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { TENSORBOARD_DIR } from "../core/metrics/tfevents.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
+import { FIT_CURVE_FILE } from "../core/train/regression_eval.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import { newRunId } from "../coordinator/job/coordinator.ts";
 import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
@@ -27,7 +28,7 @@ import { trainConfig, trainFlags } from "./train_flags.ts";
 
 const USAGE = `usage: deno task train [flags]
 
-Trains a classifier (docs: README.md, docs/cluster.md). Every activation, loss, optimizer
+Trains a classifier, or a regression model with --task regression (docs: README.md, docs/cluster.md). Every activation, loss, optimizer
 and scheduler name, with its arguments and defaults: gradmesh catalog.`;
 
 /** Runs `train` with `args`; returns the exit code. */
@@ -98,6 +99,7 @@ async function trainHere(
       tensorboardDir: values.tensorboard ? join(out, TENSORBOARD_DIR) : null,
       stopRequested: () => stopRequested,
       resume: values.resume as string | undefined,
+      curvePath: join(out, FIT_CURVE_FILE),
     }, trainingCallbacks(config, quiet));
     if (result.stoppedAt !== null) printStopped(result.stoppedAt, checkpointPath, out);
     else {

@@ -8,7 +8,7 @@
 import { activationNames } from "../core/nn/activations/registry.ts";
 import { initNames } from "../core/nn/init_registry.ts";
 import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
-import { objectiveDefs } from "../core/train/objective.ts";
+import { lossNames } from "../core/train/regression_objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
@@ -17,6 +17,11 @@ import type { FlagTable, FlagValues } from "./flags.ts";
 import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
+import {
+  regressionConfigFromFlags,
+  regressionFlags,
+  withRegressionLoss,
+} from "./regression_flags.ts";
 import { resumedConfig } from "./resume_flags.ts";
 
 /**
@@ -32,8 +37,10 @@ export const trainFlags: FlagTable = {
     type: "string",
     group: "data",
     default: d.data,
-    help: "dataset: mnist (bundled digits), fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR",
+    help: "dataset: mnist (bundled digits), fashion-mnist, idx:DIR, cifar10:DIR or cifar100:DIR; " +
+      "with --task regression csv:FILE, npy:X.npy,Y.npy, synthetic:linear or synthetic:sinc",
   },
+  ...regressionFlags,
   model: {
     type: "string",
     group: "model",
@@ -93,7 +100,7 @@ export const trainFlags: FlagTable = {
     type: "string",
     group: "optimization",
     default: d.loss,
-    choices: Object.keys(objectiveDefs),
+    choices: lossNames,
     help: "training loss (`catalog` lists each with its arguments)",
   },
   scheduler: {
@@ -297,6 +304,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     augment: { crop: v["random-crop"] as number, flip: v.hflip as boolean },
     syncBn: v["sync-bn"] as boolean,
     onNonFinite: v["on-nonfinite"] as NonFinitePolicy,
+    ...regressionConfigFromFlags(v),
   };
 }
 
@@ -311,7 +319,9 @@ export async function trainConfig(
   say: (line: string) => void = () => {},
 ): Promise<{ config: TrainConfig; doneEpochs: number }> {
   const resume = v.resume as string | undefined;
-  if (resume === undefined) return { config: configFromFlags(v), doneEpochs: 0 };
+  if (resume === undefined) {
+    return { config: withRegressionLoss(configFromFlags(v), given), doneEpochs: 0 };
+  }
   const { config, note, doneEpochs } = await resumedConfig(
     resume,
     v,

@@ -16,6 +16,7 @@ import { removeStaleTemps } from "../../core/checkpoint/atomic.ts";
 import type { Dataset } from "../../core/data/dataset.ts";
 import { UsageError } from "../../core/errors.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../../core/train/fit.ts";
+import { FIT_CURVE_FILE } from "../../core/train/regression_eval.ts";
 import { abortable } from "../transport/abortable.ts";
 import { baseUrl } from "../transport/base_url.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
@@ -199,6 +200,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       fit(trainer, job.config, data, {
         checkpointPath,
         metricsPath,
+        curvePath: root ? join(job.out, FIT_CURVE_FILE) : null,
         evalEvery: settings.evalEvery,
         logEvery: settings.logEvery,
         checkpointEvery: settings.checkpointEvery,

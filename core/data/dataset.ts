@@ -22,6 +22,11 @@ export interface Dataset {
    * `normalize.ts`), so that transforms can tell what a black pixel has become.
    */
   readonly normalization?: { readonly mean: readonly number[]; readonly std: readonly number[] };
+  /**
+   * Present for regression data: `labels` then holds `count × targets` numeric targets row
+   * by row (and `classes` equals `targets`, the model's outputs), not class indices.
+   */
+  readonly targets?: number;
 }
 
 /** A train/test pair with a display name. */

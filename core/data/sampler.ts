@@ -128,7 +128,8 @@ export function shardRange(rows: number, rank: number, worldSize: number): [numb
 
 /**
  * Copies the samples and labels at `indices` into contiguous arrays: `x` holds
- * `indices.length × sampleSize` values row by row, `y` the labels.
+ * `indices.length × sampleSize` values row by row, `y` the labels (or each row's
+ * regression targets).
  *
  * @example
  * ```ts
@@ -142,15 +143,16 @@ export function gatherBatch(
   indices: Uint32Array,
 ): { x: Float32Array; y: Float32Array } {
   const size = sampleSize(ds);
+  const width = ds.targets ?? 1;
   const x = new Float32Array(indices.length * size);
-  const y = new Float32Array(indices.length);
+  const y = new Float32Array(indices.length * width);
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i];
     if (k >= ds.count) {
       throw new RangeError(`gatherBatch: index ${k} is out of range for ${ds.count} samples`);
     }
     x.set(ds.images.subarray(k * size, (k + 1) * size), i * size);
-    y[i] = ds.labels[k];
+    y.set(ds.labels.subarray(k * width, (k + 1) * width), i * width);
   }
   return { x, y };
 }

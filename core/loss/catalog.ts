@@ -1,7 +1,8 @@
 /**
  * The loss catalogue as data: every loss function with its PyTorch counterpart, its
  * arguments in PyTorch's names with their defaults, and the `--loss` name when it can
- * train a classifier (core/train/objective.ts).
+ * train a classifier (core/train/objective.ts) or a regression model
+ * (core/train/regression_objective.ts).
  *
  * @module
  */
@@ -12,7 +13,7 @@ import { type CatalogArg, catalogArg as arg, type CatalogSpec } from "../catalog
 export interface LossSpec extends CatalogSpec {
   /** The function `mod.ts` exports. */
   readonly fn: string;
-  /** The `--loss` name that trains with it, if any. */
+  /** The `--loss` name that trains with it (either task), if any. */
   readonly objective: string | null;
 }
 
@@ -136,8 +137,8 @@ export const lossCatalog: readonly LossSpec[] = [
       reduction,
     ],
   ),
-  spec("log-cosh", "log-cosh (no PyTorch class)", "logCoshLoss", null, [reduction]),
-  spec("quantile", "pinball loss (no PyTorch class)", "quantileLoss", null, [
+  spec("log-cosh", "log-cosh (no PyTorch class)", "logCoshLoss", "log-cosh", [reduction]),
+  spec("quantile", "pinball loss (no PyTorch class)", "quantileLoss", "quantile", [
     arg("q", 0.5, "quantile in (0, 1)"),
     reduction,
   ]),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { MetricsRecord } from "./record.ts";
+import { type MetricsRecord, REGRESSION_KEYS } from "./record.ts";
 
 /** The columns, in order: every key a metrics record may have. */
 export const CSV_COLUMNS = [
@@ -18,6 +18,7 @@ export const CSV_COLUMNS = [
   "train_acc",
   "test_loss",
   "test_acc",
+  ...REGRESSION_KEYS,
   "lr",
   "samples_per_s",
   "wall_s",

@@ -23,6 +23,8 @@ import { EventFileWriter } from "./tfevents.ts";
 import { recordScalars } from "./record_scalars.ts";
 
 export type { EpochRecord, MetricsFields, MetricsRecord, StepRecord } from "./record.ts";
+import { REGRESSION_KEYS } from "./record.ts";
+export { REGRESSION_KEYS };
 
 const FLUSH_CHARS = 64 * 1024;
 
@@ -233,12 +235,13 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     if (v === null || typeof v === "number") return v;
     throw fail(`expected "${key}" to be a number or null, got ${describe(v)}`);
   };
-  const num = (key: keyof MetricsFields) => numberOrNull(key) ?? NaN;
+  const num = (key: string) => numberOrNull(key) ?? NaN;
   const fields: MetricsFields = {
     epoch: num("epoch"),
     step: num("step"),
     train_loss: num("train_loss"),
-    train_acc: num("train_acc"),
+    // A regression run's records have no accuracy.
+    train_acc: raw.train_acc === undefined && raw.accuracy === undefined ? NaN : num("train_acc"),
     lr: num("lr"),
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
@@ -251,6 +254,9 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     ...fields,
     test_loss: optional("test_loss"),
     test_acc: optional("test_acc"),
+    ...Object.fromEntries(
+      REGRESSION_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, num(k)]),
+    ),
   };
 }
 

@@ -37,7 +37,24 @@ export interface EpochRecord extends MetricsFields {
   kind: "epoch";
   test_loss: number | null;
   test_acc: number | null;
+  /** A regression run's test metrics (`core/metrics/regression_scores.ts`), when evaluated. */
+  test_mse?: number;
+  test_rmse?: number;
+  test_mae?: number;
+  test_r2?: number;
+  test_mape?: number;
+  test_mbe?: number;
 }
+
+/** The regression metrics an epoch record may hold. */
+export const REGRESSION_KEYS = [
+  "test_mse",
+  "test_rmse",
+  "test_mae",
+  "test_r2",
+  "test_mape",
+  "test_mbe",
+] as const;
 
 /** One line of a metrics file. */
 export type MetricsRecord = StepRecord | EpochRecord;

@@ -93,3 +93,15 @@ export function meanAbsolutePercentageError(
   const res = residuals("meanAbsolutePercentageError", yTrue, yPred);
   return mean(res.map((r, i) => Math.abs(r) / Math.max(Math.abs(yTrue[i]), Number.EPSILON)));
 }
+
+/**
+ * `mean(ŷ − y)`: the mean bias error, positive when the predictions run high.
+ * @example
+ * ```ts
+ * import { meanBiasError } from "../../mod.ts";
+ * console.log(meanBiasError([1, 2], [2, 4])); // 1.5
+ * ```
+ */
+export function meanBiasError(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  return -mean(residuals("meanBiasError", yTrue, yPred));
+}

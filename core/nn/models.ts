@@ -20,7 +20,13 @@ import type { Module } from "./module.ts";
 export interface DataShape {
   readonly sampleShape: readonly number[];
   readonly classes: number;
+  /** Present for regression data: targets per sample (then equal to `classes`). */
+  readonly targets?: number;
 }
+
+/** What the model's outputs must match: `3 classes`, or `1 targets` for regression data. */
+const outputsOf = (data: DataShape) =>
+  data.targets ? `${data.targets} targets` : `${data.classes} classes`;
 
 /** What names a model: `--model`, `--activation`, `--init` (with their JSON args), `--dropout`. */
 export interface ModelSpec {
@@ -87,7 +93,7 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
     if (sizes[sizes.length - 1] !== data.classes) {
       throw new UsageError(
         "model",
-        `output size ${sizes[sizes.length - 1]} does not match the data's ${data.classes} classes`,
+        `output size ${sizes[sizes.length - 1]} does not match the data's ${outputsOf(data)}`,
       );
     }
   }
@@ -143,7 +149,7 @@ export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltMo
   if (data && (shape.length !== 1 || shape[0] !== data.classes)) {
     throw new UsageError(
       "model",
-      `gives outputs of [${shape}] per sample, the data has ${data.classes} classes`,
+      `gives outputs of [${shape}] per sample, the data has ${outputsOf(data)}`,
     );
   }
   if (spec.init !== "default") {

@@ -18,12 +18,14 @@ import type { GradClipping } from "../optim/clip.ts";
 import { LBFGS, type LbfgsOptions } from "../optim/lbfgs.ts";
 import { Optimizer, type OptimizerOptions } from "../optim/optimizer.ts";
 import { Rng } from "../rng.ts";
-import { defaultObjectiveArgs, type ObjectiveArgs, objectiveByName } from "./objective.ts";
+import { defaultObjectiveArgs, type ObjectiveArgs } from "./objective.ts";
+import { taskObjective } from "./regression_objective.ts";
 import type { NonFinitePolicy } from "./nonfinite.ts";
+import { defaultRegressionSettings, type RegressionSettings } from "./regression_settings.ts";
 import { Trainer } from "./trainer.ts";
 
 /** Everything that determines a run's result, in flag names' camelCase. */
-export interface TrainConfig extends ObjectiveArgs {
+export interface TrainConfig extends ObjectiveArgs, RegressionSettings {
   data: string;
   model: string;
   activation: string;
@@ -98,6 +100,7 @@ export const defaultTrainConfig: TrainConfig = {
   label: "fine",
   augment: { crop: 0, flip: false },
   syncBn: false,
+  ...defaultRegressionSettings,
 };
 
 /**
@@ -125,10 +128,12 @@ function buildFrom(config: TrainConfig, backend: Backend, data?: DataShape): Tra
     throw new UsageError("syncBn", `model ${config.model} has no batch norm layer`);
   }
   const flat = bindParameters(backend, model.namedParameters());
-  const objective = objectiveByName(config.loss, config);
+  const objective = taskObjective(config);
+  // Regression targets per sample: the data's, else the model's outputs (one per target).
+  const targets = config.task === "regression" ? data?.classes ?? 1 : 0;
   if (config.optimizer === "lbfgs") {
     const lbfgs = new LBFGS(flat, { lr: config.lr, ...config.optimizerArgs as LbfgsOptions });
-    return new Trainer(model, flat, lbfgs, objective, inputShape);
+    return new Trainer(model, flat, lbfgs, objective, inputShape, targets);
   }
   const optimizer = new Optimizer(config.optimizer, flat, {
     lr: config.lr,
@@ -142,5 +147,5 @@ function buildFrom(config: TrainConfig, backend: Backend, data?: DataShape): Tra
     ...config.optimizerArgs,
     clip: config.clip,
   });
-  return new Trainer(model, flat, optimizer, objective, inputShape);
+  return new Trainer(model, flat, optimizer, objective, inputShape, targets);
 }

@@ -160,7 +160,7 @@ export class ChunkedDeviceData implements DeviceData {
 /**
  * Where the training samples live for a run on `backend` with shards of at most
  * `stepRows` samples: null (gathered on the host and uploaded each step) on the CPU
- * reference backend, whose memory is the host's, and with augmentation (crops and flips
+ * reference backend, whose memory is the host's, for regression targets, and with augmentation (crops and flips
  * run on the host, exactly as before); otherwise the whole set when it fits `budget`
  * bytes, else chunks of as many steps as two of them fit (null when not even one step's
  * pair fits).
@@ -172,7 +172,8 @@ export function deviceData(
   stepRows: number,
   budget = DEVICE_DATA_BUDGET,
 ): DeviceData | null {
-  if (backend.name === "cpu" || augment.crop > 0 || augment.flip) return null;
+  // Regression targets (several per sample) are gathered on the host: such sets are small.
+  if (backend.name === "cpu" || augment.crop > 0 || augment.flip || dataset.targets) return null;
   if (dataset.count >= MAX_SAMPLES) return null;
   const sampleBytes = (sampleSize(dataset) + 1) * 4;
   if (dataset.count * sampleBytes <= budget) return new DeviceDataset(backend, dataset);

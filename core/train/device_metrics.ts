@@ -6,6 +6,7 @@
  */
 
 import type { Backend, Storage } from "../backend.ts";
+import type { RegressionScores } from "../metrics/regression_scores.ts";
 import type { Tensor } from "../tensor.ts";
 
 /** Mean loss and accuracy over some samples. */
@@ -16,6 +17,8 @@ export interface RunningMetrics {
   accuracy: number;
   /** Number of samples. */
   count: number;
+  /** The regression metrics, for a regression run's test split. */
+  regression?: RegressionScores;
 }
 
 /** Device-side sums of loss and correct predictions. */
@@ -40,7 +43,7 @@ export class DeviceMetrics {
       rows,
       cols,
     });
-    this.samples += labels.size;
+    this.samples += rows;
   }
 
   /** Reads and resets the sums. */

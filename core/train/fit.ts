@@ -21,7 +21,7 @@ import {
   shardRange,
   stepsPerEpoch,
 } from "../data/sampler.ts";
-import { MetricsLog } from "../metrics/jsonl.ts";
+import { MetricsLog, type MetricsRecord } from "../metrics/jsonl.ts";
 import { dropRecordsAfter } from "../metrics/trim.ts";
 import type { TrainConfig } from "./config.ts";
 import { type DeviceData, deviceData } from "./device_data.ts";
@@ -30,6 +30,8 @@ import { restoreFitCheckpoint, saveFitCheckpoint } from "./fit_checkpoint.ts";
 import { epochRecord, stepRecord } from "./fit_records.ts";
 import type { ScheduleDriver } from "../optim/schedulers/registry.ts";
 import { runSchedule } from "./schedule.ts";
+import { datasetScores, writeFitCurve } from "./regression_eval.ts";
+import { regressionRecord } from "./regression_records.ts";
 import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
 
 /**
@@ -79,6 +81,11 @@ export interface FitOptions {
   resume?: string;
   /** Present when this process is one rank of a data-parallel job. */
   mesh?: FitMesh;
+  /**
+   * Where a regression run with one feature and one target writes its fitted curve at the
+   * end (`report --fit`); none when absent.
+   */
+  curvePath?: string | null;
 }
 
 /** A progress report, sent after every step. */
@@ -288,7 +295,7 @@ class FitRun {
         totals.loss += m.count && m.loss * m.count;
         totals.correct += m.count && m.accuracy * m.count;
         totals.count += m.count;
-        await this.log?.write({
+        await this.#write({
           ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
             samplesPerSecond,
             wallSeconds: (now - this.#wallStart) / 1000,
@@ -327,20 +334,18 @@ class FitRun {
     const last = epoch === config.epochs - 1;
     const due = last || (epoch + 1) % options.evalEvery === 0;
     // Every rank holds the same parameters, so one evaluation speaks for all.
-    const test = due && (this.#mesh?.rank ?? 0) === 0
-      ? await trainer.evaluate(evalBatches(this.data.test))
-      : null;
+    const test = due && (this.#mesh?.rank ?? 0) === 0 ? await this.#evaluate() : null;
     if (test) this.final = test;
     const seconds = (performance.now() - t0) / 1000;
     const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
     this.epochs.push(summary);
-    await this.log?.write({
+    await this.#write({
       ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
         samplesPerSecond: train.count / seconds,
         wallSeconds: (performance.now() - this.#wallStart) / 1000,
       }),
       ...skipped(trainer),
-    });
+    }, test);
     // Records above carry the lr the epoch trained with; the next epoch's is set here.
     this.schedule.afterEpoch(train.loss);
     await this.#checkpoint(epoch + 1, (epoch + 1) * steps);
@@ -351,9 +356,26 @@ class FitRun {
   async result(): Promise<FitResult> {
     const { trainer, epochs, stoppedAt } = this;
     if (!this.final && stoppedAt === null && (this.#mesh?.rank ?? 0) === 0) {
-      this.final = await trainer.evaluate(evalBatches(this.data.test));
+      this.final = await this.#evaluate();
+    }
+    const { curvePath } = this.options;
+    if (curvePath && stoppedAt === null && this.final) {
+      await writeFitCurve(curvePath, trainer, this.data, this.config);
     }
     return { trainer, epochs, final: this.final, stoppedAt };
+  }
+
+  /** Test loss and accuracy, or for a regression run test loss and regression metrics. */
+  async #evaluate(): Promise<RunningMetrics> {
+    const test = await this.trainer.evaluate(evalBatches(this.data.test));
+    if (!this.data.test.targets) return test;
+    return { ...test, regression: await datasetScores(this.trainer, this.data.test) };
+  }
+
+  /** Writes `record` to the metrics file, in a regression run's form for such a run. */
+  #write(record: MetricsRecord, test?: RunningMetrics | null): Promise<void> {
+    const task = this.data.train.targets ? regressionRecord(record, test?.regression) : record;
+    return this.log?.write(task) ?? Promise.resolve();
   }
 
   #checkpoint(epoch: number, step: number, progress?: EpochProgress): Promise<void> {

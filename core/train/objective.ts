@@ -21,8 +21,15 @@ import { huberLoss, l1Loss, smoothL1Loss } from "../loss/regression.ts";
 import { logSoftmax, scale, softmax } from "../ops.ts";
 import type { Tensor } from "../tensor.ts";
 
-/** Loss of `[N, C]` outputs against class indices `[N]`, pre-divided by the global batch. */
-export type Objective = (logits: Tensor, labels: Tensor, globalBatch: number) => Tensor;
+/**
+ * Loss of `[N, C]` outputs against class indices `[N]` (or regression targets `[N, C]`),
+ * pre-divided by the global batch. `recordScale` (given the batch and the outputs per sample)
+ * turns its value into the sum of per-sample losses that the metrics record, when that is
+ * not `value × globalBatch` (a summed loss).
+ */
+export type Objective = ((logits: Tensor, labels: Tensor, globalBatch: number) => Tensor) & {
+  readonly recordScale?: (globalBatch: number, outputs: number) => number;
+};
 
 /** The loss arguments of a run, PyTorch's names in camelCase (flags in kebab-case). */
 export interface ObjectiveArgs {

@@ -13,14 +13,21 @@ import { initNames } from "../nn/init_registry.ts";
 import { optimizerNames } from "../optim/catalog.ts";
 import { schedulerDefs } from "../optim/schedulers/registry.ts";
 import { defaultTrainConfig, type TrainConfig } from "./config.ts";
-import { objectiveDefs } from "./objective.ts";
+import { lossNames } from "./regression_objective.ts";
+import { tasks } from "./regression_settings.ts";
+import { csvHeaderChoices } from "../data/csv.ts";
+import { noiseKinds } from "../data/synthetic.ts";
 
 /** The fields that name a registry entry, with the names allowed. */
 const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
   optimizer: optimizerNames,
   activation: activationNames,
   init: ["default", ...initNames],
-  loss: Object.keys(objectiveDefs),
+  loss: lossNames,
+  task: tasks,
+  csvHeader: csvHeaderChoices,
+  noise: noiseKinds,
+  reduction: ["mean", "sum"],
   scheduler: ["none", ...Object.keys(schedulerDefs)],
   label: ["fine", "coarse"],
 };

@@ -72,6 +72,8 @@ export class Trainer {
     readonly objective: Objective,
     /** One sample's shape as the model takes it, e.g. `[784]`. */
     readonly inputShape: readonly number[],
+    /** Regression targets per sample (labels `[N, targets]`); 0 for class indices `[N]`. */
+    readonly targets = 0,
   ) {
     this.backend = flat.backend;
     this.trainSums = new DeviceMetrics(this.backend);
@@ -144,7 +146,8 @@ export class Trainer {
           }),
           true, // zeroGrad above
         );
-        if (first) record = () => this.trainSums.add(logits, labels, batchLoss, globalBatch);
+        const scale = this.recordScale(globalBatch, logits);
+        if (first) record = () => this.trainSums.add(logits, labels, batchLoss, scale);
       } else if (this.synced.length > 0) {
         await syncWithoutSamples(this.synced, this.backend);
       }
@@ -194,11 +197,17 @@ export class Trainer {
     noGrad(() => {
       for (const batch of batches) {
         const { logits, labels } = this.forward(batch);
-        this.evalSums.add(logits, labels, this.objective(logits, labels, batch.rows), batch.rows);
+        const loss = this.objective(logits, labels, batch.rows);
+        this.evalSums.add(logits, labels, loss, this.recordScale(batch.rows, logits));
         this.backend.endStep();
       }
     });
     return this.evalSums.take();
+  }
+
+  /** What turns the objective's value into the sum of per-sample losses that metrics record. */
+  private recordScale(rows: number, logits: Tensor): number {
+    return this.objective.recordScale?.(rows, logits.shape[1]) ?? rows;
   }
 
   private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
@@ -213,7 +222,7 @@ export class Trainer {
       : { x: b.upload(batch.x), y: b.upload(batch.y) };
     return {
       x: new Tensor(b, x, [batch.rows, ...this.inputShape]),
-      labels: new Tensor(b, y, [batch.rows]),
+      labels: new Tensor(b, y, this.targets ? [batch.rows, this.targets] : [batch.rows]),
     };
   }
 }

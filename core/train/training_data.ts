@@ -10,9 +10,10 @@ import type { DatasetSplit } from "../data/dataset.ts";
 import { channelStats, normalize } from "../data/normalize.ts";
 import { loadDataset } from "../data/source.ts";
 import type { TrainConfig } from "./config.ts";
+import { checkTaskData, loadRegressionData } from "./regression_data.ts";
 
 /**
- * Loads the split `config.data` names, normalised to the training split's statistics
+ * Loads the split `config.data` names (numeric targets for `--task regression`), normalised to the training split's statistics
  * when `config.normalize`.
  *
  * @example
@@ -23,7 +24,10 @@ import type { TrainConfig } from "./config.ts";
  * ```
  */
 export async function loadTrainingData(config: TrainConfig): Promise<DatasetSplit> {
-  const split = await loadDataset(config.data, { label: config.label });
+  checkTaskData(config);
+  const split = config.task === "regression"
+    ? await loadRegressionData(config.data, config, config.seed)
+    : await loadDataset(config.data, { label: config.label });
   let { train, test } = split;
   if (config.normalize) {
     const { mean, std } = channelStats(train);
