@@ -32,6 +32,6 @@ Deno.test("the --workers limit is the number the help names", async () => {
   const { code, stdout } = await runCli(["train", "--help"]);
   assert.equal(code, 0);
   // The help wraps: its description may go on over the next lines.
-  const entry = stdout.match(/\n  --workers <integer> [\s\S]*?(?=\n  --)/)![0];
+  const entry = stdout.match(/\n {2}--workers <integer> [\s\S]*?(?=\n {2}--)/)![0];
   assert.match(entry.replace(/\s+/g, " "), new RegExp(`at most ${MAX_LOCAL_WORKERS} `));
 });
