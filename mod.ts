@@ -142,6 +142,21 @@ export {
 export { Sin } from "./core/nn/activations/sin.ts";
 export { Sign } from "./core/nn/activations/sign.ts";
 export { LogSoftmax, Softmax, type SoftmaxOptions } from "./core/nn/activations/softmax.ts";
+export { CReLU, crelu } from "./core/nn/activations/crelu.ts";
+export {
+  SReLU,
+  srelu,
+  type SReLUOptions,
+  type SReLUParameters,
+} from "./core/nn/activations/srelu.ts";
+export { Maxout, maxout, type MaxoutOptions } from "./core/nn/activations/maxout.ts";
+export {
+  activationForShape,
+  maxoutLayer,
+  type MaxoutLayerOptions,
+  type ShapedLayer,
+  widthBefore,
+} from "./core/nn/width_activations.ts";
 export {
   celu,
   elu,
