@@ -378,5 +378,6 @@ export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
 export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
 export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
 export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
+export { entropyBits, predictiveEntropyBits, rowEntropyBits } from "./core/metrics/entropy.ts";
 export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
 export { createWebGpuBackend } from "./gpu/backend.ts";

@@ -48,6 +48,8 @@ export interface EpochProgress {
   loss: number;
   /** Correct predictions counted. */
   correct: number;
+  /** Sum of the predictive entropy in bits (absent in checkpoints that predate it). */
+  entropy?: number;
   /** Samples counted. */
   count: number;
 }

@@ -34,6 +34,8 @@ export interface MetricsFields {
   wall_s: number;
   /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
   skipped_steps?: number;
+  /** Mean entropy in bits of the predicted distribution, softmax of the outputs (training). */
+  entropy?: number;
 }
 
 /** A record written every few training steps. */
@@ -46,6 +48,8 @@ export interface EpochRecord extends MetricsFields {
   kind: "epoch";
   test_loss: number | null;
   test_acc: number | null;
+  /** Mean predictive entropy in bits on the test set (absent in older files). */
+  test_entropy?: number | null;
 }
 
 /** One line of a metrics file. */
@@ -198,6 +202,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
     ...(typeof raw.skipped_steps === "number" && { skipped_steps: raw.skipped_steps }),
+    ...(raw.entropy !== undefined && { entropy: num("entropy") }),
   };
   if (raw.kind === "step") return { kind: "step", ...fields };
   const optional = (key: string) => raw[key] === undefined ? null : numberOrNull(key);
@@ -206,6 +211,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     ...fields,
     test_loss: optional("test_loss"),
     test_acc: optional("test_acc"),
+    ...(raw.test_entropy !== undefined && { test_entropy: optional("test_entropy") }),
   };
 }
 
