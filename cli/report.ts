@@ -2,6 +2,8 @@
  * `gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]`: draws the loss and
  * accuracy curves of one or more metrics files into one SVG, one colour per file.
  * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
+ * `gradmesh report --activations relu,sin,…` / `--losses mse,huber,…`: figures of the
+ * functions themselves (cli/function_figures.ts).
  *
  * @module
  */
@@ -10,12 +12,15 @@ import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { DataFormatError, GradmeshError, UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { functionFigureFlags, writeFunctionFigure } from "./function_figures.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
 import { writeSweepReport } from "./sweep_report.ts";
 
 const USAGE = `Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]
-       gradmesh report --sweep DIR`;
+       gradmesh report --sweep DIR
+       gradmesh report --activations relu,sin,sign [--range -4,4] [--out report.svg]
+       gradmesh report --losses mse,huber,log-cosh,quantile [--target 0] [--out report.svg]`;
 
 const FLAGS: FlagTable = {
   out: { type: "string", default: "report.svg", help: "where to write the SVG" },
@@ -24,6 +29,7 @@ const FLAGS: FlagTable = {
     type: "string",
     help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
   },
+  ...functionFigureFlags,
   help: { type: "boolean", default: false, help: "print this help and exit" },
 };
 
@@ -40,6 +46,9 @@ export async function runReport(args: string[]): Promise<number> {
       return 0;
     }
     const logLoss = values["log-loss"] === true;
+    if (values.activations !== undefined || values.losses !== undefined) {
+      return await writeFunctionFigure(values, positionals, given);
+    }
     if (values.sweep !== undefined) {
       if (positionals.length) {
         throw new UsageError(positionals[0], "metrics files cannot be given with --sweep");
