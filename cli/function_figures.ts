@@ -160,6 +160,21 @@ function panel(title: string, xLabel: string, yLabel: string, c: SampledCurve): 
 
 const COLUMNS = 3;
 
+/** `panels` up to three to a row under `title`, with the key of each panel's two curves. */
+function gridSvg(panels: ChartPanel[], title: string, curve: string, derivative: string) {
+  const columns = Math.min(COLUMNS, panels.length);
+  return lineChartSvg(panels, {
+    title,
+    columns,
+    width: 380 * columns,
+    panelHeight: 260,
+    legend: [
+      { label: curve, color: PALETTE[0] },
+      { label: derivative, color: PALETTE[3], dashed: true },
+    ],
+  });
+}
+
 /**
  * Whether `act` (its parameters bound to `b`) is elementwise: its outputs for a few values
  * keep their shape and stay the same when the values come as a column instead.
@@ -200,16 +215,8 @@ export async function activationFigure(
     }
     panels.push(panel(name, "x", "f(x)", await sampleCurve((x) => act.forward(x), range, b)));
   }
-  const svg = lineChartSvg(panels, {
-    title: "Activations (solid) and their derivatives (dashed)",
-    columns: Math.min(COLUMNS, panels.length),
-    width: 380 * Math.min(COLUMNS, panels.length),
-    panelHeight: 260,
-    legend: [
-      { label: "f(x)", color: PALETTE[0] },
-      { label: "f′(x), as backpropagated", color: PALETTE[3], dashed: true },
-    ],
-  });
+  const title = "Activations (solid) and their derivatives (dashed)";
+  const svg = gridSvg(panels, title, "f(x)", "f′(x), as backpropagated");
   return { svg, count: panels.length };
 }
 
@@ -237,16 +244,8 @@ export async function lossFigure(
     const c = await sampleCurve(f, range);
     panels.push(panel(label[name] ?? name, "prediction ŷ", "loss", c));
   }
-  return lineChartSvg(panels, {
-    title: `Losses against the prediction for the target y = ${target}`,
-    columns: Math.min(COLUMNS, panels.length),
-    width: 380 * Math.min(COLUMNS, panels.length),
-    panelHeight: 260,
-    legend: [
-      { label: "loss", color: PALETTE[0] },
-      { label: "∂loss/∂ŷ", color: PALETTE[3], dashed: true },
-    ],
-  });
+  const title = `Losses against the prediction for the target y = ${target}`;
+  return gridSvg(panels, title, "loss", "∂loss/∂ŷ");
 }
 
 /** Flags that only one of the two figures takes. */
