@@ -14,11 +14,13 @@
  * slopes measured from their own threshold).
  *
  * Initialisation (defaults of {@link SReLUOptions}): `t_left = 0`, `a_left = 0.2`,
- * `t_right = 1`, `a_right = 1`, so a fresh SReLU is LeakyReLU(0.2): a shape known to train,
- * which the paper's own scheme also starts from (a leaky left part and an identity right
- * part). `t_right = 1` sits inside the range of normalised pre-activations; since `a_right`
- * starts at 1 the right knee is invisible at first, and its gradient `(x − t_right)`
- * moves `a_right` away from 1 wherever inputs pass it, after which `t_right` learns too.
+ * `t_right = 1`, `a_right = 1`, so a fresh SReLU is LeakyReLU(0.2), a shape known to train.
+ * The paper also begins from a leaky ReLU, but holds the parameters frozen for the first
+ * epochs and then sets the thresholds from the data it has seen; here all four learn from
+ * the first step instead, with no data-dependent pass. `t_right = 1` sits inside the range
+ * of normalised pre-activations; since `a_right` starts at 1 the right knee is invisible at
+ * first, and its gradient `(x − t_right)` moves `a_right` away from 1 wherever inputs pass
+ * it, after which `t_right` learns too.
  *
  * @module
  */
