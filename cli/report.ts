@@ -1,6 +1,7 @@
 /**
  * `gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]`: draws the loss and
- * accuracy curves of one or more metrics files into one SVG, one colour per file.
+ * accuracy curves (and the predictions' entropy, where recorded) of one or more metrics
+ * files into one SVG, one colour per file.
  * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
  * `gradmesh report --activations relu,sin,…` / `--losses mse,huber,…`: figures of the
  * functions themselves (cli/function_figures.ts).
@@ -12,6 +13,7 @@ import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { DataFormatError, GradmeshError, UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { entropyPanels } from "./entropy_panel.ts";
 import { functionFigureFlags, writeFunctionFigure } from "./function_figures.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
@@ -73,7 +75,7 @@ export async function runReport(args: string[]): Promise<number> {
       return { name: names[i], color: PALETTE[i % PALETTE.length], records };
     }));
     const out = String(values.out);
-    const svg = lineChartSvg(metricsPanels(runs, { logLoss }), {
+    const svg = lineChartSvg([...metricsPanels(runs, { logLoss }), ...entropyPanels(runs)], {
       title: "gradmesh training report",
       legend: [...runs.map((r) => ({ label: r.name, color: r.color })), ...TRAIN_TEST_KEY],
     });
