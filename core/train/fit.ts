@@ -248,6 +248,7 @@ class FitRun {
     const totals = {
       loss: resumed?.loss ?? 0,
       correct: resumed?.correct ?? 0,
+      // A checkpoint from before the entropy metric has no sum: that epoch's entropy is NaN.
       entropy: resumed ? resumed.entropy ?? NaN : 0,
       count: resumed?.count ?? 0,
     };
