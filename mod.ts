@@ -142,6 +142,21 @@ export {
 export { Sin } from "./core/nn/activations/sin.ts";
 export { Sign } from "./core/nn/activations/sign.ts";
 export { LogSoftmax, Softmax, type SoftmaxOptions } from "./core/nn/activations/softmax.ts";
+export { CReLU, crelu } from "./core/nn/activations/crelu.ts";
+export {
+  SReLU,
+  srelu,
+  type SReLUOptions,
+  type SReLUParameters,
+} from "./core/nn/activations/srelu.ts";
+export { Maxout, maxout, type MaxoutOptions } from "./core/nn/activations/maxout.ts";
+export {
+  activationForShape,
+  maxoutLayer,
+  type MaxoutLayerOptions,
+  type ShapedLayer,
+  widthBefore,
+} from "./core/nn/width_activations.ts";
 export {
   celu,
   elu,
@@ -371,5 +386,6 @@ export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
 export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
 export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
 export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
+export { entropyBits, predictiveEntropyBits, rowEntropyBits } from "./core/metrics/entropy.ts";
 export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
 export { createWebGpuBackend } from "./gpu/backend.ts";

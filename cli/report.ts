@@ -1,9 +1,11 @@
 /**
  * `gradmesh report RUN [RUN2 ...] [--out report.svg]`: draws the loss and accuracy curves
- * of one or more runs into one SVG, one colour per run; a RUN is a metrics file or a run
- * folder (its `metrics.jsonl`).
+ * (and the predictions' entropy, where recorded) of one or more runs into one SVG, one
+ * colour per run; a RUN is a metrics file or a run folder (its `metrics.jsonl`).
  * `gradmesh report --sweep DIR`: the Markdown table and SVGs of a sweep (cli/sweep_report.ts).
  * `gradmesh report --fit RUN --band LO,HI`: regression fits over their data (cli/report_fit.ts).
+ * `gradmesh report --activations relu,sin,…` / `--losses mse,huber,…`: figures of the
+ * functions themselves (cli/function_figures.ts).
  *
  * @module
  */
@@ -13,6 +15,8 @@ import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { DataFormatError, GradmeshError, UsageError } from "../core/errors.ts";
 import { readMetrics } from "../core/metrics/jsonl.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { entropyPanels } from "./entropy_panel.ts";
+import { functionFigureFlags, writeFunctionFigure } from "./function_figures.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
 import { writeSweepReport } from "./sweep_report.ts";
@@ -22,7 +26,9 @@ import { fitReport } from "./report_fit.ts";
 const USAGE =
   `Usage: gradmesh report RUN [RUN2 ...] [--out report.svg]   (RUN: a metrics file or run folder)
        gradmesh report --sweep DIR
-       gradmesh report --fit RUN[,RUN...] [--band LO_RUN,HI_RUN] [--out fit.svg]`;
+       gradmesh report --fit RUN[,RUN...] [--band LO_RUN,HI_RUN] [--out fit.svg]
+       gradmesh report --activations relu,sin,sign [--range -4,4] [--out report.svg]
+       gradmesh report --losses mse,huber,log-cosh,quantile [--target 0] [--out report.svg]`;
 
 const FLAGS: FlagTable = {
   out: { type: "string", group: "output", default: "report.svg", help: "where to write the SVG" },
@@ -48,6 +54,7 @@ const FLAGS: FlagTable = {
     help:
       "two quantile regression runs LO,HI (e.g. τ = 0.1 and 0.9): the band between their curves",
   },
+  ...functionFigureFlags,
   help: { type: "boolean", group: "general", default: false, help: "print this help and exit" },
 };
 
@@ -64,6 +71,9 @@ export async function runReport(args: string[]): Promise<number> {
       return 0;
     }
     const logLoss = values["log-loss"] === true;
+    if (values.activations !== undefined || values.losses !== undefined) {
+      return await writeFunctionFigure(values, positionals, given);
+    }
     if (values.sweep !== undefined) {
       if (positionals.length) {
         throw new UsageError(positionals[0], "metrics files cannot be given with --sweep");
@@ -98,7 +108,8 @@ export async function runReport(args: string[]): Promise<number> {
       return { name: names[i], color: PALETTE[i % PALETTE.length], records };
     }));
     const out = String(values.out);
-    const svg = lineChartSvg(withRegressionPanels(metricsPanels(runs, { logLoss }), runs), {
+    const panels = [...metricsPanels(runs, { logLoss }), ...entropyPanels(runs)];
+    const svg = lineChartSvg(withRegressionPanels(panels, runs), {
       title: "gradmesh training report",
       legend: [...runs.map((r) => ({ label: r.name, color: r.color })), ...TRAIN_TEST_KEY],
     });

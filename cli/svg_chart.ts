@@ -40,6 +40,8 @@ export interface ChartOptions {
   width?: number;
   /** Height of each panel in pixels (default 320). */
   panelHeight?: number;
+  /** Panels side by side in each row, filled left to right (default 1). */
+  columns?: number;
   legend?: readonly LegendEntry[];
 }
 
@@ -77,10 +79,13 @@ export function lineChartSvg(panels: readonly ChartPanel[], options: ChartOption
   const legend = legendSvg(options.legend ?? [], y + 10, width);
   parts.push(legend.svg);
   y = legend.bottom + 4;
-  for (const panel of panels) {
-    parts.push(panelSvg(panel, y, width, panelHeight));
-    y += panelHeight;
-  }
+  const columns = options.columns ?? 1;
+  const panelWidth = width / columns;
+  panels.forEach((panel, i) => {
+    const top = y + Math.floor(i / columns) * panelHeight;
+    parts.push(panelSvg(panel, top, panelWidth, panelHeight, (i % columns) * panelWidth));
+  });
+  y += Math.ceil(panels.length / columns) * panelHeight;
   const height = Math.ceil(y);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
@@ -120,10 +125,16 @@ function legendSvg(
   return { svg: `<g class="legend">\n${items.join("\n")}\n</g>`, bottom };
 }
 
-function panelSvg(panel: ChartPanel, top: number, width: number, height: number): string {
+function panelSvg(
+  panel: ChartPanel,
+  top: number,
+  width: number,
+  height: number,
+  left: number,
+): string {
   const plot = {
-    left: MARGIN.left,
-    right: width - MARGIN.right,
+    left: left + MARGIN.left,
+    right: left + width - MARGIN.right,
     top: top + MARGIN.top,
     bottom: top + height - MARGIN.bottom,
   };

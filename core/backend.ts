@@ -294,7 +294,7 @@ export interface CrossEntropySpec {
   scale: number;
 }
 
-/** What {@link Backend.tallyPredictions} adds into `sums`, a persistent `[2]` storage. */
+/** What {@link Backend.tallyPredictions} adds into `sums`, a persistent `[3]` storage. */
 export interface TallyArgs {
   sums: Storage;
   /** `[rows, cols]` class scores. */
@@ -394,7 +394,8 @@ export interface Backend {
   ): Storage;
   /**
    * In place, in one pass: `sums[0] += loss[0]·lossScale`, and `sums[1] +=` the number of
-   * rows of `[rows, cols]` `logits` whose first maximum is at their label.
+   * rows of `[rows, cols]` `logits` whose first maximum is at their label, and `sums[2] +=`
+   * the entropy in bits of each row's softmax (core/metrics/entropy.ts).
    */
   tallyPredictions(args: TallyArgs): void;
   /**

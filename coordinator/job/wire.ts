@@ -214,6 +214,7 @@ function runningMetrics(value: unknown, field: string): RunningMetrics {
   return {
     loss: metric(body, "loss"),
     accuracy: metric(body, "accuracy"),
+    entropy: metric(body, "entropy"),
     count: count(body, "count"),
   };
 }

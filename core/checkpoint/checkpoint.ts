@@ -48,6 +48,8 @@ export interface EpochProgress {
   loss: number;
   /** Correct predictions counted. */
   correct: number;
+  /** Sum of the predictive entropy in bits (absent in checkpoints that predate it). */
+  entropy?: number;
   /** Samples counted. */
   count: number;
 }
@@ -152,7 +154,7 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
       epochProgress: field<EpochProgress>(
         "epoch_progress",
         isEpochProgress,
-        'an object {"steps", "loss", "correct", "count"} of numbers',
+        'an object {"steps", "loss", "correct", "count"} of numbers (and "entropy")',
       ),
     }),
   };
@@ -169,7 +171,9 @@ function isNumberRecord(value: unknown): boolean {
 // JSON has no NaN: a diverged loss sum is saved as null.
 function isEpochProgress(value: unknown): boolean {
   if (!isObject(value) || !isCount(value.steps) || !isCount(value.count)) return false;
-  return [value.loss, value.correct].every((v) => v === null || Number.isFinite(v));
+  const entropy = value.entropy === undefined || value.entropy === null ||
+    Number.isFinite(value.entropy);
+  return entropy && [value.loss, value.correct].every((v) => v === null || Number.isFinite(v));
 }
 
 function isCount(value: unknown): boolean {

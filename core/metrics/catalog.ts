@@ -35,6 +35,14 @@ export const metricCatalog: readonly MetricSpec[] = [
     sklearn: "precision_recall_fscore_support",
     args: [average, arg("labels", null, "classes to include (default: all seen)")],
   },
+  // No scikit-learn function; checked against torch.distributions.Categorical.
+  { name: "entropy", fn: "entropyBits", sklearn: "scipy.stats.entropy(p, base=2)", args: [] },
+  {
+    name: "predictive-entropy",
+    fn: "predictiveEntropyBits",
+    sklearn: "mean of scipy.stats.entropy(softmax(logits), base=2, axis=1)",
+    args: [],
+  },
   { name: "mse", fn: "meanSquaredError", sklearn: "mean_squared_error", args: [] },
   {
     name: "rmse",

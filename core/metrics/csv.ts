@@ -18,6 +18,8 @@ export const CSV_COLUMNS = [
   "train_acc",
   "test_loss",
   "test_acc",
+  "train_entropy",
+  "test_entropy",
   ...REGRESSION_KEYS,
   "lr",
   "samples_per_s",

@@ -246,6 +246,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     samples_per_s: num("samples_per_s"),
     wall_s: num("wall_s"),
     ...(typeof raw.skipped_steps === "number" && { skipped_steps: raw.skipped_steps }),
+    ...(raw.train_entropy !== undefined && { train_entropy: num("train_entropy") }),
   };
   if (raw.kind === "step") return { kind: "step", ...fields };
   const optional = (key: string) => raw[key] === undefined ? null : numberOrNull(key);
@@ -257,6 +258,7 @@ function parseRecord(line: string, path: string, lineNumber: number): MetricsRec
     ...Object.fromEntries(
       REGRESSION_KEYS.filter((k) => raw[k] !== undefined).map((k) => [k, num(k)]),
     ),
+    ...(raw.test_entropy !== undefined && { test_entropy: optional("test_entropy") }),
   };
 }
 

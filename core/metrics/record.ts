@@ -25,6 +25,8 @@ export interface MetricsFields {
   wall_s: number;
   /** Steps dropped so far by `--on-nonfinite skip-step` (absent when none). */
   skipped_steps?: number;
+  /** Mean entropy in bits of the predicted distribution, softmax of the outputs (training). */
+  train_entropy?: number;
 }
 
 /** A record written every few training steps. */
@@ -37,6 +39,8 @@ export interface EpochRecord extends MetricsFields {
   kind: "epoch";
   test_loss: number | null;
   test_acc: number | null;
+  /** Mean predictive entropy in bits on the test set (absent in older files). */
+  test_entropy?: number | null;
   /** A regression run's test metrics (`core/metrics/regression_scores.ts`), when evaluated. */
   test_mse?: number;
   test_rmse?: number;

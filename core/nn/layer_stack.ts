@@ -9,8 +9,9 @@
  * `maxpool(kernel, stride=kernel, padding=0)`, `avgpool(kernel, stride=kernel, padding=0)`,
  * `gap` (adaptive average pool to 1×1), `bn` (BatchNorm1d or 2d by the input's rank),
  * `dropout(p=0.5)`, `dropout2d(p=0.5)`, `flatten`, `linear(out, bias=true)`,
- * `block(out, stride=1)` (a residual BasicBlock), `act` (the run's `--activation`) and any
- * activation name. Input channels and features follow from the data's sample shape; the
+ * `block(out, stride=1)` (a residual BasicBlock), `maxout(units, pieces, kernel=1, padding=0)`
+ * (a linear layer or convolution to units·pieces, then the maximum of each group of pieces),
+ * `act` (the run's `--activation`) and any activation name. Input channels and features follow from the data's sample shape; the
  * stack becomes an `nn.Sequential`, so parameters are named `0.weight`, `1.running_mean`, ….
  *
  * @module
@@ -18,7 +19,7 @@
 
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
-import { activationFromName, activationNames } from "./activations/registry.ts";
+import { activationNames } from "./activations/registry.ts";
 import { BasicBlock } from "./basic_block.ts";
 import { BatchNorm1d, BatchNorm2d } from "./batch_norm.ts";
 import { Conv2d } from "./conv2d.ts";
@@ -29,6 +30,7 @@ import type { Module } from "./module.ts";
 import { requireWithinCap } from "./parameter_cap.ts";
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./pooling.ts";
 import { Sequential } from "./sequential.ts";
+import { activationForShape, maxoutLayer } from "./width_activations.ts";
 
 type Value = number | boolean;
 
@@ -211,13 +213,21 @@ function buildLayer(
         shape: [out, pooled(h, 3, s, 1), pooled(w, 3, s, 1)],
       };
     }
+    case "maxout": {
+      const a = argsOf(layer, ["units", "pieces", "kernel", "padding"], { kernel: 1, padding: 0 });
+      const units = int(name, "units", a.units, 1), pieces = int(name, "pieces", a.pieces, 1);
+      const kernel = int(name, "kernel", a.kernel, 1), padding = int(name, "padding", a.padding, 0);
+      const fanIn = shape.length === 3 ? shape[0] * kernel * kernel : shape[0];
+      requireWithinCap((fanIn + 1) * units * pieces, `maxout(${units},${pieces}) on [${shape}]`);
+      return maxoutLayer({ units, pieces, kernel, padding }, shape, rng);
+    }
     default: {
       argsOf(layer, [], {});
       const act = name === "act" ? activation : name;
       if (!activationNames.includes(act)) {
         fail(`unknown layer "${name}" (a layer, act, or one of ${activationNames.join(", ")})`);
       }
-      return { module: activationFromName(act, name === "act" ? activationArgs : {}), shape };
+      return activationForShape(act, name === "act" ? activationArgs : {}, shape);
     }
   }
 }

@@ -6,10 +6,11 @@
 
 import { UsageError } from "../errors.ts";
 import type { Rng } from "../rng.ts";
-import { activationFromName, activationNames } from "./activations/registry.ts";
+import { activationNames } from "./activations/registry.ts";
 import { Linear } from "./linear.ts";
 import type { Module } from "./module.ts";
 import { Sequential } from "./sequential.ts";
+import { activationForShape, widthBefore } from "./width_activations.ts";
 
 /** Parses `784-128-10` into layer sizes; throws a UsageError naming `--model` otherwise. */
 export function parseLayerSizes(spec: string): number[] {
@@ -24,6 +25,8 @@ export function parseLayerSizes(spec: string): number[] {
  * `Linear → act → … → Linear`, named like PyTorch's `nn.Sequential` (`0.weight`, `2.bias`, …).
  * `activation` is any name of the activation registry, with `activationArgs` in PyTorch's
  * names (e.g. `{ negative_slope: 0.2 }` for `leaky-relu`); a PReLU's weight is `1.weight`.
+ * A hidden size counts units after the activation: `maxout` makes the linear layer before
+ * it `pieces` times wider, `crelu` makes the layer after it take twice the width.
  * @example
  * ```ts
  * import { mlp, Rng } from "../../mod.ts";
@@ -43,11 +46,14 @@ export function mlp(
       `expected one of ${activationNames.join(", ")}, got "${activation}"`,
     );
   }
-  const make = () => activationFromName(activation, activationArgs);
   const layers: Module[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    layers.push(new Linear(sizes[i], sizes[i + 1], rng));
-    if (i + 2 < sizes.length) layers.push(make());
+  let width = sizes[0];
+  for (const units of sizes.slice(1, -1)) {
+    const out = widthBefore(activation, activationArgs, units);
+    const act = activationForShape(activation, activationArgs, [out]);
+    layers.push(new Linear(width, out, rng), act.module);
+    width = act.shape[0];
   }
+  layers.push(new Linear(width, sizes[sizes.length - 1], rng));
   return new Sequential(...layers);
 }

@@ -15,6 +15,7 @@ import { buildLayerStack, type StackLayer } from "./layer_stack.ts";
 import { parseLayerSizes } from "./mlp.ts";
 import { requireMlpWithinCap } from "./parameter_cap.ts";
 import type { Module } from "./module.ts";
+import { widthBefore } from "./width_activations.ts";
 
 /** What a model must fit: one sample's shape (e.g. `[1, 28, 28]`) and the class count. */
 export interface DataShape {
@@ -76,7 +77,11 @@ export const namedModels: Readonly<
     `gap,flatten,linear(${classes})`,
 };
 
-function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
+function mlpStack(
+  spec: ModelSpec,
+  activationArgs: Record<string, unknown>,
+  data: DataShape | undefined,
+): {
   stack: string;
   inputShape: number[];
 } {
@@ -98,7 +103,9 @@ function mlpStack(spec: ModelSpec, data: DataShape | undefined): {
     }
   }
   const hidden = (n: number) =>
-    `linear(${n}),act${spec.dropout > 0 ? `,dropout(${spec.dropout})` : ""}`;
+    `linear(${widthBefore(spec.activation, activationArgs, n)}),act${
+      spec.dropout > 0 ? `,dropout(${spec.dropout})` : ""
+    }`;
   const stack = [...sizes.slice(1, -1).map(hidden), `linear(${sizes[sizes.length - 1]})`].join(",");
   return { stack, inputShape: [sizes[0]] };
 }
@@ -126,7 +133,7 @@ export function buildModel(spec: ModelSpec, rng: Rng, data?: DataShape): BuiltMo
   const isMlp = !(spec.model in namedModels) && /^[^,()]*-[^,()]*$/.test(spec.model) &&
     !/^[a-z]/.test(spec.model);
   if (isMlp) {
-    ({ stack, inputShape } = mlpStack(spec, data));
+    ({ stack, inputShape } = mlpStack(spec, activationArgs, data));
   } else {
     if (!data) throw new UsageError("model", `${spec.model} needs the data's sample shape`);
     if (spec.dropout > 0) {

@@ -165,7 +165,7 @@ export async function fit(
 
 /** An epoch's training metrics so far, and when it started. */
 interface EpochRun {
-  readonly totals: { loss: number; correct: number; count: number };
+  readonly totals: { loss: number; correct: number; entropy: number; count: number };
   readonly t0: number;
 }
 
@@ -257,6 +257,8 @@ class FitRun {
     const totals = {
       loss: resumed?.loss ?? 0,
       correct: resumed?.correct ?? 0,
+      // A checkpoint from before the entropy metric has no sum: that epoch's entropy is NaN.
+      entropy: resumed ? resumed.entropy ?? NaN : 0,
       count: resumed?.count ?? 0,
     };
     const every = options.checkpointEvery ?? 0;
@@ -294,6 +296,7 @@ class FitRun {
         // A window of only dropped steps (skip-step) has no samples and adds nothing.
         totals.loss += m.count && m.loss * m.count;
         totals.correct += m.count && m.accuracy * m.count;
+        totals.entropy += m.count && m.entropy * m.count;
         totals.count += m.count;
         await this.#write({
           ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
@@ -329,6 +332,7 @@ class FitRun {
     const train: RunningMetrics = {
       loss: totals.loss / totals.count,
       accuracy: totals.correct / totals.count,
+      entropy: totals.entropy / totals.count,
       count: totals.count,
     };
     const last = epoch === config.epochs - 1;
@@ -427,14 +431,22 @@ async function combined(
 ): Promise<RunningMetrics & { stopVotes: number }> {
   if (!mesh) return { ...m, stopVotes: stop ? 1 : 0 };
   const vote = stop ? 1 : 0;
-  const [loss, correct, count, stopVotes] = await mesh.sumAcross(
+  const [loss, correct, entropy, count, stopVotes] = await mesh.sumAcross(
     // A rank without samples adds nothing; a NaN loss stays NaN in the sum.
     new Float32Array(
-      m.count ? [m.loss * m.count, m.accuracy * m.count, m.count, vote] : [0, 0, 0, vote],
+      m.count
+        ? [m.loss * m.count, m.accuracy * m.count, m.entropy * m.count, m.count, vote]
+        : [0, 0, 0, 0, vote],
     ),
     step,
   );
-  return { loss: loss / count, accuracy: correct / count, count, stopVotes };
+  return {
+    loss: loss / count,
+    accuracy: correct / count,
+    entropy: entropy / count,
+    count,
+    stopVotes,
+  };
 }
 
 /**

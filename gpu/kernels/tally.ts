@@ -1,6 +1,6 @@
 /**
- * The fused metric tally: a batch's loss and correct predictions added to running sums in
- * one dispatch.
+ * The fused metric tally: a batch's loss, correct predictions and predictive entropy added to
+ * running sums in one dispatch.
  *
  * @module
  */

@@ -217,13 +217,14 @@ Deno.test("coordinator: a rank without heartbeats for the timeout fails the job,
 
 Deno.test("coordinator: done from every rank ends the job; metrics and the final result show in the status", async () => {
   using j = await trainingJob(2);
-  const train = { loss: 0.5, accuracy: 0.8, count: 64 };
-  const epoch = { epoch: 1, train, test: { loss: 0.4, accuracy: 0.85, count: 100 }, seconds: 1.5 };
+  const train = { loss: 0.5, accuracy: 0.8, entropy: 1.5, count: 64 };
+  const test = { loss: 0.4, accuracy: 0.85, entropy: 1.25, count: 100 };
+  const epoch = { epoch: 1, train, test, seconds: 1.5 };
   assert.equal((await j.call("/v1/metrics", { rank: 0, epoch })).status, 204);
   assert.equal((await j.call("/v1/heartbeat", { rank: 1, step: 12 })).body.abort, null);
   assert.equal((await j.call("/v1/done", { rank: 1 })).status, 204);
   assert.equal((await j.status()).phase, "training");
-  const final = { loss: 0.3, accuracy: 0.9, count: 100 };
+  const final = { loss: 0.3, accuracy: 0.9, entropy: 0.5, count: 100 };
   assert.equal((await j.call("/v1/done", { rank: 0, final })).status, 204);
   assert.equal(await j.coordinator.settled, null);
   const status = await j.status();

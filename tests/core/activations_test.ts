@@ -64,6 +64,9 @@ Deno.test("registry: every name of the brief, kebab-case, in catalogue order", (
     "tanh",
     "softmax",
     "log-softmax",
+    "crelu",
+    "srelu",
+    "maxout",
   ]);
   assertEquals(activationCatalog.map((s) => s.name), [...activationNames]);
 });
@@ -86,6 +89,8 @@ Deno.test("registry: arguments in PyTorch's names with PyTorch's defaults", () =
     softshrink: { lambd: 0.5 },
     softmax: { dim: -1 },
     "log-softmax": { dim: -1 },
+    srelu: { num_parameters: 1, t_left: 0, a_left: 0.2, t_right: 1, a_right: 1 },
+    maxout: { pieces: 2 },
   });
   for (const spec of activationCatalog) {
     for (const a of spec.args) assert(a.doc.length > 0, `${spec.name}.${a.name} has no doc`);
@@ -113,7 +118,7 @@ Deno.test("registry: unknown names and arguments, and mistyped values, are Usage
   assertThrows(
     () => activationFromName("swish"),
     UsageError,
-    'activation: expected one of relu, leaky-relu, elu, selu, celu, silu, mish, hardswish, hardsigmoid, hardtanh, log-sigmoid, softsign, softplus, sin, sign, softshrink, prelu, gelu, gelu-tanh, relu6, sigmoid, tanh, softmax, log-softmax, got "swish"',
+    'activation: expected one of relu, leaky-relu, elu, selu, celu, silu, mish, hardswish, hardsigmoid, hardtanh, log-sigmoid, softsign, softplus, sin, sign, softshrink, prelu, gelu, gelu-tanh, relu6, sigmoid, tanh, softmax, log-softmax, crelu, srelu, maxout, got "swish"',
   );
   assertThrows(
     () => activationFromName("leaky-relu", { slope: 0.2 }),

@@ -33,6 +33,7 @@ import {
   type BinaryOpName,
   binaryOps,
   createCpuBackend,
+  crelu,
   crossEntropy,
   type CrossEntropyOptions,
   type FusedActivation,
@@ -41,6 +42,7 @@ import {
   logSoftmax,
   matmul,
   max,
+  maxout,
   mean,
   mseLoss,
   mul,
@@ -49,6 +51,7 @@ import {
   reshape,
   Rng,
   softmax,
+  srelu,
   sum,
   Tensor,
   tensor,
@@ -333,6 +336,30 @@ function lossChecks(): Check[] {
   return out;
 }
 
+/** CReLU, SReLU (input and all four parameters) and Maxout, composed from the ops above. */
+function layerChecks(): Check[] {
+  const thresholds = (values: number[]): InputSpec => ({
+    shape: [values.length],
+    data: Float32Array.from(values),
+    grad: true,
+  });
+  return [
+    { name: "crelu", inputs: [awayFrom([2, 3, 2, 2])], fn: ([x]) => crelu(x) },
+    { name: "maxout pieces=3", inputs: [spaced([2, 6, 2])], fn: ([x]) => maxout(x, 3) },
+    {
+      name: "srelu per channel",
+      inputs: [
+        avoiding([4, 3, 2], [-1, -0.5, 0, 0.5, 1, 1.5], -3, 3),
+        thresholds([-1, -0.5, 0]),
+        randn([3], 0.5),
+        thresholds([1, 0.5, 1.5]),
+        randn([3], 0.5),
+      ],
+      fn: ([x, tLeft, aLeft, tRight, aRight]) => srelu(x, { tLeft, aLeft, tRight, aRight }),
+    },
+  ];
+}
+
 /**
  * Runs one check; returns failure messages and the worst |AD − FD| / tolerance ratio.
  */
@@ -448,6 +475,15 @@ for (const bt of runnableBackends("gradcheck", backends)) {
     fn: () => {
       reseed("losses");
       return runChecks(bt, lossChecks());
+    },
+  });
+  Deno.test({
+    name: `gradcheck ${bt.name}: CReLU, SReLU and Maxout`,
+    sanitizeResources: !gpu,
+    sanitizeOps: !gpu,
+    fn: () => {
+      reseed("layers");
+      return runChecks(bt, layerChecks());
     },
   });
 }

@@ -4,7 +4,9 @@
  * {@link activationFromName}, which builds a layer from a name and arguments. The
  * elementwise activations come from their records (`core/activations/`); the ones listed
  * here are composed (PReLU, GELU's two kernels under one name, ReLU6), fused into linear
- * layers (ReLU, Sigmoid, Tanh) or not elementwise (the softmaxes).
+ * layers (ReLU, Sigmoid, Tanh), not elementwise (the softmaxes) or change the width (CReLU
+ * doubles it, Maxout divides it; SReLU's parameters are per channel), which
+ * `core/nn/width_activations.ts` accounts for in MLPs and layer stacks.
  *
  * @module
  */
@@ -21,9 +23,12 @@ import { activationKernels } from "../../activations/mod.ts";
 import { type Activation, ReLU, Sigmoid, Tanh } from "../activation.ts";
 import { ElementwiseActivation } from "./elementwise.ts";
 import type { GeluApproximate } from "./functional.ts";
+import { CReLU } from "./crelu.ts";
 import { GELU } from "./gated.ts";
+import { Maxout } from "./maxout.ts";
 import { PReLU, ReLU6 } from "./rectifiers.ts";
 import { LogSoftmax, Softmax } from "./softmax.ts";
+import { SReLU } from "./srelu.ts";
 
 /** One activation of the catalogue. */
 export type ActivationSpec = CatalogSpec;
@@ -82,6 +87,33 @@ const defs: readonly ActivationDef[] = [
     pytorch: "nn.LogSoftmax",
     args: [dim],
     create: (a) => new LogSoftmax({ dim: num(a, "dim") }),
+  },
+  // Not in torch.nn; each is checked against torch code of its formula (layers_golden.json).
+  none("crelu", "torch.cat((F.relu(x), F.relu(-x)), 1)", () => new CReLU()),
+  {
+    name: "srelu",
+    pytorch: "S-shaped ReLU (Jin et al., 2016), from torch.where of its pieces",
+    args: [
+      arg("num_parameters", 1, "parameter sets: 1, or one per channel (dim 1 of the input)"),
+      arg("t_left", 0, "initial left threshold"),
+      arg("a_left", 0.2, "initial left slope"),
+      arg("t_right", 1, "initial right threshold (≥ t_left)"),
+      arg("a_right", 1, "initial right slope"),
+    ],
+    create: (a) =>
+      new SReLU({
+        numParameters: num(a, "num_parameters"),
+        tLeft: num(a, "t_left"),
+        aLeft: num(a, "a_left"),
+        tRight: num(a, "t_right"),
+        aRight: num(a, "a_right"),
+      }),
+  },
+  {
+    name: "maxout",
+    pytorch: "x.unflatten(1, (C // pieces, pieces)).amax(2)",
+    args: [arg("pieces", 2, "channels per group (k); the group maximum is one output")],
+    create: (a) => new Maxout({ pieces: num(a, "pieces") }),
   },
 ];
 

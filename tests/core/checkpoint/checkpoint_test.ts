@@ -105,6 +105,10 @@ Deno.test("checkpoint: missing or unknown format and bad metadata fields are rej
       [{ ...good, step: "{" }, /step: expected/],
       [{ ...good, rng_state: '["a"]' }, /rng_state: expected a JSON array of numbers/],
       [{ ...good, config: "[]" }, /config: expected a JSON object/],
+      [
+        { ...good, epoch_progress: '{"steps":1,"loss":1,"correct":1,"count":2,"entropy":"x"}' },
+        /epoch_progress: expected an object .*"entropy"/,
+      ],
     ];
     for (const [metadata, pattern] of cases) {
       await Deno.writeFile(path, encodeSafetensors(checkpoint.params, metadata));
