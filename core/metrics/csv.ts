@@ -18,13 +18,13 @@ export const CSV_COLUMNS = [
   "train_acc",
   "test_loss",
   "test_acc",
-  "train_entropy",
-  "test_entropy",
-  ...REGRESSION_KEYS,
   "lr",
   "samples_per_s",
   "wall_s",
   "skipped_steps",
+  "train_entropy",
+  "test_entropy",
+  ...REGRESSION_KEYS,
 ] as const;
 
 /** The header line (with its newline). */
@@ -39,7 +39,7 @@ export const CSV_HEADER = CSV_COLUMNS.join(",") + "\n";
  * csvLine({
  *   kind: "step", epoch: 1, step: 10, train_loss: NaN, train_acc: 0.5, lr: 0.1,
  *   samples_per_s: 100, wall_s: 1,
- * }); // "step,1,10,nan,0.5,,,0.1,100,1,\n"
+ * }); // "step,1,10,nan,0.5,,,0.1,100,1,,,,,,,,,,\n"
  * ```
  */
 export function csvLine(record: MetricsRecord): string {
