@@ -111,6 +111,11 @@ export {
   type DropoutOptions,
 } from "./core/nn/dropout.ts";
 export { Parameter } from "./core/nn/parameter.ts";
+export {
+  type LoadStateDictOptions,
+  type StateDict,
+  type StateTensor,
+} from "./core/nn/state_dict.ts";
 export { Linear, type LinearOptions } from "./core/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./core/nn/conv2d.ts";
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./core/nn/pooling.ts";
@@ -178,6 +183,7 @@ export { activationKernels } from "./core/activations/mod.ts";
 export { Sequential } from "./core/nn/sequential.ts";
 export {
   bindParameters,
+  flatOf,
   type FlatParameters,
   type ParameterSlot,
 } from "./core/nn/flat_parameters.ts";
@@ -329,8 +335,27 @@ export {
   type OptimizerConfig,
   OptimizerGroup,
   type OptimizerOptions,
+  type OptimizerStateDict,
   type ParamGroup,
+  type ParamGroupState,
 } from "./core/optim/optimizer.ts";
+export {
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  NAdam,
+  type OptimizerClass,
+  optimizerClasses,
+  type OptimizerParams,
+  RAdam,
+  RMSprop,
+  Rprop,
+  SGD,
+  SparseAdam,
+} from "./core/optim/classes.ts";
 export {
   type LossClosure,
   type OptimizerStateSlice,
@@ -357,10 +382,31 @@ export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
 export { Trainer } from "./core/train/trainer.ts";
 export { nonFinitePolicies, type NonFinitePolicy, NonFiniteWatch } from "./core/train/nonfinite.ts";
-export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
+export {
+  type EpochSummary,
+  fit as fitTrainer,
+  type FitCallbacks,
+  type FitMesh,
+  type FitOptions,
+  type FitProgress,
+  type FitResult,
+} from "./core/train/fit.ts";
+export {
+  fitModel as fit,
+  type MeshProvider,
+  type ModelFitOptions,
+} from "./core/train/fit_model.ts";
 export { loadDataset } from "./core/data/source.ts";
 export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
-export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
+export {
+  type Checkpoint,
+  type EpochProgress,
+  loadCheckpoint,
+  type ModuleState,
+  saveCheckpoint,
+} from "./core/checkpoint/checkpoint.ts";
+export type { NamedTensor } from "./core/checkpoint/named_tensor.ts";
+export { load, save, type SaveOptions } from "./core/checkpoint/save_load.ts";
 export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
 export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
 export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";

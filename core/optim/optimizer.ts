@@ -13,6 +13,7 @@
 import type { Backend, OptimizerHyper, Storage } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import type { FlatParameters } from "../nn/flat_parameters.ts";
+import type { StateDict } from "../nn/state_dict.ts";
 import type { Parameter } from "../nn/parameter.ts";
 import { checkClipping, clipGradNorm, clipGradValue, type GradClipping } from "./clip.ts";
 import {
@@ -37,6 +38,26 @@ export interface ParamGroup extends OptimizerOptions {
 export interface OptimizerConfig extends OptimizerOptions {
   /** Clipping applied to all gradients before each update. */
   clip?: GradClipping;
+}
+
+/** One parameter group as a state dict holds it: its parameters' names and its settings. */
+export interface ParamGroupState extends GroupSettings {
+  /** Its parameters' `state_dict` names. */
+  readonly params: readonly string[];
+}
+
+/**
+ * PyTorch's `optimizer.state_dict()`: the state of every parameter by `<parameter>.<state>`
+ * (`0.weight.momentum_buffer`, `2.bias.exp_avg_sq`), every group's settings, and the
+ * number of steps taken.
+ */
+export interface OptimizerStateDict {
+  /** Per-parameter state tensors. */
+  readonly state: StateDict;
+  /** The parameter groups in order. */
+  readonly paramGroups: readonly ParamGroupState[];
+  /** Updates taken. */
+  readonly step: number;
 }
 
 /** One parameter group of an {@link Optimizer}: its flat range, settings and scalar state. */
@@ -251,6 +272,42 @@ export class Optimizer implements TrainingOptimizer {
       }
     }
     this.stepCount = stepCount;
+  }
+
+  /** Its state and group settings, read back to the host (PyTorch's `state_dict()`). */
+  async stateDict(): Promise<OptimizerStateDict> {
+    const slices = await this.stateSlices();
+    return {
+      state: Object.fromEntries(slices.map((s) => [s.name, { shape: s.shape, data: s.data }])),
+      paramGroups: this.paramGroups.map((g) => ({
+        ...g.settings,
+        params: g.range.slots.map((s) => s.name),
+      })),
+      step: this.stepCount,
+    };
+  }
+
+  /**
+   * Restores what {@link Optimizer.stateDict} gave: the groups must hold the same
+   * parameters; their settings (lr included) and every state tensor are loaded.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const names = (groups: readonly { params: readonly string[] }[]) =>
+      JSON.stringify(groups.map((g) => g.params));
+    const mine = this.paramGroups.map((g) => ({ params: g.range.slots.map((s) => s.name) }));
+    if (names(dict.paramGroups) !== names(mine)) {
+      throw new UsageError(
+        "paramGroups",
+        `expected groups of parameters ${names(mine)}, got ${names(dict.paramGroups)}`,
+      );
+    }
+    this.loadState(
+      new Map(Object.entries(dict.state).map(([name, t]) => [name, t.data])),
+      dict.step,
+    );
+    dict.paramGroups.forEach(({ params: _, ...settings }, i) => {
+      Object.assign(this.paramGroups[i].settings, settings);
+    });
   }
 
   /** One fused update of the flat range `[offset, offset + size)`. */
