@@ -409,5 +409,12 @@ export type { NamedTensor } from "./core/checkpoint/named_tensor.ts";
 export { load, save, type SaveOptions } from "./core/checkpoint/save_load.ts";
 export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
 export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
+export {
+  launch,
+  LaunchError,
+  type LaunchOptions,
+  MAX_LAUNCH_WORKERS,
+  type WorkerContext,
+} from "./coordinator/launch/launch.ts";
 export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
 export { createWebGpuBackend } from "./gpu/backend.ts";

@@ -24,8 +24,8 @@ import { Trainer } from "./trainer.ts";
 
 /** A data-parallel rank's mesh, made once the trainer (and so the gradient layout) exists. */
 export interface MeshProvider {
-  /** The mesh that `trainer`'s rank trains over. */
-  meshFor(trainer: Trainer): FitMesh;
+  /** The mesh that `trainer`'s rank trains over; undefined for a job of one process. */
+  meshFor(trainer: Trainer): FitMesh | undefined;
 }
 
 /** Options of {@link fitModel}; every field has a default. */
