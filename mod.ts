@@ -22,12 +22,30 @@
  */
 
 export type {
+  AvgWindow2d,
   Backend,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BatchNormGrads,
+  BatchNormStats,
+  BinaryArgs,
+  CrossEntropySpec,
   FusedActivation,
+  LinearArgs,
+  LinearBackwardArgs,
+  LinearDims,
+  MatmulArgs,
+  OpScalars,
   OptimizerHyper,
+  OptimizerStepArgs,
   Planes2d,
+  ReduceArgs,
   ReduceOp,
+  SoftmaxArgs,
   Storage,
+  TallyArgs,
+  UpdateField,
+  UpdateKernel,
   Window2d,
 } from "./core/backend.ts";
 export { createCpuBackend } from "./core/cpu/backend.ts";
@@ -39,10 +57,20 @@ export {
   UsageError,
 } from "./core/errors.ts";
 export { createFastCpuBackend, type FastCpuOptions } from "./cpu/backend.ts";
+export type { SimdLevel } from "./cpu/kernels.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
-export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
+export type {
+  BinaryFn,
+  BinaryOpName,
+  PrimitiveBinaryName,
+  PrimitiveUnaryName,
+  UnaryFn,
+  UnaryOpName,
+} from "./core/elementwise.ts";
+export type { ActivationOpName } from "./core/activations/mod.ts";
+export type { CatalogArg, CatalogArgs, CatalogSpec, CatalogValue } from "./core/catalog.ts";
 export { backward, backwardAsync, isGradEnabled, noGrad } from "./core/autograd.ts";
-export { full, type GradNode, Tensor, tensor, zeros } from "./core/tensor.ts";
+export { full, type GradNode, type InputGrads, Tensor, tensor, zeros } from "./core/tensor.ts";
 export {
   add,
   affine,
@@ -86,7 +114,7 @@ export {
   type Size2d,
 } from "./core/ops_conv.ts";
 export { Rng } from "./core/rng.ts";
-export { type ExtraState, Module } from "./core/nn/module.ts";
+export { type ExtraState, type ForwardPass, Module } from "./core/nn/module.ts";
 export { ModuleBuffer } from "./core/nn/buffer.ts";
 export {
   BatchNorm,
@@ -230,6 +258,9 @@ export {
   type ScalarState,
   type ScalarStateName,
 } from "./core/optim/optimizer_record.ts";
+export type { GroupScalars, RequireArg, ScalarSettings } from "./core/optim/optimizer_record.ts";
+export type { GroupSettings } from "./core/optim/settings.ts";
+export type { GroupRange } from "./core/optim/param_groups.ts";
 export { optimizerRecords } from "./core/optim/updates/mod.ts";
 export {
   type BceOptions,
@@ -380,7 +411,19 @@ export {
 export { type OptimizerArgs, optimizerFromName } from "./core/optim/registry.ts";
 export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
-export { Trainer } from "./core/train/trainer.ts";
+export {
+  type DeviceBatch,
+  type GradientReducer,
+  type GradientSync,
+  type HostBatch,
+  Trainer,
+} from "./core/train/trainer.ts";
+export type { DeviceData, StepShard } from "./core/train/device_data.ts";
+export type { RunningMetrics } from "./core/train/device_metrics.ts";
+export type { Objective, ObjectiveArgs } from "./core/train/objective.ts";
+export type { DataShape } from "./core/nn/models.ts";
+export type { AugmentOptions } from "./core/data/augment.ts";
+export type { Cifar100Label } from "./core/data/cifar.ts";
 export { nonFinitePolicies, type NonFinitePolicy, NonFiniteWatch } from "./core/train/nonfinite.ts";
 export {
   type EpochSummary,
@@ -396,7 +439,7 @@ export {
   type MeshProvider,
   type ModelFitOptions,
 } from "./core/train/fit_model.ts";
-export { loadDataset } from "./core/data/source.ts";
+export { loadDataset, type LoadDatasetOptions } from "./core/data/source.ts";
 export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
 export {
   type Checkpoint,
@@ -407,8 +450,15 @@ export {
 } from "./core/checkpoint/checkpoint.ts";
 export type { NamedTensor } from "./core/checkpoint/named_tensor.ts";
 export { load, save, type SaveOptions } from "./core/checkpoint/save_load.ts";
-export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
-export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
+export { type NewestCheckpoint, newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
+export {
+  type EpochRecord,
+  type MetricsFields,
+  MetricsLog,
+  type MetricsRecord,
+  readMetrics,
+  type StepRecord,
+} from "./core/metrics/jsonl.ts";
 export {
   launch,
   LaunchError,
@@ -416,5 +466,17 @@ export {
   MAX_LAUNCH_WORKERS,
   type WorkerContext,
 } from "./coordinator/launch/launch.ts";
-export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
-export { createWebGpuBackend } from "./gpu/backend.ts";
+export {
+  acquireGpu,
+  type AcquireGpuOptions,
+  type AdapterSummary,
+  type Gpu,
+  GpuUnavailableError,
+} from "./gpu/device.ts";
+export type { GpuClock } from "./gpu/gpu_clock.ts";
+export type { GpuStats } from "./gpu/stats.ts";
+export {
+  createWebGpuBackend,
+  type WebGpuBackend,
+  type WebGpuBackendOptions,
+} from "./gpu/backend.ts";

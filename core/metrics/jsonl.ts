@@ -38,13 +38,17 @@ export interface MetricsFields {
 
 /** A record written every few training steps. */
 export interface StepRecord extends MetricsFields {
+  /** A step record. */
   kind: "step";
 }
 
 /** A record written at the end of an epoch; test metrics are null when not evaluated. */
 export interface EpochRecord extends MetricsFields {
+  /** An epoch record. */
   kind: "epoch";
+  /** Test loss, when evaluated. */
   test_loss: number | null;
+  /** Test accuracy, when evaluated. */
   test_acc: number | null;
 }
 

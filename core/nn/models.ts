@@ -18,7 +18,9 @@ import type { Module } from "./module.ts";
 
 /** What a model must fit: one sample's shape (e.g. `[1, 28, 28]`) and the class count. */
 export interface DataShape {
+  /** One sample's shape. */
   readonly sampleShape: readonly number[];
+  /** Number of classes. */
   readonly classes: number;
 }
 

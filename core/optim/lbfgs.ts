@@ -22,13 +22,19 @@ import type { OptimizerStateSlice, TrainingOptimizer } from "./training_optimize
 
 /** L-BFGS settings in PyTorch's names (camelCase); omitted fields take its defaults. */
 export interface LbfgsOptions {
+  /** Learning rate. Default 1. */
   lr?: number;
+  /** Iterations per step. Default 20. */
   maxIter?: number;
   /** Default `maxIter·5/4` (rounded down). */
   maxEval?: number | null;
+  /** Stop when every |gradient| is at most this. Default 1e-7. */
   toleranceGrad?: number;
+  /** Stop when the loss or parameters change less. Default 1e-9. */
   toleranceChange?: number;
+  /** Update history kept. Default 100. */
   historySize?: number;
+  /** `strong_wolfe` for the line search, or null (fixed steps). Default null. */
   lineSearchFn?: "strong_wolfe" | null;
 }
 

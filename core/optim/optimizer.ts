@@ -31,6 +31,7 @@ export type { OptimizerOptions } from "./settings.ts";
 
 /** A parameter group: its parameters (objects or `state_dict` names) and its own options. */
 export interface ParamGroup extends OptimizerOptions {
+  /** The group's parameters (objects or `state_dict` names). */
   params: readonly (string | Parameter)[];
 }
 
