@@ -1,21 +1,26 @@
 /**
  * gradmesh: data-parallel neural-network training for Deno, with WebGPU kernels and a
- * small HTTP mesh. This module is the public API; everything here is a re-export.
+ * small HTTP mesh. This module is the public API; everything here is a re-export. The
+ * tutorial is docs/library.md: models, optimizers with parameter groups, a training loop
+ * by hand, `fit`, state dicts, `save`/`load`, and data parallelism with `launch`.
  *
  * @example
  * ```ts
  * import {
- *   backward, createCpuBackend, crossEntropy, bindParameters, Linear, ReLU, Rng, Sequential, tensor,
+ *   Adam, backward, createCpuBackend, crossEntropy, Linear, ReLU, Rng, Sequential, tensor,
  * } from "./mod.ts";
  *
  * const backend = createCpuBackend();
  * const rng = new Rng(0);
- * const model = new Sequential(new Linear(4, 8, rng), new ReLU(), new Linear(8, 3, rng));
- * bindParameters(backend, model.namedParameters());
+ * const model = new Sequential(new Linear(4, 8, rng), new ReLU(), new Linear(8, 3, rng))
+ *   .to(backend);
+ * const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
  * const x = tensor(backend, Array.from({ length: 8 }, () => rng.normal()), [2, 4]);
+ * optimizer.zeroGrad();
  * const loss = crossEntropy(model.forward(x), tensor(backend, [0, 2], [2]));
  * backward(loss);
- * console.log((await model.parameters()[0].grad()).length); // 32
+ * optimizer.step();
+ * console.log(Object.keys(await model.stateDict())); // [ "0.weight", "0.bias", "2.weight", "2.bias" ]
  * ```
  *
  * @module

@@ -73,7 +73,17 @@ export const optimizerClasses: Readonly<Record<string, OptimizerClass>> = Object
   optimizerRecords.map((r) => [classNameOf(r), optimizerClass(r)]),
 );
 
-/** `optim.SGD`: stochastic gradient descent, with momentum and Nesterov momentum. */
+/**
+ * `optim.SGD`: stochastic gradient descent, with momentum and Nesterov momentum.
+ *
+ * @example
+ * ```ts
+ * import { createCpuBackend, Linear, Rng, SGD } from "../../mod.ts";
+ * const model = new Linear(4, 2, new Rng(0)).to(createCpuBackend());
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * console.log(opt.paramGroups[0].settings.momentum); // 0.9
+ * ```
+ */
 export const SGD: OptimizerClass = optimizerClasses.SGD;
 /** `optim.ASGD`: averaged stochastic gradient descent. */
 export const ASGD: OptimizerClass = optimizerClasses.ASGD;
