@@ -13,6 +13,8 @@ import {
   BatchNorm1d,
   CheckpointError,
   createCpuBackend,
+  defaultTrainConfig,
+  fit,
   LBFGS,
   Linear,
   load,
@@ -26,6 +28,7 @@ import {
   SGD,
   UsageError,
 } from "../../mod.ts";
+import { fitConfig } from "../../core/train/fit_config.ts";
 import { inTempDir } from "../temp_dir.ts";
 
 const mlp = (seed: number) => {
@@ -156,5 +159,59 @@ Deno.test("save/load: model and optimizer round trip in train's checkpoint forma
       assert.match(e.message, /model\.safetensors: 0\.weight: expected shape \[2,3\], got \[4,3\]/);
       return true;
     });
+  });
+});
+
+// A made-up 3-class problem on 5 features, and the model `train --model 5-8-3` builds.
+function tinySplit() {
+  const rng = new Rng(3);
+  const images = Float32Array.from({ length: 48 * 5 }, () => rng.normal());
+  const labels = Float32Array.from({ length: 48 }, (_, i) => (images[5 * i] > 0 ? 1 : 0) + 1);
+  const split = { images, labels, count: 48, sampleShape: [5], classes: 3 };
+  return { train: split, test: split };
+}
+const tinyMlp = (seed = 9) => {
+  const rng = new Rng(seed);
+  return new Sequential(new Linear(5, 8, rng), new ReLU(), new Linear(8, 3, rng));
+};
+
+Deno.test("checkpoints: train's load into a user's model, and save()'s resume in fit", async () => {
+  await inTempDir(async (dir) => {
+    const data = tinySplit();
+    const cliPath = join(dir, "cli.safetensors");
+    const config = { ...defaultTrainConfig, model: "5-8-3", epochs: 1, batchSize: 16 };
+    const { trainer } = await fitConfig(config, createCpuBackend(), data, {
+      checkpointPath: cliPath,
+      metricsPath: null,
+      evalEvery: 1,
+      logEvery: 1,
+    });
+    const mine = tinyMlp().to(createCpuBackend());
+    const mineOpt = new SGD(mine.parameters(), { lr: config.lr, momentum: config.momentum });
+    const ckpt = await load(cliPath, mine, mineOpt);
+    assert.deepEqual([ckpt.epoch, ckpt.step, mineOpt.stepCount], [1, 3, 3]);
+    assert.deepEqual(await mine.stateDict(), await trainer.model.stateDict());
+
+    // A checkpoint that save() wrote after one epoch of fit resumes fit exactly.
+    const whole = tinyMlp().to(createCpuBackend());
+    await fit(whole, data, {
+      epochs: 2,
+      batchSize: 16,
+      optimizer: new SGD(whole.parameters(), { lr: 0.1, momentum: 0.9 }),
+    });
+    const half = tinyMlp().to(createCpuBackend());
+    const halfOpt = new SGD(half.parameters(), { lr: 0.1, momentum: 0.9 });
+    await fit(half, data, { epochs: 1, batchSize: 16, optimizer: halfOpt });
+    const libPath = join(dir, "lib.safetensors");
+    await save(libPath, half, { optimizer: halfOpt, epoch: 1 });
+    // Another initialisation: only the checkpoint can make it end where `whole` does.
+    const resumed = tinyMlp(10).to(createCpuBackend());
+    await fit(resumed, data, {
+      epochs: 2,
+      batchSize: 16,
+      optimizer: new SGD(resumed.parameters(), { lr: 0.1, momentum: 0.9 }),
+      resume: libPath,
+    });
+    assert.deepEqual(await resumed.stateDict(), await whole.stateDict());
   });
 });
