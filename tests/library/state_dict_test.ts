@@ -109,7 +109,7 @@ Deno.test("optimizer classes: clear errors for unbound parameters and unknown op
   );
   assert.throws(() => new LBFGS(model.parameters().slice(1)), /LBFGS updates every parameter/);
   const opt = new SGD(model.parameters().slice(0, 2), { lr: 0.5 });
-  assert.deepEqual(opt.paramGroups[0].range.slots.map((s) => s.name), ["0.weight", "0.bias"]);
+  assert.deepEqual(opt.paramGroups[0].slots.map((s) => s.name), ["0.weight", "0.bias"]);
 });
 
 Deno.test("optimizer stateDict: round trip, and groups must match", async () => {
