@@ -10,6 +10,7 @@
 import type { Backend } from "../backend.ts";
 import { createCpuBackend } from "../cpu/backend.ts";
 import type { Dataset } from "../data/dataset.ts";
+import { UsageError } from "../errors.ts";
 import { flatOf } from "../nn/flat_parameters.ts";
 import type { Module } from "../nn/module.ts";
 import { SGD } from "../optim/classes.ts";
@@ -82,6 +83,9 @@ export async function fitModel(
   if (!model.parameters().some((p) => p.isBound)) model.to(options.backend ?? createCpuBackend());
   const flat = flatOf(model.parameters());
   const optimizer = options.optimizer ?? new SGD(model.parameters(), { lr: 0.01 });
+  if ((optimizer instanceof Optimizer || optimizer instanceof LBFGS) && optimizer.flat !== flat) {
+    throw new UsageError("optimizer", "expected an optimizer built from this model's parameters");
+  }
   const config: TrainConfig = {
     ...defaultTrainConfig,
     ...objectiveArgsOf(options),
