@@ -1,33 +1,56 @@
 /**
  * gradmesh: data-parallel neural-network training for Deno, with WebGPU kernels and a
- * small HTTP mesh. This module is the public API; everything here is a re-export.
+ * small HTTP mesh. This module is the public API; everything here is a re-export. The
+ * tutorial is docs/library.md: models, optimizers with parameter groups, a training loop
+ * by hand, `fit`, state dicts, `save`/`load`, and data parallelism with `launch`.
  *
  * @example
  * ```ts
  * import {
- *   backward, createCpuBackend, crossEntropy, bindParameters, Linear, ReLU, Rng, Sequential, tensor,
+ *   Adam, backward, createCpuBackend, crossEntropy, Linear, ReLU, Rng, Sequential, tensor,
  * } from "./mod.ts";
  *
  * const backend = createCpuBackend();
  * const rng = new Rng(0);
- * const model = new Sequential(new Linear(4, 8, rng), new ReLU(), new Linear(8, 3, rng));
- * bindParameters(backend, model.namedParameters());
+ * const model = new Sequential(new Linear(4, 8, rng), new ReLU(), new Linear(8, 3, rng))
+ *   .to(backend);
+ * const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
  * const x = tensor(backend, Array.from({ length: 8 }, () => rng.normal()), [2, 4]);
+ * optimizer.zeroGrad();
  * const loss = crossEntropy(model.forward(x), tensor(backend, [0, 2], [2]));
  * backward(loss);
- * console.log((await model.parameters()[0].grad()).length); // 32
+ * optimizer.step();
+ * console.log(Object.keys(await model.stateDict())); // [ "0.weight", "0.bias", "2.weight", "2.bias" ]
  * ```
  *
  * @module
  */
 
 export type {
+  AvgWindow2d,
   Backend,
+  BatchNormArgs,
+  BatchNormBackwardArgs,
+  BatchNormGrads,
+  BatchNormStats,
+  BinaryArgs,
+  CrossEntropySpec,
   FusedActivation,
+  LinearArgs,
+  LinearBackwardArgs,
+  LinearDims,
+  MatmulArgs,
+  OpScalars,
   OptimizerHyper,
+  OptimizerStepArgs,
   Planes2d,
+  ReduceArgs,
   ReduceOp,
+  SoftmaxArgs,
   Storage,
+  TallyArgs,
+  UpdateField,
+  UpdateKernel,
   Window2d,
 } from "./core/backend.ts";
 export { createCpuBackend } from "./core/cpu/backend.ts";
@@ -39,10 +62,20 @@ export {
   UsageError,
 } from "./core/errors.ts";
 export { createFastCpuBackend, type FastCpuOptions } from "./cpu/backend.ts";
+export type { SimdLevel } from "./cpu/kernels.ts";
 export { binaryOps, unaryOps } from "./core/elementwise.ts";
-export type { BinaryOpName, UnaryOpName } from "./core/elementwise.ts";
+export type {
+  BinaryFn,
+  BinaryOpName,
+  PrimitiveBinaryName,
+  PrimitiveUnaryName,
+  UnaryFn,
+  UnaryOpName,
+} from "./core/elementwise.ts";
+export type { ActivationOpName } from "./core/activations/mod.ts";
+export type { CatalogArg, CatalogArgs, CatalogSpec, CatalogValue } from "./core/catalog.ts";
 export { backward, backwardAsync, isGradEnabled, noGrad } from "./core/autograd.ts";
-export { full, type GradNode, Tensor, tensor, zeros } from "./core/tensor.ts";
+export { full, type GradNode, type InputGrads, Tensor, tensor, zeros } from "./core/tensor.ts";
 export {
   add,
   affine,
@@ -86,7 +119,7 @@ export {
   type Size2d,
 } from "./core/ops_conv.ts";
 export { Rng } from "./core/rng.ts";
-export { type ExtraState, Module } from "./core/nn/module.ts";
+export { type ExtraState, type ForwardPass, Module } from "./core/nn/module.ts";
 export { ModuleBuffer } from "./core/nn/buffer.ts";
 export {
   BatchNorm,
@@ -111,6 +144,11 @@ export {
   type DropoutOptions,
 } from "./core/nn/dropout.ts";
 export { Parameter } from "./core/nn/parameter.ts";
+export {
+  type LoadStateDictOptions,
+  type StateDict,
+  type StateTensor,
+} from "./core/nn/state_dict.ts";
 export { Linear, type LinearOptions } from "./core/nn/linear.ts";
 export { Conv2d, type Conv2dLayerOptions } from "./core/nn/conv2d.ts";
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from "./core/nn/pooling.ts";
@@ -193,6 +231,7 @@ export { activationKernels } from "./core/activations/mod.ts";
 export { Sequential } from "./core/nn/sequential.ts";
 export {
   bindParameters,
+  flatOf,
   type FlatParameters,
   type ParameterSlot,
 } from "./core/nn/flat_parameters.ts";
@@ -239,6 +278,9 @@ export {
   type ScalarState,
   type ScalarStateName,
 } from "./core/optim/optimizer_record.ts";
+export type { GroupScalars, RequireArg, ScalarSettings } from "./core/optim/optimizer_record.ts";
+export type { GroupSettings } from "./core/optim/settings.ts";
+export type { GroupRange } from "./core/optim/param_groups.ts";
 export { optimizerRecords } from "./core/optim/updates/mod.ts";
 export {
   type BceOptions,
@@ -346,8 +388,27 @@ export {
   type OptimizerConfig,
   OptimizerGroup,
   type OptimizerOptions,
+  type OptimizerStateDict,
   type ParamGroup,
+  type ParamGroupState,
 } from "./core/optim/optimizer.ts";
+export {
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  NAdam,
+  type OptimizerClass,
+  optimizerClasses,
+  type OptimizerParams,
+  RAdam,
+  RMSprop,
+  Rprop,
+  SGD,
+  SparseAdam,
+} from "./core/optim/classes.ts";
 export {
   type LossClosure,
   type OptimizerStateSlice,
@@ -372,20 +433,80 @@ export {
 export { type OptimizerArgs, optimizerFromName } from "./core/optim/registry.ts";
 export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
-export { Trainer } from "./core/train/trainer.ts";
+export {
+  type DeviceBatch,
+  type GradientReducer,
+  type GradientSync,
+  type HostBatch,
+  Trainer,
+} from "./core/train/trainer.ts";
+export type { DeviceData, StepShard } from "./core/train/device_data.ts";
+export type { RunningMetrics } from "./core/train/device_metrics.ts";
+export type { Objective, ObjectiveArgs } from "./core/train/objective.ts";
+export type { DataShape } from "./core/nn/models.ts";
+export type { AugmentOptions } from "./core/data/augment.ts";
+export type { Cifar100Label } from "./core/data/cifar.ts";
 export { nonFinitePolicies, type NonFinitePolicy, NonFiniteWatch } from "./core/train/nonfinite.ts";
-export { fit, type FitOptions, type FitResult } from "./core/train/fit.ts";
-export { loadDataset } from "./core/data/source.ts";
+export {
+  type EpochSummary,
+  fit as fitTrainer,
+  type FitCallbacks,
+  type FitMesh,
+  type FitOptions,
+  type FitProgress,
+  type FitResult,
+} from "./core/train/fit.ts";
+export {
+  fitModel as fit,
+  type MeshProvider,
+  type ModelFitOptions,
+} from "./core/train/fit_model.ts";
+export { loadDataset, type LoadDatasetOptions } from "./core/data/source.ts";
+export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
+export {
+  type Checkpoint,
+  type EpochProgress,
+  loadCheckpoint,
+  type ModuleState,
+  saveCheckpoint,
+} from "./core/checkpoint/checkpoint.ts";
+export type { NamedTensor } from "./core/checkpoint/named_tensor.ts";
+export { load, save, type SaveOptions } from "./core/checkpoint/save_load.ts";
+export { type NewestCheckpoint, newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
+export {
+  type EpochRecord,
+  type MetricsFields,
+  MetricsLog,
+  type MetricsRecord,
+  readMetrics,
+  REGRESSION_KEYS,
+  type StepRecord,
+} from "./core/metrics/jsonl.ts";
+export {
+  launch,
+  LaunchError,
+  type LaunchOptions,
+  MAX_LAUNCH_WORKERS,
+  type WorkerContext,
+} from "./coordinator/launch/launch.ts";
+export {
+  acquireGpu,
+  type AcquireGpuOptions,
+  type AdapterSummary,
+  type Gpu,
+  GpuUnavailableError,
+} from "./gpu/device.ts";
+export type { GpuClock } from "./gpu/gpu_clock.ts";
+export type { GpuStats } from "./gpu/stats.ts";
+export {
+  createWebGpuBackend,
+  type WebGpuBackend,
+  type WebGpuBackendOptions,
+} from "./gpu/backend.ts";
 export { loadCsv, parseCsv } from "./core/data/csv.ts";
 export { loadNpy, type NpyArray, parseNpy } from "./core/data/npy.ts";
 export { syntheticTable } from "./core/data/synthetic.ts";
 export { type RegressionTable, splitRegression } from "./core/data/regression_split.ts";
 export { loadRegressionData } from "./core/train/regression_data.ts";
 export { regressionObjective } from "./core/train/regression_objective.ts";
-export type { Dataset, DatasetSplit } from "./core/data/dataset.ts";
-export { loadCheckpoint, saveCheckpoint } from "./core/checkpoint/checkpoint.ts";
-export { newestCheckpoint, saveInSeries } from "./core/checkpoint/series.ts";
-export { MetricsLog, readMetrics } from "./core/metrics/jsonl.ts";
 export { entropyBits, predictiveEntropyBits, rowEntropyBits } from "./core/metrics/entropy.ts";
-export { acquireGpu, GpuUnavailableError } from "./gpu/device.ts";
-export { createWebGpuBackend } from "./gpu/backend.ts";

@@ -28,11 +28,17 @@ export type ReduceOp = "sum" | "max";
  * pooling op makes of them.
  */
 export interface Planes2d {
+  /** Samples. */
   n: number;
+  /** Planes (channels) per sample. */
   c: number;
+  /** Input plane height. */
   h: number;
+  /** Input plane width. */
   w: number;
+  /** Output plane height. */
   outH: number;
+  /** Output plane width. */
   outW: number;
 }
 
@@ -43,13 +49,21 @@ export interface Planes2d {
  * padding. `outH = ⌊(h + 2·padH − dilationH·(kh − 1) − 1) / strideH⌋ + 1`, `outW` alike.
  */
 export interface Window2d extends Planes2d {
+  /** Window height. */
   kh: number;
+  /** Window width. */
   kw: number;
+  /** Vertical stride. */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Zero padding above and below. */
   padH: number;
+  /** Zero padding left and right. */
   padW: number;
+  /** Vertical spacing of window taps. */
   dilationH: number;
+  /** Horizontal spacing of window taps. */
   dilationW: number;
 }
 
@@ -58,8 +72,11 @@ export interface Window2d extends Planes2d {
  * optimizer reads the fields it has; `hyperAt` (core/optim/settings.ts) fills them all.
  */
 export interface OptimizerHyper {
+  /** Learning rate. */
   lr: number;
+  /** Weight decay (L2 penalty, or decoupled for AdamW). */
   weightDecay: number;
+  /** Maximize the objective instead of minimizing it. */
   maximize: boolean;
   /** SGD and RMSprop. */
   momentum: number;
@@ -69,7 +86,9 @@ export interface OptimizerHyper {
   nesterov: boolean;
   /** Adam family: `betas[0]`, `betas[1]`. */
   beta1: number;
+  /** Adam family: `betas[1]`. */
   beta2: number;
+  /** Term added to denominators for stability. */
   eps: number;
   /** Adam and AdamW. */
   amsgrad: boolean;
@@ -85,8 +104,11 @@ export interface OptimizerHyper {
   lambd: number;
   /** Rprop: `etas` and `step_sizes`. */
   etaMinus: number;
+  /** Rprop's `etas[1]`, the increase factor. */
   etaPlus: number;
+  /** Rprop's `step_sizes[0]`, the smallest step. */
   stepSizeMin: number;
+  /** Rprop's `step_sizes[1]`, the largest step. */
   stepSizeMax: number;
   /** SparseAdam: elements per row; a row is updated when any of its gradients is nonzero. */
   rowSize: number;
@@ -94,6 +116,7 @@ export interface OptimizerHyper {
   step: number;
   /** ASGD's `eta` and `mu` before this update (host-kept scalar state). */
   eta: number;
+  /** ASGD's averaging coefficient `mu` before this update. */
   mu: number;
   /** NAdam. */
   momentumDecay: number;
@@ -107,13 +130,17 @@ export interface OptimizerHyper {
  * must be 1.
  */
 export interface AvgWindow2d extends Window2d {
+  /** Count padding taps in the divisor (PyTorch's `count_include_pad`). */
   countIncludePad: boolean;
+  /** Divide every window's sum by this instead; null: see above. */
   divisorOverride: number | null;
 }
 
 /** Scalar parameters of an elementwise op, where it has them (0 when left out). */
 export interface OpScalars {
+  /** First scalar parameter (e.g. a negative slope or `alpha`). */
   alpha?: number;
+  /** Second scalar parameter (e.g. a threshold or `beta`). */
   beta?: number;
 }
 
@@ -123,20 +150,31 @@ export interface OpScalars {
  * the op's scalar parameters where it has them (the `*_grad` ops of activations).
  */
 export interface BinaryArgs extends OpScalars {
+  /** The op. */
   op: BinaryOpName;
+  /** First operand. */
   a: Storage;
+  /** Shape of `a`. */
   aShape: readonly number[];
+  /** Second operand. */
   b: Storage;
+  /** Shape of `b`. */
   bShape: readonly number[];
+  /** The broadcast result shape. */
   outShape: readonly number[];
 }
 
 /** A reduction of `x` viewed as `[outer, len, inner]` over `len`. */
 export interface ReduceArgs {
+  /** The reduction. */
   op: ReduceOp;
+  /** The input, viewed as `[outer, len, inner]`. */
   x: Storage;
+  /** Size of the dims before the reduced one. */
   outer: number;
+  /** Size of the reduced dim. */
   len: number;
+  /** Size of the dims after the reduced one. */
   inner: number;
 }
 
@@ -146,10 +184,15 @@ export interface ReduceArgs {
  * matrices back to back and the result is `[batch, m, n]` (`torch.bmm`).
  */
 export interface MatmulArgs {
+  /** Left matrix. */
   a: Storage;
+  /** Right matrix. */
   b: Storage;
+  /** Rows of the result. */
   m: number;
+  /** The shared (summed) dim. */
   k: number;
+  /** Columns of the result. */
   n: number;
   /** Default false. */
   transA?: boolean;
@@ -161,23 +204,33 @@ export interface MatmulArgs {
 
 /** The sizes of a fused linear layer: `x` is `[m, k]`, `w` is `[n, k]`, the output `[m, n]`. */
 export interface LinearDims {
+  /** Input `[m, k]`. */
   x: Storage;
+  /** Weight `[n, k]` (PyTorch's layout). */
   w: Storage;
+  /** Rows (samples). */
   m: number;
+  /** Input features. */
   k: number;
+  /** Output features. */
   n: number;
+  /** Activation fused after the affine map. */
   act: FusedActivation;
 }
 
 /** Fused `act(x·Wᵀ + b)` with `b` of `[n]`, or null without bias. */
 export interface LinearArgs extends LinearDims {
+  /** Bias `[n]`, or null for none. */
   b: Storage | null;
 }
 
 /** The backward of a fused linear layer that gave `y`, with upstream gradient `gy`. */
 export interface LinearBackwardArgs extends LinearDims {
+  /** The forward output (what a fused activation's gradient reads). */
   y: Storage;
+  /** Gradient of the output. */
   gy: Storage;
+  /** Whether to compute the bias gradient. */
   hasBias: boolean;
   /** False for a first layer, whose input needs no gradient. */
   needInputGrad: boolean;
@@ -188,14 +241,19 @@ export interface LinearBackwardArgs extends LinearDims {
  * channel (dim 1).
  */
 export interface BatchNormArgs {
+  /** Input. */
   x: Storage;
+  /** Samples. */
   n: number;
+  /** Channels. */
   c: number;
+  /** Elements per sample and channel. */
   len: number;
   /** γ `[c]`, or null for none (γ = 1). */
   weight: Storage | null;
   /** β `[c]`, or null for none (β = 0). */
   bias: Storage | null;
+  /** Added to the variance before its square root. */
   eps: number;
   /** Mean and (biased) variance `[c]` to normalise with (evaluation); null: the batch's own. */
   stats: BatchNormStats | null;
@@ -203,18 +261,27 @@ export interface BatchNormArgs {
 
 /** Per-channel mean and biased variance, `[c]` each. */
 export interface BatchNormStats {
+  /** Per-channel mean `[c]`. */
   mean: Storage;
+  /** Per-channel biased variance `[c]`. */
   variance: Storage;
 }
 
 /** Arguments of {@link Backend.batchNormBackward}. */
 export interface BatchNormBackwardArgs extends BatchNormStats {
+  /** The forward input. */
   x: Storage;
+  /** Gradient of the output. */
   gy: Storage;
+  /** Samples. */
   n: number;
+  /** Channels. */
   c: number;
+  /** Elements per sample and channel. */
   len: number;
+  /** γ `[c]`, or null for none. */
   weight: Storage | null;
+  /** The forward pass's `eps`. */
   eps: number;
   /** Whether the forward pass used the batch's statistics (their gradient flows to `x`). */
   batchStats: boolean;
@@ -222,23 +289,33 @@ export interface BatchNormBackwardArgs extends BatchNormStats {
 
 /** Gradients of {@link Backend.batchNormBackward}: of x, and of γ and β (null without them). */
 export interface BatchNormGrads {
+  /** Gradient of the input. */
   gx: Storage;
+  /** Gradient of γ, or null without γ. */
   gWeight: Storage | null;
+  /** Gradient of β, or null without β. */
   gBias: Storage | null;
 }
 
 /** Row-wise softmax (or log-softmax when `log`) of `x` as `[rows, cols]`. */
 export interface SoftmaxArgs {
+  /** Input `[rows, cols]`. */
   x: Storage;
+  /** Rows. */
   rows: number;
+  /** Columns (the softmax dim). */
   cols: number;
+  /** Log-softmax instead of softmax. */
   log: boolean;
 }
 
 /** One uniform of a fused update kernel, and its value for a step of `n` elements. */
 export interface UpdateField {
+  /** Its name in the WGSL `params` struct. */
   readonly name: string;
+  /** Its WGSL type. */
   readonly type: "u32" | "f32";
+  /** Its value for hyper-parameters `h` and an update of `n` elements. */
   readonly value: (h: OptimizerHyper, n: number) => number;
 }
 
@@ -270,10 +347,15 @@ export interface UpdateKernel {
 
 /** One fused optimizer update over flat buffers: `state` in the kernel's `stateNames` order. */
 export interface OptimizerStepArgs {
+  /** The optimizer's update. */
   kernel: UpdateKernel;
+  /** Parameters, updated in place. */
   params: Storage;
+  /** Their gradients. */
   grads: Storage;
+  /** The state buffers, updated in place. */
   state: readonly Storage[];
+  /** This update's hyper-parameters. */
   hyper: OptimizerHyper;
 }
 
@@ -282,7 +364,9 @@ export interface OptimizerStepArgs {
  * class indices (`nn.CrossEntropyLoss`'s, plus a factor on the result).
  */
 export interface CrossEntropySpec {
+  /** Rows (samples). */
   rows: number;
+  /** Columns (classes). */
   cols: number;
   /** A target equal to it, or outside `[0, cols)`, contributes neither loss nor gradient. */
   ignoreIndex: number;
@@ -296,6 +380,7 @@ export interface CrossEntropySpec {
 
 /** What {@link Backend.tallyPredictions} adds into `sums`, a persistent `[3]` storage. */
 export interface TallyArgs {
+  /** The running `[loss, correct]` totals. */
   sums: Storage;
   /** `[rows, cols]` class scores. */
   logits: Storage;
@@ -303,8 +388,11 @@ export interface TallyArgs {
   labels: Storage;
   /** A one-element loss total. */
   loss: Storage;
+  /** Multiplies the loss before it is added. */
   lossScale: number;
+  /** Rows (samples). */
   rows: number;
+  /** Columns (classes). */
   cols: number;
 }
 

@@ -13,8 +13,11 @@ export type CatalogValue = number | string | boolean | readonly number[] | null;
 
 /** One argument: PyTorch's name, its default (null: required or supplied by the run), a doc. */
 export interface CatalogArg {
+  /** PyTorch's argument name. */
   readonly name: string;
+  /** PyTorch's default. */
   readonly default: CatalogValue;
+  /** What it does, in a few words. */
   readonly doc: string;
 }
 

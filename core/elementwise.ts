@@ -15,6 +15,33 @@ import { type ActivationOpName, byForwardOp, byGradOp } from "./activations/mod.
 
 export type { BinaryFn, UnaryFn };
 
+/** Name of a primitive unary op (each activation record adds its own, {@link ActivationOpName}). */
+export type PrimitiveUnaryName =
+  | "neg"
+  | "exp"
+  | "log"
+  | "abs"
+  | "sign"
+  | "sqrt"
+  | "square"
+  | "recip"
+  | "relu"
+  | "tanh"
+  | "sigmoid"
+  | "pow"
+  | "gt";
+
+/** Name of a primitive binary op (each activation record adds its `*_grad`). */
+export type PrimitiveBinaryName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "eq"
+  | "relu_grad"
+  | "tanh_grad"
+  | "sigmoid_grad";
+
 /** The primitive unary ops by name; each activation record adds its own. */
 const primitiveUnary = {
   neg: (x) => -x,
@@ -33,7 +60,7 @@ const primitiveUnary = {
   pow: (x, alpha) => Math.pow(x, alpha),
   /** `1` where `x > alpha`, else `0` */
   gt: (x, alpha) => (x > alpha ? 1 : 0),
-} satisfies Record<string, UnaryFn>;
+} satisfies Record<PrimitiveUnaryName, UnaryFn>;
 
 /**
  * The primitive binary ops by name; each activation record adds its `*_grad` op, its
@@ -52,12 +79,12 @@ const primitiveBinary = {
   tanh_grad: (y, g) => g * (1 - y * y),
   /** Sigmoid backward from output `a = y`. */
   sigmoid_grad: (y, g) => g * y * (1 - y),
-} satisfies Record<string, BinaryFn>;
+} satisfies Record<PrimitiveBinaryName, BinaryFn>;
 
 /** Name of a unary elementwise op. */
-export type UnaryOpName = keyof typeof primitiveUnary | ActivationOpName;
+export type UnaryOpName = PrimitiveUnaryName | ActivationOpName;
 /** Name of a binary elementwise op. */
-export type BinaryOpName = keyof typeof primitiveBinary | `${ActivationOpName}_grad`;
+export type BinaryOpName = PrimitiveBinaryName | `${ActivationOpName}_grad`;
 
 /** Unary ops by name: the primitives, then each activation record's forward. */
 export const unaryOps: Readonly<Record<UnaryOpName, UnaryFn>> = {

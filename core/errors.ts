@@ -10,6 +10,7 @@
 export class GradmeshError extends Error {
   /** Process exit code for this kind of failure. */
   readonly exitCode: number = 1;
+  /** `message`: one line saying what went wrong. */
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -22,7 +23,9 @@ export class GradmeshError extends Error {
  * argument (`weight_decay`), or a flag the CLI parsed.
  */
 export class UsageError extends GradmeshError {
+  /** Bad usage or input: exit code 2. */
   override readonly exitCode = 2;
+  /** `flag`: the flag, field or argument concerned; `detail`: what was expected. */
   constructor(readonly flag: string, readonly detail: string) {
     super(`${flag}: ${detail}`);
   }
@@ -30,7 +33,9 @@ export class UsageError extends GradmeshError {
 
 /** A data file that is missing, truncated or not in the expected format. */
 export class DataFormatError extends GradmeshError {
+  /** Bad input: exit code 2. */
   override readonly exitCode = 2;
+  /** `file`: the data file concerned. */
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
   }
@@ -38,7 +43,9 @@ export class DataFormatError extends GradmeshError {
 
 /** A checkpoint that cannot be read or does not fit the model. */
 export class CheckpointError extends GradmeshError {
+  /** Bad input: exit code 2. */
   override readonly exitCode = 2;
+  /** `file`: the checkpoint concerned. */
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
   }
@@ -46,6 +53,7 @@ export class CheckpointError extends GradmeshError {
 
 /** A tensor shape that an op or layer cannot accept. */
 export class ShapeError extends GradmeshError {
+  /** `op`: the op or layer that refused the shape. */
   constructor(readonly op: string, message: string) {
     super(`${op}: ${message}`);
   }

@@ -14,6 +14,7 @@ export type InputGrads = readonly (Tensor | null)[];
 
 /** How a tensor was computed: the op's name, its inputs, and its vector-Jacobian product. */
 export interface GradNode {
+  /** The op's name, e.g. `matmul`. */
   readonly op: string;
   /** Inputs in the op's order; null for an absent optional input (a missing bias). */
   readonly inputs: readonly (Tensor | null)[];
@@ -34,6 +35,7 @@ export class Tensor {
 
   /**
    * Wraps existing storage. `shape`'s size must equal the storage's size.
+
    * @example
    * ```ts
    * import { createCpuBackend, Tensor } from "../mod.ts";
@@ -70,6 +72,7 @@ export class Tensor {
 
 /**
  * A tensor holding host `data` with `shape` (the data's length must match).
+
  * @example
  * ```ts
  * import { createCpuBackend, tensor } from "../mod.ts";

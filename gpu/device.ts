@@ -9,6 +9,7 @@ import { GradmeshError } from "../core/errors.ts";
 
 /** No WebGPU implementation or no adapter: the message says what to install. */
 export class GpuUnavailableError extends GradmeshError {
+  /** `detail`: why no GPU could be used. */
   constructor(detail: string) {
     super(
       `${detail}: install Mesa's Vulkan driver (apt-get install -y mesa-vulkan-drivers ` +

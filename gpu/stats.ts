@@ -8,10 +8,15 @@
 
 /** Running totals since the backend was created. */
 export interface GpuStats {
+  /** Command buffers submitted. */
   submits: number;
+  /** Compute dispatches recorded. */
   dispatches: number;
+  /** GPU buffers created. */
   buffersCreated: number;
+  /** Compute pipelines created. */
   pipelinesCreated: number;
+  /** Bind groups created. */
   bindGroupsCreated: number;
 }
 

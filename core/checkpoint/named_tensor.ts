@@ -9,7 +9,10 @@
  * float32 values (`data.length` is the product of `shape`, 1 for a scalar `[]`).
  */
 export interface NamedTensor {
+  /** PyTorch `state_dict` name. */
   name: string;
+  /** Shape (`[]` for a scalar). */
   shape: number[];
+  /** Row-major values. */
   data: Float32Array;
 }

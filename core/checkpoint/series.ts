@@ -84,6 +84,7 @@ export async function saveInSeries(
 
 /** Where a run can continue from: a checkpoint and the global step it was taken after. */
 export interface NewestCheckpoint {
+  /** The checkpoint file. */
   readonly path: string;
   /** Global step, or null for a `checkpoint.safetensors` written without a series. */
   readonly step: number | null;

@@ -16,6 +16,7 @@ import { reduce, type Reduction } from "./reduction.ts";
 export interface BceOptions {
   /** Rescaling weight of each element, broadcast to the input's shape. */
   weight?: Tensor | null;
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
 }
 

@@ -14,6 +14,7 @@ import { reduce, type Reduction } from "./reduction.ts";
 
 /** Options of the margin losses. */
 export interface MarginOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** The margin (default 0 for ranking and cosine embedding, 1 for hinge embedding). */
   margin?: number;
@@ -21,6 +22,7 @@ export interface MarginOptions {
 
 /**
  * `max(0, −y·(x₁ − x₂) + margin)` for labels `y = ±1` (`F.margin_ranking_loss`).
+
  * @example
  * ```ts
  * import { createCpuBackend, marginRankingLoss, tensor } from "../../mod.ts";
@@ -68,6 +70,7 @@ export function hingeEmbeddingLoss(
 
 /**
  * `log(1 + e^(−y·x))`, computed without overflow (`F.soft_margin_loss`).
+
  * @example
  * ```ts
  * import { createCpuBackend, softMarginLoss, tensor } from "../../mod.ts";

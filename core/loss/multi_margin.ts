@@ -28,6 +28,7 @@ import { reduce, type Reduction } from "./reduction.ts";
 
 /** Options of {@link multiMarginLoss}. */
 export interface MultiMarginOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** 1 (hinge) or 2 (squared hinge); default 1. */
   p?: 1 | 2;
@@ -39,6 +40,7 @@ export interface MultiMarginOptions {
 
 /** Options of {@link multilabelSoftMarginLoss}. */
 export interface MultilabelSoftMarginOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Per-class weights `[C]`. */
   weight?: Tensor | null;

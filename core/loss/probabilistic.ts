@@ -23,6 +23,7 @@ export interface KlDivOptions {
 
 /** Options of {@link poissonNllLoss}. */
 export interface PoissonNllOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Whether `input` is the log of the rate (default true) or the rate itself. */
   logInput?: boolean;
@@ -34,6 +35,7 @@ export interface PoissonNllOptions {
 
 /** Options of {@link gaussianNllLoss}. */
 export interface GaussianNllOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Adds the constant `½·log 2π` (default false). */
   full?: boolean;

@@ -13,6 +13,7 @@ import { reduce, type Reduction } from "./reduction.ts";
 
 /** Options of {@link smoothL1Loss}. */
 export interface SmoothL1Options {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Where the loss turns from quadratic to linear (default 1; 0 gives L1). */
   beta?: number;
@@ -20,6 +21,7 @@ export interface SmoothL1Options {
 
 /** Options of {@link huberLoss}. */
 export interface HuberOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Where the loss turns from quadratic to linear (default 1, must be > 0). */
   delta?: number;
@@ -27,6 +29,7 @@ export interface HuberOptions {
 
 /** Options of {@link quantileLoss}. */
 export interface QuantileOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** The quantile in (0, 1) that the prediction estimates (default 0.5, half the L1). */
   q?: number;
@@ -46,6 +49,7 @@ function huber(d: Tensor, delta: number): Tensor {
 
 /**
  * `|input − target|` reduced by `reduction` (default mean), like `F.l1_loss`.
+
  * @example
  * ```ts
  * import { createCpuBackend, l1Loss, tensor } from "../../mod.ts";
@@ -59,6 +63,7 @@ export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = "me
 
 /**
  * `½d²/β` where `|d| < β`, else `|d| − ½β`, with `d = input − target` (`F.smooth_l1_loss`).
+
  * @example
  * ```ts
  * import { createCpuBackend, smoothL1Loss, tensor } from "../../mod.ts";
@@ -77,6 +82,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Opt
 
 /**
  * `½d²` where `|d| ≤ δ`, else `δ·(|d| − ½δ)`, with `d = input − target` (`F.huber_loss`).
+
  * @example
  * ```ts
  * import { createCpuBackend, huberLoss, tensor } from "../../mod.ts";
@@ -110,6 +116,7 @@ export function logCoshLoss(input: Tensor, target: Tensor, reduction: Reduction 
 
 /**
  * Pinball loss of the `q`-quantile: `max(q·d, (q − 1)·d)` with `d = target − input`.
+
  * @example
  * ```ts
  * import { createCpuBackend, quantileLoss, tensor } from "../../mod.ts";

@@ -24,6 +24,7 @@ export interface PairwiseDistanceOptions {
 
 /** Options of {@link tripletMarginLoss}. */
 export interface TripletMarginOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Default 1. */
   margin?: number;
@@ -37,6 +38,7 @@ export interface TripletMarginOptions {
 
 /** Options of {@link tripletMarginWithDistanceLoss}. */
 export interface TripletMarginWithDistanceOptions {
+  /** How per-sample losses combine: `mean` (default), `sum` or `none`. */
   reduction?: Reduction;
   /** Distance of two batches of embeddings, one value per row (default {@link pairwiseDistance}). */
   distanceFunction?: (a: Tensor, b: Tensor) => Tensor;
@@ -48,6 +50,7 @@ export interface TripletMarginWithDistanceOptions {
 
 /**
  * `‖x₁ − x₂ + ε‖ₚ` over the last axis (`F.pairwise_distance`).
+
  * @example
  * ```ts
  * import { createCpuBackend, pairwiseDistance, tensor } from "../../mod.ts";

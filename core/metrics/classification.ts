@@ -27,8 +27,11 @@ export interface PrecisionRecallF1Options {
 
 /** Precision, recall and F1 under one averaging. */
 export interface PrecisionRecallF1 {
+  /** Precision. */
   precision: number;
+  /** Recall. */
   recall: number;
+  /** F1 score. */
   f1: number;
 }
 
@@ -46,6 +49,7 @@ const f1Of = (p: number, r: number) => (p + r === 0 ? 0 : 2 * p * r / (p + r));
 
 /**
  * Fraction of samples whose predicted label equals the true one (`accuracy_score`).
+
  * @example
  * ```ts
  * import { accuracy } from "../../mod.ts";

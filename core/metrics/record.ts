@@ -31,22 +31,31 @@ export interface MetricsFields {
 
 /** A record written every few training steps. */
 export interface StepRecord extends MetricsFields {
+  /** A step record. */
   kind: "step";
 }
 
 /** A record written at the end of an epoch; test metrics are null when not evaluated. */
 export interface EpochRecord extends MetricsFields {
+  /** An epoch record. */
   kind: "epoch";
+  /** Test loss, when evaluated. */
   test_loss: number | null;
+  /** Test accuracy, when evaluated. */
   test_acc: number | null;
   /** Mean predictive entropy in bits on the test set (absent in older files). */
   test_entropy?: number | null;
   /** A regression run's test metrics (`core/metrics/regression_scores.ts`), when evaluated. */
   test_mse?: number;
+  /** Root of the mean squared error on the test set. */
   test_rmse?: number;
+  /** Mean absolute error on the test set. */
   test_mae?: number;
+  /** Coefficient of determination on the test set. */
   test_r2?: number;
+  /** Mean absolute percentage error on the test set. */
   test_mape?: number;
+  /** Mean bias error (mean of prediction − target) on the test set. */
   test_mbe?: number;
 }
 

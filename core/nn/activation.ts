@@ -19,7 +19,9 @@ export abstract class Activation extends Module {
 
 /** `max(x, 0)`. */
 export class ReLU extends Activation {
+  /** Fuses into a preceding Linear as its `relu` activation. */
   readonly fused = "relu";
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return relu(x);
   }
@@ -27,7 +29,9 @@ export class ReLU extends Activation {
 
 /** Hyperbolic tangent. */
 export class Tanh extends Activation {
+  /** Fuses into a preceding Linear as its `tanh` activation. */
   readonly fused = "tanh";
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
@@ -35,7 +39,9 @@ export class Tanh extends Activation {
 
 /** Logistic sigmoid. */
 export class Sigmoid extends Activation {
+  /** Fuses into a preceding Linear as its `sigmoid` activation. */
   readonly fused = "sigmoid";
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }

@@ -34,9 +34,13 @@ export interface BasicBlockOptions {
  * ```
  */
 export class BasicBlock extends Module {
+  /** First 3×3 convolution. */
   readonly conv1: Conv2d;
+  /** Batch norm after `conv1`. */
   readonly bn1: BatchNorm2d;
+  /** Second 3×3 convolution. */
   readonly conv2: Conv2d;
+  /** Batch norm after `conv2`. */
   readonly bn2: BatchNorm2d;
   /** The projection shortcut, or null for the identity. */
   readonly downsample: Sequential | null;
@@ -73,10 +77,12 @@ export class BasicBlock extends Module {
     );
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return runForward(this, x);
   }
 
+  /** The block's pass: both convolutions, the shortcut, the sum and ReLU. */
   override *forwardPass(x: Tensor): ForwardPass {
     const hidden = relu(yield* this.bn1.forwardPass(this.conv1.forward(x)));
     const branch = yield* this.bn2.forwardPass(this.conv2.forward(hidden));

@@ -62,9 +62,13 @@ export type StatsReducer = (local: BatchStats) => Promise<BatchStats>;
 
 /** What batch norm layers share; {@link BatchNorm1d} and {@link BatchNorm2d} fix the input rank. */
 export abstract class BatchNorm extends Module {
+  /** Added to the variance before its square root. */
   readonly eps: number;
+  /** Running-statistics momentum; null: a cumulative average. */
   readonly momentum: number | null;
+  /** Whether it has a learnable γ and β. */
   readonly affine: boolean;
+  /** Whether it keeps running statistics for evaluation. */
   readonly trackRunningStats: boolean;
   /** γ, `[C]`, or null without `affine`. */
   readonly weight: Parameter | null;
@@ -91,6 +95,7 @@ export abstract class BatchNorm extends Module {
   /** Input ranks the layer accepts. */
   protected abstract readonly ranks: readonly number[];
 
+  /** `numFeatures`: channels (dim 1 of the input). */
   constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
     super();
     this.eps = options.eps ?? 1e-5;
@@ -127,6 +132,7 @@ export abstract class BatchNorm extends Module {
       : null;
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     if (this.syncing) {
       throw new UsageError(
@@ -259,6 +265,7 @@ export abstract class BatchNorm extends Module {
     }
   }
 
+  /** Throws a ShapeError unless `x` has an allowed rank and `numFeatures` channels. */
   private checkInput(x: Tensor): void {
     if (!this.ranks.includes(x.shape.length)) {
       const expected = this.ranks.map((r) => `${r}D`).join(" or ");
@@ -305,6 +312,7 @@ function momentsFromSums(job: BatchStats): BatchMoments {
 
 /**
  * Batch norm over `[N, C]` or `[N, C, L]` inputs, per channel C (`nn.BatchNorm1d`).
+
  * @example
  * ```ts
  * import { BatchNorm1d, bindParameters, createCpuBackend, tensor } from "../../mod.ts";
@@ -317,12 +325,15 @@ function momentsFromSums(job: BatchStats): BatchMoments {
  * ```
  */
 export class BatchNorm1d extends BatchNorm {
+  /** The layer's name in errors. */
   protected readonly kind = "BatchNorm1d";
+  /** Input ranks it accepts. */
   protected readonly ranks = [2, 3];
 }
 
 /**
  * Batch norm over `[N, C, H, W]` inputs, per channel C (`nn.BatchNorm2d`).
+
  * @example
  * ```ts
  * import { BatchNorm2d, bindParameters, createCpuBackend, tensor } from "../../mod.ts";
@@ -334,6 +345,8 @@ export class BatchNorm1d extends BatchNorm {
  * ```
  */
 export class BatchNorm2d extends BatchNorm {
+  /** The layer's name in errors. */
   protected readonly kind = "BatchNorm2d";
+  /** Input ranks it accepts. */
   protected readonly ranks = [4];
 }

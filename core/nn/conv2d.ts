@@ -37,8 +37,11 @@ export class Conv2d extends Module {
   readonly kernelSize: readonly [number, number];
   /** The options' values, defaults filled in. */
   readonly stride: Size2d;
+  /** Zero padding per side. */
   readonly padding: Size2d;
+  /** Spacing of kernel taps. */
   readonly dilation: Size2d;
+  /** Channel groups. */
   readonly groups: number;
 
   /**
@@ -100,6 +103,7 @@ export class Conv2d extends Module {
     );
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight.value, this.bias?.value ?? null, {
       stride: this.stride,

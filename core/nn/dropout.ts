@@ -61,6 +61,7 @@ export interface DropoutOptions {
 
 /** What the dropout layers share: p, the seed, the offset, the shard's place, the extra state. */
 export abstract class DropoutBase extends Module {
+  /** Probability of zeroing an element. */
   readonly p: number;
   /** Key of this layer's random stream (a u32 drawn from the constructor's rng). */
   seed: number;
@@ -134,6 +135,7 @@ export abstract class DropoutBase extends Module {
   /** Shape of the mask for input `x` (x's shape, or one value per channel). */
   protected abstract noiseShape(x: Tensor): readonly number[];
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     const shape = this.noiseShape(x);
     if (!this.training) return x;
@@ -155,10 +157,12 @@ export abstract class DropoutBase extends Module {
     return y;
   }
 
+  /** Where the mask stream stands (seed and offset). */
   override extraState(): ExtraState {
     return { seed: this.seed, offset: this.offset };
   }
 
+  /** Restores where the mask stream stands. */
   override loadExtraState(state: ExtraState): void {
     const { seed, offset } = state;
     if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
@@ -189,6 +193,7 @@ export abstract class DropoutBase extends Module {
  * ```
  */
 export class Dropout extends DropoutBase {
+  /** The mask shape for `x`: one draw per element. */
   protected noiseShape(x: Tensor): readonly number[] {
     return x.shape;
   }
@@ -206,6 +211,7 @@ export class Dropout extends DropoutBase {
  * ```
  */
 export class Dropout2d extends DropoutBase {
+  /** The mask shape for `x`: one draw per sample and channel. */
   protected noiseShape(x: Tensor): readonly number[] {
     if (x.shape.length !== 4) {
       throw new ShapeError(

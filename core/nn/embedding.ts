@@ -39,7 +39,9 @@ export interface EmbeddingOptions {
  * ```
  */
 export class Embedding extends Module {
+  /** The table `[numEmbeddings, embeddingDim]`. */
   readonly weight: Parameter;
+  /** Index whose row gets no gradient; null: none. */
   readonly paddingIdx: number | null;
 
   /** Weight `[numEmbeddings, embeddingDim]` drawn from N(0, 1), the padding row zeroed. */
@@ -75,6 +77,7 @@ export class Embedding extends Module {
     );
   }
 
+  /** The rows of `indices` (any shape, integer values), with a trailing embedding dim. */
   forward(indices: Tensor): Tensor {
     const b = indices.backend;
     const n = indices.size;

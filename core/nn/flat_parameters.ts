@@ -6,22 +6,31 @@
  */
 
 import type { Backend, Storage } from "../backend.ts";
+import { UsageError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import type { Parameter } from "./parameter.ts";
 
 /** Where one named parameter lives in the flat buffers. */
 export interface ParameterSlot {
+  /** Its `state_dict` name, e.g. `0.weight`. */
   readonly name: string;
+  /** Its shape. */
   readonly shape: readonly number[];
+  /** Its first element in the flat buffers. */
   readonly offset: number;
+  /** Its number of elements (without alignment padding). */
   readonly size: number;
+  /** The parameter bound there. */
   readonly parameter: Parameter;
 }
 
 /** The flat parameter and gradient buffers of a model. */
 export interface FlatParameters {
+  /** The backend that holds both buffers. */
   readonly backend: Backend;
+  /** Every parameter's values, each a view at its slot. */
   readonly params: Storage;
+  /** Every parameter's gradient, laid out as {@link FlatParameters.params}. */
   readonly grads: Storage;
   /** Slots in registration order; offsets are multiples of the backend's view alignment. */
   readonly slots: readonly ParameterSlot[];
@@ -64,5 +73,32 @@ export function bindParameters(
     t.gradStorage = backend.view(grads, s.offset, s.size);
     s.parameter.bind(t);
   }
-  return { backend, params, grads, slots, size };
+  const flat = { backend, params, grads, slots, size };
+  for (const s of slots) flatOfParameter.set(s.parameter, flat);
+  return flat;
+}
+
+// The flat buffers each bound parameter lives in, so that an optimizer built from
+// `model.parameters()` finds the buffers to update in one fused step.
+const flatOfParameter = new WeakMap<Parameter, FlatParameters>();
+
+/**
+ * The flat buffers that every one of `params` is bound to. Parameters not bound yet
+ * (see {@link bindParameters}, `Module.to`), or bound to different flat buffers, throw a
+ * UsageError for `params`.
+ */
+export function flatOf(params: readonly Parameter[]): FlatParameters {
+  if (params.length === 0) throw new UsageError("params", "expected at least one parameter");
+  const flats = new Set(params.map((p) => flatOfParameter.get(p)));
+  const [flat] = flats;
+  if (!flat) {
+    throw new UsageError(
+      "params",
+      "parameters are not on a backend yet: call model.to(backend) before building an optimizer",
+    );
+  }
+  if (flats.size > 1) {
+    throw new UsageError("params", "expected parameters of one model (one flat buffer)");
+  }
+  return flat;
 }

@@ -19,10 +19,12 @@ import { Module } from "./module.ts";
  * ```
  */
 export class Flatten extends Module {
+  /** Flattens dims `startDim` through `endDim` (negative counts from the end). */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }

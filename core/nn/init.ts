@@ -28,7 +28,9 @@ export function kaimingUniform(rng: Rng, n: number, fanIn: number, a: number): F
 
 /** What an initialiser fills: a shape and its row-major host values (e.g. a {@link Parameter}). */
 export interface InitTarget {
+  /** The tensor's shape. */
   readonly shape: readonly number[];
+  /** Its values, written in place. */
   readonly init: Float32Array;
 }
 
@@ -156,6 +158,7 @@ export function ones_(target: InitTarget): InitTarget {
 
 /**
  * Glorot-uniform (`xavier_uniform_`): U(−a, a) with a = gain·√(6 / (fan_in + fan_out)).
+
  * @example
  * ```ts
  * import { Parameter, Rng, xavierUniform_ } from "../../mod.ts";

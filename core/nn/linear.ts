@@ -20,7 +20,9 @@ export interface LinearOptions {
 
 /** Fully connected layer over `[N, inFeatures]` inputs. */
 export class Linear extends Module {
+  /** Weight `[out, in]`. */
   readonly weight: Parameter;
+  /** Bias `[out]`, or null without one. */
   readonly bias: Parameter | null;
 
   /**
@@ -51,6 +53,7 @@ export class Linear extends Module {
     );
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return this.forwardWith(x, "none");
   }

@@ -19,7 +19,9 @@ import { widthBefore } from "./width_activations.ts";
 
 /** What a model must fit: one sample's shape (e.g. `[1, 28, 28]`) and the class count. */
 export interface DataShape {
+  /** One sample's shape. */
   readonly sampleShape: readonly number[];
+  /** Number of classes. */
   readonly classes: number;
   /** Present for regression data: targets per sample (then equal to `classes`). */
   readonly targets?: number;

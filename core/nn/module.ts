@@ -6,8 +6,16 @@
  * @module
  */
 
+import type { Backend } from "../backend.ts";
 import { UsageError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
+import { bindParameters } from "./flat_parameters.ts";
+import {
+  type LoadStateDictOptions,
+  readStateDict,
+  type StateDict,
+  writeStateDict,
+} from "./state_dict.ts";
 import type { ModuleBuffer } from "./buffer.ts";
 import type { Parameter } from "./parameter.ts";
 
@@ -124,6 +132,42 @@ export abstract class Module {
   /** All parameters in registration order. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
+  }
+
+  /**
+   * Puts the parameters on `backend` (PyTorch's `model.to(device)`): one flat parameter
+   * buffer and one flat gradient buffer, each parameter a view into them, initialised with
+   * the parameters' values. Call it once, before building an optimizer; a model already on
+   * `backend` is left as it is.
+   */
+  to(backend: Backend): this {
+    const named = this.namedParameters();
+    const bound = named.filter(([, p]) => p.isBound);
+    if (bound.length === 0) bindParameters(backend, named);
+    else if (bound.length < named.length || bound.some(([, p]) => p.value.backend !== backend)) {
+      throw new UsageError(
+        "to",
+        `${this.constructor.name} is already on the ${bound[0][1].value.backend.name} backend`,
+      );
+    }
+    return this;
+  }
+
+  /**
+   * Every parameter and buffer by PyTorch's key (`0.weight`, `1.running_mean`), read back
+   * to the host (PyTorch's `state_dict()`).
+   */
+  stateDict(): Promise<StateDict> {
+    return readStateDict(this.namedParameters(), this.namedBuffers());
+  }
+
+  /**
+   * Loads what {@link Module.stateDict} gave (PyTorch's `load_state_dict`): every key must
+   * be there with its shape, and with `strict` (the default) no other key; a mismatch throws
+   * a UsageError naming the key and changes nothing.
+   */
+  loadStateDict(dict: StateDict, options?: LoadStateDictOptions): void {
+    writeStateDict(this.namedParameters(), this.namedBuffers(), dict, options);
   }
 
   /** Sets training mode on this module and its children. */

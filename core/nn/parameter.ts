@@ -28,6 +28,11 @@ export class Parameter {
     return this.init.length;
   }
 
+  /** Whether {@link bindParameters} placed it on a backend yet. */
+  get isBound(): boolean {
+    return this.bound !== null;
+  }
+
   /** The bound tensor (requires grad); throws before {@link bindParameters} ran. */
   get value(): Tensor {
     if (!this.bound) throw new GradmeshError("Parameter used before bindParameters()");

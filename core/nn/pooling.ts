@@ -19,6 +19,7 @@ import { Module } from "./module.ts";
 
 /**
  * Max over each window (`nn.MaxPool2d`); stride defaults to the kernel size.
+
  * @example
  * ```ts
  * import { createCpuBackend, MaxPool2d, tensor } from "../../mod.ts";
@@ -27,10 +28,12 @@ import { Module } from "./module.ts";
  * ```
  */
 export class MaxPool2d extends Module {
+  /** `kernelSize`: the window; `options`: stride, padding, dilation, ceil mode. */
   constructor(readonly kernelSize: Size2d, readonly options: MaxPool2dOptions = {}) {
     super();
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.kernelSize, this.options);
   }
@@ -38,6 +41,7 @@ export class MaxPool2d extends Module {
 
 /**
  * Mean over each window (`nn.AvgPool2d`); stride defaults to the kernel size.
+
  * @example
  * ```ts
  * import { AvgPool2d, createCpuBackend, tensor } from "../../mod.ts";
@@ -46,10 +50,12 @@ export class MaxPool2d extends Module {
  * ```
  */
 export class AvgPool2d extends Module {
+  /** `kernelSize`: the window; `options`: stride, padding, divisor. */
   constructor(readonly kernelSize: Size2d, readonly options: AvgPool2dOptions = {}) {
     super();
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.kernelSize, this.options);
   }
@@ -66,10 +72,12 @@ export class AvgPool2d extends Module {
  * ```
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** `outputSize`: the output plane (one number for a square; null keeps that side). */
   constructor(readonly outputSize: number | readonly [number | null, number | null]) {
     super();
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return adaptiveAvgPool2d(x, this.outputSize);
   }

@@ -12,10 +12,13 @@ import { type ForwardPass, Module, runForward } from "./module.ts";
 
 /** A chain of modules. A `Linear` followed by a fusable activation runs as one fused op. */
 export class Sequential extends Module {
+  /** The layers, in order. */
   readonly layers: readonly Module[];
   private readonly stages: readonly Stage[];
 
   /**
+   * A model of `layers` run in order, registered as children `0`, `1`, ….
+
    * @example
    * ```ts
    * import { Linear, ReLU, Rng, Sequential } from "../../mod.ts";
@@ -30,10 +33,12 @@ export class Sequential extends Module {
     this.stages = stagesOf(this.layers);
   }
 
+  /** The layer's output for input `x`. */
   forward(x: Tensor): Tensor {
     return runForward(this, x);
   }
 
+  /** Each layer's pass in turn, a Linear with the activation after it fused. */
   override *forwardPass(x: Tensor): ForwardPass {
     let y = x;
     for (const stage of this.stages) {

@@ -14,20 +14,27 @@
 
 import type { Backend, Storage } from "../backend.ts";
 import { UsageError } from "../errors.ts";
-import type { FlatParameters } from "../nn/flat_parameters.ts";
+import { flatOf, type FlatParameters } from "../nn/flat_parameters.ts";
+import type { Parameter } from "../nn/parameter.ts";
 import type { Tensor } from "../tensor.ts";
 import { type LinePoint, strongWolfe } from "./strong_wolfe.ts";
 import type { OptimizerStateSlice, TrainingOptimizer } from "./training_optimizer.ts";
 
 /** L-BFGS settings in PyTorch's names (camelCase); omitted fields take its defaults. */
 export interface LbfgsOptions {
+  /** Learning rate. Default 1. */
   lr?: number;
+  /** Iterations per step. Default 20. */
   maxIter?: number;
   /** Default `maxIter·5/4` (rounded down). */
   maxEval?: number | null;
+  /** Stop when every |gradient| is at most this. Default 1e-7. */
   toleranceGrad?: number;
+  /** Stop when the loss or parameters change less. Default 1e-9. */
   toleranceChange?: number;
+  /** Update history kept. Default 100. */
   historySize?: number;
+  /** `strong_wolfe` for the line search, or null (fixed steps). Default null. */
   lineSearchFn?: "strong_wolfe" | null;
 }
 
@@ -57,6 +64,16 @@ class VectorPool {
     const keep = new Set(live);
     this.free = this.all.filter((v) => !keep.has(v));
   }
+}
+
+// The flat buffers of `params`, which must be all of a model's parameters: L-BFGS has
+// no parameter groups and updates the whole flat buffer.
+function wholeFlatOf(params: Parameter[]): FlatParameters {
+  const flat = flatOf(params);
+  if (new Set(params).size !== flat.slots.length) {
+    throw new UsageError("params", "LBFGS updates every parameter of a model: pass them all");
+  }
+  return flat;
 }
 
 /**
@@ -108,8 +125,15 @@ export class LBFGS implements TrainingOptimizer {
   private prevFlatGrad?: Storage;
   private prevLoss = 0;
 
-  /** Checks the options like PyTorch's constructor and allocates the vectors' pool. */
-  constructor(readonly flat: FlatParameters, options: LbfgsOptions = {}) {
+  /** The flat buffers it updates. */
+  readonly flat: FlatParameters;
+
+  /**
+   * Checks the options like PyTorch's constructor and allocates the vectors' pool. `params`:
+   * every parameter of a model on a backend (`model.parameters()`), or its flat buffers.
+   */
+  constructor(params: FlatParameters | Iterable<Parameter>, options: LbfgsOptions = {}) {
+    const flat = this.flat = "slots" in params ? params : wholeFlatOf([...params]);
     this.lr = options.lr ?? 1;
     this.maxIter = options.maxIter ?? 20;
     this.maxEval = options.maxEval ?? Math.floor(this.maxIter * 5 / 4);

@@ -1,6 +1,7 @@
 /**
  * `Optimizer`: every torch.optim optimizer but L-BFGS as one fused update over the flat
- * parameter buffer — one dispatch per parameter group — with its state in flat buffers
+ * parameter buffer — one dispatch per parameter group, or per run of neighbouring
+ * parameters when a group's are not all neighbours — with its state in flat buffers
  * beside it, optional gradient clipping first, and PyTorch's parameter groups.
  *
  * Per-step scalars (bias corrections, ASGD's `eta` and `mu`, NAdam's `mu_product`) are
@@ -12,7 +13,8 @@
 
 import type { Backend, OptimizerHyper, Storage } from "../backend.ts";
 import { UsageError } from "../errors.ts";
-import type { FlatParameters } from "../nn/flat_parameters.ts";
+import type { FlatParameters, ParameterSlot } from "../nn/flat_parameters.ts";
+import type { StateDict } from "../nn/state_dict.ts";
 import type { Parameter } from "../nn/parameter.ts";
 import { checkClipping, clipGradNorm, clipGradValue, type GradClipping } from "./clip.ts";
 import {
@@ -30,6 +32,7 @@ export type { OptimizerOptions } from "./settings.ts";
 
 /** A parameter group: its parameters (objects or `state_dict` names) and its own options. */
 export interface ParamGroup extends OptimizerOptions {
+  /** The group's parameters (objects or `state_dict` names). */
   params: readonly (string | Parameter)[];
 }
 
@@ -39,16 +42,41 @@ export interface OptimizerConfig extends OptimizerOptions {
   clip?: GradClipping;
 }
 
-/** One parameter group of an {@link Optimizer}: its flat range, settings and scalar state. */
+/** One parameter group as a state dict holds it: its parameters' names and its settings. */
+export interface ParamGroupState extends GroupSettings {
+  /** Its parameters' `state_dict` names. */
+  readonly params: readonly string[];
+}
+
+/**
+ * PyTorch's `optimizer.state_dict()`: the state of every parameter by `<parameter>.<state>`
+ * (`0.weight.momentum_buffer`, `2.bias.exp_avg_sq`), every group's settings, and the
+ * number of steps taken.
+ */
+export interface OptimizerStateDict {
+  /** Per-parameter state tensors. */
+  readonly state: StateDict;
+  /** The parameter groups in order. */
+  readonly paramGroups: readonly ParamGroupState[];
+  /** Updates taken. */
+  readonly step: number;
+}
+
+/** One parameter group of an {@link Optimizer}: its flat ranges, settings and scalar state. */
 export class OptimizerGroup {
   /** Scalar state that carries over between steps, by PyTorch's name. */
   readonly scalars: Partial<Record<ScalarStateName, number>> = {};
   /** The learning rate when the group was created (PyTorch's `initial_lr`). */
   readonly initialLr: number;
 
-  /** `range`: where the group lives in the flat buffers; `settings`: its resolved arguments. */
-  constructor(readonly range: GroupRange, readonly settings: GroupSettings) {
+  /** `ranges`: where the group lives in the flat buffers; `settings`: its resolved arguments. */
+  constructor(readonly ranges: readonly GroupRange[], readonly settings: GroupSettings) {
     this.initialLr = settings.lr;
+  }
+
+  /** The group's parameters' slots, in flat-buffer order. */
+  get slots(): readonly ParameterSlot[] {
+    return this.ranges.flatMap((r) => r.slots);
   }
 
   /** The group's learning rate. */
@@ -102,9 +130,9 @@ export class Optimizer implements TrainingOptimizer {
     options: OptimizerConfig = {},
     groups?: readonly ParamGroup[],
   ) {
-    const ranges = groups ? groupRanges(flat, groups.map((g) => g.params)) : [wholeRange(flat)];
-    this.paramGroups = ranges.map((range, i) =>
-      new OptimizerGroup(range, resolveSettings(kind, options, groups?.[i] ?? {}))
+    const ranges = groups ? groupRanges(flat, groups.map((g) => g.params)) : [[wholeRange(flat)]];
+    this.paramGroups = ranges.map((own, i) =>
+      new OptimizerGroup(own, resolveSettings(kind, options, groups?.[i] ?? {}))
     );
     this.record = optimizerRecord(kind);
     this.clip = options.clip ?? {};
@@ -114,7 +142,7 @@ export class Optimizer implements TrainingOptimizer {
       if (name !== "sum") return b.zeros(flat.size, true);
       const host = new Float32Array(flat.size);
       for (const g of this.paramGroups) {
-        for (const s of g.range.slots) {
+        for (const s of g.slots) {
           host.fill(g.settings.initialAccumulatorValue, s.offset, s.offset + s.size);
         }
       }
@@ -174,12 +202,12 @@ export class Optimizer implements TrainingOptimizer {
       const hyper = this.stepHyper(group);
       if (this.record.rowWise) {
         // Rows differ in width between parameters, so each parameter is one dispatch.
-        for (const s of group.range.slots) {
+        for (const s of group.slots) {
           const rowSize = s.shape.length > 1 ? s.size / s.shape[0] : 1;
           this.update(s.offset, s.size, { ...hyper, rowSize });
         }
       } else {
-        this.update(group.range.offset, group.range.size, hyper);
+        for (const range of group.ranges) this.update(range.offset, range.size, hyper);
       }
       this.record.scalarState?.after?.(hyper, group.scalars, group.settings);
     }
@@ -192,7 +220,7 @@ export class Optimizer implements TrainingOptimizer {
     for (let k = 0; k < names.length; k++) {
       const all = await this.flat.backend.read(this.state[k]);
       for (const g of this.paramGroups) {
-        for (const s of g.range.slots) {
+        for (const s of g.slots) {
           out.push({
             name: `${s.name}.${names[k]}`,
             shape: s.shape,
@@ -205,7 +233,7 @@ export class Optimizer implements TrainingOptimizer {
       for (const name of optimizerScalarNames(this.kind)) {
         const value = g.scalars[name];
         if (value === undefined) continue;
-        for (const s of g.range.slots) {
+        for (const s of g.slots) {
           out.push({ name: `${s.name}.${name}`, shape: [], data: Float32Array.of(value) });
         }
       }
@@ -217,7 +245,7 @@ export class Optimizer implements TrainingOptimizer {
   stateLayout(step: number): { name: string; shape: readonly number[] }[] {
     const names = optimizerStateNames(this.kind);
     const scalars = step > 0 ? optimizerScalarNames(this.kind) : [];
-    return this.paramGroups.flatMap((g) => g.range.slots).flatMap((s) => [
+    return this.paramGroups.flatMap((g) => g.slots).flatMap((s) => [
       ...names.map((k) => ({ name: `${s.name}.${k}`, shape: s.shape })),
       ...scalars.map((k) => ({ name: `${s.name}.${k}`, shape: [] })),
     ]);
@@ -240,17 +268,53 @@ export class Optimizer implements TrainingOptimizer {
     for (let k = 0; k < names.length; k++) {
       const host = new Float32Array(this.flat.size);
       for (const g of this.paramGroups) {
-        for (const s of g.range.slots) host.set(get(`${s.name}.${names[k]}`, s.size), s.offset);
+        for (const s of g.slots) host.set(get(`${s.name}.${names[k]}`, s.size), s.offset);
       }
       backend.write(this.state[k], host);
     }
     for (const g of this.paramGroups) {
       for (const name of optimizerScalarNames(this.kind)) {
-        if (stepCount > 0) g.scalars[name] = get(`${g.range.slots[0].name}.${name}`, 1)[0];
+        if (stepCount > 0) g.scalars[name] = get(`${g.slots[0].name}.${name}`, 1)[0];
         else delete g.scalars[name];
       }
     }
     this.stepCount = stepCount;
+  }
+
+  /** Its state and group settings, read back to the host (PyTorch's `state_dict()`). */
+  async stateDict(): Promise<OptimizerStateDict> {
+    const slices = await this.stateSlices();
+    return {
+      state: Object.fromEntries(slices.map((s) => [s.name, { shape: s.shape, data: s.data }])),
+      paramGroups: this.paramGroups.map((g) => ({
+        ...g.settings,
+        params: g.slots.map((s) => s.name),
+      })),
+      step: this.stepCount,
+    };
+  }
+
+  /**
+   * Restores what {@link Optimizer.stateDict} gave: the groups must hold the same
+   * parameters; their settings (lr included) and every state tensor are loaded.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const names = (groups: readonly { params: readonly string[] }[]) =>
+      JSON.stringify(groups.map((g) => g.params));
+    const mine = this.paramGroups.map((g) => ({ params: g.slots.map((s) => s.name) }));
+    if (names(dict.paramGroups) !== names(mine)) {
+      throw new UsageError(
+        "paramGroups",
+        `expected groups of parameters ${names(mine)}, got ${names(dict.paramGroups)}`,
+      );
+    }
+    this.loadState(
+      new Map(Object.entries(dict.state).map(([name, t]) => [name, t.data])),
+      dict.step,
+    );
+    dict.paramGroups.forEach(({ params: _, ...settings }, i) => {
+      Object.assign(this.paramGroups[i].settings, settings);
+    });
   }
 
   /** One fused update of the flat range `[offset, offset + size)`. */

@@ -18,9 +18,13 @@ export type GroupScalars = Partial<Record<ScalarStateName, number>>;
 
 /** The group settings that the scalar state's schedules read. */
 export interface ScalarSettings {
+  /** Learning rate. */
   readonly lr: number;
+  /** ASGD's decay term. */
   readonly lambd: number;
+  /** ASGD's power for the eta update. */
   readonly alpha: number;
+  /** ASGD: the step at which averaging starts. */
   readonly t0: number;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Parameter groups: PyTorch's `[{ params, lr, … }]`, each group a contiguous range of the
- * flat parameter buffer so that its update stays one fused dispatch over views.
+ * Parameter groups: PyTorch's `[{ params, lr, … }]`, each group one or more contiguous
+ * ranges of the flat parameter buffer, so that its update stays one fused dispatch per
+ * range over views.
  *
  * @module
  */
@@ -20,14 +21,16 @@ export interface GroupRange {
 }
 
 /**
- * The flat ranges of groups given by their parameters (objects or `state_dict` names).
- * Every parameter must exist, belong to at most one group, and each group's parameters
- * must be consecutive in registration order; parameters in no group are not updated.
+ * The flat ranges of groups given by their parameters (objects or `state_dict` names):
+ * for each group, one range per run of its parameters that are consecutive in
+ * registration order (the weights of every layer but not the biases, say, make one run
+ * per layer). Every parameter must exist and belong to at most one group; parameters in
+ * no group are not updated.
  */
 export function groupRanges(
   flat: FlatParameters,
   groups: readonly (readonly (string | Parameter)[])[],
-): GroupRange[] {
+): GroupRange[][] {
   const indexOf = new Map<string | Parameter, number>();
   flat.slots.forEach((s, i) => {
     indexOf.set(s.name, i);
@@ -51,19 +54,23 @@ export function groupRanges(
       owner.set(i, g);
       return i;
     });
-    const sorted = [...new Set(indices)].sort((a, b) => a - b);
-    const first = sorted[0], last = sorted[sorted.length - 1];
-    if (last - first + 1 !== sorted.length) {
-      throw new UsageError(
-        "params",
-        `group ${g}: expected parameters that are consecutive in registration order, got ` +
-          sorted.map((i) => flat.slots[i].name).join(", "),
-      );
-    }
-    const offset = flat.slots[first].offset;
-    const end = last + 1 < flat.slots.length ? flat.slots[last + 1].offset : flat.size;
-    return { slots: flat.slots.slice(first, last + 1), offset, size: end - offset };
+    return runsOf([...new Set(indices)].sort((a, b) => a - b)).map(([first, last]) => {
+      const offset = flat.slots[first].offset;
+      const end = last + 1 < flat.slots.length ? flat.slots[last + 1].offset : flat.size;
+      return { slots: flat.slots.slice(first, last + 1), offset, size: end - offset };
+    });
   });
+}
+
+// The runs `[first, last]` of consecutive numbers in `sorted`.
+function runsOf(sorted: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const i of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && run[1] === i - 1) run[1] = i;
+    else runs.push([i, i]);
+  }
+  return runs;
 }
 
 /** One group over every parameter. */

@@ -15,24 +15,43 @@ import { type OptimizerKind, optimizerRecord } from "./kinds.ts";
  * defaults for the optimizer, and fields that it does not take are ignored.
  */
 export interface OptimizerOptions {
+  /** Learning rate. */
   lr?: number;
+  /** Momentum factor (SGD, RMSprop). */
   momentum?: number;
+  /** Dampening for momentum (SGD). */
   dampening?: number;
+  /** Weight decay. */
   weightDecay?: number;
+  /** Nesterov momentum (SGD). */
   nesterov?: boolean;
+  /** Maximize the objective instead. */
   maximize?: boolean;
+  /** Decay rates of the gradient's mean and square (Adam family). */
   betas?: readonly [number, number];
+  /** Term added to denominators for stability. */
   eps?: number;
+  /** AMSGrad (Adam, AdamW). */
   amsgrad?: boolean;
+  /** Learning-rate decay (Adagrad). */
   lrDecay?: number;
+  /** Starting value of Adagrad's `sum`. */
   initialAccumulatorValue?: number;
+  /** Decay of the squared averages (Adadelta). */
   rho?: number;
+  /** Smoothing constant (RMSprop), or ASGD's power. */
   alpha?: number;
+  /** Normalise by the gradient's variance estimate (RMSprop). */
   centered?: boolean;
+  /** ASGD's decay term. */
   lambd?: number;
+  /** ASGD: the step at which averaging starts. */
   t0?: number;
+  /** NAdam's momentum decay. */
   momentumDecay?: number;
+  /** Rprop's decrease and increase factors. */
   etas?: readonly [number, number];
+  /** Rprop's smallest and largest step. */
   stepSizes?: readonly [number, number];
 }
 

@@ -9,8 +9,11 @@ import type { Tensor } from "../tensor.ts";
 
 /** One state tensor of one parameter, named like PyTorch's optimizer `state_dict`. */
 export interface OptimizerStateSlice {
+  /** `<parameter>.<state>`, e.g. `0.weight.momentum_buffer`. */
   readonly name: string;
+  /** Its shape. */
   readonly shape: readonly number[];
+  /** Its values. */
   readonly data: Float32Array;
 }
 

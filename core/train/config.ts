@@ -26,8 +26,11 @@ import { Trainer } from "./trainer.ts";
 
 /** Everything that determines a run's result, in flag names' camelCase. */
 export interface TrainConfig extends ObjectiveArgs, RegressionSettings {
+  /** Dataset name or directory (`--data`). */
   data: string;
+  /** Model name or MLP layer sizes (`--model`). */
   model: string;
+  /** Activation name (`--activation`). */
   activation: string;
   /** The activation's arguments as a JSON object of PyTorch names; "" for none. */
   activationArgs: string;
@@ -37,28 +40,43 @@ export interface TrainConfig extends ObjectiveArgs, RegressionSettings {
   initArgs: string;
   /** MLP dropout after each hidden activation (0: none). */
   dropout: number;
+  /** Passes over the training set. */
   epochs: number;
+  /** Global batch size. */
   batchSize: number;
+  /** Optimizer name. */
   optimizer: OptimizerName;
+  /** Learning rate. */
   lr: number;
+  /** Momentum (SGD, RMSprop). */
   momentum: number;
+  /** Dampening (SGD). */
   dampening: number;
+  /** Weight decay. */
   weightDecay: number;
+  /** Nesterov momentum (SGD). */
   nesterov: boolean;
+  /** AMSGrad (Adam, AdamW). */
   amsgrad: boolean;
+  /** β₁ (Adam family). */
   beta1: number;
+  /** β₂ (Adam family). */
   beta2: number;
+  /** Term added to denominators for stability. */
   eps: number;
   /** The optimizer's other arguments (`--alpha`, `--rho`, `--centered`, …); absent ones take its defaults. */
   optimizerArgs?: OptimizerOptions | LbfgsOptions;
   /** Gradient clipping before each update (`--clip-grad-norm`, `--clip-grad-value`). */
   clip?: GradClipping;
+  /** Loss name (`--loss`). */
   loss: string;
   /** `none` or a `schedulerDefs` name. */
   scheduler: string;
   /** The scheduler's arguments as a JSON object of PyTorch names; "" for none. */
   schedulerArgs: string;
+  /** Seed of initialisation, shuffling and dropout. */
   seed: number;
+  /** Normalise inputs by the training set's per-channel mean and std. */
   normalize: boolean;
   /** CIFAR-100's labels (`--label`). */
   label: Cifar100Label;

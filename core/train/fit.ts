@@ -39,7 +39,9 @@ import type { GradientReducer, HostBatch, Trainer } from "./trainer.ts";
  * sums gradients and metric totals across ranks, and hears about every finished step.
  */
 export interface FitMesh {
+  /** This process's rank. */
   readonly rank: number;
+  /** Number of ranks. */
   readonly world: number;
   /** Sums the flat gradient buffer across ranks, in place. */
   reduceGradients: GradientReducer;
@@ -90,8 +92,11 @@ export interface FitOptions {
 
 /** A progress report, sent after every step. */
 export interface FitProgress {
+  /** Epoch, from 0. */
   epoch: number;
+  /** Steps done in this epoch. */
   step: number;
+  /** Steps per epoch. */
   stepsPerEpoch: number;
   /** Mean loss over the last read-back window (null before the first read-back). */
   loss: number | null;
@@ -101,9 +106,13 @@ export interface FitProgress {
 
 /** The end of one epoch: training and (when evaluated) test metrics. */
 export interface EpochSummary {
+  /** Epochs done, from 1. */
   epoch: number;
+  /** Training loss and accuracy over the epoch. */
   train: RunningMetrics;
+  /** Test metrics, when evaluated. */
   test: RunningMetrics | null;
+  /** Wall-clock seconds of the epoch. */
   seconds: number;
   /** Steps of the run so far dropped by `--on-nonfinite skip-step`; absent when none. */
   skippedSteps?: number;
@@ -111,13 +120,17 @@ export interface EpochSummary {
 
 /** Callbacks of {@link fit}. */
 export interface FitCallbacks {
+  /** After every step. */
   onProgress?(p: FitProgress): void;
+  /** After every epoch. */
   onEpoch?(s: EpochSummary): void;
 }
 
 /** Result of {@link fit}. */
 export interface FitResult {
+  /** The trained trainer. */
   trainer: Trainer;
+  /** Every epoch's summary. */
   epochs: EpochSummary[];
   /** Test metrics after the last epoch (null on ranks other than 0, and after a stop). */
   final: RunningMetrics | null;

@@ -23,8 +23,11 @@ import type { Objective } from "./objective.ts";
 
 /** A batch shard on the host: `rows` samples of `features` values and their labels. */
 export interface HostBatch {
+  /** Samples, `rows × features`. */
   x: Float32Array;
+  /** Labels, one per row. */
   y: Float32Array;
+  /** Samples in the batch. */
   rows: number;
   /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
   firstRow?: number;
@@ -32,8 +35,11 @@ export interface HostBatch {
 
 /** A batch shard whose samples the backend already holds: their indices into `data`. */
 export interface DeviceBatch {
+  /** The dataset on the device. */
   data: DeviceData;
+  /** The batch's sample indices into it. */
   indices: Uint32Array;
+  /** Samples in the batch. */
   rows: number;
   /** Where these rows start in the global batch (a rank's shard); 0 when absent. */
   firstRow?: number;
@@ -64,6 +70,7 @@ export class Trainer {
   private watch: NonFiniteWatch | null = null;
   private readonly dropouts: readonly DropoutBase[];
 
+  /** A trainer of `model` (bound to `flat`) with `optimizer` and `objective`. */
   constructor(
     readonly model: Module,
     readonly flat: FlatParameters,
@@ -82,15 +89,15 @@ export class Trainer {
     this.dropouts = model.modulesOfType(DropoutBase);
   }
 
-  /**
-   * Makes the model's batch norm layers sum their training statistics across ranks
-   * through `sum` (`--sync-bn`); a step on a rank without samples still takes its part.
-   */
   /** Channels of each batch norm layer, in model order: what `--sync-bn` sums per layer. */
   batchNormChannels(): number[] {
     return this.model.modulesOfType(BatchNorm).map((bn) => bn.numFeatures);
   }
 
+  /**
+   * Makes the model's batch norm layers sum their training statistics across ranks
+   * through `sum` (`--sync-bn`); a step on a rank without samples still takes its part.
+   */
   syncBatchNorm(sum: LayerSum): void {
     this.synced = syncBatchNorms(this.model, sum);
   }
@@ -210,11 +217,13 @@ export class Trainer {
     return this.objective.recordScale?.(rows, logits.shape[1]) ?? rows;
   }
 
+  /** Forward pass of a host batch, without gradients. */
   private forward(batch: HostBatch): { logits: Tensor; labels: Tensor } {
     const { x, labels } = this.upload(batch);
     return { logits: this.model.forward(x), labels };
   }
 
+  /** The batch's inputs and labels as tensors on the backend. */
   private upload(batch: HostBatch | DeviceBatch): { x: Tensor; labels: Tensor } {
     const b = this.backend;
     const { x, y } = "indices" in batch

@@ -13,6 +13,7 @@ import { Activation } from "../activation.ts";
 
 /**
  * An elementwise activation layer built from its record and kernel scalars.
+
  * @example
  * ```ts
  * import { activationFromName, createCpuBackend, tensor } from "../../../mod.ts";
@@ -21,8 +22,10 @@ import { Activation } from "../activation.ts";
  * ```
  */
 export class ElementwiseActivation extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** An activation layer running the record's op with its scalar arguments. */
   constructor(
     readonly kernel: ActivationKernel<UnaryOpName>,
     readonly alpha = 0,
@@ -31,6 +34,7 @@ export class ElementwiseActivation extends Activation {
     super();
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return unary(this.kernel.op, x, this.alpha, this.beta);
   }

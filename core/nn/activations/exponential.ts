@@ -17,10 +17,14 @@ export interface AlphaOptions {
 
 /** `x` where `x > 0`, else `alpha·(eˣ − 1)` (`nn.ELU`). */
 export class ELU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** α of the formula. */
   readonly alpha: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, ELU, tensor } from "../../../mod.ts";
@@ -34,6 +38,7 @@ export class ELU extends Activation {
     requireFinite("ELU", "alpha", this.alpha);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return elu(x, this.alpha);
   }
@@ -41,6 +46,7 @@ export class ELU extends Activation {
 
 /**
  * `λ·x` where `x > 0`, else `λ·α·(eˣ − 1)`, α ≈ 1.6733, λ ≈ 1.0507 (`nn.SELU`).
+
  * @example
  * ```ts
  * import { createCpuBackend, SELU, tensor } from "../../../mod.ts";
@@ -49,8 +55,10 @@ export class ELU extends Activation {
  * ```
  */
 export class SELU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return selu(x);
   }
@@ -58,10 +66,14 @@ export class SELU extends Activation {
 
 /** `x` where `x > 0`, else `alpha·(e^(x/alpha) − 1)` (`nn.CELU`); `alpha` must be nonzero. */
 export class CELU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** α of the formula. */
   readonly alpha: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { CELU, createCpuBackend, tensor } from "../../../mod.ts";
@@ -75,6 +87,7 @@ export class CELU extends Activation {
     requireNonzero("CELU", "alpha", this.alpha);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return celu(x, this.alpha);
   }

@@ -17,10 +17,14 @@ export interface GELUOptions {
 
 /** `x·Φ(x)`, Φ the standard normal distribution function, or its tanh form (`nn.GELU`). */
 export class GELU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** `none` (exact, with erf) or `tanh` (the approximation). */
   readonly approximate: GeluApproximate;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, GELU, tensor } from "../../../mod.ts";
@@ -35,6 +39,7 @@ export class GELU extends Activation {
     requireApproximate("GELU", this.approximate);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return gelu(x, this.approximate);
   }
@@ -42,6 +47,7 @@ export class GELU extends Activation {
 
 /**
  * `x·σ(x)`, also called swish (`nn.SiLU`).
+
  * @example
  * ```ts
  * import { createCpuBackend, SiLU, tensor } from "../../../mod.ts";
@@ -50,8 +56,10 @@ export class GELU extends Activation {
  * ```
  */
 export class SiLU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -59,6 +67,7 @@ export class SiLU extends Activation {
 
 /**
  * `x·tanh(softplus(x))` (`nn.Mish`).
+
  * @example
  * ```ts
  * import { createCpuBackend, Mish, tensor } from "../../../mod.ts";
@@ -67,8 +76,10 @@ export class SiLU extends Activation {
  * ```
  */
 export class Mish extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return mish(x);
   }

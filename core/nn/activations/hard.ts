@@ -12,6 +12,7 @@ import { hardsigmoid, hardswish, hardtanh } from "./functional.ts";
 
 /**
  * `x·min(max(x + 3, 0), 6)/6` (`nn.Hardswish`).
+
  * @example
  * ```ts
  * import { createCpuBackend, Hardswish, tensor } from "../../../mod.ts";
@@ -20,8 +21,10 @@ import { hardsigmoid, hardswish, hardtanh } from "./functional.ts";
  * ```
  */
 export class Hardswish extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return hardswish(x);
   }
@@ -29,6 +32,7 @@ export class Hardswish extends Activation {
 
 /**
  * `min(max(x + 3, 0), 6)/6` (`nn.Hardsigmoid`).
+
  * @example
  * ```ts
  * import { createCpuBackend, Hardsigmoid, tensor } from "../../../mod.ts";
@@ -37,8 +41,10 @@ export class Hardswish extends Activation {
  * ```
  */
 export class Hardsigmoid extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return hardsigmoid(x);
   }
@@ -54,11 +60,16 @@ export interface HardtanhOptions {
 
 /** `min(max(x, minVal), maxVal)` (`nn.Hardtanh`). */
 export class Hardtanh extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** Lower clamp. */
   readonly minVal: number;
+  /** Upper clamp. */
   readonly maxVal: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, Hardtanh, tensor } from "../../../mod.ts";
@@ -74,6 +85,7 @@ export class Hardtanh extends Activation {
     requireRange("Hardtanh", this.minVal, this.maxVal);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return hardtanh(x, this.minVal, this.maxVal);
   }

@@ -19,10 +19,14 @@ export interface LeakyReLUOptions {
 
 /** `x` where `x > 0`, else `negativeSlope·x` (`nn.LeakyReLU`). */
 export class LeakyReLU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** Slope for negative inputs. */
   readonly negativeSlope: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, LeakyReLU, tensor } from "../../../mod.ts";
@@ -36,6 +40,7 @@ export class LeakyReLU extends Activation {
     requireFinite("LeakyReLU", "negative_slope", this.negativeSlope);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return leakyRelu(x, this.negativeSlope);
   }
@@ -54,10 +59,14 @@ export interface PReLUOptions {
  * `weight` is `[numParameters]`, filled with `init`.
  */
 export class PReLU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** The learnable negative slopes, one or one per channel. */
   readonly weight: Parameter;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { bindParameters, createCpuBackend, PReLU, tensor } from "../../../mod.ts";
@@ -82,6 +91,7 @@ export class PReLU extends Activation {
     );
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return prelu(x, this.weight.value);
   }
@@ -89,6 +99,7 @@ export class PReLU extends Activation {
 
 /**
  * `min(max(x, 0), 6)` (`nn.ReLU6`).
+
  * @example
  * ```ts
  * import { createCpuBackend, ReLU6, tensor } from "../../../mod.ts";
@@ -97,8 +108,10 @@ export class PReLU extends Activation {
  * ```
  */
 export class ReLU6 extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return relu6(x);
   }

@@ -20,8 +20,10 @@ import { signSte } from "./functional.ts";
  * ```
  */
 export class Sign extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return signSte(x);
   }

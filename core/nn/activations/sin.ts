@@ -10,6 +10,7 @@ import { sin } from "./functional.ts";
 
 /**
  * `sin(x)`, with gradient `cos(x)`.
+
  * @example
  * ```ts
  * import { createCpuBackend, Sin, tensor } from "../../../mod.ts";
@@ -18,8 +19,10 @@ import { sin } from "./functional.ts";
  * ```
  */
 export class Sin extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return sin(x);
   }

@@ -11,6 +11,7 @@ import { logSigmoid, softplus, softsign } from "./functional.ts";
 
 /**
  * `log σ(x)` (`nn.LogSigmoid`).
+
  * @example
  * ```ts
  * import { createCpuBackend, LogSigmoid, tensor } from "../../../mod.ts";
@@ -19,8 +20,10 @@ import { logSigmoid, softplus, softsign } from "./functional.ts";
  * ```
  */
 export class LogSigmoid extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return logSigmoid(x);
   }
@@ -28,6 +31,7 @@ export class LogSigmoid extends Activation {
 
 /**
  * `x / (1 + |x|)` (`nn.Softsign`).
+
  * @example
  * ```ts
  * import { createCpuBackend, Softsign, tensor } from "../../../mod.ts";
@@ -36,8 +40,10 @@ export class LogSigmoid extends Activation {
  * ```
  */
 export class Softsign extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return softsign(x);
   }
@@ -53,11 +59,16 @@ export interface SoftplusOptions {
 
 /** `log(1 + e^(β·x)) / β`, or `x` where `β·x > threshold` (`nn.Softplus`). */
 export class Softplus extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** β of `log(1 + exp(β·x)) / β`. */
   readonly beta: number;
+  /** Above `β·x > threshold` the output is `x`. */
   readonly threshold: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, Softplus, tensor } from "../../../mod.ts";
@@ -73,6 +84,7 @@ export class Softplus extends Activation {
     requireNumber("Softplus", "threshold", this.threshold);
   }
 
+  /** Applies the activation to `x` element-wise. */
   forward(x: Tensor): Tensor {
     return softplus(x, this.beta, this.threshold);
   }

@@ -26,10 +26,14 @@ function dimOf(layer: string, options: SoftmaxOptions): number {
 
 /** `exp(xᵢ) / Σⱼ exp(xⱼ)` along `dim` (`nn.Softmax`). */
 export class Softmax extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** The dim the softmax runs over. */
   readonly dim: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, Softmax, tensor } from "../../../mod.ts";
@@ -42,6 +46,7 @@ export class Softmax extends Activation {
     this.dim = dimOf("Softmax", options);
   }
 
+  /** Applies the softmax over `dim`. */
   forward(x: Tensor): Tensor {
     return softmax(x, this.dim);
   }
@@ -49,10 +54,14 @@ export class Softmax extends Activation {
 
 /** `xᵢ − log Σⱼ exp(xⱼ)` along `dim` (`nn.LogSoftmax`). */
 export class LogSoftmax extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** The dim the softmax runs over. */
   readonly dim: number;
 
   /**
+   * A layer with PyTorch's arguments in `options` (PyTorch's defaults where left out).
+
    * @example
    * ```ts
    * import { createCpuBackend, LogSoftmax, tensor } from "../../../mod.ts";
@@ -65,6 +74,7 @@ export class LogSoftmax extends Activation {
     this.dim = dimOf("LogSoftmax", options);
   }
 
+  /** Applies the softmax over `dim`. */
   forward(x: Tensor): Tensor {
     return logSoftmax(x, this.dim);
   }

@@ -38,9 +38,12 @@ export interface CosineAnnealingWarmRestartsOptions {
  * ```
  */
 export class CosineAnnealingLR extends LrScheduler {
+  /** Steps of the half cosine. */
   readonly tMax: number;
+  /** The lowest learning rate. */
   readonly etaMin: number;
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: CosineAnnealingLrOptions) {
     super(target);
     const { tMax, etaMin = 0 } = options;
@@ -49,6 +52,7 @@ export class CosineAnnealingLR extends LrScheduler {
     this.etaMin = etaMin;
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     const { lastEpoch: t, tMax, etaMin } = this;
     const lr = this.target.lr;
@@ -75,14 +79,18 @@ export class CosineAnnealingLR extends LrScheduler {
  * ```
  */
 export class CosineAnnealingWarmRestarts extends LrScheduler {
+  /** Steps of the first cycle. */
   readonly t0: number;
+  /** Factor by which each cycle grows. */
   readonly tMult: number;
+  /** The lowest learning rate. */
   readonly etaMin: number;
   /** Epochs since the last restart (`T_cur`). */
   tCur = 0;
   /** Length of the current period (`T_i`). */
   tI: number;
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: CosineAnnealingWarmRestartsOptions) {
     super(target);
     const { t0, tMult = 1, etaMin = 0 } = options;
@@ -105,6 +113,7 @@ export class CosineAnnealingWarmRestarts extends LrScheduler {
     this.etaMin = etaMin;
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     this.tCur++;
     if (this.tCur >= this.tI) {

@@ -30,6 +30,7 @@ export interface ExponentialLrOptions {
 
 /**
  * Multiplies the lr by `gamma` every `stepSize` epochs (`torch.optim.lr_scheduler.StepLR`).
+
  * @example
  * ```ts
  * import { StepLR } from "../../../mod.ts";
@@ -41,9 +42,12 @@ export interface ExponentialLrOptions {
  * ```
  */
 export class StepLR extends LrScheduler {
+  /** Steps between decays. */
   readonly stepSize: number;
+  /** Decay factor. */
   readonly gamma: number;
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: StepLrOptions) {
     super(target);
     const { stepSize, gamma = 0.1 } = options;
@@ -57,6 +61,7 @@ export class StepLR extends LrScheduler {
     this.gamma = gamma;
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     const lr = this.target.lr;
     return this.lastEpoch % this.stepSize === 0 ? lr * this.gamma : lr;
@@ -65,6 +70,7 @@ export class StepLR extends LrScheduler {
 
 /**
  * Multiplies the lr by `gamma` at each milestone (`torch.optim.lr_scheduler.MultiStepLR`).
+
  * @example
  * ```ts
  * import { MultiStepLR } from "../../../mod.ts";
@@ -75,9 +81,11 @@ export class StepLR extends LrScheduler {
  * ```
  */
 export class MultiStepLR extends LrScheduler {
+  /** Decay factor. */
   readonly gamma: number;
   readonly #counts = new Map<number, number>();
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: MultiStepLrOptions) {
     super(target);
     const { milestones, gamma = 0.1 } = options;
@@ -85,6 +93,7 @@ export class MultiStepLR extends LrScheduler {
     this.gamma = gamma;
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     const count = this.#counts.get(this.lastEpoch);
     return count === undefined ? this.target.lr : this.target.lr * this.gamma ** count;
@@ -93,6 +102,7 @@ export class MultiStepLR extends LrScheduler {
 
 /**
  * Multiplies the lr by `gamma` every epoch (`torch.optim.lr_scheduler.ExponentialLR`).
+
  * @example
  * ```ts
  * import { ExponentialLR } from "../../../mod.ts";
@@ -102,13 +112,16 @@ export class MultiStepLR extends LrScheduler {
  * ```
  */
 export class ExponentialLR extends LrScheduler {
+  /** Decay factor per step. */
   readonly gamma: number;
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: ExponentialLrOptions) {
     super(target);
     this.gamma = options.gamma;
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     return this.target.lr * this.gamma;
   }

@@ -30,10 +30,14 @@ export interface LinearLrOptions {
  * ```
  */
 export class LinearLR extends LrScheduler {
+  /** Factor of the base lr at the start. */
   readonly startFactor: number;
+  /** Factor at the end. */
   readonly endFactor: number;
+  /** Steps from start to end factor. */
   readonly totalIters: number;
 
+  /** Schedules `target`'s learning rate with `options`, PyTorch's arguments. */
   constructor(target: LrTarget, options: LinearLrOptions = {}) {
     super(target);
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = options;
@@ -56,6 +60,7 @@ export class LinearLR extends LrScheduler {
     this.setLr(target.lr * startFactor);
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     const { lastEpoch: t, startFactor: s, endFactor: e, totalIters: n } = this;
     const lr = this.target.lr;

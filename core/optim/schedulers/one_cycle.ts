@@ -38,6 +38,7 @@ export interface OneCycleLrOptions {
 
 /** A target whose momentum (SGD's momentum, Adam's β₁) the cycle may drive too. */
 export interface MomentumTarget extends LrTarget {
+  /** The momentum (or β₁) to cycle; undefined: the optimizer has none. */
   momentum?: number;
 }
 
@@ -63,6 +64,7 @@ interface Phase {
  * ```
  */
 export class OneCycleLR extends LrScheduler {
+  /** Steps of the whole cycle. */
   readonly totalSteps: number;
   /** The momentum for the current step (PyTorch writes it into the optimizer). */
   momentum: number;
@@ -70,6 +72,7 @@ export class OneCycleLR extends LrScheduler {
   readonly #anneal: (start: number, end: number, pct: number) => number;
   readonly #cycleMomentum: boolean;
 
+  /** Schedules `target`'s learning rate and momentum with `options`, PyTorch's arguments. */
   constructor(override readonly target: MomentumTarget, options: OneCycleLrOptions) {
     super(target);
     const {
@@ -138,6 +141,7 @@ export class OneCycleLR extends LrScheduler {
     super.step();
   }
 
+  /** The learning rate after the next step, by the schedule's formula. */
   protected nextLr(): number {
     const t = this.lastEpoch, phases = this.#phases;
     // The first phase that has not ended yet; the last one extends to totalSteps.

@@ -39,13 +39,21 @@ export interface ReduceLrOnPlateauOptions {
  * ```
  */
 export class ReduceLROnPlateau {
+  /** `min`: a lower metric is better; `max`: higher. */
   readonly mode: "min" | "max";
+  /** Factor the lr is multiplied by on a plateau. */
   readonly factor: number;
+  /** Epochs without improvement before the lr drops. */
   readonly patience: number;
+  /** What counts as an improvement. */
   readonly threshold: number;
+  /** `rel`: `threshold` relative to the best; `abs`: absolute. */
   readonly thresholdMode: "rel" | "abs";
+  /** Epochs to wait after a drop. */
   readonly cooldown: number;
+  /** The lowest learning rate. */
   readonly minLr: number;
+  /** Smaller lr changes than this are ignored. */
   readonly eps: number;
   /** Epochs seen (PyTorch's `last_epoch`). */
   lastEpoch = 0;
@@ -56,6 +64,7 @@ export class ReduceLROnPlateau {
   /** Epochs of cooldown left. */
   cooldownCounter = 0;
 
+  /** Drives `target`'s lr from the metric given to `step` each epoch. */
   constructor(readonly target: LrTarget, options: ReduceLrOnPlateauOptions = {}) {
     const {
       mode = "min",

@@ -11,6 +11,7 @@ import { UsageError } from "../../errors.ts";
 
 /** What a scheduler drives: an object with a settable learning rate (an `Optimizer`). */
 export interface LrTarget {
+  /** The learning rate. */
   lr: number;
 }
 
@@ -22,6 +23,7 @@ export abstract class LrScheduler {
   readonly baseLr: number;
   #lastLr: number;
 
+  /** Drives `target`'s learning rate, starting from its current one. */
   constructor(readonly target: LrTarget) {
     this.baseLr = target.lr;
     this.#lastLr = target.lr;
