@@ -11,7 +11,9 @@ import { DataFormatError } from "../errors.ts";
 
 /** An array read from a `.npy` file. */
 export interface NpyArray {
+  /** The header's shape: `[n]` or `[rows, columns]`. */
   readonly shape: readonly number[];
+  /** The elements in C (row-major) order, converted to f32. */
   readonly data: Float32Array;
 }
 

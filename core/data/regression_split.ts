@@ -13,8 +13,11 @@ export interface RegressionTable {
   readonly features: Float32Array;
   /** `count × targetCount` values. */
   readonly targets: Float32Array;
+  /** The number of samples (rows). */
   readonly count: number;
+  /** Features per sample. */
   readonly featureCount: number;
+  /** Target values per sample. */
   readonly targetCount: number;
 }
 

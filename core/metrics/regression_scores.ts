@@ -18,9 +18,13 @@ import {
 
 /** The regression metrics of a set of predictions. */
 export interface RegressionScores {
+  /** Mean squared error, `mean((y − ŷ)²)` (scikit-learn's `mean_squared_error`). */
   mse: number;
+  /** Root of each column's mean squared error (scikit-learn's `root_mean_squared_error`). */
   rmse: number;
+  /** Mean absolute error, `mean(|y − ŷ|)` (scikit-learn's `mean_absolute_error`). */
   mae: number;
+  /** Coefficient of determination R², 1 for exact predictions (scikit-learn's `r2_score`). */
   r2: number;
   /** A fraction, not a percentage. */
   mape: number;

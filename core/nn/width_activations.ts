@@ -19,7 +19,9 @@ import { Sequential } from "./sequential.ts";
 
 /** A layer and the shape of one sample after it. */
 export interface ShapedLayer<M> {
+  /** The layer. */
   readonly module: M;
+  /** The shape of one sample after the layer, channels first, without the batch dim. */
   readonly shape: readonly number[];
 }
 
@@ -80,10 +82,13 @@ export function widthBefore(
 
 /** Options of the stack layer `maxout(units, pieces, kernel=1, padding=0)`. */
 export interface MaxoutLayerOptions {
+  /** Maxout units out of the layer: its output features, or channels for `[C, H, W]` samples. */
   readonly units: number;
+  /** Linear or convolution outputs per unit, of which the maximum is taken. */
   readonly pieces: number;
   /** Kernel size of the convolution on `[C, H, W]` samples. */
   readonly kernel: number;
+  /** Zero padding of the convolution's input on each side, in pixels (`[C, H, W]` samples). */
   readonly padding: number;
 }
 

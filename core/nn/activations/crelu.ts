@@ -35,8 +35,10 @@ export function crelu(x: Tensor): Tensor {
 
 /** {@link crelu} as a layer: doubles dim 1 (`[N, C]` to `[N, 2C]`, `[N, C, H, W]` to `[N, 2C, H, W]`). */
 export class CReLU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
 
+  /** {@link crelu} of `x`: dim 1 (dim 0 of a 1-D `x`) doubles. */
   forward(x: Tensor): Tensor {
     return crelu(x);
   }

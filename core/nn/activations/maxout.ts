@@ -42,9 +42,15 @@ export interface MaxoutOptions {
 
 /** {@link maxout} as a layer: dim 1 shrinks by the factor `pieces`. */
 export class Maxout extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** Channels per group, k: dim 1 of the output is dim 1 of the input divided by it. */
   readonly pieces: number;
 
+  /**
+   * A layer over groups of `options.pieces` channels (default 2); a UsageError when `pieces`
+   * is not a positive integer.
+   */
   constructor(options: MaxoutOptions = {}) {
     super();
     this.pieces = options.pieces ?? 2;
@@ -53,6 +59,7 @@ export class Maxout extends Activation {
     }
   }
 
+  /** {@link maxout} of `x`: `[N, C, …]` becomes `[N, C/pieces, …]`. */
   forward(x: Tensor): Tensor {
     return maxout(x, this.pieces);
   }

@@ -34,9 +34,13 @@ import { Parameter } from "../parameter.ts";
 
 /** The four parameters of an SReLU, each `[1]` or `[C]` (one per channel, dim 1 of `x`). */
 export interface SReLUParameters {
+  /** The left threshold `t_left`, where the left slope takes over. */
   tLeft: Tensor;
+  /** The slope `a_left` for `x ≤ t_left`. */
   aLeft: Tensor;
+  /** The right threshold `t_right`, where the right slope takes over. */
   tRight: Tensor;
+  /** The slope `a_right` for `x ≥ t_right`. */
   aRight: Tensor;
 }
 
@@ -89,13 +93,22 @@ export interface SReLUOptions {
  * each `[numParameters]`.
  */
 export class SReLU extends Activation {
+  /** Not fusable into a preceding Linear. */
   readonly fused = null;
+  /** The learned left thresholds, `[numParameters]` (state-dict name `t_left`). */
   readonly tLeft: Parameter;
+  /** The learned left slopes, `[numParameters]` (state-dict name `a_left`). */
   readonly aLeft: Parameter;
+  /** The learned right thresholds, `[numParameters]` (state-dict name `t_right`). */
   readonly tRight: Parameter;
+  /** The learned right slopes, `[numParameters]` (state-dict name `a_right`). */
   readonly aRight: Parameter;
 
   /**
+   * A layer with `numParameters` sets of parameters, filled with the initial values of
+   * `options`; a UsageError when `numParameters` is not a positive integer, an initial
+   * value is not finite, or `tLeft > tRight`.
+   *
    * @example
    * ```ts
    * import { bindParameters, createCpuBackend, SReLU, tensor } from "../../../mod.ts";
@@ -125,6 +138,7 @@ export class SReLU extends Activation {
     this.aRight = init("a_right", options.aRight ?? 1);
   }
 
+  /** {@link srelu} of `x` with this layer's parameters, per channel of dim 1 or shared. */
   forward(x: Tensor): Tensor {
     return srelu(x, {
       tLeft: this.tLeft.value,
