@@ -433,6 +433,11 @@ export {
 export { type OptimizerArgs, optimizerFromName } from "./core/optim/registry.ts";
 export { mlp, parseLayerSizes } from "./core/nn/mlp.ts";
 export { buildTrainer, defaultTrainConfig, type TrainConfig } from "./core/train/config.ts";
+export type {
+  RegressionReduction,
+  RegressionSettings,
+  Task,
+} from "./core/train/regression_settings.ts";
 export {
   type DeviceBatch,
   type GradientReducer,
@@ -503,10 +508,10 @@ export {
   type WebGpuBackend,
   type WebGpuBackendOptions,
 } from "./gpu/backend.ts";
-export { loadCsv, parseCsv } from "./core/data/csv.ts";
+export { type CsvHeader, type CsvOptions, loadCsv, parseCsv } from "./core/data/csv.ts";
 export { loadNpy, type NpyArray, parseNpy } from "./core/data/npy.ts";
-export { syntheticTable } from "./core/data/synthetic.ts";
+export { type NoiseKind, syntheticTable } from "./core/data/synthetic.ts";
 export { type RegressionTable, splitRegression } from "./core/data/regression_split.ts";
 export { loadRegressionData } from "./core/train/regression_data.ts";
-export { regressionObjective } from "./core/train/regression_objective.ts";
+export { type RegressionArgs, regressionObjective } from "./core/train/regression_objective.ts";
 export { entropyBits, predictiveEntropyBits, rowEntropyBits } from "./core/metrics/entropy.ts";

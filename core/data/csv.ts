@@ -22,6 +22,7 @@ export const csvHeaderChoices: readonly CsvHeader[] = ["auto", "yes", "no"];
 export interface CsvOptions {
   /** Comma-separated column names or 0-based indices; "" for the last column. */
   readonly target: string;
+  /** Whether the first row names the columns; `auto` guesses (`--csv-header`). */
   readonly header: CsvHeader;
 }
 

@@ -17,7 +17,7 @@ import { type Objective, type ObjectiveArgs, objectiveByName, objectiveDefs } fr
 import type { RegressionSettings } from "./regression_settings.ts";
 
 /** The arguments the regression losses read. */
-type RegressionArgs =
+export type RegressionArgs =
   & Pick<ObjectiveArgs, "huberDelta" | "smoothL1Beta">
   & Pick<RegressionSettings, "quantile" | "reduction">;
 

@@ -20,6 +20,7 @@ export type RegressionReduction = "mean" | "sum";
 
 /** The regression fields of a run configuration, flags' camelCase. */
 export interface RegressionSettings {
+  /** `classification` (the default) or `regression` (`--task`). */
   task: Task;
   /** CSV target columns, comma-separated names or 0-based indices; "" for the last column. */
   target: string;
