@@ -1,0 +1,147 @@
+/**
+ * The number format gradients travel in (`--grad-dtype`): float32 as computed, or cast to
+ * 16 bits (IEEE half or bfloat16) to halve the bytes on the wire, as PyTorch DDP's
+ * `fp16_compress_hook` and `bf16_compress_hook` do. Casts round to nearest, ties to even,
+ * and treat the edges as PyTorch 1.13's CPU `.half()` and `.bfloat16()` do
+ * (tests/fixtures/wire_casts_golden.json): overflow becomes ±∞, float32 subnormals round
+ * like any other value, a half NaN is `0x7e00` with the sign kept, a bfloat16 NaN is
+ * `0xffff`.
+ *
+ * A chunk of `n` 16-bit values travels as the `⌈n / 2⌉` 32-bit words of a `Float32Array`
+ * over the same bytes ({@link wireWords}): a `Link` only copies the words it is given (typed
+ * array `slice` and `set` between arrays of one type copy bytes, never values), so the
+ * 16-bit patterns arrive unchanged.
+ *
+ * @module
+ */
+
+/** Number format of gradients on the wire. */
+export type WireDtype = "fp32" | "fp16" | "bf16";
+
+/** Every {@link WireDtype}, for flag parsing. */
+export const WIRE_DTYPES: readonly WireDtype[] = ["fp32", "fp16", "bf16"];
+
+/** 32-bit words that `n` values of `dtype` take on the wire. */
+export function wireWords(dtype: WireDtype, n: number): number {
+  return dtype === "fp32" ? n : Math.ceil(n / 2);
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The IEEE half (binary16) bits nearest to float32 `bits`, ties to even. */
+export function halfBitsOf(bits: number): number {
+  const sign = (bits >>> 16) & 0x8000;
+  const abs = bits & 0x7fffffff;
+  if (abs > 0x7f800000) return sign | 0x7e00; // NaN
+  if (abs >= 0x477ff000) return sign | 0x7c00; // ≥ 65520 (and ∞) rounds to ∞
+  if (abs >= 0x38800000) {
+    // A half normal: rebias the exponent, keep 10 mantissa bits, round on the 13 dropped.
+    const kept = ((abs - 0x38000000) >>> 13) & 0xffff;
+    const dropped = abs & 0x1fff;
+    return sign | (kept + (dropped > 0x1000 || (dropped === 0x1000 && (kept & 1)) ? 1 : 0));
+  }
+  // A half subnormal (or zero): the value in units of 2⁻²⁴, rounded.
+  const exponent = abs >>> 23;
+  if (exponent === 0) return sign; // float32 subnormals are below half of 2⁻²⁴
+  const shift = 126 - exponent; // 14 for 2⁻¹⁵, up to 126 for 2⁻¹²⁶
+  if (shift > 24) return sign; // below 2⁻²⁵: rounds to zero
+  const mantissa = (abs & 0x7fffff) | 0x800000;
+  const kept = mantissa >>> shift;
+  const dropped = mantissa & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return sign | (kept + (dropped > half || (dropped === half && (kept & 1)) ? 1 : 0));
+}
+
+/** Float32 bits of half `h`, exactly (every half is a float32). */
+export function floatBitsOfHalf(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exponent = (h >>> 10) & 0x1f;
+  const mantissa = h & 0x3ff;
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (mantissa << 13)) >>> 0;
+  if (exponent !== 0) return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
+  if (mantissa === 0) return sign >>> 0;
+  f32[0] = mantissa * 2 ** -24; // exact: a subnormal half is an integer times 2⁻²⁴
+  return (sign | u32[0]) >>> 0;
+}
+
+/** The bfloat16 bits nearest to float32 `bits`, ties to even; NaN is `0xffff`. */
+export function bfloat16BitsOf(bits: number): number {
+  if ((bits & 0x7fffffff) > 0x7f800000) return 0xffff;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+// Every half widened, so decoding is one load per value.
+let halfTable: Float32Array | undefined;
+const halfToFloat = (): Float32Array => {
+  if (!halfTable) {
+    const bits = Uint32Array.from({ length: 65536 }, (_, h) => floatBitsOfHalf(h));
+    halfTable = new Float32Array(bits.buffer);
+  }
+  return halfTable;
+};
+
+const bitsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+/** Casts `source` to 16-bit `dtype` into `target` (at least as long). */
+export function encode16(dtype: "fp16" | "bf16", source: Float32Array, target: Uint16Array): void {
+  const bits = bitsOf(source);
+  if (dtype === "bf16") {
+    for (let i = 0; i < bits.length; i++) target[i] = bfloat16BitsOf(bits[i]);
+  } else {
+    for (let i = 0; i < bits.length; i++) target[i] = halfBitsOf(bits[i]);
+  }
+}
+
+/**
+ * Widens the first `target.length` 16-bit values of `source` to float32, adding them to
+ * `target` when `add` (one float32 add per value) or else overwriting it.
+ */
+export function decode16(
+  dtype: "fp16" | "bf16",
+  source: Uint16Array,
+  target: Float32Array,
+  add: boolean,
+): void {
+  if (dtype === "bf16") {
+    const widened = new Float32Array(1);
+    const wideBits = new Uint32Array(widened.buffer);
+    const out = bitsOf(target);
+    for (let i = 0; i < target.length; i++) {
+      if (add) {
+        wideBits[0] = source[i] << 16;
+        target[i] += widened[0];
+      } else {
+        out[i] = source[i] << 16;
+      }
+    }
+    return;
+  }
+  const table = halfToFloat();
+  const tableBits = bitsOf(table);
+  const out = bitsOf(target);
+  for (let i = 0; i < target.length; i++) {
+    if (add) target[i] += table[source[i]];
+    else out[i] = tableBits[source[i]];
+  }
+}
+
+/** The 16-bit values packed in wire words `words` (see the module doc). */
+export function halves(words: Float32Array): Uint16Array {
+  return new Uint16Array(words.buffer, words.byteOffset, 2 * words.length);
+}
+
+/**
+ * Rounds `data` in place to the nearest values of `dtype` (widened back to float32), as a
+ * cast to 16 bits and back would; nothing for `fp32`.
+ */
+export function roundToWire(dtype: WireDtype, data: Float32Array): void {
+  if (dtype === "fp32") return;
+  const step = 4096;
+  const packed = new Uint16Array(Math.min(step, data.length));
+  for (let at = 0; at < data.length; at += step) {
+    const part = data.subarray(at, Math.min(at + step, data.length));
+    encode16(dtype, part, packed);
+    decode16(dtype, packed, part, false);
+  }
+}
