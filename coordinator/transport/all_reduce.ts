@@ -1,0 +1,203 @@
+/**
+ * One all-reduce of a buffer of known length, by the algorithm asked for (`ring`, `tree`,
+ * `hier`, or `auto`: see `algorithm_choice.ts`) with gradients on the wire in the
+ * {@link WireDtype} asked for. Every rank builds the same plan from the same numbers; the
+ * plan runs the reduction ({@link AllReducePlan.run}) and tells the rank's endpoint how
+ * long each incoming chunk is ({@link AllReducePlan.chunkLength}).
+ *
+ * The order of adds, which fixes the bits of the result, for element `i`:
+ * - ring: the segment holding `i` is owned by rank `o`; the partial sum starts at rank
+ *   `o + 1` and gains each next rank's value in ring order, `o` last; then it is copied.
+ * - tree: rank `r` adds to its own value the partial sums of its children `r + 1, r + 2,
+ *   r + 4, …` (below its lowest set bit), in that order; rank 0's sum is broadcast.
+ * - hier: the tree among the ranks of each host (by rank order, the lowest rank leads), then
+ *   the ring or tree (whichever the cost model picks for the bytes and the number of
+ *   hosts) among the leaders in rank order, then a tree broadcast within each host.
+ *
+ * Each element is summed by one rank and copied to the others, so every rank ends with the
+ * same bits, and the same inputs give the same bits on every run.
+ *
+ * @module
+ */
+
+import {
+  type AllReduceAlgorithm,
+  chooseAlgorithm,
+  type ConcreteAlgorithm,
+  hierSeconds,
+} from "./algorithm_choice.ts";
+import type { Link } from "./link.ts";
+import { ringAllReduce, ringScratchLength } from "./ring.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
+import { runSchedule } from "./run_schedule.ts";
+import {
+  chunkCount,
+  expectedChunks,
+  type Group,
+  ringOps,
+  type ScheduleOp,
+  treeBroadcastOps,
+  treeReduceOps,
+} from "./schedule.ts";
+import { type WireDtype, wireWords } from "./wire_dtype.ts";
+
+/** Options of {@link AllReducePlan}. */
+export interface AllReduceOptions {
+  /** Default `ring`. */
+  readonly algorithm?: AllReduceAlgorithm;
+  /** Number format on the wire. Default `fp32`. */
+  readonly dtype?: WireDtype;
+  /** Host of each rank, by rank (from the rendezvous). Default: all on one host. */
+  readonly hosts?: readonly string[];
+  /** Floats per chunk; every rank must pass the same. Default `DEFAULT_CHUNK_ELEMS`. */
+  readonly chunkElems?: number;
+}
+
+/** Options of one {@link AllReducePlan.run}. */
+export interface AllReduceRun {
+  /** Training step: part of every chunk's key. */
+  readonly step: number;
+  /** Bucket within the step. */
+  readonly bucket: number;
+  /** How long to wait for a peer. Default 30 s. */
+  readonly timeoutMs?: number;
+  /** The ring's scratch memory, {@link AllReducePlan.scratchLength} floats. */
+  readonly scratch?: Float32Array<ArrayBuffer>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The all-reduce of `length` floats over `world` ranks.
+ *
+ * @example Four ranks, small buffer: `auto` picks the tree
+ * ```ts
+ * import { AllReducePlan } from "./all_reduce.ts";
+ * import { memoryMesh } from "./memory_link.ts";
+ * const plan = new AllReducePlan(3, 4, { algorithm: "auto" });
+ * plan.algorithm; // "tree"
+ * const grads = [0, 1, 2, 3].map((r) => new Float32Array([r, 1, 2]));
+ * await Promise.all(
+ *   memoryMesh(4).map((link, rank) => plan.run(link, rank, grads[rank], { step: 0, bucket: 0 })),
+ * ); // every rank holds [6, 4, 8]
+ * ```
+ */
+export class AllReducePlan {
+  /** The algorithm that runs (what `auto` resolved to). */
+  readonly algorithm: ConcreteAlgorithm;
+  /** Number format on the wire. */
+  readonly dtype: WireDtype;
+  readonly #ring: RingPlan;
+  readonly #hosts: readonly string[];
+  readonly #ops = new Map<number, { ops: ScheduleOp[]; expected: Map<string, number> }>();
+
+  constructor(readonly length: number, readonly world: number, options: AllReduceOptions = {}) {
+    this.#ring = new RingPlan(length, world, options.chunkElems ?? DEFAULT_CHUNK_ELEMS);
+    this.dtype = options.dtype ?? "fp32";
+    this.#hosts = options.hosts ?? Array(world).fill("");
+    if (this.#hosts.length !== world) {
+      throw new RangeError(`hosts names ${this.#hosts.length} ranks, the world has ${world}`);
+    }
+    const bytes = 4 * wireWords(this.dtype, length);
+    this.algorithm = chooseAlgorithm(options.algorithm ?? "ring", bytes, this.#hosts);
+  }
+
+  /** Whether this plan runs the ring of `ringAllReduce` (fp32) rather than a schedule. */
+  get #plainRing(): boolean {
+    return this.algorithm === "ring" && this.dtype === "fp32";
+  }
+
+  /** Floats of scratch memory that {@link run} takes for rank `rank` (0: none). */
+  scratchLength(rank: number): number {
+    return this.#plainRing ? ringScratchLength(this.#ring, rank) : 0;
+  }
+
+  /**
+   * Wire words (floats, or pairs of 16-bit values) in the chunk numbered `chunk` that
+   * `rank` receives from `from`, or `undefined` when no such chunk exists.
+   */
+  chunkLength(rank: number, from: number, chunk: number): number | undefined {
+    if (this.#plainRing) return this.#ring.chunkLength(rank, from, chunk);
+    const floats = this.#schedule(rank)?.expected.get(`${from}:${chunk}`);
+    return floats === undefined ? undefined : wireWords(this.dtype, floats);
+  }
+
+  /** Sums `data` (of {@link length} floats) in place across the ranks; see `runSchedule`. */
+  run(
+    link: Link,
+    rank: number,
+    data: Float32Array<ArrayBuffer>,
+    options: AllReduceRun,
+  ): Promise<void> {
+    if (!Number.isInteger(rank) || rank < 0 || rank >= this.world) {
+      return Promise.reject(new RangeError(`rank must be in [0, ${this.world}), got ${rank}`));
+    }
+    if (data.length !== this.length) {
+      return Promise.reject(
+        new RangeError(`the buffer has ${data.length} floats, the plan ${this.length}`),
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const { step, bucket } = options;
+    if (this.#plainRing) {
+      return ringAllReduce(link, rank, this.world, data, {
+        step,
+        bucket,
+        chunkElems: this.#ring.chunkElems,
+        timeoutMs,
+        scratch: options.scratch,
+      });
+    }
+    const { ops } = this.#schedule(rank)!;
+    return runSchedule(link, ops, data, { step, bucket, timeoutMs, dtype: this.dtype });
+  }
+
+  /** Rank `rank`'s transfers, built on first use. */
+  #schedule(rank: number) {
+    if (!(Number.isInteger(rank) && rank >= 0 && rank < this.world)) return undefined;
+    let entry = this.#ops.get(rank);
+    if (!entry) {
+      const ops = this.#build(rank);
+      entry = { ops, expected: expectedChunks(ops) };
+      this.#ops.set(rank, entry);
+    }
+    return entry;
+  }
+
+  #build(rank: number): ScheduleOp[] {
+    const { length, world } = this;
+    const chunkElems = this.#ring.chunkElems;
+    const all: Group = { members: Array.from({ length: world }, (_, r) => r), index: rank };
+    // Each stage numbers its chunks from its own base, so no two stages share a number.
+    const span = chunkCount(length, chunkElems);
+    if (this.algorithm === "ring") return ringOps(all, this.#ring, 0);
+    if (this.algorithm === "tree") {
+      return [
+        ...treeReduceOps(all, length, chunkElems, 0),
+        ...treeBroadcastOps(all, length, chunkElems, span),
+      ];
+    }
+    const hosts = this.#hosts;
+    const local = ranksOn(hosts, hosts[rank]);
+    const leaders = hosts.flatMap((h, r) => (hosts.indexOf(h) === r ? [r] : []));
+    const here: Group = { members: local, index: local.indexOf(rank) };
+    const ops = treeReduceOps(here, length, chunkElems, 0);
+    if (here.index === 0 && leaders.length > 1) {
+      const group: Group = { members: leaders, index: leaders.indexOf(rank) };
+      const bytes = 4 * wireWords(this.dtype, length);
+      if (hierSeconds(bytes, hosts).leaders === "ring") {
+        ops.push(...ringOps(group, new RingPlan(length, leaders.length, chunkElems), 2 * span));
+      } else {
+        ops.push(...treeReduceOps(group, length, chunkElems, 2 * span));
+        ops.push(...treeBroadcastOps(group, length, chunkElems, 3 * span));
+      }
+    }
+    ops.push(...treeBroadcastOps(here, length, chunkElems, span));
+    return ops;
+  }
+}
+
+/** The ranks on host `host`, in rank order. */
+function ranksOn(hosts: readonly string[], host: string): number[] {
+  return hosts.flatMap((h, r) => (h === host ? [r] : []));
+}

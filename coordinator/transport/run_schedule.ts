@@ -1,0 +1,185 @@
+/**
+ * Plays one rank's {@link ScheduleOp} list over a {@link Link}: every receive is named up
+ * front (so the transport reads each chunk straight into place), sends leave as soon as
+ * the list reaches them, and receives are applied strictly in list order, which fixes the
+ * order of every add.
+ *
+ * With a 16-bit {@link WireDtype} rounding happens in exactly four places, the same on
+ * every rank: (1) the rank's own input is rounded to 16 bits first (the compress hooks'
+ * cast of the bucket); (2) each send casts the range as it stands, a float32 partial sum,
+ * to 16 bits; (3) each add widens the received 16-bit values and adds them in float32,
+ * each copy widens them; (4) at the end the whole buffer is rounded to 16 bits once more,
+ * which changes only the ranges whose final float32 sum this rank formed itself — every
+ * other rank received that sum rounded by (2), so all ranks end with the same bits.
+ *
+ * @module
+ */
+
+import { MeshError, MeshTimeoutError } from "./errors.ts";
+import type { Link } from "./link.ts";
+import type { ScheduleOp } from "./schedule.ts";
+import {
+  decode16,
+  encode16,
+  halves,
+  roundToWire,
+  type WireDtype,
+  wireWords,
+} from "./wire_dtype.ts";
+
+/** Options of {@link runSchedule}. */
+export interface RunScheduleOptions {
+  /** Training step: part of every chunk's key. */
+  readonly step: number;
+  /** Bucket within the step. */
+  readonly bucket: number;
+  /** How long to wait for a chunk, or for a peer to take ours, before failing. */
+  readonly timeoutMs: number;
+  /** Number format on the wire. Default `fp32`. */
+  readonly dtype?: WireDtype;
+}
+
+/** Wire words of scratch memory that {@link runSchedule} allocates for `ops`. */
+export function scheduleScratchWords(ops: readonly ScheduleOp[], dtype: WireDtype): number {
+  let words = 0;
+  for (const op of ops) {
+    if (op.kind === "add" || (op.kind === "copy" && dtype !== "fp32")) {
+      words += wireWords(dtype, op.end - op.start);
+    }
+  }
+  return words;
+}
+
+interface PendingSend {
+  readonly op: ScheduleOp;
+  done: boolean;
+  readonly promise: Promise<void>;
+}
+
+/**
+ * Runs `ops` on `data` (in place). Rejects with a `MeshTimeoutError` naming the peer when
+ * a chunk does not arrive, or a sent chunk is not taken, within `timeoutMs`, with a
+ * `MeshError` naming the peer that sent a chunk of the wrong length, or with the
+ * `MeshError` of a failed send; `data` is then partly reduced.
+ *
+ * @example The two ranks of a tree, in one process
+ * ```ts
+ * import { memoryMesh } from "./memory_link.ts";
+ * import { runSchedule } from "./run_schedule.ts";
+ * import { treeBroadcastOps, treeReduceOps } from "./schedule.ts";
+ * const links = memoryMesh(2);
+ * const grads = [new Float32Array([1, 2]), new Float32Array([10, 20])];
+ * await Promise.all(links.map((link, index) => {
+ *   const group = { members: [0, 1], index };
+ *   const ops = [...treeReduceOps(group, 2, 8, 0), ...treeBroadcastOps(group, 2, 8, 1)];
+ *   return runSchedule(link, ops, grads[index], { step: 0, bucket: 0, timeoutMs: 1000 });
+ * }));
+ * // grads[0] and grads[1] are both [11, 22]
+ * ```
+ */
+export async function runSchedule(
+  link: Link,
+  ops: readonly ScheduleOp[],
+  data: Float32Array<ArrayBuffer>,
+  options: RunScheduleOptions,
+): Promise<void> {
+  const { step, bucket, timeoutMs } = options;
+  const dtype = options.dtype ?? "fp32";
+  const key = (chunk: number) => ({ step, bucket, chunk });
+  roundToWire(dtype, data);
+
+  const abort = new AbortController();
+  const sends: Promise<void>[] = [];
+  // Sends not yet known to be taken, oldest first.
+  let untaken: PendingSend[] = [];
+  const send = (op: ScheduleOp) => {
+    const range = data.subarray(op.start, op.end);
+    let payload = range;
+    if (dtype !== "fp32") {
+      payload = new Float32Array(wireWords(dtype, range.length));
+      encode16(dtype, range, halves(payload));
+    }
+    const pending: PendingSend = {
+      op,
+      done: false,
+      promise: link.send(op.peer, key(op.chunk), payload, abort.signal).then(
+        () => void (pending.done = true),
+        (error) => abort.abort(error),
+      ),
+    };
+    sends.push(pending.promise);
+    untaken.push(pending);
+  };
+  // A live peer takes our chunks whatever its own progress, so the oldest chunk not taken
+  // blames its receiver; otherwise the peer we wait for went silent.
+  const watched = <T>(pending: Promise<T>, waitingFor: number): Promise<T> => {
+    const timer = setTimeout(() => {
+      untaken = untaken.filter((s) => !s.done);
+      const peer = untaken.length > 0 ? untaken[0].op.peer : waitingFor;
+      const what = untaken.length > 0
+        ? `${untaken.length} chunks sent and not taken`
+        : "no chunk received";
+      abort.abort(
+        new MeshTimeoutError(peer, link.peerAddress(peer), step, bucket, timeoutMs, what),
+      );
+    }, timeoutMs);
+    return pending.finally(() => clearTimeout(timer));
+  };
+
+  // Receives land in scratch where they are added or widened, straight in `data` where an
+  // fp32 chunk is only copied: such a chunk holds a final sum, which its sender can have
+  // only after taking every chunk of this rank's that feeds it, so it never lands on
+  // floats still being sent.
+  const scratch = new Float32Array(scheduleScratchWords(ops, dtype));
+  let scratchEnd = 0;
+  const arrivals = ops.map((op) => {
+    if (op.kind === "send") return undefined;
+    let into = data.subarray(op.start, op.end);
+    if (op.kind === "add" || dtype !== "fp32") {
+      const words = wireWords(dtype, op.end - op.start);
+      into = scratch.subarray(scratchEnd, scratchEnd + words);
+      scratchEnd += words;
+    }
+    const promise = link.recvInto(op.peer, key(op.chunk), into, abort.signal);
+    promise.catch(() => {}); // awaited in order below, or abandoned on abort
+    return { promise, into };
+  });
+
+  try {
+    for (const [i, op] of ops.entries()) {
+      const arrival = arrivals[i];
+      if (!arrival) {
+        send(op);
+        continue;
+      }
+      await watched(arrival.promise, op.peer).catch((error) => {
+        if (!(error instanceof RangeError)) throw error;
+        throw new MeshError(
+          op.peer,
+          link.peerAddress(op.peer),
+          step,
+          `bucket ${bucket}: ${error.message}`,
+        );
+      });
+      // Never change floats that a send still reads.
+      untaken = untaken.filter((s) => !s.done);
+      const reading = untaken.filter((s) => s.op.start < op.end && op.start < s.op.end);
+      if (reading.length > 0) await watched(Promise.all(reading.map((s) => s.promise)), op.peer);
+      const target = data.subarray(op.start, op.end);
+      if (dtype !== "fp32") decode16(dtype, halves(arrival.into), target, op.kind === "add");
+      else if (op.kind === "add") addInto(target, arrival.into);
+    }
+    await watched(Promise.all(sends), ops.at(-1)?.peer ?? 0);
+  } catch (error) {
+    abort.abort(error);
+  }
+  if (abort.signal.aborted) {
+    await Promise.all(sends);
+    throw abort.signal.reason;
+  }
+  roundToWire(dtype, data);
+}
+
+function addInto(target: Float32Array, source: Float32Array): void {
+  for (let i = 0; i < target.length; i++) target[i] += source[i];
+}

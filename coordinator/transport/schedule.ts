@@ -1,0 +1,152 @@
+/**
+ * An all-reduce written out for one rank as the ordered list of its transfers
+ * ({@link ScheduleOp}): sends of a range of the buffer to a peer, and receives from a peer
+ * that are added into a range or copied over it. `runSchedule` plays such a list over a
+ * `Link`; the receiving endpoint reads from the same list how long each incoming chunk is
+ * ({@link expectedChunks}). The order of the adds into each range is the order of the list,
+ * so it is fixed by the schedule alone, whatever the timing.
+ *
+ * The builders here lay out the binomial tree (`treeReduceOps`, `treeBroadcastOps`) and the
+ * ring (`ringOps`, from a `RingPlan`) over any subset of ranks, so that `hier` composes them.
+ *
+ * @module
+ */
+
+import { RingPlan } from "./ring_plan.ts";
+
+/** One transfer of one rank: floats `[start, end)` of the buffer, as chunk `chunk`. */
+export interface ScheduleOp {
+  /** Send the range to `peer`; add what `peer` sends into the range; or copy it over. */
+  readonly kind: "send" | "add" | "copy";
+  /** The other rank. */
+  readonly peer: number;
+  /** Chunk number on the wire; unique per sender, receiver and bucket. */
+  readonly chunk: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The ranks taking part in one stage and this rank's place among them. */
+export interface Group {
+  /** Ranks in the stage, in order; the tree's root is the first. */
+  readonly members: readonly number[];
+  /** This rank's index in `members`. */
+  readonly index: number;
+}
+
+/** Chunks of at most `chunkElems` floats that a buffer of `length` floats is cut into. */
+export function chunkCount(length: number, chunkElems: number): number {
+  return Math.ceil(length / chunkElems);
+}
+
+const chunkRange = (c: number, length: number, chunkElems: number): [number, number] => [
+  c * chunkElems,
+  Math.min((c + 1) * chunkElems, length),
+];
+
+/**
+ * Binomial tree reduce to `group.members[0]`, chunk numbers from `base`: the member at
+ * index `i` adds the partial sums of its children `i + 1, i + 2, i + 4, …` (while below
+ * its lowest set bit and inside the group), in that order, into its own, and sends the
+ * result to its parent `i − lowbit(i)`. Chunk by chunk, so a chunk travels up while the
+ * next is still summed.
+ */
+export function treeReduceOps(
+  group: Group,
+  length: number,
+  chunkElems: number,
+  base: number,
+): ScheduleOp[] {
+  const { members, index } = group;
+  const ops: ScheduleOp[] = [];
+  const children = treeChildren(index, members.length);
+  for (let c = 0; c < chunkCount(length, chunkElems); c++) {
+    const [start, end] = chunkRange(c, length, chunkElems);
+    for (const child of children) {
+      ops.push({ kind: "add", peer: members[child], chunk: base + c, start, end });
+    }
+    if (index > 0) {
+      const parent = members[index - (index & -index)];
+      ops.push({ kind: "send", peer: parent, chunk: base + c, start, end });
+    }
+  }
+  return ops;
+}
+
+/**
+ * Binomial tree broadcast from `group.members[0]`, chunk numbers from `base`: each member
+ * copies the chunk from its parent, then forwards it to its children, farthest first.
+ */
+export function treeBroadcastOps(
+  group: Group,
+  length: number,
+  chunkElems: number,
+  base: number,
+): ScheduleOp[] {
+  const { members, index } = group;
+  const ops: ScheduleOp[] = [];
+  const children = treeChildren(index, members.length).reverse();
+  for (let c = 0; c < chunkCount(length, chunkElems); c++) {
+    const [start, end] = chunkRange(c, length, chunkElems);
+    if (index > 0) {
+      const parent = members[index - (index & -index)];
+      ops.push({ kind: "copy", peer: parent, chunk: base + c, start, end });
+    }
+    for (const child of children) {
+      ops.push({ kind: "send", peer: members[child], chunk: base + c, start, end });
+    }
+  }
+  return ops;
+}
+
+/** Indices of the children of tree node `index` among `size`: `index + 1, + 2, + 4, …`. */
+function treeChildren(index: number, size: number): number[] {
+  const children: number[] = [];
+  const limit = index === 0 ? Infinity : index & -index;
+  for (let mask = 1; mask < limit && index + mask < size; mask *= 2) children.push(index + mask);
+  return children;
+}
+
+/**
+ * The ring all-reduce of `RingPlan` among `group.members` (ring position = index), chunk
+ * numbers from `base`: the same transfers and order of adds as `ringAllReduce`.
+ */
+export function ringOps(group: Group, plan: RingPlan, base: number): ScheduleOp[] {
+  const { members, index } = group;
+  const size = members.length;
+  const right = members[(index + 1) % size];
+  const left = members[(index + size - 1) % size];
+  const ops: ScheduleOp[] = [];
+  const sends = (s: number, c: number) => {
+    const [start, end] = plan.chunkRange(plan.sentSegment(index, s), c);
+    ops.push({ kind: "send", peer: right, chunk: base + plan.chunkIndex(s, c), start, end });
+  };
+  for (let c = 0; c < plan.chunkCount(plan.sentSegment(index, 0)) && size > 1; c++) sends(0, c);
+  for (let s = 0; s < plan.ringSteps; s++) {
+    const segment = plan.receivedSegment(index, s);
+    for (let c = 0; c < plan.chunkCount(segment); c++) {
+      const [start, end] = plan.chunkRange(segment, c);
+      const kind = plan.reduces(s) ? "add" : "copy";
+      ops.push({ kind, peer: left, chunk: base + plan.chunkIndex(s, c), start, end });
+      if (s + 1 < plan.ringSteps) sends(s + 1, c);
+    }
+  }
+  return ops;
+}
+
+/** Chunk numbers that {@link ringOps} uses for `plan`. */
+export function ringSpan(plan: RingPlan): number {
+  return plan.ringSteps * plan.chunkStride;
+}
+
+/**
+ * What a rank running `ops` receives: the length in floats of each chunk, keyed by
+ * `${from}:${chunk}`. The transport multiplies by its word size (see `wireWords`).
+ */
+export function expectedChunks(ops: readonly ScheduleOp[]): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const op of ops) {
+    if (op.kind !== "send") expected.set(`${op.peer}:${op.chunk}`, op.end - op.start);
+  }
+  return expected;
+}
