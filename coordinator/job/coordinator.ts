@@ -20,6 +20,7 @@ import { MeshError } from "../transport/errors.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "./fit_mesh.ts";
 import { JobStateError, RendezvousError, WireFormatError } from "./job_errors.ts";
 import { DEFAULT_CHUNK_ELEMS } from "../transport/ring_plan.ts";
+import { DEFAULT_STREAMS } from "../transport/http_link.ts";
 import type {
   DoneReport,
   FailReport,
@@ -113,7 +114,9 @@ export function newRunId(): string {
  * heartbeat interval defaults to a tenth of the timeout.
  */
 export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
-  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const given: Partial<JobSettings> = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  );
   const heartbeatTimeoutMs = given.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   return {
     heartbeatTimeoutMs,
@@ -121,6 +124,9 @@ export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
     checksumEvery: DEFAULT_CHECKSUM_EVERY,
     bucketElems: DEFAULT_BUCKET_ELEMS,
     chunkElems: DEFAULT_CHUNK_ELEMS,
+    allreduce: "auto",
+    gradDtype: "fp32",
+    streams: DEFAULT_STREAMS,
     ringTimeoutMs: DEFAULT_RING_TIMEOUT_MS,
     evalEvery: 1,
     logEvery: 50,
