@@ -29,7 +29,7 @@ import {
 import type { Link } from "./link.ts";
 import { ringAllReduce, ringScratchLength } from "./ring.ts";
 import { DEFAULT_CHUNK_ELEMS, RingPlan } from "./ring_plan.ts";
-import { runSchedule } from "./run_schedule.ts";
+import { runSchedule, scheduleScratchWords } from "./run_schedule.ts";
 import {
   chunkCount,
   expectedChunks,
@@ -61,7 +61,7 @@ export interface AllReduceRun {
   readonly bucket: number;
   /** How long to wait for a peer. Default 30 s. */
   readonly timeoutMs?: number;
-  /** The ring's scratch memory, {@link AllReducePlan.scratchLength} floats. */
+  /** Memory for chunks in transit, {@link AllReducePlan.scratchLength} floats. */
   readonly scratch?: Float32Array<ArrayBuffer>;
 }
 
@@ -107,9 +107,11 @@ export class AllReducePlan {
     return this.algorithm === "ring" && this.dtype === "fp32";
   }
 
-  /** Floats of scratch memory that {@link run} takes for rank `rank` (0: none). */
+  /** Floats of scratch memory that {@link run} takes for rank `rank`. */
   scratchLength(rank: number): number {
-    return this.#plainRing ? ringScratchLength(this.#ring, rank) : 0;
+    if (this.#plainRing) return ringScratchLength(this.#ring, rank);
+    const schedule = this.#schedule(rank);
+    return schedule ? scheduleScratchWords(schedule.ops, this.dtype) : 0;
   }
 
   /**
@@ -149,7 +151,8 @@ export class AllReducePlan {
       });
     }
     const { ops } = this.#schedule(rank)!;
-    return runSchedule(link, ops, data, { step, bucket, timeoutMs, dtype: this.dtype });
+    const { scratch } = options;
+    return runSchedule(link, ops, data, { step, bucket, timeoutMs, dtype: this.dtype, scratch });
   }
 
   /** Rank `rank`'s transfers, built on first use. */

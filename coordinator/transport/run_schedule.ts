@@ -37,15 +37,21 @@ export interface RunScheduleOptions {
   readonly timeoutMs: number;
   /** Number format on the wire. Default `fp32`. */
   readonly dtype?: WireDtype;
+  /**
+   * Memory for chunks in transit, at least {@link scheduleScratchWords}; reuse it across
+   * calls that do not overlap. Default: allocated per call.
+   */
+  readonly scratch?: Float32Array<ArrayBuffer>;
 }
 
-/** Wire words of scratch memory that {@link runSchedule} allocates for `ops`. */
+/**
+ * Wire words of scratch memory that {@link runSchedule} needs for `ops`: every chunk that
+ * is added, and with 16 bits every chunk received or sent, has its own place.
+ */
 export function scheduleScratchWords(ops: readonly ScheduleOp[], dtype: WireDtype): number {
   let words = 0;
   for (const op of ops) {
-    if (op.kind === "add" || (op.kind === "copy" && dtype !== "fp32")) {
-      words += wireWords(dtype, op.end - op.start);
-    }
+    if (op.kind === "add" || dtype !== "fp32") words += wireWords(dtype, op.end - op.start);
   }
   return words;
 }
@@ -88,6 +94,18 @@ export async function runSchedule(
   const key = (chunk: number) => ({ step, bucket, chunk });
   roundToWire(dtype, data);
 
+  const needed = scheduleScratchWords(ops, dtype);
+  const scratch = options.scratch ?? new Float32Array(needed);
+  if (scratch.length < needed) {
+    throw new RangeError(`scratch holds ${scratch.length} words, the schedule needs ${needed}`);
+  }
+  let scratchEnd = 0;
+  const place = (floats: number) => {
+    const words = wireWords(dtype, floats);
+    scratchEnd += words;
+    return scratch.subarray(scratchEnd - words, scratchEnd);
+  };
+
   const abort = new AbortController();
   const sends: Promise<void>[] = [];
   // Sends not yet known to be taken, oldest first.
@@ -96,7 +114,7 @@ export async function runSchedule(
     const range = data.subarray(op.start, op.end);
     let payload = range;
     if (dtype !== "fp32") {
-      payload = new Float32Array(wireWords(dtype, range.length));
+      payload = place(range.length);
       encode16(dtype, range, halves(payload));
     }
     const pending: PendingSend = {
@@ -130,16 +148,11 @@ export async function runSchedule(
   // fp32 chunk is only copied: such a chunk holds a final sum, which its sender can have
   // only after taking every chunk of this rank's that feeds it, so it never lands on
   // floats still being sent.
-  const scratch = new Float32Array(scheduleScratchWords(ops, dtype));
-  let scratchEnd = 0;
   const arrivals = ops.map((op) => {
     if (op.kind === "send") return undefined;
-    let into = data.subarray(op.start, op.end);
-    if (op.kind === "add" || dtype !== "fp32") {
-      const words = wireWords(dtype, op.end - op.start);
-      into = scratch.subarray(scratchEnd, scratchEnd + words);
-      scratchEnd += words;
-    }
+    const into = op.kind === "add" || dtype !== "fp32"
+      ? place(op.end - op.start)
+      : data.subarray(op.start, op.end);
     const promise = link.recvInto(op.peer, key(op.chunk), into, abort.signal);
     promise.catch(() => {}); // awaited in order below, or abandoned on abort
     return { promise, into };

@@ -103,28 +103,25 @@ export function decode16(
   target: Float32Array,
   add: boolean,
 ): void {
+  const out = bitsOf(add ? widened(target.length) : target);
   if (dtype === "bf16") {
-    const widened = new Float32Array(1);
-    const wideBits = new Uint32Array(widened.buffer);
-    const out = bitsOf(target);
-    for (let i = 0; i < target.length; i++) {
-      if (add) {
-        wideBits[0] = source[i] << 16;
-        target[i] += widened[0];
-      } else {
-        out[i] = source[i] << 16;
-      }
-    }
-    return;
+    for (let i = 0; i < out.length; i++) out[i] = source[i] << 16;
+  } else {
+    const table = bitsOf(halfToFloat());
+    for (let i = 0; i < out.length; i++) out[i] = table[source[i]];
   }
-  const table = halfToFloat();
-  const tableBits = bitsOf(table);
-  const out = bitsOf(target);
-  for (let i = 0; i < target.length; i++) {
-    if (add) target[i] += table[source[i]];
-    else out[i] = tableBits[source[i]];
+  if (add) {
+    const values = widened(target.length);
+    for (let i = 0; i < target.length; i++) target[i] += values[i];
   }
 }
+
+// Where decode16 widens values before adding them; calls never overlap (no await inside).
+let wideScratch = new Float32Array(0);
+const widened = (n: number): Float32Array => {
+  if (wideScratch.length < n) wideScratch = new Float32Array(n);
+  return wideScratch.subarray(0, n);
+};
 
 /** The 16-bit values packed in wire words `words` (see the module doc). */
 export function halves(words: Float32Array): Uint16Array {
@@ -137,11 +134,11 @@ export function halves(words: Float32Array): Uint16Array {
  */
 export function roundToWire(dtype: WireDtype, data: Float32Array): void {
   if (dtype === "fp32") return;
-  const step = 4096;
-  const packed = new Uint16Array(Math.min(step, data.length));
-  for (let at = 0; at < data.length; at += step) {
-    const part = data.subarray(at, Math.min(at + step, data.length));
-    encode16(dtype, part, packed);
-    decode16(dtype, packed, part, false);
+  const bits = bitsOf(data);
+  if (dtype === "bf16") {
+    for (let i = 0; i < bits.length; i++) bits[i] = bfloat16BitsOf(bits[i]) << 16;
+  } else {
+    const table = bitsOf(halfToFloat());
+    for (let i = 0; i < bits.length; i++) bits[i] = table[halfBitsOf(bits[i])];
   }
 }

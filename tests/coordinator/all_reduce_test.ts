@@ -218,3 +218,32 @@ Deno.test("a chunk of the wrong length names its sender", async () => {
   assert.equal(plan.chunkLength(1, 0, 1), 8);
   assert.equal(plan.chunkLength(1, 0, 0), undefined);
 });
+
+Deno.test("scratch of scratchLength floats is reused across steps", async () => {
+  for (const algorithm of ALGORITHMS) {
+    for (const dtype of ["fp32", "bf16"] as const) {
+      const world = 3;
+      const plan = new AllReducePlan(50, world, { algorithm, dtype, chunkElems: 8 });
+      const links = memoryMesh(world);
+      const scratch = links.map((_, rank) => new Float32Array(plan.scratchLength(rank)));
+      for (const step of [0, 1, 2]) {
+        const data = links.map((_, r) => Float32Array.from({ length: 50 }, (_, i) => i + r + step));
+        await Promise.all(
+          links.map((link, rank) =>
+            plan.run(link, rank, data[rank], { step, bucket: 0, scratch: scratch[rank] })
+          ),
+        );
+        for (const out of data) {
+          out.forEach((x, i) => assert.equal(x, 3 * (i + step) + 3, `${algorithm} ${dtype}`));
+        }
+      }
+      const short = new Float32Array(Math.max(0, plan.scratchLength(0) - 1));
+      if (plan.scratchLength(0) > 0) {
+        await assert.rejects(
+          plan.run(links[0], 0, new Float32Array(50), { step: 9, bucket: 0, scratch: short }),
+          RangeError,
+        );
+      }
+    }
+  }
+});
