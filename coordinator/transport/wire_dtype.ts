@@ -29,28 +29,35 @@ export function wireWords(dtype: WireDtype, n: number): number {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
+// What a float32 of each sign and exponent (its top 9 bits) becomes in half: the bits to
+// add to its mantissa (with the implicit bit where the half is subnormal) shifted right by
+// `HALF_SHIFT`, rounded to nearest even. A carry out of the mantissa raises the exponent,
+// which also takes 65520 and up to ∞; exponents past the half range keep only `HALF_BASE`.
+const HALF_BASE = new Uint16Array(512);
+const HALF_SHIFT = new Uint8Array(512);
+const HALF_IMPLICIT = new Uint32Array(512);
+for (let i = 0; i < 512; i++) {
+  const exponent = i & 0xff;
+  const sign = (i & 0x100) << 7;
+  HALF_SHIFT[i] = 24; // below 2⁻²⁵ and above the half range: the mantissa rounds to 0
+  HALF_BASE[i] = exponent >= 143 ? sign | 0x7c00 : sign;
+  if (exponent >= 113 && exponent < 143) {
+    HALF_BASE[i] = sign | ((exponent - 112) << 10); // a half normal: keep 10 of 23 bits
+    HALF_SHIFT[i] = 13;
+  } else if (exponent >= 102 && exponent < 113) {
+    HALF_IMPLICIT[i] = 0x800000; // a half subnormal: the value in units of 2⁻²⁴
+    HALF_SHIFT[i] = 126 - exponent;
+  }
+}
+
 /** The IEEE half (binary16) bits nearest to float32 `bits`, ties to even. */
 export function halfBitsOf(bits: number): number {
-  const sign = (bits >>> 16) & 0x8000;
-  const abs = bits & 0x7fffffff;
-  if (abs > 0x7f800000) return sign | 0x7e00; // NaN
-  if (abs >= 0x477ff000) return sign | 0x7c00; // ≥ 65520 (and ∞) rounds to ∞
-  if (abs >= 0x38800000) {
-    // A half normal: rebias the exponent, keep 10 mantissa bits, round on the 13 dropped.
-    const kept = ((abs - 0x38000000) >>> 13) & 0xffff;
-    const dropped = abs & 0x1fff;
-    return sign | (kept + (dropped > 0x1000 || (dropped === 0x1000 && (kept & 1)) ? 1 : 0));
-  }
-  // A half subnormal (or zero): the value in units of 2⁻²⁴, rounded.
-  const exponent = abs >>> 23;
-  if (exponent === 0) return sign; // float32 subnormals are below half of 2⁻²⁴
-  const shift = 126 - exponent; // 14 for 2⁻¹⁵, up to 126 for 2⁻¹²⁶
-  if (shift > 24) return sign; // below 2⁻²⁵: rounds to zero
-  const mantissa = (abs & 0x7fffff) | 0x800000;
-  const kept = mantissa >>> shift;
-  const dropped = mantissa & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  return sign | (kept + (dropped > half || (dropped === half && (kept & 1)) ? 1 : 0));
+  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) & 0x8000) | 0x7e00; // NaN
+  const top = bits >>> 23;
+  const shift = HALF_SHIFT[top];
+  const mantissa = (bits & 0x7fffff) | HALF_IMPLICIT[top];
+  const rounded = mantissa + ((1 << (shift - 1)) - 1) + ((mantissa >>> shift) & 1);
+  return HALF_BASE[top] + (rounded >>> shift);
 }
 
 /** Float32 bits of half `h`, exactly (every half is a float32). */
