@@ -11,9 +11,9 @@
  *
  * With ranks on several hosts every flat algorithm is costed on the cross-host links
  * (their slowest edge paces them). `auto` takes the cheapest; ties go to the ring, then the
- * tree. On one host with the loopback numbers below the tree wins below about
- * `1.9·α·β ≈ 430 KB` at 8 ranks and `0.8·α·β ≈ 180 KB` at 4; at 2 and 3 ranks the ring always
- * does (docs/allreduce.md has the table).
+ * tree. On one host the tree wins below `(2(N − 1) − 2L)/(2L − 2(N − 1)/N)·α·β` bytes, `L =
+ * ⌈log₂ N⌉`: with the loopback numbers below 179 KiB at 4 ranks, 422 KiB at 8, 805 KiB at 16; at
+ * 2 and 3 ranks never (docs/allreduce.md has the table).
  *
  * @module
  */
