@@ -22,7 +22,8 @@ export const collectiveFlags: FlagTable = {
     group: "parallel",
     default: "auto",
     choices: ALLREDUCE_ALGORITHMS,
-    help: "all-reduce algorithm: ring, tree (binomial), hier (per host, then across hosts), " +
+    help: "all-reduce algorithm: ring, tree (binomial), halving (recursive halving-doubling), " +
+      "hier (per host, then across hosts), " +
       "or auto (per bucket from a cost model, docs/allreduce.md)",
   },
   "grad-dtype": {

@@ -5,6 +5,8 @@
  *
  * - ring: `2(p − 1)·α + 2(p − 1)/p · n/β` — bandwidth-optimal, latency grows with `p`;
  * - tree (binomial reduce, then broadcast): `2⌈log₂ p⌉·(α + n/β)` — log p messages;
+ * - halving (Rabenseifner: recursive halving, then doubling, over the largest power of two
+ *   `q ≤ p`): `2·log₂ q·α + 2(q − 1)/q · n/β`, plus `2(α + n/β)` to fold in the `p − q` others;
  * - hier: a tree among the ranks of each host over loopback, `2⌈log₂ l⌉·(α_l + n/β_l)` for
  *   the largest host of `l` ranks, plus the cheaper of ring and tree among the `H` host
  *   leaders on the cross-host links.
@@ -39,13 +41,19 @@ export const LOOPBACK_COST: LinkCost = { alphaS: 0.41e-3, bytesPerS: 0.56e9 };
 export const CROSS_HOST_COST: LinkCost = { alphaS: 0.41e-3, bytesPerS: 0.125e9 };
 
 /** An algorithm that runs: what `auto` resolves to. */
-export type ConcreteAlgorithm = "ring" | "tree" | "hier";
+export type ConcreteAlgorithm = "ring" | "tree" | "halving" | "hier";
 
 /** What `--allreduce` takes. */
 export type AllReduceAlgorithm = ConcreteAlgorithm | "auto";
 
 /** Every {@link AllReduceAlgorithm}, for flag parsing. */
-export const ALLREDUCE_ALGORITHMS: readonly AllReduceAlgorithm[] = ["ring", "tree", "hier", "auto"];
+export const ALLREDUCE_ALGORITHMS: readonly AllReduceAlgorithm[] = [
+  "ring",
+  "tree",
+  "halving",
+  "hier",
+  "auto",
+];
 
 const log2Ceil = (p: number) => Math.ceil(Math.log2(Math.max(p, 1)));
 
@@ -57,6 +65,13 @@ export function ringSeconds(bytes: number, p: number, cost: LinkCost): number {
 /** Modelled seconds of a binomial tree reduce and broadcast of `bytes` over `p` ranks. */
 export function treeSeconds(bytes: number, p: number, cost: LinkCost): number {
   return 2 * log2Ceil(p) * (cost.alphaS + bytes / cost.bytesPerS);
+}
+
+/** Modelled seconds of recursive halving-doubling of `bytes` over `p` ranks. */
+export function halvingSeconds(bytes: number, p: number, cost: LinkCost): number {
+  const q = 2 ** Math.floor(Math.log2(Math.max(p, 1)));
+  const fold = p > q ? 2 * (cost.alphaS + bytes / cost.bytesPerS) : 0;
+  return 2 * Math.log2(q) * cost.alphaS + (2 * (q - 1) / q) * bytes / cost.bytesPerS + fold;
 }
 
 /** Ranks per host, in order of each host's first rank. */

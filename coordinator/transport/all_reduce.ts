@@ -10,6 +10,10 @@
  *   `o + 1` and gains each next rank's value in ring order, `o` last; then it is copied.
  * - tree: rank `r` adds to its own value the partial sums of its children `r + 1, r + 2,
  *   r + 4, …` (below its lowest set bit), in that order; rank 0's sum is broadcast.
+ * - halving: with `q` the largest power of two ≤ world and `e = world − q`, rank `2i + 1`
+ *   first adds rank `2i`'s value to its own (`i < e`); then among the `q` ranks left
+ *   (numbered `v`) the owner of block `v` sums recursively: at distance `d = q/2, …, 1` it
+ *   adds its partner's (`v XOR d`) partial sum to its own, `own + partner`.
  * - hier: the tree among the ranks of each host (by rank order, the lowest rank leads), then
  *   the ring or tree (whichever the cost model picks for the bytes and the number of
  *   hosts) among the leaders in rank order, then a tree broadcast within each host.
@@ -34,6 +38,7 @@ import {
   chunkCount,
   expectedChunks,
   type Group,
+  halvingDoublingOps,
   ringOps,
   type ScheduleOp,
   treeBroadcastOps,
@@ -174,6 +179,7 @@ export class AllReducePlan {
     // Each stage numbers its chunks from its own base, so no two stages share a number.
     const span = chunkCount(length, chunkElems);
     if (this.algorithm === "ring") return ringOps(all, this.#ring, 0);
+    if (this.algorithm === "halving") return halvingDoublingOps(all, length, chunkElems, 0);
     if (this.algorithm === "tree") {
       return [
         ...treeReduceOps(all, length, chunkElems, 0),

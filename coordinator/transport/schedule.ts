@@ -140,6 +140,84 @@ export function ringSpan(plan: RingPlan): number {
 }
 
 /**
+ * Recursive halving, then doubling (Rabenseifner) among `group.members`, chunk numbers from
+ * `base`. With `q` the largest power of two ≤ the group's size and `e` the size − q extra
+ * members, each of the first `2e` members at an even index first sends its whole buffer to
+ * the next one, which adds it (the fold); the `q` members left (odd indices below `2e`,
+ * every index from `2e` on) are numbered `v = 0 … q − 1`. Reduce-scatter: for `d = q/2, q/4,
+ * …, 1`, `v` and `v XOR d` split their current range in two; the one without bit `d` keeps
+ * the lower half: it sends the upper half and adds the partner's lower half into its own.
+ * `v` ends owning block `v` of `q` near-equal blocks. All-gather: for `d = 1, 2, …, q/2`
+ * the partners swap what they own (copies). Last, each folded member copies the whole
+ * result back from its partner. `2⌈log₂ q⌉` messages, `2(q − 1)/q` of the buffer each way,
+ * plus two whole-buffer messages for the folded pairs.
+ */
+export function halvingDoublingOps(
+  group: Group,
+  length: number,
+  chunkElems: number,
+  base: number,
+): ScheduleOp[] {
+  const { members, index } = group;
+  const size = members.length;
+  const q = 2 ** Math.floor(Math.log2(Math.max(size, 1)));
+  const extra = size - q;
+  const stride = chunkCount(length, chunkElems);
+  const ops: ScheduleOp[] = [];
+  // `kind` over floats [start, end) with `peer`, chunked, as phase `phase` of the numbering.
+  const transfer = (
+    kind: ScheduleOp["kind"],
+    peer: number,
+    start: number,
+    end: number,
+    phase: number,
+  ) => {
+    for (let at = start, c = 0; at < end; at += chunkElems, c++) {
+      const chunk = base + phase * stride + c;
+      ops.push({
+        kind,
+        peer: members[peer],
+        chunk,
+        start: at,
+        end: Math.min(at + chunkElems, end),
+      });
+    }
+  };
+  const steps = Math.log2(q);
+  const lastPhase = 2 * steps + 1;
+  if (index < 2 * extra && index % 2 === 0) {
+    transfer("send", index + 1, 0, length, 0);
+    transfer("copy", index + 1, 0, length, lastPhase);
+    return ops;
+  }
+  if (index < 2 * extra) transfer("add", index - 1, 0, length, 0);
+  const v = index < 2 * extra ? (index - 1) / 2 : index - extra;
+  const memberOf = (w: number) => (w < extra ? 2 * w + 1 : w + extra);
+  const block = (b: number) => b * Math.floor(length / q) + Math.min(b, length % q);
+  let lo = 0, hi = q; // blocks [lo, hi) this member still reduces
+  for (let k = 0, d = q / 2; d >= 1; k++, d /= 2) {
+    const mid = lo + d;
+    const peer = memberOf(v ^ d);
+    const keepLower = (v & d) === 0;
+    const [sendLo, sendHi] = keepLower ? [mid, hi] : [lo, mid];
+    [lo, hi] = keepLower ? [lo, mid] : [mid, hi];
+    transfer("send", peer, block(sendLo), block(sendHi), 1 + k);
+    transfer("add", peer, block(lo), block(hi), 1 + k);
+  }
+  for (let k = 0, d = 1; d < q; k++, d *= 2) {
+    const peer = memberOf(v ^ d);
+    // The partner owns the blocks beside ours: the other half of the next larger range.
+    const partnerLo = (v & d) === 0 ? hi : lo - (hi - lo);
+    const partnerHi = partnerLo + (hi - lo);
+    transfer("send", peer, block(lo), block(hi), 1 + steps + k);
+    transfer("copy", peer, block(partnerLo), block(partnerHi), 1 + steps + k);
+    [lo, hi] = [Math.min(lo, partnerLo), Math.max(hi, partnerHi)];
+  }
+  if (index < 2 * extra) transfer("send", index - 1, 0, length, lastPhase);
+  return ops;
+}
+
+/**
  * What a rank running `ops` receives: the length in floats of each chunk, keyed by
  * `${from}:${chunk}`. The transport multiplies by its word size (see `wireWords`).
  */

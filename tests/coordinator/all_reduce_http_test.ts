@@ -60,8 +60,10 @@ async function overHttp(plan: AllReducePlan, world: number): Promise<Float32Arra
 const cases: [ConcreteAlgorithm, WireDtype][] = [
   ["ring", "fp32"],
   ["tree", "fp32"],
+  ["halving", "fp32"],
   ["hier", "fp32"],
   ["ring", "fp16"],
+  ["halving", "bf16"],
   ["tree", "bf16"],
   ["hier", "fp16"],
 ];

@@ -12,7 +12,7 @@ function lcg(seed: number): () => number {
 }
 
 const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
-const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "hier"];
+const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "halving", "hier"];
 
 /** Hosts of a world where ranks share machines unevenly: a, a, b, a, c, c, b, … */
 const unevenHosts = (world: number) =>
@@ -245,5 +245,31 @@ Deno.test("scratch of scratchLength floats is reused across steps", async () => 
         );
       }
     }
+  }
+});
+
+/** Recursive halving's documented order: the fold, then `own + partner` at d = q/2, …, 1. */
+function halvingReference(inputs: Float32Array[]): Float32Array {
+  const world = inputs.length;
+  const length = inputs[0].length;
+  const q = 2 ** Math.floor(Math.log2(world));
+  const extra = world - q;
+  const add = (a: Float32Array, b: Float32Array) => a.map((x, i) => x + b[i]);
+  const folded = inputs.map((x, r) => (r < 2 * extra && r % 2 === 1 ? add(x, inputs[r - 1]) : x));
+  let partial = Array.from({ length: q }, (_, v) => folded[v < extra ? 2 * v + 1 : v + extra]);
+  for (let d = q / 2; d >= 1; d /= 2) partial = partial.map((own, v) => add(own, partial[v ^ d]));
+  const block = (b: number) => b * Math.floor(length / q) + Math.min(b, length % q);
+  const out = new Float32Array(length);
+  for (let b = 0; b < q; b++) out.set(partial[b].subarray(block(b), block(b + 1)), block(b));
+  return out;
+}
+
+Deno.test("recursive halving adds in the documented order, also folding non-powers of two", async () => {
+  for (const world of [2, 4, 6, 7, 8]) {
+    const inputs = randomInputs(world, 333, 70 + world);
+    const want = halvingReference(inputs);
+    const plan = new AllReducePlan(333, world, { algorithm: "halving", chunkElems: 40 });
+    await reduceAll(plan, inputs);
+    for (const out of inputs) assert.deepEqual(bits(out), bits(want), `world ${world}`);
   }
 });

@@ -28,7 +28,7 @@ const TRAIN = 5 * BATCH + 2;
 const dir = await Deno.makeTempDir({ prefix: "gradmesh-dropout-shards-" });
 const spec = await writeDigits(dir, TRAIN, 20);
 const data = await loadDataset(spec, { cache: false });
-const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "hier"];
+const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "halving", "hier"];
 /** The all-reduce of a test, with its ranks on two pretend hosts for hier. */
 const collective = (algorithm: ConcreteAlgorithm, world: number) => ({
   algorithm,

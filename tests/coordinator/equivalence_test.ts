@@ -65,7 +65,7 @@ async function inMemoryMesh(world: number, algorithm: AllReduceAlgorithm): Promi
 const reference = await singleProcess();
 
 for (const world of [1, 2, 3, 4, 5]) {
-  for (const algorithm of ["ring", "tree", "hier", "auto"] as const) {
+  for (const algorithm of ["ring", "tree", "halving", "hier", "auto"] as const) {
     Deno.test(`equivalence: ${world} in-process rank(s) over a memory mesh, ${algorithm} all-reduce, match one process after ${STEPS} steps`, async () => {
       const ranks = await inMemoryMesh(world, algorithm);
       for (const params of ranks.slice(1)) {

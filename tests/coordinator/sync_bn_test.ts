@@ -38,7 +38,7 @@ const config: TrainConfig = {
   seed: 5,
   syncBn: true,
 };
-const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "hier"];
+const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "halving", "hier"];
 /** The all-reduce of a test, with its ranks on two pretend hosts for hier. */
 const collective = (algorithm: ConcreteAlgorithm, world: number) => ({
   algorithm,
