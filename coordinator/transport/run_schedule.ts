@@ -4,20 +4,20 @@
  * the list reaches them, and receives are applied strictly in list order, which fixes the
  * order of every add.
  *
- * With a 16-bit {@link WireDtype} rounding happens in exactly four places, the same on
- * every rank: (1) the rank's own input is rounded to 16 bits first (the compress hooks'
- * cast of the bucket); (2) each send casts the range as it stands, a float32 partial sum,
- * to 16 bits; (3) each add widens the received 16-bit values and adds them in float32,
- * each copy widens them; (4) at the end the whole buffer is rounded to 16 bits once more,
- * which changes only the ranges whose final float32 sum this rank formed itself — every
- * other rank received that sum rounded by (2), so all ranks end with the same bits.
+ * With a 16-bit {@link WireDtype} rounding happens in exactly three places, the same on
+ * every rank: (1) each send casts the range as it stands — the rank's own float32 values, or a
+ * float32 partial sum — to 16 bits (the compress hooks' cast); (2) each receive widens the
+ * 16-bit values to float32 and adds them in float32 to the range as it stands, or copies
+ * them over it; (3) at the end the ranges whose final float32 sum this rank formed itself
+ * ({@link summedHere}) are rounded to 16 bits, as every other rank received them by (1), so
+ * all ranks end with the same bits. A rank's own values enter its own sums unrounded.
  *
  * @module
  */
 
 import { MeshError, MeshTimeoutError } from "./errors.ts";
 import type { Link } from "./link.ts";
-import type { ScheduleOp } from "./schedule.ts";
+import { type ScheduleOp, summedHere } from "./schedule.ts";
 import {
   decode16,
   encode16,
@@ -89,11 +89,11 @@ export async function runSchedule(
   data: Float32Array<ArrayBuffer>,
   options: RunScheduleOptions,
 ): Promise<void> {
+  // Read before any await, so that a caller's later changes to the list cannot matter.
+  const rounded = options.dtype && options.dtype !== "fp32" ? summedHere(ops) : [];
   const { step, bucket, timeoutMs } = options;
   const dtype = options.dtype ?? "fp32";
   const key = (chunk: number) => ({ step, bucket, chunk });
-  roundToWire(dtype, data);
-
   const needed = scheduleScratchWords(ops, dtype);
   const scratch = options.scratch ?? new Float32Array(needed);
   if (scratch.length < needed) {
@@ -190,7 +190,7 @@ export async function runSchedule(
     await Promise.all(sends);
     throw abort.signal.reason;
   }
-  roundToWire(dtype, data);
+  for (const [start, end] of rounded) roundToWire(dtype, data.subarray(start, end));
 }
 
 function addInto(target: Float32Array, source: Float32Array): void {

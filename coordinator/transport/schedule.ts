@@ -218,6 +218,37 @@ export function halvingDoublingOps(
 }
 
 /**
+ * The ranges whose final sum a rank running `ops` forms itself: what it adds into and never
+ * copies over (no schedule adds into a range after copying over it). Sorted, disjoint.
+ */
+export function summedHere(ops: readonly ScheduleOp[]): [number, number][] {
+  const merged = (kind: ScheduleOp["kind"]) => {
+    const ranges = ops.filter((op) => op.kind === kind && op.end > op.start)
+      .map((op): [number, number] => [op.start, op.end])
+      .sort((a, b) => a[0] - b[0]);
+    const out: [number, number][] = [];
+    for (const [start, end] of ranges) {
+      const last = out.at(-1);
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else out.push([start, end]);
+    }
+    return out;
+  };
+  const copied = merged("copy");
+  const result: [number, number][] = [];
+  for (let [start, end] of merged("add")) {
+    for (const [cs, ce] of copied) {
+      if (ce <= start || cs >= end) continue;
+      if (cs > start) result.push([start, cs]);
+      start = Math.max(start, ce);
+      if (start >= end) break;
+    }
+    if (start < end) result.push([start, end]);
+  }
+  return result;
+}
+
+/**
  * What a rank running `ops` receives: the length in floats of each chunk, keyed by
  * `${from}:${chunk}`. The transport multiplies by its word size (see `wireWords`).
  */

@@ -110,6 +110,11 @@ export function decode16(
   target: Float32Array,
   add: boolean,
 ): void {
+  if (add && dtype === "fp16") {
+    const table = halfToFloat();
+    for (let i = 0; i < target.length; i++) target[i] += table[source[i]];
+    return;
+  }
   const out = bitsOf(add ? widened(target.length) : target);
   if (dtype === "bf16") {
     for (let i = 0; i < out.length; i++) out[i] = source[i] << 16;

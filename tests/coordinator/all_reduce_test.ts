@@ -94,9 +94,9 @@ Deno.test("every algorithm and wire dtype leaves all ranks bitwise identical, ru
 });
 
 /**
- * The tree's documented order and rounding, computed directly: each rank's input rounded,
- * children's partial sums (rounded as sent) added in the order r + 1, r + 2, r + 4, …, in
- * float32, the root's sum rounded once more.
+ * The tree's documented order and rounding, computed directly: each rank adds to its own
+ * float32 values its children's partial sums, cast to 16 bits as they were sent, in the order
+ * r + 1, r + 2, r + 4, …, in float32; rank 0's sum is cast once more.
  */
 function treeReference(inputs: Float32Array[], dtype: WireDtype): Float32Array {
   const world = inputs.length;
@@ -106,7 +106,7 @@ function treeReference(inputs: Float32Array[], dtype: WireDtype): Float32Array {
     return copy;
   };
   const partial = (r: number): Float32Array => {
-    const sum = rounded(inputs[r]);
+    const sum = inputs[r].slice();
     const limit = r === 0 ? Infinity : r & -r;
     for (let mask = 1; mask < limit && r + mask < world; mask *= 2) {
       const child = rounded(partial(r + mask));
