@@ -41,8 +41,7 @@ import {
   halvingDoublingOps,
   ringOps,
   type ScheduleOp,
-  treeBroadcastOps,
-  treeReduceOps,
+  treeOps,
 } from "./schedule.ts";
 import { type WireDtype, wireWords } from "./wire_dtype.ts";
 
@@ -182,26 +181,26 @@ export class AllReducePlan {
     if (this.algorithm === "halving") return halvingDoublingOps(all, length, chunkElems, 0);
     if (this.algorithm === "tree") {
       return [
-        ...treeReduceOps(all, length, chunkElems, 0),
-        ...treeBroadcastOps(all, length, chunkElems, span),
+        ...treeOps(all, length, chunkElems, 0, "reduce"),
+        ...treeOps(all, length, chunkElems, span, "broadcast"),
       ];
     }
     const hosts = this.#hosts;
     const local = ranksOn(hosts, hosts[rank]);
     const leaders = hosts.flatMap((h, r) => (hosts.indexOf(h) === r ? [r] : []));
     const here: Group = { members: local, index: local.indexOf(rank) };
-    const ops = treeReduceOps(here, length, chunkElems, 0);
+    const ops = treeOps(here, length, chunkElems, 0, "reduce");
     if (here.index === 0 && leaders.length > 1) {
       const group: Group = { members: leaders, index: leaders.indexOf(rank) };
       const bytes = 4 * wireWords(this.dtype, length);
       if (hierSeconds(bytes, hosts).leaders === "ring") {
         ops.push(...ringOps(group, new RingPlan(length, leaders.length, chunkElems), 2 * span));
       } else {
-        ops.push(...treeReduceOps(group, length, chunkElems, 2 * span));
-        ops.push(...treeBroadcastOps(group, length, chunkElems, 3 * span));
+        ops.push(...treeOps(group, length, chunkElems, 2 * span, "reduce"));
+        ops.push(...treeOps(group, length, chunkElems, 3 * span, "broadcast"));
       }
     }
-    ops.push(...treeBroadcastOps(here, length, chunkElems, span));
+    ops.push(...treeOps(here, length, chunkElems, span, "broadcast"));
     return ops;
   }
 }

@@ -72,12 +72,12 @@ interface PendingSend {
  * ```ts
  * import { memoryMesh } from "./memory_link.ts";
  * import { runSchedule } from "./run_schedule.ts";
- * import { treeBroadcastOps, treeReduceOps } from "./schedule.ts";
+ * import { treeOps } from "./schedule.ts";
  * const links = memoryMesh(2);
  * const grads = [new Float32Array([1, 2]), new Float32Array([10, 20])];
  * await Promise.all(links.map((link, index) => {
  *   const group = { members: [0, 1], index };
- *   const ops = [...treeReduceOps(group, 2, 8, 0), ...treeBroadcastOps(group, 2, 8, 1)];
+ *   const ops = [...treeOps(group, 2, 8, 0, "reduce"), ...treeOps(group, 2, 8, 1, "broadcast")];
  *   return runSchedule(link, ops, grads[index], { step: 0, bucket: 0, timeoutMs: 1000 });
  * }));
  * // grads[0] and grads[1] are both [11, 22]

@@ -6,7 +6,7 @@
  * ({@link expectedChunks}). The order of the adds into each range is the order of the list,
  * so it is fixed by the schedule alone, whatever the timing.
  *
- * The builders here lay out the binomial tree (`treeReduceOps`, `treeBroadcastOps`) and the
+ * The builders here lay out the binomial tree (`treeOps`), recursive halving-doubling and the
  * ring (`ringOps`, from a `RingPlan`) over any subset of ranks, so that `hier` composes them.
  *
  * @module
@@ -45,56 +45,33 @@ const chunkRange = (c: number, length: number, chunkElems: number): [number, num
 ];
 
 /**
- * Binomial tree reduce to `group.members[0]`, chunk numbers from `base`: the member at
- * index `i` adds the partial sums of its children `i + 1, i + 2, i + 4, …` (while below
- * its lowest set bit and inside the group), in that order, into its own, and sends the
- * result to its parent `i − lowbit(i)`. Chunk by chunk, so a chunk travels up while the
- * next is still summed.
+ * One phase of the binomial tree among `group.members`, chunk numbers from `base`, chunk by
+ * chunk (so a chunk travels on while the next is still summed). `reduce`: the member at
+ * index `i` adds the partial sums of its children `i + 1, i + 2, i + 4, …` (while below its
+ * lowest set bit and inside the group), in that order, into its own, and sends the result
+ * to its parent `i − lowbit(i)`; member 0 ends with the sum. `broadcast`: each member copies
+ * the chunk from its parent, then forwards it to its children, farthest first.
  */
-export function treeReduceOps(
+export function treeOps(
   group: Group,
   length: number,
   chunkElems: number,
   base: number,
+  phase: "reduce" | "broadcast",
 ): ScheduleOp[] {
   const { members, index } = group;
+  const reduce = phase === "reduce";
+  const children = treeChildren(index, members.length).map((child) => members[child]);
+  if (!reduce) children.reverse();
+  const parent = index > 0 ? members[index - (index & -index)] : undefined;
   const ops: ScheduleOp[] = [];
-  const children = treeChildren(index, members.length);
   for (let c = 0; c < chunkCount(length, chunkElems); c++) {
     const [start, end] = chunkRange(c, length, chunkElems);
-    for (const child of children) {
-      ops.push({ kind: "add", peer: members[child], chunk: base + c, start, end });
-    }
-    if (index > 0) {
-      const parent = members[index - (index & -index)];
-      ops.push({ kind: "send", peer: parent, chunk: base + c, start, end });
-    }
-  }
-  return ops;
-}
-
-/**
- * Binomial tree broadcast from `group.members[0]`, chunk numbers from `base`: each member
- * copies the chunk from its parent, then forwards it to its children, farthest first.
- */
-export function treeBroadcastOps(
-  group: Group,
-  length: number,
-  chunkElems: number,
-  base: number,
-): ScheduleOp[] {
-  const { members, index } = group;
-  const ops: ScheduleOp[] = [];
-  const children = treeChildren(index, members.length).reverse();
-  for (let c = 0; c < chunkCount(length, chunkElems); c++) {
-    const [start, end] = chunkRange(c, length, chunkElems);
-    if (index > 0) {
-      const parent = members[index - (index & -index)];
-      ops.push({ kind: "copy", peer: parent, chunk: base + c, start, end });
-    }
-    for (const child of children) {
-      ops.push({ kind: "send", peer: members[child], chunk: base + c, start, end });
-    }
+    const op = (kind: ScheduleOp["kind"], peer: number) =>
+      ops.push({ kind, peer, chunk: base + c, start, end });
+    if (!reduce && parent !== undefined) op("copy", parent);
+    for (const child of children) op(reduce ? "add" : "send", child);
+    if (reduce && parent !== undefined) op("send", parent);
   }
   return ops;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { exactInputs } from "./reduce_inputs.ts";
 import { AllReducePlan } from "../../coordinator/transport/all_reduce.ts";
 import type { ConcreteAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { MeshError, MeshTimeoutError } from "../../coordinator/transport/errors.ts";
@@ -46,14 +47,7 @@ Deno.test("every algorithm sums exactly for worlds 1–8 and awkward lengths", a
     for (let world = 1; world <= 8; world++) {
       for (const length of [0, 1, world + 1, 97]) {
         for (const chunkElems of [1, 16]) {
-          const inputs = Array.from(
-            { length: world },
-            (_, r) => Float32Array.from({ length }, (_, i) => (i % 13) * (r + 1) - r),
-          );
-          const expected = Float32Array.from(
-            { length },
-            (_, i) => inputs.reduce((sum, x) => sum + x[i], 0),
-          );
+          const { inputs, expected } = exactInputs(world, length);
           const hosts = unevenHosts(world);
           const plan = new AllReducePlan(length, world, { algorithm, chunkElems, hosts });
           const results = await reduceAll(plan, inputs);
