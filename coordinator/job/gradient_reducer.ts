@@ -60,7 +60,7 @@ export class GradientReducer {
   step = 1;
   readonly #link: Link;
   readonly #options: GradientReducerOptions;
-  /** Each gradient bucket's ring scratch memory, kept across steps. */
+  /** Each gradient bucket's all-reduce scratch memory, kept across steps. */
   readonly #scratch = new Map<number, Float32Array<ArrayBuffer>>();
 
   constructor(link: Link, options: GradientReducerOptions) {
