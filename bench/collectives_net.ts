@@ -35,6 +35,8 @@ const { values: flags } = parseArgs({
     sizes: { type: "string", default: [1 << 12, 1 << 16, 1 << 20, 1 << 22, 1 << 24].join(",") },
     algorithms: { type: "string", default: "ring,tree,hier" },
     dtypes: { type: "string", default: "fp32,fp16,bf16" },
+    // AllReducePlan's `streams` (chunks spread over connections); 0: chunks of 2 MiB.
+    streams: { type: "string", default: "0" },
     reps: { type: "string", default: "5" },
     rank: { type: "string" },
   },
@@ -44,6 +46,7 @@ const world = 2 * perHost;
 const sizes = flags.sizes.split(",").map(Number);
 const algorithms = flags.algorithms.split(",") as ConcreteAlgorithm[];
 const dtypes = flags.dtypes.split(",") as WireDtype[];
+const spreads = flags.streams.split(",").map(Number);
 const tag = Deno.pid % 100_000;
 const HOSTS = [
   { ns: `gmbench-a-${tag}`, veth: `gba${tag}`, address: "10.214.0.1" },
@@ -51,7 +54,9 @@ const HOSTS = [
 ];
 const hostOf = (rank: number) => HOSTS[Math.floor(rank / perHost)];
 const cases = sizes.flatMap((bytes) =>
-  algorithms.flatMap((algorithm) => dtypes.map((dtype) => ({ bytes, algorithm, dtype })))
+  algorithms.flatMap((algorithm) =>
+    dtypes.flatMap((dtype) => spreads.map((streams) => ({ bytes, algorithm, dtype, streams })))
+  )
 );
 
 async function run(command: string, ...args: string[]): Promise<void> {
@@ -64,8 +69,13 @@ async function run(command: string, ...args: string[]): Promise<void> {
 async function runRank(rank: number): Promise<void> {
   const hosts = Array.from({ length: world }, (_, r) => hostOf(r).address);
   const peers = hosts.map((address, r) => `http://${address}:${PORT + (r % perHost)}`);
-  const plans = cases.map(({ bytes, algorithm, dtype }) =>
-    new AllReducePlan(bytes / 4, world, { algorithm, dtype, hosts })
+  const plans = cases.map(({ bytes, algorithm, dtype, streams }) =>
+    new AllReducePlan(bytes / 4, world, {
+      algorithm,
+      dtype,
+      hosts,
+      ...(streams > 0 && { streams }),
+    })
   );
   const server = serveRing({
     token: TOKEN,
@@ -142,11 +152,14 @@ async function main(): Promise<void> {
     const outputs = await Promise.all(children);
     const failed = outputs.findIndex((o) => !o.success);
     if (failed >= 0) throw new Error(`rank ${failed} exited with ${outputs[failed].code}`);
-    const rows: { bytes: number; algorithm: string; dtype: string; ran: string; ms: number }[] =
-      JSON.parse(new TextDecoder().decode(outputs[0].stdout));
+    const rows: (typeof cases[number] & { ran: string; ms: number })[] = JSON.parse(
+      new TextDecoder().decode(outputs[0].stdout),
+    );
     console.log(`${world} ranks, ${perHost} per host, links shaped to ${flags.rate}`);
-    console.log("| size | algorithm (ran) | wire | ms | busbw GB/s | × fp32 ring |");
-    console.log("|---|---|---|---|---|---|");
+    console.log(
+      "| size | algorithm (ran) | wire | streams | ms | busbw GB/s | × first fp32 ring |",
+    );
+    console.log("|---|---|---|---|---|---|---|");
     for (const r of rows) {
       const base = rows.find((x) =>
         x.bytes === r.bytes && x.algorithm === "ring" && x.dtype === "fp32"
@@ -155,9 +168,9 @@ async function main(): Promise<void> {
       const speedup = base ? (base.ms / r.ms).toFixed(2) : "–";
       const size = r.bytes >= 1 << 20 ? `${r.bytes / (1 << 20)} MB` : `${r.bytes / 1024} KB`;
       console.log(
-        `| ${size} | ${r.algorithm} (${r.ran}) | ${r.dtype} | ${r.ms.toFixed(2)} | ${
-          busbw.toFixed(3)
-        } | ${speedup} |`,
+        `| ${size} | ${r.algorithm} (${r.ran}) | ${r.dtype} | ${r.streams || "–"} | ${
+          r.ms.toFixed(2)
+        } | ${busbw.toFixed(3)} | ${speedup} |`,
       );
     }
   } finally {

@@ -36,10 +36,10 @@ export const collectiveFlags: FlagTable = {
   streams: {
     type: "integer",
     group: "parallel",
-    default: DEFAULT_STREAMS,
     min: 1,
     max: 64,
-    help: "HTTP connections to each peer; the chunks of a transfer spread over them",
+    help: `HTTP connections to each peer, every transfer cut into chunks spread over them ` +
+      `(default: ${DEFAULT_STREAMS} connections, whole 2 MiB chunks)`,
   },
 };
 

@@ -46,6 +46,8 @@ export interface CollectiveSettings {
   readonly gradDtype?: WireDtype;
   /** Host of each rank, by rank, from the rendezvous. Default: all on one host. */
   readonly hosts?: readonly string[];
+  /** `--streams`: gradient chunks spread each transfer over this many connections. */
+  readonly streams?: number;
 }
 
 /** Floats `[start, end)` of the flat gradient, reduced under bucket id `id`. */
@@ -95,9 +97,15 @@ export class BucketPlan {
     this.buckets = buckets;
     this.sumBucket = buckets.length;
     this.checksumBucket = buckets.length + 1;
-    const { algorithm, gradDtype, hosts } = collective;
+    const { algorithm, gradDtype, hosts, streams } = collective;
     const gradients = buckets.map((b) =>
-      new AllReducePlan(b.end - b.start, world, { algorithm, hosts, chunkElems, dtype: gradDtype })
+      new AllReducePlan(b.end - b.start, world, {
+        algorithm,
+        hosts,
+        chunkElems,
+        streams,
+        dtype: gradDtype,
+      })
     );
     const others = [
       SUM_CAPACITY,

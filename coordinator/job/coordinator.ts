@@ -20,7 +20,6 @@ import { MeshError } from "../transport/errors.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "./fit_mesh.ts";
 import { JobStateError, RendezvousError, WireFormatError } from "./job_errors.ts";
 import { DEFAULT_CHUNK_ELEMS } from "../transport/ring_plan.ts";
-import { DEFAULT_STREAMS } from "../transport/http_link.ts";
 import type {
   DoneReport,
   FailReport,
@@ -126,7 +125,7 @@ export function jobSettings(overrides: Partial<JobSettings> = {}): JobSettings {
     chunkElems: DEFAULT_CHUNK_ELEMS,
     allreduce: "auto",
     gradDtype: "fp32",
-    streams: DEFAULT_STREAMS,
+    streams: null,
     ringTimeoutMs: DEFAULT_RING_TIMEOUT_MS,
     evalEvery: 1,
     logEvery: 50,

@@ -47,8 +47,11 @@ export interface JobSettings {
   readonly allreduce: AllReduceAlgorithm;
   /** `--grad-dtype`: the number format gradient buckets travel in. */
   readonly gradDtype: WireDtype;
-  /** `--streams`: HTTP connections (requests in flight) to each peer. */
-  readonly streams: number;
+  /**
+   * `--streams`: HTTP connections (requests in flight) to each peer, with every transfer's
+   * chunks spread over them; null: `HttpLink`'s default connections and whole 2 MiB chunks.
+   */
+  readonly streams: number | null;
   /** How long one ring all-reduce waits for a peer; must exceed rank 0's evaluation time. */
   readonly ringTimeoutMs: number;
   /** `fit`'s `evalEvery`. */

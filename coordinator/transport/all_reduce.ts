@@ -53,8 +53,42 @@ export interface AllReduceOptions {
   readonly dtype?: WireDtype;
   /** Host of each rank, by rank (from the rendezvous). Default: all on one host. */
   readonly hosts?: readonly string[];
-  /** Floats per chunk; every rank must pass the same. Default `DEFAULT_CHUNK_ELEMS`. */
+  /** Floats per chunk at most; every rank must pass the same. Default `DEFAULT_CHUNK_ELEMS`. */
   readonly chunkElems?: number;
+  /**
+   * Connections to each peer (`--streams`): chunks are made small enough that the largest
+   * transfer of the algorithm spreads over this many, down to {@link MIN_SPREAD_CHUNK_ELEMS}
+   * floats. Every rank must pass the same. Default: chunks of `chunkElems`.
+   */
+  readonly streams?: number;
+}
+
+/**
+ * Floats below which a transfer is not cut further to spread it over connections: 256 KiB,
+ * about half a millisecond at the loopback β, the order of one request's round trip.
+ */
+export const MIN_SPREAD_CHUNK_ELEMS = 65536;
+
+/**
+ * Chunk size for `length` floats by `algorithm` over `world` ranks: at most `chunkElems`,
+ * and small enough that the algorithm's largest single transfer (a ring segment, half the
+ * buffer for halving, all of it for the tree) takes `streams` chunks, unless that would go
+ * below {@link MIN_SPREAD_CHUNK_ELEMS}.
+ */
+export function spreadChunkElems(
+  length: number,
+  world: number,
+  algorithm: ConcreteAlgorithm,
+  chunkElems: number,
+  streams: number,
+): number {
+  const transfer = algorithm === "ring"
+    ? Math.ceil(length / world)
+    : algorithm === "halving"
+    ? Math.ceil(length / 2)
+    : length;
+  const spread = Math.max(MIN_SPREAD_CHUNK_ELEMS, Math.ceil(transfer / streams));
+  return Math.min(chunkElems, spread);
 }
 
 /** Options of one {@link AllReducePlan.run}. */
@@ -96,7 +130,6 @@ export class AllReducePlan {
   readonly #ops = new Map<number, { ops: ScheduleOp[]; expected: Map<string, number> }>();
 
   constructor(readonly length: number, readonly world: number, options: AllReduceOptions = {}) {
-    this.#ring = new RingPlan(length, world, options.chunkElems ?? DEFAULT_CHUNK_ELEMS);
     this.dtype = options.dtype ?? "fp32";
     this.#hosts = options.hosts ?? Array(world).fill("");
     if (this.#hosts.length !== world) {
@@ -104,6 +137,20 @@ export class AllReducePlan {
     }
     const bytes = 4 * wireWords(this.dtype, length);
     this.algorithm = chooseAlgorithm(options.algorithm ?? "ring", bytes, this.#hosts);
+    const chunkElems = options.chunkElems ?? DEFAULT_CHUNK_ELEMS;
+    const { streams } = options;
+    this.#ring = new RingPlan(
+      length,
+      world,
+      streams === undefined
+        ? chunkElems
+        : spreadChunkElems(length, world, this.algorithm, chunkElems, streams),
+    );
+  }
+
+  /** Floats per chunk on the wire. */
+  get chunkElems(): number {
+    return this.#ring.chunkElems;
   }
 
   /** Whether this plan runs the ring of `ringAllReduce` (fp32) rather than a schedule. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { exactInputs } from "./reduce_inputs.ts";
-import { AllReducePlan } from "../../coordinator/transport/all_reduce.ts";
+import { AllReducePlan, MIN_SPREAD_CHUNK_ELEMS } from "../../coordinator/transport/all_reduce.ts";
+import { DEFAULT_CHUNK_ELEMS } from "../../coordinator/transport/ring_plan.ts";
 import type { ConcreteAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { MeshError, MeshTimeoutError } from "../../coordinator/transport/errors.ts";
 import { type Fault, memoryMesh } from "../../coordinator/transport/memory_link.ts";
@@ -265,5 +266,29 @@ Deno.test("recursive halving adds in the documented order, also folding non-powe
     const plan = new AllReducePlan(333, world, { algorithm: "halving", chunkElems: 40 });
     await reduceAll(plan, inputs);
     for (const out of inputs) assert.deepEqual(bits(out), bits(want), `world ${world}`);
+  }
+});
+
+Deno.test("streams cut each algorithm's largest transfer into that many chunks, not below 64K floats", () => {
+  const elems = (length: number, world: number, algorithm: ConcreteAlgorithm, streams: number) =>
+    new AllReducePlan(length, world, { algorithm, streams }).chunkElems;
+  assert.equal(elems(1 << 20, 2, "ring", 4), 131072); // 4 MiB at 2 ranks: 512K-float segments
+  assert.equal(elems(1 << 20, 2, "tree", 4), 262144);
+  assert.equal(elems(1 << 20, 2, "halving", 4), 131072);
+  assert.equal(elems(1 << 24, 2, "ring", 4), DEFAULT_CHUNK_ELEMS); // never above the default
+  assert.equal(elems(100_000, 2, "ring", 4), MIN_SPREAD_CHUNK_ELEMS);
+  assert.equal(new AllReducePlan(1 << 20, 2).chunkElems, DEFAULT_CHUNK_ELEMS);
+});
+
+Deno.test("how the buffer is chunked never changes the bits", async () => {
+  for (const algorithm of ALGORITHMS) {
+    const world = 5;
+    const results = [];
+    for (const chunkElems of [7, 1000]) {
+      const inputs = randomInputs(world, 700, 3);
+      await reduceAll(new AllReducePlan(700, world, { algorithm, chunkElems }), inputs);
+      results.push(bits(inputs[0]));
+    }
+    assert.deepEqual(results[0], results[1], algorithm);
   }
 });

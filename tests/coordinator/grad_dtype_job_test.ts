@@ -33,7 +33,7 @@ Deno.test("the collective flags parse into job settings; bad values name the fla
   const defaults = jobSettings(collectiveSettings(parseFlags(collectiveFlags, []).values));
   assert.equal(defaults.allreduce, "auto");
   assert.equal(defaults.gradDtype, "fp32");
-  assert.equal(defaults.streams, 4);
+  assert.equal(defaults.streams, null);
   assert.throws(() => parseFlags(collectiveFlags, ["--grad-dtype=fp8"]), UsageError);
   assert.throws(() => parseFlags(collectiveFlags, ["--allreduce=star"]), /--allreduce/);
   assert.throws(() => parseFlags(collectiveFlags, ["--streams=0"]), /--streams/);
