@@ -1,6 +1,6 @@
 /**
  * One all-reduce of a buffer of known length, by the algorithm asked for (`ring`, `tree`,
- * `hier`, or `auto`: see `algorithm_choice.ts`) with gradients on the wire in the
+ * `halving`, `hier`, or `auto`: see `algorithm_choice.ts`) with gradients on the wire in the
  * {@link WireDtype} asked for. Every rank builds the same plan from the same numbers; the
  * plan runs the reduction ({@link AllReducePlan.run}) and tells the rank's endpoint how
  * long each incoming chunk is ({@link AllReducePlan.chunkLength}).

@@ -89,10 +89,9 @@ export async function runSchedule(
   data: Float32Array<ArrayBuffer>,
   options: RunScheduleOptions,
 ): Promise<void> {
-  // Read before any await, so that a caller's later changes to the list cannot matter.
-  const rounded = options.dtype && options.dtype !== "fp32" ? summedHere(ops) : [];
   const { step, bucket, timeoutMs } = options;
   const dtype = options.dtype ?? "fp32";
+  const rounded = dtype === "fp32" ? [] : summedHere(ops);
   const key = (chunk: number) => ({ step, bucket, chunk });
   const needed = scheduleScratchWords(ops, dtype);
   const scratch = options.scratch ?? new Float32Array(needed);
