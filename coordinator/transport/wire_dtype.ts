@@ -90,13 +90,34 @@ const halfToFloat = (): Float32Array => {
 
 const bitsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
-/** Casts `source` to 16-bit `dtype` into `target` (at least as long). */
+// 2^(max(e, 113) − 112) for each float32 exponent e: added to a value scaled into place, it
+// makes the float32 adder round the mantissa to the half's precision (see encode16).
+const HALF_ROUNDER = Float64Array.from({ length: 256 }, (_, e) => 2 ** (Math.max(e, 113) - 112));
+
+/**
+ * Casts `source` to 16-bit `dtype` into `target` (at least as long). The fp16 cast is the
+ * one of the FP16 library that PyTorch uses: scaled by 2¹¹² then 2⁻¹¹⁰ (overflow to ∞ on
+ * the way) and added to a power of two in float32, the value's mantissa is rounded to
+ * nearest even by the float32 adder itself, in two passes over typed arrays. Every step is
+ * exact in float64 before one `Math.fround` or store rounds it, so each rounds once, as in
+ * float32; `halfBitsOf` gives the same bits one value at a time.
+ */
 export function encode16(dtype: "fp16" | "bf16", source: Float32Array, target: Uint16Array): void {
   const bits = bitsOf(source);
   if (dtype === "bf16") {
     for (let i = 0; i < bits.length; i++) target[i] = bfloat16BitsOf(bits[i]);
-  } else {
-    for (let i = 0; i < bits.length; i++) target[i] = halfBitsOf(bits[i]);
+    return;
+  }
+  const sums = widened(source.length);
+  for (let i = 0; i < sums.length; i++) {
+    const scaled = Math.fround(Math.fround(Math.abs(source[i]) * 2 ** 112) * 2 ** -110);
+    sums[i] = HALF_ROUNDER[(bits[i] >>> 23) & 0xff] + scaled;
+  }
+  const sumBits = bitsOf(sums);
+  for (let i = 0; i < sumBits.length; i++) {
+    const w = bits[i], r = sumBits[i];
+    const nan = (w & 0x7fffffff) > 0x7f800000;
+    target[i] = ((w >>> 16) & 0x8000) | (nan ? 0x7e00 : ((r >>> 13) & 0x7c00) + (r & 0xfff));
   }
 }
 
@@ -128,7 +149,7 @@ export function decode16(
   }
 }
 
-// Where decode16 widens values before adding them; calls never overlap (no await inside).
+// Scratch floats of encode16 and decode16; their calls never overlap (no await inside).
 let wideScratch = new Float32Array(0);
 const widened = (n: number): Float32Array => {
   if (wideScratch.length < n) wideScratch = new Float32Array(n);

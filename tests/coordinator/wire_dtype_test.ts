@@ -54,3 +54,19 @@ Deno.test("encode16 and decode16 over arrays agree with the scalar casts", () =>
     sums.forEach((s, i) => assert.ok(Object.is(s, Math.fround(back[i] + 0.25)) || isNaN(s)));
   }
 });
+
+Deno.test("the array fp16 cast agrees with the scalar one on every exponent and rounding edge", () => {
+  const lows = [0, 1, 0x7ff, 0x800, 0x801, 0xfff, 0x1000, 0x1001, 0x1fff];
+  const list: number[] = [];
+  for (let top = 0; top < 512; top++) {
+    for (let hi = 0; hi < 1024; hi += 7) {
+      for (const lo of lows) list.push(((top << 23) | (hi << 13) | lo) >>> 0);
+    }
+  }
+  const bits = Uint32Array.from(list);
+  const out = new Uint16Array(bits.length);
+  encode16("fp16", new Float32Array(bits.buffer), out);
+  for (let i = 0; i < bits.length; i++) {
+    if (out[i] !== halfBitsOf(bits[i])) assert.fail(`half of ${hex(bits[i])}: ${hex(out[i])}`);
+  }
+});
