@@ -4,7 +4,8 @@
  *
  * ```sh
  * deno run -A bench/allreduce.ts [--worlds 2,4] [--sizes 4096,65536,...] [--chunk-elems N]
- *   [--max-in-flight N] [--gloo-script PATH | --no-gloo]
+ *   [--max-in-flight N] [--algorithm ring|tree|hier|auto] [--grad-dtype fp32|fp16|bf16]
+ *   [--gloo-script PATH | --no-gloo]
  * ```
  *
  * busbw = algbw × 2(n − 1)/n with algbw = bytes / time (the nccl-tests convention, as in
@@ -20,8 +21,10 @@
 
 import { parseArgs } from "node:util";
 import { HttpLink } from "../coordinator/transport/http_link.ts";
-import { ringAllReduce, ringScratchLength } from "../coordinator/transport/ring.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/transport/ring_plan.ts";
+import { AllReducePlan } from "../coordinator/transport/all_reduce.ts";
+import type { AllReduceAlgorithm } from "../coordinator/transport/algorithm_choice.ts";
+import { DEFAULT_CHUNK_ELEMS } from "../coordinator/transport/ring_plan.ts";
+import type { WireDtype } from "../coordinator/transport/wire_dtype.ts";
 import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
 
@@ -43,6 +46,9 @@ const { values: flags } = parseArgs({
     "chunk-elems": { type: "string", default: String(DEFAULT_CHUNK_ELEMS) },
     // HttpLink's own default unless given.
     "max-in-flight": { type: "string" },
+    // busbw counts the float32 bytes whatever travels, so 16 bits shows as a gain.
+    algorithm: { type: "string", default: "ring" },
+    "grad-dtype": { type: "string", default: "fp32" },
     "gloo-script": { type: "string", default: "/work/shared/peers/gloo_allreduce.py" },
     "no-gloo": { type: "boolean", default: false },
     rank: { type: "string" },
@@ -74,7 +80,10 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 }
 
 async function runRank(rank: number, world: number, token: string): Promise<void> {
-  const plans = sizes.map((bytes) => new RingPlan(bytes / 4, world, chunkElems));
+  const algorithm = flags.algorithm as AllReduceAlgorithm, dtype = flags["grad-dtype"] as WireDtype;
+  const plans = sizes.map((bytes) =>
+    new AllReducePlan(bytes / 4, world, { chunkElems, algorithm, dtype })
+  );
   const server = serveRing({
     token,
     chunkLengthFor: (key, from) => plans[key.bucket]?.chunkLength(rank, from, key.chunk),
@@ -87,9 +96,8 @@ async function runRank(rank: number, world: number, token: string): Promise<void
   for (const [bucket, bytes] of sizes.entries()) {
     const data = new Float32Array(bytes / 4).fill(rank + 1);
     // Scratch is kept across steps, as the gradient reducer keeps it per bucket.
-    const scratch = new Float32Array(ringScratchLength(plans[bucket], rank));
-    const reduce = () =>
-      ringAllReduce(link, rank, world, data, { step: step++, bucket, chunkElems, scratch });
+    const scratch = new Float32Array(plans[bucket].scratchLength(rank));
+    const reduce = () => plans[bucket].run(link, rank, data, { step: step++, bucket, scratch });
     await reduce();
     const expected = (world * (world + 1)) / 2;
     const wrong = data.findIndex((x) => x !== expected);
@@ -121,6 +129,8 @@ async function runWorld(world: number): Promise<Measurement[]> {
         `--world=${world}`,
         `--sizes=${flags.sizes}`,
         `--chunk-elems=${chunkElems}`,
+        `--algorithm=${flags.algorithm}`,
+        `--grad-dtype=${flags["grad-dtype"]}`,
         ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
       ],
       env: { [TOKEN_VARIABLE]: token },

@@ -35,6 +35,7 @@ import { requireOneProcessFor } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import type { JobSettings, JobStatus } from "../coordinator/job/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
+import { collectiveFlags, collectiveSettings } from "./collective_flags.ts";
 import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 import { REPORT_GRACE_MS, WorkerRounds } from "./worker_rounds.ts";
 
@@ -78,6 +79,7 @@ export const meshFlags: FlagTable = {
     exclusiveMin: true,
     help: "gradient bucket size in MiB (PyTorch DDP's bucket_cap_mb)",
   },
+  ...collectiveFlags,
 };
 
 /** What a coordinator takes from flags. */
@@ -106,6 +108,7 @@ export function meshOptionsFromFlags(v: FlagValues): MeshOptions {
     checkpointEvery: number("checkpoint-every"),
     keepCheckpoints: number("keep-checkpoints"),
     tensorboard: v.tensorboard as boolean | undefined,
+    ...collectiveSettings(v),
   };
   return {
     rendezvousTimeoutMs: seconds("rendezvous-timeout"),

@@ -4,7 +4,9 @@
  * checksums) and, with `--sync-bn`, every batch norm layer's statistics and their
  * gradients, each reduced under its own bucket id. Every rank derives the same plan from
  * the same numbers, so a rank's ring endpoint knows the length of every chunk it may
- * receive before the body arrives, and refuses any other.
+ * receive before the body arrives, and refuses any other. Each is reduced by the algorithm
+ * `--allreduce` names (`auto`: chosen per bucket from its size); gradient buckets travel in
+ * `--grad-dtype`, every other vector in fp32, since checksums and counts must be exact.
  *
  * @module
  */
@@ -13,7 +15,10 @@ import type { SyncPass } from "../../core/train/fit.ts";
 import type { Trainer } from "../../core/train/trainer.ts";
 import type { ChunkKey } from "../transport/link.ts";
 import { checksumVectorLength } from "./param_checksum.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../transport/ring_plan.ts";
+import type { AllReduceAlgorithm } from "../transport/algorithm_choice.ts";
+import { AllReducePlan } from "../transport/all_reduce.ts";
+import { DEFAULT_CHUNK_ELEMS } from "../transport/ring_plan.ts";
+import type { WireDtype } from "../transport/wire_dtype.ts";
 
 /** Default gradient bucket: 25 MiB of floats, PyTorch DDP's `bucket_cap_mb`. */
 export const DEFAULT_BUCKET_ELEMS = (25 * 2 ** 20) / Float32Array.BYTES_PER_ELEMENT;
@@ -32,6 +37,18 @@ export function alignedBucketElems(bucketElems: number): number {
 
 /** Floats of the vector `sumAcross` reduces: shorter vectors are padded, longer refused. */
 export const SUM_CAPACITY = 16;
+
+/** How a job's vectors are all-reduced. */
+export interface CollectiveSettings {
+  /** `--allreduce`. Default `ring`. */
+  readonly algorithm?: AllReduceAlgorithm;
+  /** `--grad-dtype`: the wire format of gradient buckets. Default `fp32`. */
+  readonly gradDtype?: WireDtype;
+  /** Host of each rank, by rank, from the rendezvous. Default: all on one host. */
+  readonly hosts?: readonly string[];
+  /** `--streams`: gradient chunks spread each transfer over this many connections. */
+  readonly streams?: number;
+}
 
 /** Floats `[start, end)` of the flat gradient, reduced under bucket id `id`. */
 export interface Bucket {
@@ -58,7 +75,7 @@ export class BucketPlan {
   readonly sumBucket: number;
   /** Bucket id of the parameter checksum exchange. */
   readonly checksumBucket: number;
-  readonly #rings: readonly RingPlan[];
+  readonly #plans: readonly AllReducePlan[];
 
   constructor(
     /** Floats in the flat gradient buffer. */
@@ -68,6 +85,7 @@ export class BucketPlan {
     readonly chunkElems: number = DEFAULT_CHUNK_ELEMS,
     /** Channels of each batch norm layer that sums its statistics across ranks, in order. */
     readonly syncBatchNorm: readonly number[] = [],
+    collective: CollectiveSettings = {},
   ) {
     if (!Number.isSafeInteger(bucketElems) || bucketElems < 1) {
       throw new RangeError(`bucketElems must be an integer >= 1, got ${bucketElems}`);
@@ -79,14 +97,26 @@ export class BucketPlan {
     this.buckets = buckets;
     this.sumBucket = buckets.length;
     this.checksumBucket = buckets.length + 1;
-    const lengths = [
-      ...buckets.map((b) => b.end - b.start),
+    const { algorithm, gradDtype, hosts, streams } = collective;
+    const gradients = buckets.map((b) =>
+      new AllReducePlan(b.end - b.start, world, {
+        algorithm,
+        hosts,
+        chunkElems,
+        streams,
+        dtype: gradDtype,
+      })
+    );
+    const others = [
       SUM_CAPACITY,
       checksumVectorLength(world),
       // Forward: Σx, Σx² and the count; backward: the gradients of both sums.
       ...syncBatchNorm.flatMap((c) => [2 * c + 1, 2 * c]),
     ];
-    this.#rings = lengths.map((n) => new RingPlan(n, world, chunkElems));
+    this.#plans = [
+      ...gradients,
+      ...others.map((n) => new AllReducePlan(n, world, { algorithm, hosts, chunkElems })),
+    ];
   }
 
   /**
@@ -94,7 +124,7 @@ export class BucketPlan {
    * sends under `key`, or `undefined` when no such chunk exists.
    */
   chunkLengthFor(rank: number): (key: ChunkKey, from: number) => number | undefined {
-    return (key, from) => this.#rings[key.bucket]?.chunkLength(rank, from, key.chunk);
+    return (key, from) => this.#plans[key.bucket]?.chunkLength(rank, from, key.chunk);
   }
 
   /** Bucket id of sync batch norm layer `layer`'s sum in pass `pass`. */
@@ -107,9 +137,9 @@ export class BucketPlan {
     return this.checksumBucket + 1 + 2 * layer + (pass === "backward" ? 1 : 0);
   }
 
-  /** The ring all-reduce schedule of bucket id `bucket`. */
-  ring(bucket: number): RingPlan {
-    return this.#rings[bucket];
+  /** The all-reduce of bucket id `bucket`. */
+  collective(bucket: number): AllReducePlan {
+    return this.#plans[bucket];
   }
 }
 
@@ -124,7 +154,8 @@ export function planForTrainer(
   syncBn: boolean,
   bucketElems?: number,
   chunkElems?: number,
+  collective?: CollectiveSettings,
 ): BucketPlan {
   const batchNorm = syncBn ? trainer.batchNormChannels() : [];
-  return new BucketPlan(trainer.flat.size, world, bucketElems, chunkElems, batchNorm);
+  return new BucketPlan(trainer.flat.size, world, bucketElems, chunkElems, batchNorm, collective);
 }

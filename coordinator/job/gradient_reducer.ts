@@ -1,6 +1,6 @@
 /**
  * The data-parallel side of a training step: sums the flat gradient buffer across ranks
- * (cut into buckets last layer first; each bucket read back, ring-all-reduced and written
+ * (cut into buckets last layer first; each bucket read back, all-reduced and written
  * back as soon as backward has finished it) and sums small host vectors such as metric
  * totals. Gradients need no
  * scaling afterwards: `fit` divides each rank's loss by the global batch, so the sum is
@@ -15,7 +15,6 @@ import { abortable } from "../transport/abortable.ts";
 import type { GradientReducer as ReduceGradients, GradientSync } from "../../core/train/trainer.ts";
 import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
 import type { Link } from "../transport/link.ts";
-import { ringAllReduce, ringScratchLength } from "../transport/ring.ts";
 
 /** Options of {@link GradientReducer}. */
 export interface GradientReducerOptions {
@@ -25,7 +24,7 @@ export interface GradientReducerOptions {
   readonly plan: BucketPlan;
   /** The backend holding the gradients. */
   readonly backend: Backend;
-  /** How long one ring all-reduce waits for a peer. Default: `ringAllReduce`'s. */
+  /** How long one all-reduce waits for a peer. Default: `AllReducePlan.run`'s. */
   readonly timeoutMs?: number;
   /** Aborting it makes every pending and later reduction reject with its reason. */
   readonly signal?: AbortSignal;
@@ -61,7 +60,7 @@ export class GradientReducer {
   step = 1;
   readonly #link: Link;
   readonly #options: GradientReducerOptions;
-  /** Each gradient bucket's ring scratch memory, kept across steps. */
+  /** Each gradient bucket's all-reduce scratch memory, kept across steps. */
   readonly #scratch = new Map<number, Float32Array<ArrayBuffer>>();
 
   constructor(link: Link, options: GradientReducerOptions) {
@@ -119,7 +118,7 @@ export class GradientReducer {
     const host = ownBuffer(await backend.read(view));
     let scratch = this.#scratch.get(bucket.id);
     if (!scratch) {
-      scratch = new Float32Array(ringScratchLength(plan.ring(bucket.id), rank));
+      scratch = new Float32Array(plan.collective(bucket.id).scratchLength(rank));
       this.#scratch.set(bucket.id, scratch);
     }
     await this.allReduce(bucket.id, host, step, scratch);
@@ -146,10 +145,9 @@ export class GradientReducer {
   ): Promise<void> {
     const { rank, plan, timeoutMs, signal } = this.#options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const work = ringAllReduce(this.#link, rank, plan.world, data, {
+    const work = plan.collective(bucket).run(this.#link, rank, data, {
       step,
       bucket,
-      chunkElems: plan.chunkElems,
       timeoutMs,
       scratch,
     });

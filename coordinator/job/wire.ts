@@ -10,6 +10,8 @@ import type { RunningMetrics } from "../../core/train/device_metrics.ts";
 import type { TrainConfig } from "../../core/train/config.ts";
 import type { EpochSummary } from "../../core/train/fit.ts";
 import { WireFormatError } from "./job_errors.ts";
+import type { AllReduceAlgorithm } from "../transport/algorithm_choice.ts";
+import type { WireDtype } from "../transport/wire_dtype.ts";
 
 /** `POST /v1/join`: a worker offers itself; `rank` asks for a particular one (torchrun's RANK). */
 export interface JoinRequest {
@@ -41,6 +43,15 @@ export interface JobSettings {
   readonly bucketElems: number;
   /** Floats per ring chunk on the wire. */
   readonly chunkElems: number;
+  /** `--allreduce`: the all-reduce algorithm, or `auto` to choose per bucket. */
+  readonly allreduce: AllReduceAlgorithm;
+  /** `--grad-dtype`: the number format gradient buckets travel in. */
+  readonly gradDtype: WireDtype;
+  /**
+   * `--streams`: HTTP connections (requests in flight) to each peer, with every transfer's
+   * chunks spread over them; null: `HttpLink`'s default connections and whole 2 MiB chunks.
+   */
+  readonly streams: number | null;
   /** How long one ring all-reduce waits for a peer; must exceed rank 0's evaluation time. */
   readonly ringTimeoutMs: number;
   /** `fit`'s `evalEvery`. */

@@ -155,6 +155,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       // After the rendezvous every endpoint listens: a refusal means a dead peer, which
       // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
       connectRetryMs: 2 * settings.heartbeatTimeoutMs,
+      maxInFlight: settings.streams ?? undefined,
     });
     // The model, and so the gradient's layout, depends on the data's sample shape. The
     // trainer is built once, here: the bucket plan is its layout, and fit trains it.
@@ -166,6 +167,12 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       job.config.syncBn,
       alignedBucketElems(settings.bucketElems),
       settings.chunkElems,
+      {
+        algorithm: settings.allreduce,
+        gradDtype: settings.gradDtype,
+        hosts: [...job.members].sort((a, b) => a.rank - b.rank).map((m) => m.host),
+        streams: settings.streams ?? undefined,
+      },
     );
     expected = plan.chunkLengthFor(rank);
     const root = rank === 0;

@@ -38,9 +38,12 @@ export interface HttpLinkOptions {
 }
 
 const DEFAULT_CONNECT_RETRY_MS = 10_000;
-// In bench/allreduce.ts on loopback, 4 kept the wire busier than 2 while replies turn
-// around, and 8 bought nothing more.
-const DEFAULT_MAX_IN_FLIGHT = 4;
+/**
+ * Requests in flight to one peer unless told otherwise (`--streams`): in bench/allreduce.ts
+ * on loopback, 4 kept the wire busier than 2 while replies turn around, and 8 bought
+ * nothing more. The chunks of one transfer spread over these connections.
+ */
+export const DEFAULT_STREAMS = 4;
 
 const encoder = new TextEncoder();
 
@@ -156,7 +159,7 @@ export class HttpLink implements Link {
       // URL keeps an IPv6 literal in brackets; a socket address has none.
       hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
       port: Number(url.port || 80),
-      size: maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      size: maxInFlight ?? DEFAULT_STREAMS,
       connectRetryMs: connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS,
     });
     const fields = `host: ${url.host}\r\nauthorization: Bearer ${token}\r\n` +

@@ -144,7 +144,9 @@ export async function ringAllReduce(
   }
 
   try {
-    for (let c = 0; c < plan.chunkCount(plan.sentSegment(rank, 0)); c++) send(0, c);
+    // A world of one has no ring steps and nothing to send (not even to itself).
+    const first = plan.ringSteps > 0 ? plan.chunkCount(plan.sentSegment(rank, 0)) : 0;
+    for (let c = 0; c < first; c++) send(0, c);
     for (let s = 0; s < plan.ringSteps; s++) {
       for (let c = 0; c < arrivals[s].length; c++) {
         const { promise, into, start } = arrivals[s][c];

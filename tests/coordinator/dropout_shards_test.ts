@@ -19,6 +19,7 @@ import type { Trainer } from "../../core/train/trainer.ts";
 import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
+import type { ConcreteAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { relativeError, writeDigits } from "./job_fixtures.ts";
 
 // Six steps of 16 per epoch: the last holds 2 samples, so with 3 ranks rank 2 has none.
@@ -27,6 +28,12 @@ const TRAIN = 5 * BATCH + 2;
 const dir = await Deno.makeTempDir({ prefix: "gradmesh-dropout-shards-" });
 const spec = await writeDigits(dir, TRAIN, 20);
 const data = await loadDataset(spec, { cache: false });
+const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "halving", "hier"];
+/** The all-reduce of a test, with its ranks on two pretend hosts for hier. */
+const collective = (algorithm: ConcreteAlgorithm, world: number) => ({
+  algorithm,
+  hosts: Array.from({ length: world }, (_, r) => "ab"[r % 2]),
+});
 const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 2, logEvery: 2 };
 
 const models: Record<string, TrainConfig> = {
@@ -67,11 +74,19 @@ async function ranks(
   config: TrainConfig,
   world: number,
   files: { checkpoint?: string; resume?: string } = {},
+  algorithm: ConcreteAlgorithm = "ring",
 ) {
   const trainers = memoryMesh(world).map(() =>
     buildTrainer(config, createCpuBackend(), data.train)
   );
-  const plan = planForTrainer(trainers[0], world, false, 512);
+  const plan = planForTrainer(
+    trainers[0],
+    world,
+    false,
+    512,
+    undefined,
+    collective(algorithm, world),
+  );
   // Every rank settles before the first failure is thrown: none is left unhandled.
   const settled = await Promise.allSettled(
     memoryMesh(world).map((link, rank) => {
@@ -95,15 +110,24 @@ for (const [what, config] of Object.entries(models)) {
     (await fitConfig(config, createCpuBackend(), data, fitOptions)).trainer,
   );
   for (const world of [2, 3]) {
-    Deno.test(`dropout shards: ${what} on ${world} ranks trains like one process`, async () => {
-      const all = await ranks(config, world);
-      const error = relativeError(all[0].params, reference.params);
-      assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
-      for (const [rank, other] of all.entries()) {
-        assert.ok(relativeError(other.params, all[0].params) <= 1e-6, `rank ${rank}'s parameters`);
-        assert.equal(other.streams, reference.streams, `rank ${rank}'s dropout seeds and offsets`);
-      }
-    });
+    for (const algorithm of ALGORITHMS) {
+      Deno.test(`dropout shards: ${what} on ${world} ranks (${algorithm} all-reduce) trains like one process`, async () => {
+        const all = await ranks(config, world, {}, algorithm);
+        const error = relativeError(all[0].params, reference.params);
+        assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+        for (const [rank, other] of all.entries()) {
+          assert.ok(
+            relativeError(other.params, all[0].params) <= 1e-6,
+            `rank ${rank}'s parameters`,
+          );
+          assert.equal(
+            other.streams,
+            reference.streams,
+            `rank ${rank}'s dropout seeds and offsets`,
+          );
+        }
+      });
+    }
   }
   Deno.test(`dropout shards: ${what}, 2 ranks' checkpoint resumed on 3 ranks, trains like one process`, async () => {
     const checkpoint = `${dir}/${config.seed}.safetensors`;

@@ -9,6 +9,7 @@ import type { Optimizer } from "../../core/optim/optimizer.ts";
 import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
+import type { AllReduceAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 
@@ -35,10 +36,19 @@ async function singleProcess(): Promise<Float32Array> {
   return await trainer.flat.backend.read(trainer.flat.params);
 }
 
-/** Every rank's parameters after training over an in-memory mesh of `world` ranks. */
-async function inMemoryMesh(world: number): Promise<Float32Array[]> {
+/** Hosts that split a world over two machines unevenly (a, b, a, b, a, …). */
+const twoHosts = (world: number) => Array.from({ length: world }, (_, r) => "ab"[r % 2]);
+
+/**
+ * Every rank's parameters after training over an in-memory mesh of `world` ranks, reduced
+ * by `algorithm` (hier with the ranks on two pretend hosts).
+ */
+async function inMemoryMesh(world: number, algorithm: AllReduceAlgorithm): Promise<Float32Array[]> {
   const trainers = memoryMesh(world).map(() => buildTrainer(config, createCpuBackend()));
-  const plan = planForTrainer(trainers[0], world, false, BUCKET_ELEMS);
+  const plan = planForTrainer(trainers[0], world, false, BUCKET_ELEMS, undefined, {
+    algorithm,
+    hosts: twoHosts(world),
+  });
   const results = await Promise.all(
     memoryMesh(world).map((link, rank) => {
       const trainer = trainers[rank], backend = trainer.flat.backend;
@@ -54,19 +64,22 @@ async function inMemoryMesh(world: number): Promise<Float32Array[]> {
 
 const reference = await singleProcess();
 
-for (const world of [1, 2, 3, 4]) {
-  Deno.test(`equivalence: ${world} in-process rank(s) over a memory mesh match one process after ${STEPS} steps`, async () => {
-    const ranks = await inMemoryMesh(world);
-    for (const params of ranks.slice(1)) {
-      assert.deepEqual(new Uint8Array(params.buffer), new Uint8Array(ranks[0].buffer));
-    }
-    const error = relativeError(ranks[0], reference);
-    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
-  });
+for (const world of [1, 2, 3, 4, 5]) {
+  for (const algorithm of ["ring", "tree", "halving", "hier", "auto"] as const) {
+    Deno.test(`equivalence: ${world} in-process rank(s) over a memory mesh, ${algorithm} all-reduce, match one process after ${STEPS} steps`, async () => {
+      const ranks = await inMemoryMesh(world, algorithm);
+      for (const params of ranks.slice(1)) {
+        assert.deepEqual(new Uint8Array(params.buffer), new Uint8Array(ranks[0].buffer));
+      }
+      const error = relativeError(ranks[0], reference);
+      assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+    });
+  }
 }
 
 Deno.test({
-  name: "equivalence: 2 worker processes over real HTTP match one process; rank 0 prints the run",
+  name:
+    "equivalence: 2 worker processes over real HTTP (tree all-reduce) match one process; rank 0 prints the run",
   ...await needsClusterCommands(),
   async fn() {
     const out = `${dir}/run`;
@@ -76,7 +89,8 @@ Deno.test({
       backend: "cpu",
       out,
       rank0Output: (line) => lines.push(line),
-      settings: { bucketElems: BUCKET_ELEMS, checksumEvery: 10, logEvery: 10 },
+      // The tree here; the CLI run below takes auto (the ring, for two ranks).
+      settings: { bucketElems: BUCKET_ELEMS, checksumEvery: 10, logEvery: 10, allreduce: "tree" },
     });
     await job.finished;
     const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);

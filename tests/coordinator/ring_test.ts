@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { exactInputs } from "./reduce_inputs.ts";
 import { MeshError, MeshTimeoutError } from "../../coordinator/transport/errors.ts";
 import { type Fault, memoryMesh } from "../../coordinator/transport/memory_link.ts";
 import { ringAllReduce, type RingOptions } from "../../coordinator/transport/ring.ts";
@@ -28,14 +29,7 @@ Deno.test("ringAllReduce sums exactly for worlds 1–5 and awkward lengths", asy
     for (const length of [0, 1, 3, world - 1, world + 1, 97, 1000]) {
       for (const chunkElems of [1, 7, 64]) {
         // Small integers: every summation order gives the same exact result.
-        const inputs = Array.from(
-          { length: world },
-          (_, r) => Float32Array.from({ length }, (_, i) => (i % 13) * (r + 1) - r),
-        );
-        const expected = Float32Array.from(
-          { length },
-          (_, i) => inputs.reduce((sum, x) => sum + x[i], 0),
-        );
+        const { inputs, expected } = exactInputs(world, length);
         const results = await reduceAll(inputs, { step: 1, bucket: 2, chunkElems });
         assert.deepEqual(results.map((r) => r.status), inputs.map(() => "fulfilled"));
         for (const [rank, out] of inputs.entries()) {

@@ -20,6 +20,7 @@ import type { Trainer } from "../../core/train/trainer.ts";
 import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
+import type { ConcreteAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
 
 // Six steps of 16: the last holds 2 samples, so with 3 ranks rank 2 has none.
@@ -37,6 +38,12 @@ const config: TrainConfig = {
   seed: 5,
   syncBn: true,
 };
+const ALGORITHMS: ConcreteAlgorithm[] = ["ring", "tree", "halving", "hier"];
+/** The all-reduce of a test, with its ranks on two pretend hosts for hier. */
+const collective = (algorithm: ConcreteAlgorithm, world: number) => ({
+  algorithm,
+  hosts: Array.from({ length: world }, (_, r) => "ab"[r % 2]),
+});
 const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 2 };
 
 /** Parameters, then buffers (running statistics), as one vector. */
@@ -46,10 +53,22 @@ async function state(trainer: Trainer): Promise<Float32Array> {
   return Float32Array.from([...params, ...buffers]);
 }
 
-async function ranks(world: number, syncBn: boolean, on = data): Promise<Float32Array[]> {
+async function ranks(
+  world: number,
+  syncBn: boolean,
+  on = data,
+  algorithm: ConcreteAlgorithm = "ring",
+): Promise<Float32Array[]> {
   const c = { ...config, syncBn };
   const trainers = memoryMesh(world).map(() => buildTrainer(c, createCpuBackend(), on.train));
-  const plan = planForTrainer(trainers[0], world, syncBn, 512);
+  const plan = planForTrainer(
+    trainers[0],
+    world,
+    syncBn,
+    512,
+    undefined,
+    collective(algorithm, world),
+  );
   // Every rank settles before the first failure is thrown: none is left unhandled.
   const settled = await Promise.allSettled(
     memoryMesh(world).map((link, rank) => {
@@ -71,14 +90,16 @@ const reference = await state(
 );
 
 for (const world of [2, 3]) {
-  Deno.test(`sync-bn: ${world} ranks over a memory mesh train like one process`, async () => {
-    const all = await ranks(world, true);
-    const error = relativeError(all[0], reference);
-    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
-    for (const other of all.slice(1)) {
-      assert.ok(relativeError(other, all[0]) <= 1e-6, "every rank holds the same state");
-    }
-  });
+  for (const algorithm of ALGORITHMS) {
+    Deno.test(`sync-bn: ${world} ranks over a memory mesh (${algorithm} all-reduce) train like one process`, async () => {
+      const all = await ranks(world, true, data, algorithm);
+      const error = relativeError(all[0], reference);
+      assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+      for (const other of all.slice(1)) {
+        assert.ok(relativeError(other, all[0]) <= 1e-6, "every rank holds the same state");
+      }
+    });
+  }
 }
 
 Deno.test("sync-bn: without it, 2 ranks normalise per shard: elsewhere, and 1 sample fails", async () => {
