@@ -315,7 +315,7 @@ async function main(): Promise<void> {
     await writeTextAtomic(flags.json, JSON.stringify(record, null, 2) + "\n");
   }
   if (flags.write && linkBits) {
-    const command = `deno task bench:allreduce --net ${net} --allreduce ${algorithm} --write`;
+    const command = `deno task bench:allreduce ${Deno.args.join(" ")}`;
     await replaceSection(
       `allreduce-${net}`,
       `## All-reduce on an emulated ${net} network (${algorithm}), Gloo in the same namespaces\n\n` +

@@ -94,7 +94,14 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   return removed;
 }
 
-/** `tc tbf` arguments for `bits` per second: a burst of 1 ms at the rate, at least 64 KB. */
+/**
+ * `tc tbf` arguments for `bits` per second. The burst, the bytes that may leave at once
+ * after an idle spell, is 1 ms at the rate and at least 64 KB (one veth segment): with
+ * less, a loaded machine fires tbf's timer late, the tokens it would have gathered
+ * meanwhile overflow the bucket, and a 1 Gbit/s link carries half its rate (measured
+ * here: 100 µs of burst gave 0.06–0.08 GB/s, 1 ms 0.115). The cost: after an idle spell,
+ * a message smaller than the burst leaves at memory speed.
+ */
 function tbf(bits: number): string[] {
   const burst = Math.max(64 * 1024, Math.round(bits / 8 / 1000));
   return ["tbf", "rate", `${bits}bit`, "burst", String(burst), "latency", "50ms"];
