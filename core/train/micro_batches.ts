@@ -9,8 +9,11 @@
 
 import { shardRange } from "../data/sampler.ts";
 import { UsageError } from "../errors.ts";
-import type { TrainConfig } from "./config.ts";
-import type { DeviceBatch, HostBatch } from "./trainer.ts";
+
+/** A batch as the trainer takes it: rows on the host, or rows' indices into device data. */
+type Rows =
+  & { rows: number; firstRow?: number }
+  & ({ x: Float32Array; y: Float32Array } | { indices: Uint32Array });
 
 /** The most micro-batches per optimizer step. */
 export const MAX_ACCUMULATE = 1024;
@@ -26,7 +29,7 @@ export const MAX_ACCUMULATE = 1024;
  * console.log(microBatches(batch, 2).map((b) => [b.firstRow, b.rows])); // [[8, 3], [11, 2]]
  * ```
  */
-export function microBatches<B extends HostBatch | DeviceBatch>(batch: B, n: number): B[] {
+export function microBatches<B extends Rows>(batch: B, n: number): B[] {
   if (n === 1) return batch.rows > 0 ? [batch] : [];
   const parts: B[] = [];
   for (let k = 0; k < n; k++) {
@@ -36,7 +39,7 @@ export function microBatches<B extends HostBatch | DeviceBatch>(batch: B, n: num
   return parts;
 }
 
-function rowsOf<B extends HostBatch | DeviceBatch>(batch: B, start: number, end: number): B {
+function rowsOf<B extends Rows>(batch: B, start: number, end: number): B {
   const firstRow = (batch.firstRow ?? 0) + start;
   const rows = end - start;
   if ("indices" in batch) {
@@ -56,7 +59,7 @@ function rowsOf<B extends HostBatch | DeviceBatch>(batch: B, start: number, end:
  * Refuses `accumulate` outside 1..{@link MAX_ACCUMULATE}, and with `--sync-bn`, whose
  * statistics are summed across ranks once per forward pass of the step.
  */
-export function checkAccumulate(config: TrainConfig): void {
+export function checkAccumulate(config: { accumulate?: number; syncBn: boolean }): void {
   const n = config.accumulate ?? 1;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ACCUMULATE) {
     throw new UsageError("accumulate", `expected an integer in 1..${MAX_ACCUMULATE}, got ${n}`);
