@@ -8,7 +8,7 @@
  * and all their names start with `gmnet-<pid>-`, the pid of the process that made them.
  * {@link createNetwork} first removes the namespaces of such processes that are gone (a
  * crashed or killed run), and the network is torn down on `close`, on Ctrl-C and on
- * SIGTERM.
+ * SIGTERM; processes still running in a namespace get SIGTERM first.
  *
  * @example Two ranks on 1 Gbit/s links
  * ```ts
@@ -81,6 +81,21 @@ async function alive(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * Stops the processes still inside namespace `ns` (ranks of a run that failed or was
+ * interrupted), then deletes it: a namespace whose name is gone lives on while a process
+ * is in it.
+ */
+async function removeNamespace(ns: string): Promise<void> {
+  const pids = await ip("netns", "pids", ns).catch(() => "");
+  for (const pid of pids.split("\n").filter(Boolean).map(Number)) {
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch { /* already gone */ }
+  }
+  await ip("netns", "del", ns).catch(() => {});
+}
+
 /** Deletes namespaces left by runs of this module whose process is gone. */
 export async function removeStaleNamespaces(): Promise<string[]> {
   const names = (await ip("netns", "list")).split("\n").map((l) => l.split(" ")[0]);
@@ -88,7 +103,7 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   for (const name of names) {
     const m = name.match(new RegExp(`^${NAMESPACE_PREFIX}(\\d+)-`));
     if (!m || await alive(Number(m[1]))) continue;
-    await ip("netns", "del", name).catch(() => {});
+    await removeNamespace(name);
     removed.push(name);
   }
   return removed;
@@ -153,7 +168,7 @@ export async function createNetwork(
       closed = true;
       open.delete(network);
       // Deleting a namespace deletes the interfaces in it, and so both ends of its veths.
-      for (const ns of made) await ip("netns", "del", ns).catch(() => {});
+      for (const ns of made) await removeNamespace(ns);
     },
   };
   open.add(network);

@@ -66,14 +66,19 @@ const LINKS = [1, 10, 100];
 async function samplesPerSecond(workers: number): Promise<number> {
   if (workers === 1) {
     const { backend } = await chooseBackend("cpu");
-    const result = await fitConfig(config, backend, await loadDataset("mnist"), {
-      checkpointPath: null,
-      metricsPath: null,
-      evalEvery: EPOCHS,
-      logEvery: 1000,
-    });
-    const last = result.epochs[EPOCHS - 1];
-    return last.train.count / last.seconds;
+    try {
+      const result = await fitConfig(config, backend, await loadDataset("mnist"), {
+        checkpointPath: null,
+        metricsPath: null,
+        evalEvery: EPOCHS,
+        logEvery: 1000,
+      });
+      const last = result.epochs[EPOCHS - 1];
+      return last.train.count / last.seconds;
+    } finally {
+      // Its worker threads would keep the process alive.
+      backend.destroy();
+    }
   }
   const out = await Deno.makeTempDir({ prefix: "gradmesh-scaling-" });
   try {
@@ -337,7 +342,9 @@ if (import.meta.main) {
     "Projected weak-scaling efficiency: batch 64 per worker, step times as recorded in " +
     "bench/RESULTS.md (sections engine and conv: the fast CPU backend on this machine; " +
     "engine-h100: WebGPU on an H100, timed by the former engine bench), one worker per host, " +
-    "α as fitted, β the same share of each link's rate, the all-reduce after backward with " +
+    `α as fitted, β ${
+      linkBits ? "the same share of each link's rate as fitted here" : "each link's full rate"
+    }, the all-reduce after backward with ` +
     `no overlap (one bucket per step: every model here is below the 25 MB bucket cap), a ` +
     `metric sum every ${LOG_EVERY} steps; beside each, the collective of least modelled cost ` +
     "(rhd: recursive halving-doubling), and the step time that 256 workers need for 90%:",

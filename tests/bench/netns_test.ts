@@ -6,6 +6,16 @@ import { createNetwork, NAMESPACE_PREFIX, networkUnavailable } from "../../bench
 const unavailable = await networkUnavailable();
 if (unavailable) console.log(`skipped: emulated network tests (${unavailable})`);
 
+const pidsIn = async (ns: string) => {
+  const args = ["netns", "pids", ns];
+  const out = await new Deno.Command("ip", { args, stdout: "piped", stderr: "null" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+};
+
+async function waitFor(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 const namespaces = async () => {
   const out = await new Deno.Command("ip", { args: ["netns", "list"], stdout: "piped" }).output();
   return new TextDecoder().decode(out.stdout).split("\n").map((l) => l.split(" ")[0]);
@@ -82,8 +92,13 @@ Deno.test({
     const stale = `${NAMESPACE_PREFIX}${gone.pid}-test-r0`;
     await new Deno.Command("ip", { args: ["netns", "add", stale] }).output();
     assert.ok((await namespaces()).includes(stale));
+    // A rank of that run still inside it: stopped too, or the namespace would live on.
+    const leftover = new Deno.Command("ip", { args: ["netns", "exec", stale, "sleep", "30"] })
+      .spawn();
+    await waitFor(async () => (await pidsIn(stale)).length > 0);
     const net = await createNetwork(1, "1gbe");
     await net.close();
     assert.ok(!(await namespaces()).includes(stale));
+    assert.equal((await leftover.status).signal, "SIGTERM");
   },
 });
