@@ -26,9 +26,11 @@ import { fitConfig } from "../core/train/fit_config.ts";
 import { TRAIN_PERMISSIONS } from "../coordinator/job/deno_permissions.ts";
 import {
   type AllReduceTime,
-  cheapestCollective,
+  autoCollective,
+  type Collective,
+  collectiveSeconds,
   fitRing,
-  type LinkModel,
+  type LinkCost,
   ringSeconds,
   weakScalingEfficiency,
 } from "./cost_model.ts";
@@ -188,14 +190,14 @@ async function allReduceTimes(): Promise<{ ours: AllReduceTime[]; gloo: AllReduc
 }
 
 /** Predicted against measured for every point, with the relative error. */
-function validation(link: LinkModel, ours: AllReduceTime[], gloo: AllReduceTime[]): string[] {
+function validation(link: LinkCost, ours: AllReduceTime[], gloo: AllReduceTime[]): string[] {
   const rows = [
     "| ranks | size | measured ms | predicted ms | error | Gloo ms |",
     "| ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const errors = new Map<number, number[]>();
   for (const m of ours) {
-    const predicted = ringSeconds(m.world, m.bytes, link);
+    const predicted = ringSeconds(m.bytes, m.world, link);
     const error = (predicted - m.seconds) / m.seconds;
     errors.set(m.world, [...errors.get(m.world) ?? [], Math.abs(error)]);
     const g = gloo.find((x) => x.world === m.world && x.bytes === m.bytes);
@@ -265,24 +267,31 @@ async function recordedSteps(): Promise<
   ];
 }
 
+/**
+ * A `gbit` Gbit/s link as projected from the fitted one: the same α, and β the share of the
+ * emulated link's rate that the fit found (on loopback: the full rate).
+ */
+function linkAt(link: LinkCost, gbit: number): LinkCost {
+  const share = linkBits ? link.bytesPerS * 8 / linkBits : 1;
+  return { alphaS: link.alphaS, bytesPerS: share * gbit * 1e9 / 8 };
+}
+
 /** Efficiency of every model at every link rate and worker count, with what auto picks. */
 function projection(
-  link: LinkModel,
+  link: LinkCost,
   models: { name: string; floats: number; stepMs: number }[],
 ): string[] {
-  // β scales with the link: the fitted share of the emulated link's rate.
-  const share = linkBits ? link.beta * 8 / linkBits : 1;
   const rows = [
     `| model | gradient | step ms | link | ${WORKERS.join(" | ")} | 90% at 256 needs |`,
     `| --- | ---: | ---: | --- | ${WORKERS.map(() => "---:").join(" | ")} | ---: |`,
   ];
   for (const m of models) {
     for (const gbit of LINKS) {
-      const at = { alpha: link.alpha, beta: share * gbit * 1e9 / 8 };
+      const at = linkAt(link, gbit);
       const cost = (n: number) => {
-        const all = cheapestCollective(n, 4 * m.floats, at);
+        const all = autoCollective(4 * m.floats, n, at);
         // Metric totals: one small all-reduce every LOG_EVERY steps.
-        return { ...all, extra: cheapestCollective(n, SUM_BYTES, at).seconds / LOG_EVERY };
+        return { ...all, extra: autoCollective(SUM_BYTES, n, at).seconds / LOG_EVERY };
       };
       const cells = WORKERS.map((n) => {
         const { collective, seconds, extra } = cost(n);
@@ -299,6 +308,30 @@ function projection(
         } | ${needs} |`,
       );
     }
+  }
+  return rows;
+}
+
+/** Efficiency of every model with every flat algorithm at `n` workers on `gbit` links. */
+function byAlgorithm(
+  link: LinkCost,
+  models: { name: string; floats: number; stepMs: number }[],
+  n: number,
+  gbit: number,
+): string[] {
+  const at = linkAt(link, gbit);
+  const names: Collective[] = ["ring", "tree", "halving"];
+  const rows = [
+    `| model | ${names.join(" | ")} |`,
+    `| --- | ${names.map(() => "---:").join(" | ")} |`,
+  ];
+  for (const m of models) {
+    const cells = names.map((c) => {
+      const comm = collectiveSeconds(c, 4 * m.floats, n, at);
+      const sums = collectiveSeconds(c, SUM_BYTES, n, at) / LOG_EVERY;
+      return `${(100 * weakScalingEfficiency(m.stepMs / 1e3, comm, sums)).toFixed(0)}%`;
+    });
+    rows.push(`| ${m.name} | ${cells.join(" | ")} |`);
   }
   return rows;
 }
@@ -332,9 +365,9 @@ if (import.meta.main) {
     `Ring fitted on the 2-rank all-reduces of ${
       fitted.map((m) => m.bytes).join(", ")
     } bytes (least squares on relative error): α = ${
-      (link.alpha * 1e3).toFixed(3)
-    } ms per message, β = ${(link.beta / 1e9).toFixed(3)} GB/s${
-      linkBits ? ` (${(100 * link.beta * 8 / linkBits).toFixed(0)}% of the link)` : ""
+      (link.alphaS * 1e3).toFixed(3)
+    } ms per message, β = ${(link.bytesPerS / 1e9).toFixed(3)} GB/s${
+      linkBits ? ` (${(100 * link.bytesPerS * 8 / linkBits).toFixed(0)}% of the link)` : ""
     }. Predicted 2(N−1)(α + S/(Nβ)) against measured (4 and 8 ranks share 2 cores):`,
     "",
     ...validation(link, ours, gloo),
@@ -346,10 +379,15 @@ if (import.meta.main) {
       linkBits ? "the same share of each link's rate as fitted here" : "each link's full rate"
     }, the all-reduce after backward with ` +
     `no overlap (one bucket per step: every model here is below the 25 MB bucket cap), a ` +
-    `metric sum every ${LOG_EVERY} steps; beside each, the collective of least modelled cost ` +
-    "(rhd: recursive halving-doubling), and the step time that 256 workers need for 90%:",
+    `metric sum every ${LOG_EVERY} steps; beside each, what \`--allreduce auto\` runs (the ` +
+    "cheaper of ring and tree; halving is opt-in), and the step time that 256 workers need " +
+    "for 90%:",
     "",
     ...projection(link, models),
+    "",
+    "Each algorithm at 256 workers on 10 GbE, same assumptions:",
+    "",
+    ...byAlgorithm(link, models, 256, 10),
   ].join("\n");
   console.log(text);
   if (flags.write) {
