@@ -1,38 +1,56 @@
 /**
- * All-reduce latency and bus bandwidth over real HTTP on 127.0.0.1, one Deno process per
- * rank, side by side with Gloo (PyTorch) when `/usr/bin/python3` can import torch.
+ * All-reduce latency and bus bandwidth over real HTTP, one Deno process per rank, side by
+ * side with Gloo (PyTorch) when `/usr/bin/python3` can import torch: on 127.0.0.1, or with
+ * `--net 1gbe|10gbe` on an emulated network (bench/netns.ts: a namespace per rank, links
+ * shaped to the profile's rate), where Gloo's ranks run in the same namespaces.
  *
  * ```sh
- * deno run -A bench/allreduce.ts [--worlds 2,4] [--sizes 4096,65536,...] [--chunk-elems N]
- *   [--max-in-flight N] [--algorithm ring|tree|hier|auto] [--grad-dtype fp32|fp16|bf16]
- *   [--gloo-script PATH | --no-gloo]
+ * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--allreduce ring]
+ *   [--worlds 2,4] [--sizes 4096,65536,...] [--chunk-elems N] [--max-in-flight N]
+ *   [--gloo-script PATH | --no-gloo] [--json PATH] [--write]
  * ```
  *
  * busbw = algbw × 2(n − 1)/n with algbw = bytes / time (the nccl-tests convention, as in
  * Gloo's script). Our time is the median of the repetitions on rank 0; Gloo's script
- * reports the mean. Every rank checks the first result before timing.
+ * reports the mean. Every rank checks the first result before timing. `--json` keeps the
+ * measurements for the cost model (bench/cost_model.ts); `--write` records the table in
+ * bench/RESULTS.md.
  *
- * The same file runs each rank (`--rank`, job token in the environment): it listens,
- * prints its URL, reads every rank's URL from stdin, then reduces and prints one JSON line
- * per size from rank 0.
+ * The same file runs each rank (`--rank`, job token in the environment): it listens on
+ * `--host`, prints its URL, reads every rank's URL from stdin, then reduces and prints one
+ * JSON line per size from rank 0.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
 import { HttpLink } from "../coordinator/transport/http_link.ts";
-import { AllReducePlan } from "../coordinator/transport/all_reduce.ts";
-import type { AllReduceAlgorithm } from "../coordinator/transport/algorithm_choice.ts";
-import { DEFAULT_CHUNK_ELEMS } from "../coordinator/transport/ring_plan.ts";
-import type { WireDtype } from "../coordinator/transport/wire_dtype.ts";
+import { ringAllReduce, ringScratchLength } from "../coordinator/transport/ring.ts";
+import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/transport/ring_plan.ts";
 import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
+import {
+  createNetwork,
+  type EmulatedNetwork,
+  LINK_DEVICE,
+  NET_PROFILES,
+  type NetProfile,
+} from "./netns.ts";
+import { machineLine, replaceSection } from "./results.ts";
 
 const TOKEN_VARIABLE = "GRADMESH_BENCH_TOKEN";
 const PYTHON = "/usr/bin/python3";
+const GLOO_RANK = new URL("./gloo_rank.py", import.meta.url).pathname;
+const GLOO_PORT = "29512";
 const DEFAULT_SIZES = [1 << 12, 1 << 16, 1 << 20, 1 << 22, 1 << 24, 1 << 26];
 const WARMUP = 2;
 
+/** The all-reduce algorithms `--allreduce` can name, each as the bench calls it. */
+const ALGORITHMS = { ring: ringAllReduce } as const;
+type Algorithm = keyof typeof ALGORITHMS;
+
+/** One size's median time on rank 0 (ours) or mean time (Gloo's). */
 interface Measurement {
   world: number;
   bytes: number;
@@ -41,21 +59,40 @@ interface Measurement {
 
 const { values: flags } = parseArgs({
   options: {
-    worlds: { type: "string", default: "2,4" },
+    net: { type: "string", default: "loopback" },
+    allreduce: { type: "string", default: "ring" },
+    worlds: { type: "string" },
     sizes: { type: "string", default: DEFAULT_SIZES.join(",") },
     "chunk-elems": { type: "string", default: String(DEFAULT_CHUNK_ELEMS) },
     // HttpLink's own default unless given.
     "max-in-flight": { type: "string" },
-    // busbw counts the float32 bytes whatever travels, so 16 bits shows as a gain.
-    algorithm: { type: "string", default: "ring" },
-    "grad-dtype": { type: "string", default: "fp32" },
     "gloo-script": { type: "string", default: "/work/shared/peers/gloo_allreduce.py" },
     "no-gloo": { type: "boolean", default: false },
+    json: { type: "string" },
+    write: { type: "boolean", default: false },
     rank: { type: "string" },
     world: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
   },
 });
+
+/** Exits 2 with one line naming the flag and what it takes. */
+function badFlag(flag: string, expected: string, got: string): never {
+  console.error(`--${flag}: expected ${expected}, got ${JSON.stringify(got)}`);
+  Deno.exit(2);
+}
+
+const net = flags.net as NetProfile;
+if (!(net in NET_PROFILES)) badFlag("net", Object.keys(NET_PROFILES).join(" | "), flags.net);
+const algorithm = flags.allreduce as Algorithm;
+if (!(algorithm in ALGORITHMS)) {
+  badFlag("allreduce", Object.keys(ALGORITHMS).join(" | "), flags.allreduce);
+}
+const linkBits = NET_PROFILES[net];
 const sizes = flags.sizes.split(",").map(Number);
+if (sizes.some((b) => !Number.isInteger(b) || b < 4 || b % 4 !== 0)) {
+  badFlag("sizes", "byte counts that are positive multiples of 4", flags.sizes);
+}
 const chunkElems = Number(flags["chunk-elems"]);
 const maxInFlight = flags["max-in-flight"] === undefined
   ? undefined
@@ -63,7 +100,8 @@ const maxInFlight = flags["max-in-flight"] === undefined
 
 // Same repetition rule as Gloo's script, so both sides average over similar runs.
 const repsFor = (bytes: number) => Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));
-const busbw = (m: Measurement) => (m.bytes / (m.ms / 1e3) / 1e9) * (2 * (m.world - 1)) / m.world;
+const algbw = (m: Measurement) => m.bytes / (m.ms / 1e3) / 1e9;
+const busbw = (m: Measurement) => algbw(m) * (2 * (m.world - 1)) / m.world;
 const median = (xs: number[]) => {
   const s = xs.toSorted((a, b) => a - b);
   return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
@@ -80,24 +118,24 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 }
 
 async function runRank(rank: number, world: number, token: string): Promise<void> {
-  const algorithm = flags.algorithm as AllReduceAlgorithm, dtype = flags["grad-dtype"] as WireDtype;
-  const plans = sizes.map((bytes) =>
-    new AllReducePlan(bytes / 4, world, { chunkElems, algorithm, dtype })
-  );
+  const plans = sizes.map((bytes) => new RingPlan(bytes / 4, world, chunkElems));
   const server = serveRing({
     token,
+    hostname: flags.host,
     chunkLengthFor: (key, from) => plans[key.bucket]?.chunkLength(rank, from, key.chunk),
   });
   console.log(server.url);
   const input = lines(Deno.stdin.readable);
   const peers: string[] = JSON.parse((await input.next()).value);
   const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox, maxInFlight });
+  const allReduce = ALGORITHMS[algorithm];
   let step = 0;
   for (const [bucket, bytes] of sizes.entries()) {
     const data = new Float32Array(bytes / 4).fill(rank + 1);
     // Scratch is kept across steps, as the gradient reducer keeps it per bucket.
-    const scratch = new Float32Array(plans[bucket].scratchLength(rank));
-    const reduce = () => plans[bucket].run(link, rank, data, { step: step++, bucket, scratch });
+    const scratch = new Float32Array(ringScratchLength(plans[bucket], rank));
+    const reduce = () =>
+      allReduce(link, rank, world, data, { step: step++, bucket, chunkElems, scratch });
     await reduce();
     const expected = (world * (world + 1)) / 2;
     const wrong = data.findIndex((x) => x !== expected);
@@ -117,26 +155,36 @@ async function runRank(rank: number, world: number, token: string): Promise<void
   await server.shutdown();
 }
 
-async function runWorld(world: number): Promise<Measurement[]> {
+/** The program and arguments that run `command` as rank `rank`: in its namespace, if any. */
+function placed(network: EmulatedNetwork | undefined, rank: number, command: string[]) {
+  return network
+    ? { program: "ip", args: network.exec(rank, command) }
+    : { program: command[0], args: command.slice(1) };
+}
+
+async function runWorld(world: number, network?: EmulatedNetwork): Promise<Measurement[]> {
   const token = newJobToken();
-  const children = Array.from({ length: world }, (_, rank) =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        import.meta.filename!,
-        `--rank=${rank}`,
-        `--world=${world}`,
-        `--sizes=${flags.sizes}`,
-        `--chunk-elems=${chunkElems}`,
-        `--algorithm=${flags.algorithm}`,
-        `--grad-dtype=${flags["grad-dtype"]}`,
-        ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
-      ],
+  const children = Array.from({ length: world }, (_, rank) => {
+    const { program, args } = placed(network, rank, [
+      Deno.execPath(),
+      "run",
+      "-A",
+      import.meta.filename!,
+      `--rank=${rank}`,
+      `--world=${world}`,
+      `--host=${network?.hosts[rank].address ?? "127.0.0.1"}`,
+      `--allreduce=${algorithm}`,
+      `--sizes=${flags.sizes}`,
+      `--chunk-elems=${chunkElems}`,
+      ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
+    ]);
+    return new Deno.Command(program, {
+      args,
       env: { [TOKEN_VARIABLE]: token },
       stdin: "piped",
       stdout: "piped",
-    }).spawn());
+    }).spawn();
+  });
   const outputs = children.map((child) => lines(child.stdout));
   const urls = await Promise.all(outputs.map(async (out) => (await out.next()).value));
   for (const child of children) {
@@ -164,7 +212,16 @@ async function canImportTorch(): Promise<boolean> {
   return (await probe.output().catch(() => undefined))?.success ?? false;
 }
 
-async function runGloo(world: number): Promise<Measurement[]> {
+/** The measurements in Gloo's output lines. */
+function glooLines(stdout: Uint8Array): Measurement[] {
+  return new TextDecoder().decode(stdout).split("\n").flatMap((line) => {
+    const m = line.match(/world=(\d+) bytes=(\d+) time_ms=([\d.]+)/);
+    return m ? [{ world: Number(m[1]), bytes: Number(m[2]), ms: Number(m[3]) }] : [];
+  });
+}
+
+/** Gloo on loopback: the shared script, which starts every rank itself. */
+async function runGlooLoopback(world: number): Promise<Measurement[]> {
   const script = flags["gloo-script"];
   const { stdout, success } = await new Deno.Command(PYTHON, {
     args: [script, String(world)],
@@ -172,10 +229,25 @@ async function runGloo(world: number): Promise<Measurement[]> {
     stderr: "inherit",
   }).output();
   if (!success) throw new Error(`${script} ${world} failed`);
-  return new TextDecoder().decode(stdout).split("\n").flatMap((line) => {
-    const m = line.match(/world=(\d+) bytes=(\d+) time_ms=([\d.]+)/);
-    return m ? [{ world: Number(m[1]), bytes: Number(m[2]), ms: Number(m[3]) }] : [];
-  });
+  return glooLines(stdout);
+}
+
+/** Gloo on the emulated network: one process per rank, each in its rank's namespace. */
+async function runGlooIn(network: EmulatedNetwork, world: number): Promise<Measurement[]> {
+  const outputs = await Promise.all(Array.from({ length: world }, (_, rank) => {
+    const master = network.hosts[0].address;
+    const command = [PYTHON, GLOO_RANK, String(rank), String(world), master, GLOO_PORT];
+    const { program, args } = placed(network, rank, [...command, flags.sizes]);
+    return new Deno.Command(program, {
+      args,
+      // Gloo binds the device named here, not whatever the host name resolves to.
+      env: { GLOO_SOCKET_IFNAME: LINK_DEVICE },
+      stderr: "inherit",
+    }).output();
+  }));
+  const failed = outputs.findIndex((o) => !o.success);
+  if (failed >= 0) throw new Error(`${GLOO_RANK}: rank ${failed} of ${world} failed`);
+  return glooLines(outputs[0].stdout);
 }
 
 const formatSize = (bytes: number) =>
@@ -185,35 +257,72 @@ const formatSize = (bytes: number) =>
     ? `${bytes / (1 << 10)} KB`
     : `${bytes} B`;
 
+/** One table row: ours beside Gloo's (`g`), busbw as a share of the link rate when shaped. */
+function row(m: Measurement, g: Measurement | undefined): string {
+  const link = linkBits ? `${(100 * busbw(m) * 8e9 / linkBits).toFixed(0)}%` : "–";
+  const cells = [
+    m.world,
+    formatSize(m.bytes),
+    m.ms.toFixed(3),
+    algbw(m).toFixed(3),
+    busbw(m).toFixed(3),
+    link,
+    g ? g.ms.toFixed(3) : "–",
+    g ? busbw(g).toFixed(3) : "–",
+    g ? (busbw(m) / busbw(g)).toFixed(2) : "–",
+  ];
+  return `| ${cells.join(" | ")} |`;
+}
+
 async function main(): Promise<void> {
   const rows = [
-    "| world | size | gradmesh ms | gradmesh busbw GB/s | Gloo ms | Gloo busbw GB/s | busbw ratio |",
+    "| world | size | gradmesh ms | algbw GB/s | busbw GB/s | % of link | Gloo ms | " +
+    "Gloo busbw GB/s | busbw ratio |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
-  rows.push("|---|---|---|---|---|---|---|");
   const withGloo = !flags["no-gloo"] && await canImportTorch();
-  const worlds = flags.worlds.split(",").map(Number);
+  const worlds = (flags.worlds ?? (net === "10gbe" ? "2,4" : net === "1gbe" ? "2,4,8" : "2,4"))
+    .split(",").map(Number);
+  const kept: { world: number; bytes: number; ms: number; glooMs: number | null }[] = [];
   for (const world of worlds) {
-    const ours = await runWorld(world);
-    const gloo = withGloo ? await runGloo(world) : undefined;
-    for (const m of ours) {
-      const g = gloo?.find((x) => x.bytes === m.bytes);
-      const cells = [
-        world,
-        formatSize(m.bytes),
-        m.ms.toFixed(3),
-        busbw(m).toFixed(3),
-        g ? g.ms.toFixed(3) : "–",
-        g ? busbw(g).toFixed(3) : "–",
-        g ? (busbw(m) / busbw(g)).toFixed(2) : "–",
-      ];
-      rows.push(`| ${cells.join(" | ")} |`);
+    const network = linkBits ? await createNetwork(world, linkBits) : undefined;
+    try {
+      const ours = await runWorld(world, network);
+      const gloo = !withGloo
+        ? undefined
+        : network
+        ? await runGlooIn(network, world)
+        : await runGlooLoopback(world);
+      for (const m of ours) {
+        const g = gloo?.find((x) => x.bytes === m.bytes);
+        rows.push(row(m, g));
+        kept.push({ ...m, glooMs: g?.ms ?? null });
+      }
+    } finally {
+      await network?.close();
     }
   }
-  console.log(rows.join("\n"));
+  const table = rows.join("\n");
+  console.log(table);
   const cores = navigator.hardwareConcurrency;
   const crowded = worlds.filter((world) => world > cores);
-  if (crowded.length) {
-    console.log(`\nWorld ${crowded.join(", ")} on ${cores} cores: ranks share cores.`);
+  const note = crowded.length
+    ? `World ${crowded.join(", ")} on ${cores} cores: ranks share cores.`
+    : "";
+  if (note) console.log(`\n${note}`);
+  if (flags.json) {
+    const record = { net, bitsPerSecond: linkBits, algorithm, measurements: kept };
+    await writeTextAtomic(flags.json, JSON.stringify(record, null, 2) + "\n");
+  }
+  if (flags.write && linkBits) {
+    const command = `deno task bench:allreduce ${Deno.args.join(" ")}`;
+    await replaceSection(
+      `allreduce-${net}`,
+      `## All-reduce on an emulated ${net} network (${algorithm}), Gloo in the same namespaces\n\n` +
+        `${machineLine(command)}\n\nLinks shaped to ${linkBits / 1e9} Gbit/s ` +
+        `(${linkBits / 8e9} GB/s) each way with tc tbf, no added latency. ` +
+        `% of link = busbw / link rate.\n\n${table}\n\n${note}\n`,
+    );
   }
 }
 

@@ -11,6 +11,7 @@ import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
 import { lossNames } from "../core/train/regression_objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
+import { MAX_ACCUMULATE } from "../core/train/micro_batches.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
 import { cpuFlags } from "./cpu_flags.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -94,6 +95,15 @@ export const trainFlags: FlagTable = {
     default: d.batchSize,
     min: 1,
     help: "global minibatch size",
+  },
+  accumulate: {
+    type: "integer",
+    default: d.accumulate,
+    min: 1,
+    max: MAX_ACCUMULATE,
+    group: "optimization",
+    help: "micro-batches per optimizer step: each worker's share of the batch runs in this " +
+      "many parts, gradients summed, one all-reduce after the last (less activation memory)",
   },
   ...optimizerFlags,
   loss: {
@@ -303,6 +313,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     label: v.label as Cifar100Label,
     augment: { crop: v["random-crop"] as number, flip: v.hflip as boolean },
     syncBn: v["sync-bn"] as boolean,
+    accumulate: v.accumulate as number,
     onNonFinite: v["on-nonfinite"] as NonFinitePolicy,
     ...regressionConfigFromFlags(v),
   };

@@ -132,6 +132,15 @@ export abstract class DropoutBase extends Module {
     else this.offset += globalRows * this.perSample;
   }
 
+  /**
+   * Moves the offset back over the mask of the global batch of `globalRows` that the last
+   * training call drew, so that the next call draws from that batch's mask again: the
+   * micro-batches of one step (`--accumulate`) take their rows of one mask.
+   */
+  rewindBatch(globalRows: number): void {
+    if (this.perSample !== null) this.offset -= globalRows * this.perSample;
+  }
+
   /** Shape of the mask for input `x` (x's shape, or one value per channel). */
   protected abstract noiseShape(x: Tensor): readonly number[];
 

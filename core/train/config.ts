@@ -86,6 +86,8 @@ export interface TrainConfig extends ObjectiveArgs, RegressionSettings {
   syncBn: boolean;
   /** What a non-finite gradient does (`--on-nonfinite`); absent: `stop`. */
   onNonFinite?: NonFinitePolicy;
+  /** Micro-batches per optimizer step, gradients accumulated (`--accumulate`); absent: 1. */
+  accumulate?: number;
 }
 
 /** The defaults of `deno task train`: MLP 784-128-10 with SGD on the bundled MNIST digits. */
@@ -118,6 +120,7 @@ export const defaultTrainConfig: TrainConfig = {
   label: "fine",
   augment: { crop: 0, flip: false },
   syncBn: false,
+  accumulate: 1,
   ...defaultRegressionSettings,
 };
 

@@ -79,6 +79,9 @@ export class ChunkedDeviceData implements DeviceData {
   private shardOf: StepShard = () => new Uint32Array(0);
   private steps = 0;
   private next = 0;
+  /** The step being gathered, and how many of its shard's rows are gathered so far. */
+  private current = -1;
+  private used = 0;
   /** The last chunk written to its buffer. */
   private staged = -1;
 
@@ -104,25 +107,37 @@ export class ChunkedDeviceData implements DeviceData {
     this.shardOf = shardOf;
     this.steps = steps;
     this.next = 0;
+    this.current = -1;
+    this.used = 0;
     this.staged = -1;
     this.stageThrough(1);
   }
 
   gather(indices: Uint32Array): { x: Storage; y: Storage } {
-    // A rank without rows in a step (a global batch smaller than the world) gathers nothing.
-    while (this.next < this.steps && this.shardOf(this.next).length === 0) this.next++;
-    const step = this.next++;
-    const expected = step < this.steps ? this.shardOf(step) : null;
+    // A step's shard may come in consecutive parts (micro-batches, `--accumulate`): the
+    // next part of the current step, else the next step with rows (a rank without rows
+    // in a step, a global batch smaller than the world, gathers nothing).
+    if (this.current < 0 || this.used >= this.shardOf(this.current).length) {
+      while (this.next < this.steps && this.shardOf(this.next).length === 0) this.next++;
+      this.current = this.next++;
+      this.used = 0;
+    }
+    const step = this.current;
+    const from = this.used;
+    const expected = step < this.steps
+      ? this.shardOf(step).subarray(from, from + indices.length)
+      : null;
     if (
       !expected || expected.length !== indices.length || expected.some((k, i) => k !== indices[i])
     ) {
       throw new RangeError(`step ${step} of the epoch asked for samples its plan does not hold`);
     }
+    this.used += indices.length;
     const c = Math.floor(step / this.chunkSteps);
     // Chunk c − 1's steps are all recorded, so its buffer takes chunk c + 1.
     this.stageThrough(c + 1);
     const chunk = this.chunks[c % 2];
-    const start = chunk.starts[step % this.chunkSteps];
+    const start = chunk.starts[step % this.chunkSteps] + from;
     const idx = Float32Array.from(indices, (_, i) => start + i);
     const b = this.backend;
     return b.gatherSamples(chunk.images, chunk.labels, b.upload(idx), this.width);

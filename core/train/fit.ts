@@ -27,6 +27,7 @@ import type { TrainConfig } from "./config.ts";
 import { type DeviceData, deviceData } from "./device_data.ts";
 import type { RunningMetrics } from "./device_metrics.ts";
 import { restoreFitCheckpoint, saveFitCheckpoint } from "./fit_checkpoint.ts";
+import { checkAccumulate } from "./micro_batches.ts";
 import { epochRecord, stepRecord } from "./fit_records.ts";
 import type { ScheduleDriver } from "../optim/schedulers/registry.ts";
 import { runSchedule } from "./schedule.ts";
@@ -159,6 +160,7 @@ export async function fit(
   callbacks: FitCallbacks = {},
 ): Promise<FitResult> {
   requireOneProcessFor(config, options.mesh?.world ?? 1);
+  checkAccumulate(config);
   if (data.train.count === 0) {
     throw new UsageError("data", "the training split holds 0 samples, expected at least 1");
   }
@@ -284,7 +286,7 @@ class FitRun {
       const batch = this.onDevice
         ? { data: this.onDevice, indices: shard, rows: shard.length, firstRow }
         : hostBatch(data.train, shard, firstRow, config, epoch);
-      await trainer.step(batch, idx.length, mesh?.reduceGradients);
+      await trainer.step(batch, idx.length, mesh?.reduceGradients, config.accumulate);
       await mesh?.afterStep?.(globalStep, trainer);
       seen += idx.length;
       // A checkpoint or a stop reads the metrics back first, so that the epoch's sums

@@ -33,7 +33,12 @@ const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
 };
 
 /** Integer fields with their least value: the loop and the sampler divide by them. */
-const COUNTS: Partial<Record<keyof TrainConfig, number>> = { epochs: 1, batchSize: 1, seed: 0 };
+const COUNTS: Partial<Record<keyof TrainConfig, number>> = {
+  epochs: 1,
+  batchSize: 1,
+  seed: 0,
+  accumulate: 1,
+};
 
 /** Fields that may be absent (their defaults apply) and are objects when present. */
 const OPTIONAL_OBJECTS = ["optimizerArgs", "clip"];

@@ -15,10 +15,12 @@ import { UsageError } from "../errors.ts";
 import type { Module } from "../nn/module.ts";
 import { type LayerSum, syncBatchNorms, syncWithoutSamples } from "../nn/sync_batch_norm.ts";
 import type { TrainingOptimizer } from "../optim/training_optimizer.ts";
+import { add } from "../ops.ts";
 import { Tensor } from "../tensor.ts";
 import type { DeviceData } from "./device_data.ts";
 import { DeviceMetrics, type RunningMetrics } from "./device_metrics.ts";
 import { type NonFinitePolicy, NonFiniteWatch } from "./nonfinite.ts";
+import { microBatches } from "./micro_batches.ts";
 import type { Objective } from "./objective.ts";
 
 /** A batch shard on the host: `rows` samples of `features` values and their labels. */
@@ -119,65 +121,80 @@ export class Trainer {
   /**
    * One step on this process's shard of a global batch of `globalBatch` samples:
    * forward, backward, optional cross-rank gradient reduction (overlapping backward),
-   * update. The shard's `firstRow` places its dropout masks within the global batch's.
-   * The optimizer evaluates the step's closure once (L-BFGS as often as its line search
-   * asks); the first evaluation counts in the training metrics.
+   * update. With `accumulate` > 1 the shard runs as that many micro-batches, their
+   * gradients summed in place, and only the last one's backward reduces across ranks
+   * (DDP's `no_sync` for the others). The shard's `firstRow` places its dropout masks
+   * within the global batch's. The optimizer evaluates the step's closure once (L-BFGS as
+   * often as its line search asks); the first evaluation counts in the training metrics.
    */
   async step(
     batch: HostBatch | DeviceBatch,
     globalBatch: number,
     reduce?: GradientReducer,
+    accumulate = 1,
   ): Promise<void> {
     this.model.train();
-    this.placeDropouts(batch, globalBatch);
+    if (batch.rows === 0) this.skipDropouts(globalBatch);
     this.watch?.startStep();
     // Uploaded once: every evaluation (L-BFGS makes many) reads the same batch.
-    const input = batch.rows > 0 ? this.upload(batch) : null;
+    const inputs = microBatches(batch, accumulate).map((part) => ({
+      firstRow: part.firstRow ?? 0,
+      ...this.upload(part),
+    }));
     let first = true;
     await this.optimizer.step(async () => {
       this.optimizer.zeroGrad();
-      const sync = reduce?.(this.flat.grads, this.flat.slots);
+      let sync: GradientSync | undefined;
       let loss: Tensor | number = 0;
-      let record = () => {};
-      if (input) {
-        const { x, labels } = input;
+      const records: (() => void)[] = [];
+      for (const [k, { firstRow, x, labels }] of inputs.entries()) {
+        this.placeDropouts(firstRow, globalBatch, k > 0);
         const logits = await this.model.forwardAsync(x);
         const batchLoss = this.objective(logits, labels, globalBatch);
-        loss = batchLoss;
+        // Started before the last backward, which reports each finished gradient to it.
+        if (k === inputs.length - 1) sync = reduce?.(this.flat.grads, this.flat.slots);
         await backwardAsync(
           batchLoss,
           undefined,
           sync && ((leaf) => {
             const slot = this.slotOf.get(leaf);
-            if (slot) sync.ready(slot.offset, slot.size);
+            if (slot) sync!.ready(slot.offset, slot.size);
           }),
-          true, // zeroGrad above
+          k === 0, // zeroGrad above; later micro-batches add to the gradient
         );
+        // The step's loss is the sum of its micro-batches' (each already over globalBatch).
+        loss = typeof loss === "number" ? batchLoss : noGrad(() => add(loss as Tensor, batchLoss));
         const scale = this.recordScale(globalBatch, logits);
-        if (first) record = () => this.trainSums.add(logits, labels, batchLoss, scale);
-      } else if (this.synced.length > 0) {
-        await syncWithoutSamples(this.synced, this.backend);
+        if (first) records.push(() => this.trainSums.add(logits, labels, batchLoss, scale));
+      }
+      if (inputs.length === 0) {
+        sync = reduce?.(this.flat.grads, this.flat.slots);
+        if (this.synced.length > 0) await syncWithoutSamples(this.synced, this.backend);
       }
       first = false;
       await sync?.finish();
       // A dropped step (`skip-step`) counts in neither the parameters nor the metrics.
       if (!(await this.watch?.gradientsFinite() ?? true)) return null;
-      record();
+      for (const record of records) record();
       return loss;
     });
     this.backend.endStep();
   }
 
   /**
-   * Places the step's dropout masks: a shard draws its rows' slice of the global batch's
-   * masks, and a rank without rows still moves every stream past the global batch, so
-   * that N ranks drop what one process does.
+   * Places the dropout masks of rows from `firstRow` of the global batch; a further
+   * micro-batch of the same step first moves back to the start of the step's masks.
    */
-  private placeDropouts(batch: HostBatch | DeviceBatch, globalBatch: number): void {
+  private placeDropouts(firstRow: number, globalBatch: number, again: boolean): void {
     for (const layer of this.dropouts) {
-      if (batch.rows > 0) layer.shard(batch.firstRow ?? 0, globalBatch);
-      else layer.skipBatch(globalBatch);
+      if (again) layer.rewindBatch(globalBatch);
+      layer.shard(firstRow, globalBatch);
     }
+  }
+
+  /** A rank without rows still moves every stream past the global batch, as one process does. */
+  private skipDropouts(globalBatch: number): void {
+    for (const layer of this.dropouts) layer.skipBatch(globalBatch);
   }
 
   /**
