@@ -161,6 +161,12 @@ export interface LocalJob {
 
 const HOST = "127.0.0.1";
 
+/** The token of a job started here: `GRADMESH_TOKEN` when set, else a fresh one. */
+export function localJobToken(): string {
+  const given = Deno.env.get("GRADMESH_TOKEN");
+  return given === undefined ? newJobToken() : requireToken(given);
+}
+
 /**
  * Starts the coordinator and `options.workers` worker processes training `config`. When
  * a worker fails and `maxRestarts` allows, every worker is killed and a new set started,
@@ -176,8 +182,7 @@ const HOST = "127.0.0.1";
  * ```
  */
 export function startLocalJob(config: TrainConfig, options: LocalJobOptions): LocalJob {
-  const token = options.token ??
-    (Deno.env.has("GRADMESH_TOKEN") ? requireToken(Deno.env.get("GRADMESH_TOKEN")) : newJobToken());
+  const token = options.token ?? localJobToken();
   const coordinator = new Coordinator({
     world: options.workers,
     config,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
@@ -16,7 +16,8 @@ import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { cpuSettings } from "./cpu_flags.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
-import { trainOnWorkers } from "./local_job.ts";
+import { startRunDashboard, watched } from "./dashboard.ts";
+import { localJobToken, trainOnWorkers } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";
 import { nothingLeft } from "./resume_flags.ts";
 import { prepareRunDir, type RunDir } from "./run_dir.ts";
@@ -87,7 +88,9 @@ async function trainHere(
   const removeListeners = onStopSignals(stop, "gradmesh train");
   const unwatch = onTaskParentGone(() => stop("parent gone"));
   try {
-    const result = await fitConfig(config, choice.backend, { train, test }, {
+    const dashboard = startRunDashboard(values.dashboard as string, basename(out), localJobToken());
+    const callbacks = { ...trainingCallbacks(config, quiet), onRecord: dashboard?.onRecord };
+    const running = fitConfig(config, choice.backend, { train, test }, {
       checkpointPath,
       metricsPath,
       evalEvery: values["eval-every"] as number,
@@ -96,7 +99,8 @@ async function trainHere(
       keepCheckpoints: values["keep-checkpoints"] as number,
       stopRequested: () => stopRequested,
       resume: values.resume as string | undefined,
-    }, trainingCallbacks(config, quiet));
+    }, callbacks);
+    const result = await watched(dashboard, running);
     if (result.stoppedAt !== null) printStopped(result.stoppedAt, checkpointPath, out);
     else {
       printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);

