@@ -14,6 +14,8 @@ import {
   type RunState,
 } from "../coordinator/dashboard/dashboard_feed.ts";
 import { serveDashboard } from "../coordinator/dashboard/dashboard_server.ts";
+import { followJob, jobView } from "../coordinator/dashboard/job_view.ts";
+import type { JobStatus } from "../coordinator/job/wire.ts";
 import type { FlagTable } from "./flags.ts";
 
 /** `--dashboard`, for `train` (and `coordinator`, which takes `train`'s flags). */
@@ -61,8 +63,10 @@ export function dashboardAddress(value: string, interactive: boolean): Dashboard
 
 /** A run's dashboard, listening. */
 export interface RunDashboard {
-  /** Takes the run's metrics records (a `fit` callback). */
+  /** Takes one of the run's metrics records (a `fit` callback). */
   onRecord(record: MetricsRecord): void;
+  /** Takes the run's metrics records (a coordinator's `onRecords`). */
+  addRecords(records: readonly MetricsRecord[]): void;
   /** Sets the run's state (and the failure, naming the rank, when it failed). */
   setState(state: RunState, error?: string): void;
   /** Replaces the job's whole view (data-parallel runs: ranks and their timings). */
@@ -95,6 +99,7 @@ export function startRunDashboard(
   feed.setJob(job);
   return {
     onRecord: (record) => feed.addRecords([record]),
+    addRecords: (records) => feed.addRecords(records),
     setState(state, error) {
       job = { ...job, state, error: error ?? null };
       feed.setJob(job);
@@ -122,5 +127,25 @@ export async function watched<T>(dashboard: RunDashboard | null, work: Promise<T
     throw e;
   } finally {
     await dashboard?.close();
+  }
+}
+
+/**
+ * Waits for a data-parallel job to end with `dashboard` (when there is one) following its
+ * coordinator's status: state, ranks, timings, and at the end the failure naming the rank;
+ * closes the dashboard at the end.
+ */
+export async function watchedJob(
+  dashboard: RunDashboard | null,
+  job: { readonly finished: Promise<void>; status(): JobStatus },
+): Promise<void> {
+  if (!dashboard) return await job.finished;
+  const unfollow = followJob(() => job.status(), (view) => dashboard.setJob(view));
+  try {
+    await job.finished;
+  } finally {
+    unfollow();
+    dashboard.setJob(jobView(job.status()));
+    await dashboard.close();
   }
 }

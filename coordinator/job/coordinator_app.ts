@@ -6,6 +6,7 @@
  * | `POST /v1/join` | `JoinRequest` → `JoinReply`, once the world is complete (long poll) |
  * | `POST /v1/heartbeat` | `HeartbeatRequest` → `HeartbeatReply` |
  * | `POST /v1/metrics` | `MetricsReport` → 204 |
+ * | `POST /v1/records` | `RecordsReport` → 204 |
  * | `POST /v1/fail` | `FailReport` → 204 |
  * | `POST /v1/done` | `DoneReport` → 204 |
  * | `GET /v1/status` | → `JobStatus` |
@@ -31,6 +32,7 @@ import {
   parseHeartbeat,
   parseJoinRequest,
   parseMetricsReport,
+  parseRecordsReport,
 } from "./wire.ts";
 
 /** Default limit on request bodies: every message is a few hundred bytes. */
@@ -94,6 +96,10 @@ export function coordinatorApp(coordinator: Coordinator, options: CoordinatorApp
   });
   app.post("/v1/metrics", async (c) => {
     coordinator.recordMetrics(parseMetricsReport(await jsonBody(c)));
+    return c.body(null, 204);
+  });
+  app.post("/v1/records", async (c) => {
+    coordinator.recordRecords(parseRecordsReport(await jsonBody(c)));
     return c.body(null, 204);
   });
   app.post("/v1/fail", async (c) => {

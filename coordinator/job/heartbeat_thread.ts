@@ -8,6 +8,7 @@
 
 import { GradmeshError } from "../../core/errors.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
+import type { StepTiming } from "./coordinator_client.ts";
 
 /** What the thread needs to beat. */
 export interface HeartbeatStart {
@@ -67,6 +68,11 @@ export class HeartbeatThread {
   /** Reports `step` as the last one this worker finished. */
   set step(step: number) {
     this.#thread.postMessage({ step });
+  }
+
+  /** Reports how long the last step and its all-reduce took. */
+  set timing(timing: StepTiming) {
+    this.#thread.postMessage({ timing });
   }
 
   /** Stops beating. */

@@ -10,7 +10,7 @@
  */
 
 import { assert, assertEquals } from "../core/asserts.ts";
-import { trainCommand, writeDigits } from "../coordinator/job_fixtures.ts";
+import { trainCommand, workerPids, writeDigits } from "../coordinator/job_fixtures.ts";
 import { Chromium, chromiumPath } from "./chromium.ts";
 
 const chromium = chromiumPath();
@@ -115,6 +115,41 @@ Deno.test({
         `document.querySelectorAll("#epochs tbody tr").length`,
       );
       assertEquals(rows, 6);
+    } finally {
+      await tearDown(run);
+    }
+  },
+});
+
+Deno.test({
+  name: "dashboard of a 2-worker job in Chromium: ranks with timings, then a killed worker " +
+    "shows as failed with its rank's message",
+  ignore: chromium === null,
+  async fn() {
+    const { dir, data, browser, tearDown } = await setUp("gradmesh-dash-two-");
+    let run: DashboardRun | undefined;
+    try {
+      const args = [...RUN, "--data", data, "--epochs", "50", "--workers", "2"];
+      run = await startRun([...args, "--backend", "cpu", "--out", `${dir}/run`]);
+      await browser.navigate(run.url);
+      const first = await browser.waitFor<number>(points("loss"), 60_000, "first loss points");
+      await browser.waitFor(`${points("loss")} > ${first}`, 30_000, "more loss points");
+      // Both ranks listed, each with a step time and an all-reduce time from its heartbeats.
+      const timed = `[...document.querySelectorAll("#ranks tbody tr")]
+        .filter((row) => / ms$/.test(row.cells[3].textContent) && / ms$/.test(row.cells[4].textContent))
+        .length`;
+      await browser.waitFor(`${timed} === 2`, 30_000, "two ranks with timings");
+      assertEquals(await browser.evaluate<string>(`document.body.dataset.state`), "training");
+      const screenshot = Deno.env.get("GRADMESH_SCREENSHOT");
+      if (screenshot) await Deno.writeFile(screenshot, await browser.screenshot());
+      const [, rank1] = await workerPids(run.child.pid);
+      assert(rank1 !== undefined, "rank 1's worker process found");
+      Deno.kill(rank1, "SIGKILL");
+      await browser.waitFor(`document.body.dataset.state === "failed"`, 30_000, "failed state");
+      const error = await browser.evaluate<string>(`document.getElementById("error").textContent`);
+      assert(/^rank 1 \(127\.0\.0\.1\), step \d+: .*SIGKILL/.test(error), error);
+      assert(await browser.evaluate<boolean>(`!document.getElementById("error").hidden`));
+      assertEquals((await run.child.status).code, 1, run.stderr());
     } finally {
       await tearDown(run);
     }
