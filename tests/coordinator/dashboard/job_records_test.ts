@@ -59,7 +59,7 @@ Deno.test("heartbeats may carry step and all-reduce times (milliseconds >= 0)", 
   assert.deepEqual(parseHeartbeat({ rank: 1, step: 5 }), { rank: 1, step: 5 });
   assert.throws(
     () => parseHeartbeat({ rank: 1, step: 5, stepMs: -1 }),
-    /^stepMs: expected milliseconds/,
+    /^WireFormatError: stepMs: expected milliseconds/,
   );
 });
 
