@@ -12,10 +12,12 @@ import { readMetrics } from "../core/metrics/jsonl.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
+import { serveRuns } from "./report_serve.ts";
 import { writeSweepReport } from "./sweep_report.ts";
 
 const USAGE = `Usage: gradmesh report FILE.jsonl [FILE2.jsonl ...] [--out report.svg]
-       gradmesh report --sweep DIR`;
+       gradmesh report --sweep DIR
+       gradmesh report --serve DIR [--listen HOST:PORT]`;
 
 const FLAGS: FlagTable = {
   out: { type: "string", default: "report.svg", help: "where to write the SVG" },
@@ -23,6 +25,18 @@ const FLAGS: FlagTable = {
   sweep: {
     type: "string",
     help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
+  },
+  serve: {
+    type: "string",
+    group: "output",
+    help: "show finished runs on the dashboard page: a run folder, a folder of them, or a " +
+      "metrics file (until interrupted)",
+  },
+  listen: {
+    type: "string",
+    group: "output",
+    default: "127.0.0.1:0",
+    help: "where --serve listens, HOST:PORT (port 0: a free one; off loopback it needs a token)",
   },
   help: { type: "boolean", default: false, help: "print this help and exit" },
 };
@@ -37,6 +51,10 @@ export async function runReport(args: string[]): Promise<number> {
     const { values, positionals, given } = parseFlags(FLAGS, args);
     if (values.help) {
       console.log(helpText(USAGE, FLAGS));
+      return 0;
+    }
+    if (values.serve !== undefined) {
+      await serveRuns(String(values.serve), String(values.listen));
       return 0;
     }
     const logLoss = values["log-loss"] === true;
