@@ -54,8 +54,7 @@ export async function runReport(args: string[]): Promise<number> {
       return 0;
     }
     if (values.serve !== undefined) {
-      await serveRuns(String(values.serve), String(values.listen));
-      return 0;
+      return await serveRuns(String(values.serve), String(values.listen));
     }
     const logLoss = values["log-loss"] === true;
     if (values.sweep !== undefined) {

@@ -37,10 +37,10 @@ export async function runMetricsFiles(dir: string): Promise<Map<string, string>>
 }
 
 /**
- * Serves the runs in `dir` at `listen` (`HOST:PORT`) and prints the address to stderr;
- * the server then keeps the process alive until it is interrupted.
+ * Serves the runs in `dir` at `listen` (`HOST:PORT`), prints the address to stderr, and
+ * never resolves: it serves until the process is interrupted.
  */
-export async function serveRuns(dir: string, listen: string): Promise<void> {
+export async function serveRuns(dir: string, listen: string): Promise<never> {
   const address = dashboardAddress(listen, true);
   if (!address) throw new UsageError("--listen", "expected HOST:PORT");
   const feeds = new Map<string, DashboardFeed>();
@@ -55,4 +55,5 @@ export async function serveRuns(dir: string, listen: string): Promise<void> {
   } catch (e) {
     throw new UsageError("--listen", `cannot listen on ${listen}: ${(e as Error).message}`);
   }
+  return await new Promise<never>(() => {});
 }
