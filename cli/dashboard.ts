@@ -13,8 +13,11 @@ import {
   type JobView,
   type RunState,
 } from "../coordinator/dashboard/dashboard_feed.ts";
+import type { Hono } from "hono";
+import { dashboardApp } from "../coordinator/dashboard/dashboard_app.ts";
+import { isLoopback } from "../coordinator/dashboard/dashboard_auth.ts";
 import { serveDashboard } from "../coordinator/dashboard/dashboard_server.ts";
-import { followJob, jobView } from "../coordinator/dashboard/job_view.ts";
+import { followJob } from "../coordinator/dashboard/job_view.ts";
 import type { JobStatus } from "../coordinator/job/wire.ts";
 import type { FlagTable } from "./flags.ts";
 
@@ -145,7 +148,42 @@ export async function watchedJob(
     await job.finished;
   } finally {
     unfollow();
-    dashboard.setJob(jobView(job.status()));
     await dashboard.close();
   }
+}
+
+/** The dashboard on a coordinator's own address (its server buffers replies: polled). */
+export interface CoordinatorDashboard {
+  /** The app to mount on the coordinator's. */
+  readonly app: Hono;
+  /** Takes rank 0's records (the coordinator's `onRecords`). */
+  addRecords(records: readonly MetricsRecord[]): void;
+  /** Follows the coordinator's status; returns the call that stops it. */
+  follow(status: () => JobStatus): () => void;
+}
+
+/**
+ * The dashboard of `coordinator`'s run `runId`, unless `value` (of `--dashboard`) is `off`;
+ * bound off loopback (`host`), it requires the job token.
+ */
+export function coordinatorDashboard(
+  value: string,
+  runId: string,
+  token: string,
+  host: string,
+): CoordinatorDashboard | null {
+  if (value === "off") return null;
+  if (value !== "auto") {
+    throw new UsageError(
+      "--dashboard",
+      "a coordinator shows its dashboard at its own address (--host, --port): give auto or off",
+    );
+  }
+  const feed = new DashboardFeed(runId);
+  const feeds = new Map([[runId, feed]]);
+  return {
+    app: dashboardApp({ feeds, token: isLoopback(host) ? null : token, push: false }),
+    addRecords: (records) => feed.addRecords(records),
+    follow: (status) => followJob(status, (view) => feed.setJob(view)),
+  };
 }

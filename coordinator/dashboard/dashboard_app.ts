@@ -67,13 +67,16 @@ const encoder = new TextEncoder();
 export function dashboardApp(options: DashboardAppOptions): Hono {
   const app = new Hono();
   let streams = 0;
-  app.use("*", dashboardAuth(options.token));
-  app.use("*", async (c, next) => {
-    await next();
-    c.header("x-content-type-options", "nosniff");
-    c.header("x-frame-options", "DENY");
-    c.header("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'");
-  });
+  // Only its own paths: mounted on the coordinator's app, it leaves `/v1` and `/health` be.
+  for (const path of ["/", "/static/*", "/api/*"]) {
+    app.use(path, dashboardAuth(options.token));
+    app.use(path, async (c, next) => {
+      await next();
+      c.header("x-content-type-options", "nosniff");
+      c.header("x-frame-options", "DENY");
+      c.header("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'");
+    });
+  }
   const feedOf = (c: Context): DashboardFeed | undefined => {
     const run = c.req.query("run");
     return run === undefined ? options.feeds.values().next().value : options.feeds.get(run);

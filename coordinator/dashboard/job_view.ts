@@ -51,7 +51,7 @@ export function jobView(status: JobStatus): JobView {
 
 /**
  * Calls `onView` with the view of `status()` now and every `everyMs`; returns the call
- * that stops it.
+ * that stops it, which passes on the view at that moment one last time.
  */
 export function followJob(
   status: () => JobStatus,
@@ -60,5 +60,8 @@ export function followJob(
 ): () => void {
   onView(jobView(status()));
   const timer = setInterval(() => onView(jobView(status())), everyMs);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    onView(jobView(status()));
+  };
 }

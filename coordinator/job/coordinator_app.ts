@@ -11,6 +11,7 @@
  * | `POST /v1/done` | `DoneReport` → 204 |
  * | `GET /v1/status` | → `JobStatus` |
  * | `GET /health` | → `{ ok: true }`, no token needed |
+ * | `GET /`, `/static/*`, `/api/*` | the job's dashboard, when one is given (its own rules) |
  *
  * Every `/v1` request carries `authorization: Bearer <job token>`, compared in constant
  * time; anything else is 401 and changes nothing. Then a body over the size limit is 413,
@@ -44,6 +45,8 @@ export interface CoordinatorAppOptions {
   readonly token: string;
   /** Largest request body accepted. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   readonly maxBodyBytes?: number;
+  /** The job's dashboard (`dashboardApp` with `push: false`), mounted at `/`. */
+  readonly dashboard?: Hono;
 }
 
 async function jsonBody(c: Context): Promise<unknown> {
@@ -111,6 +114,7 @@ export function coordinatorApp(coordinator: Coordinator, options: CoordinatorApp
     return c.body(null, 204);
   });
   app.get("/v1/status", (c) => c.json(coordinator.status()));
+  if (options.dashboard) app.route("/", options.dashboard);
   app.onError((error, c) => {
     if (error instanceof WireFormatError) return c.json({ error: error.message }, 400);
     if (error instanceof GradmeshError) return c.json({ error: error.message }, 409);

@@ -12,7 +12,8 @@ import {
   type RecordsReport,
 } from "../../../coordinator/job/wire.ts";
 import { WireFormatError } from "../../../coordinator/job/job_errors.ts";
-import { jobView } from "../../../coordinator/dashboard/job_view.ts";
+import { followJob, jobView } from "../../../coordinator/dashboard/job_view.ts";
+import { dashboardApp } from "../../../coordinator/dashboard/dashboard_app.ts";
 import { DashboardFeed } from "../../../coordinator/dashboard/dashboard_feed.ts";
 import { serveDashboard } from "../../../coordinator/dashboard/dashboard_server.ts";
 
@@ -160,5 +161,37 @@ Deno.test("a dashboard off loopback prints its address with the token", async ()
     assert.equal((await status.json()).run, "r");
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("the dashboard on a coordinator's app: its own paths and rules, /v1 and /health as before, polled", async () => {
+  const job = new Coordinator({ world: 1, config: defaultTrainConfig, out: "runs/x" });
+  try {
+    const feed = new DashboardFeed(job.runId);
+    const stop = followJob(() => job.status(), (view) => feed.setJob(view), 10);
+    const dashboard = dashboardApp({
+      feeds: new Map([[job.runId, feed]]),
+      token: TOKEN,
+      push: false,
+    });
+    const app = coordinatorApp(job, { token: TOKEN, dashboard });
+    const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
+    assert.equal((await app.request("/health")).status, 200);
+    assert.equal((await app.request("/v1/status")).status, 401);
+    assert.equal((await app.request("/v1/status", bearer)).status, 200);
+    assert.equal((await app.request("/")).status, 401);
+    assert.equal((await app.request("/", bearer)).status, 200);
+    assert.equal(
+      (await app.request("/api/events", bearer)).status,
+      404,
+      "no stream: the page polls",
+    );
+    const status = await (await app.request("/api/status", bearer)).json();
+    assert.equal(status.state, "joining");
+    job.close();
+    stop();
+    assert.equal(feed.snapshot().state, "failed", "stopping passes the last view on");
+  } finally {
+    job.close();
   }
 });
