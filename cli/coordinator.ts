@@ -113,6 +113,7 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
   );
   const error = await coordinator.settled.finally(removeListeners);
   unfollow?.();
+  await dashboard?.linger();
   // Workers still running hear the verdict in their next heartbeat reply.
   if (error) await sleep(2 * coordinator.settings.heartbeatIntervalMs);
   await Promise.race([server.shutdown(), sleep(1000)]);

@@ -7,6 +7,7 @@
  */
 
 import { UsageError } from "../core/errors.ts";
+import { sleep } from "../coordinator/transport/sleep.ts";
 import type { MetricsRecord } from "../core/metrics/jsonl.ts";
 import {
   DashboardFeed,
@@ -160,7 +161,17 @@ export interface CoordinatorDashboard {
   addRecords(records: readonly MetricsRecord[]): void;
   /** Follows the coordinator's status; returns the call that stops it. */
   follow(status: () => JobStatus): () => void;
+  /**
+   * Waits long enough for a page that polled lately to poll once more (and see how the
+   * job ended); returns at once when no page is watching.
+   */
+  linger(): Promise<void>;
 }
+
+/** How long a page that polls every second may have been away and still count as watching. */
+const WATCHING_MS = 5_000;
+/** A little over the page's poll interval. */
+const LINGER_MS = 1_500;
 
 /**
  * The dashboard of `coordinator`'s run `runId`, unless `value` (of `--dashboard`) is `off`;
@@ -185,5 +196,9 @@ export function coordinatorDashboard(
     app: dashboardApp({ feeds, token: isLoopback(host) ? null : token, push: false }),
     addRecords: (records) => feed.addRecords(records),
     follow: (status) => followJob(status, (view) => feed.setJob(view)),
+    linger: async () => {
+      const read = feed.lastRead;
+      if (read !== null && performance.now() - read < WATCHING_MS) await sleep(LINGER_MS);
+    },
   };
 }

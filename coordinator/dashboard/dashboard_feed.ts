@@ -78,6 +78,7 @@ export class DashboardFeed {
   #job: JobView = { state: "joining", error: null, world: 1, ranks: [] };
   #jobJson = JSON.stringify(this.#job);
   #closed = false;
+  #lastRead: number | null = null;
 
   constructor(run: string, records: readonly MetricsRecord[] = []) {
     this.run = run;
@@ -105,8 +106,14 @@ export class DashboardFeed {
     this.#emit({ kind: "job", data: job });
   }
 
+  /** When {@link DashboardFeed.snapshot} was last called (`performance.now()`), or null. */
+  get lastRead(): number | null {
+    return this.#lastRead;
+  }
+
   /** The run as it stands. */
   snapshot(): FeedSnapshot {
+    this.#lastRead = performance.now();
     return { run: this.run, ...this.#job, records: [...this.#records] };
   }
 

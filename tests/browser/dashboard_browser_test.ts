@@ -10,7 +10,7 @@
  */
 
 import { assert, assertEquals } from "../core/asserts.ts";
-import { trainCommand, workerPids, writeDigits } from "../coordinator/job_fixtures.ts";
+import { MAIN, trainCommand, workerPids, writeDigits } from "../coordinator/job_fixtures.ts";
 import { Chromium, chromiumPath } from "./chromium.ts";
 
 const chromium = chromiumPath();
@@ -26,11 +26,17 @@ interface DashboardRun {
   stderr(): string;
 }
 
-async function startRun(args: string[]): Promise<DashboardRun> {
-  const child = trainCommand([...args, "--dashboard", "127.0.0.1:0", "--quiet"], {
+/** Starts `train args` with a dashboard on loopback. */
+function startRun(args: string[]): Promise<DashboardRun> {
+  const command = trainCommand([...args, "--dashboard", "127.0.0.1:0", "--quiet"], {
     stdout: "null",
     timeoutMs: 120_000,
-  }).spawn();
+  });
+  return dashboardOf(command.spawn());
+}
+
+/** Waits for `child` (a `train` or `coordinator`) to print its dashboard's address. */
+async function dashboardOf(child: Deno.ChildProcess): Promise<DashboardRun> {
   let text = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   const url = await new Promise<string>((resolve, reject) => {
@@ -151,6 +157,75 @@ Deno.test({
       assert(await browser.evaluate<boolean>(`!document.getElementById("error").hidden`));
       assertEquals((await run.child.status).code, 1, run.stderr());
     } finally {
+      await tearDown(run);
+    }
+  },
+});
+
+Deno.test({
+  name: "dashboard on a cluster coordinator's port in Chromium: joining, then polled points, " +
+    "then finished",
+  ignore: chromium === null,
+  async fn() {
+    const { dir, data, browser, tearDown } = await setUp("gradmesh-dash-coord-");
+    let run: DashboardRun | undefined;
+    let workers: Deno.ChildProcess[] = [];
+    try {
+      const port = String(20_000 + Math.floor(Math.random() * 20_000));
+      const env = {
+        NO_COLOR: "1",
+        GRADMESH_TOKEN: "dashboard-test-token-0123456789",
+        MASTER_ADDR: "127.0.0.1",
+        MASTER_PORT: port,
+        WORLD_SIZE: "2",
+      };
+      const spawn = (args: string[], rank = "") =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", MAIN, ...args],
+          env: { ...env, RANK: rank },
+          stdout: "null",
+          stderr: "piped",
+          signal: AbortSignal.timeout(120_000),
+        }).spawn();
+      const coordinator = spawn([
+        "coordinator",
+        "--world=2",
+        `--port=${port}`,
+        "--data",
+        data,
+        ...RUN,
+        "--epochs=4",
+        `--out=${dir}/run`,
+      ]);
+      run = await dashboardOf(coordinator);
+      assertEquals(run.url, `http://127.0.0.1:${port}/`);
+      await browser.navigate(run.url);
+      await browser.waitFor(`document.body.dataset.state === "joining"`, 30_000, "joining");
+      workers = ["0", "1"].map((rank) => spawn(["worker", "--backend=cpu"], rank));
+      const first = await browser.waitFor<number>(points("loss"), 60_000, "first loss points");
+      await browser.waitFor(`${points("loss")} > ${first}`, 30_000, "more loss points");
+      assertEquals(
+        await browser.evaluate<string>(`document.getElementById("link").textContent`),
+        "polled every second",
+      );
+      await browser.waitFor(`document.body.dataset.state === "finished"`, 60_000, "finished");
+      assertEquals((await run.child.status).code, 0, run.stderr());
+      assertEquals(
+        await browser.evaluate<number>(`document.querySelectorAll("#ranks tbody tr").length`),
+        2,
+      );
+      for (const worker of workers) {
+        await worker.stderr.cancel();
+        assertEquals((await worker.status).code, 0);
+      }
+    } finally {
+      for (const worker of workers) {
+        try {
+          worker.kill("SIGKILL");
+        } catch {
+          // already ended
+        }
+      }
       await tearDown(run);
     }
   },
