@@ -81,6 +81,8 @@ async function setUp(prefix: string) {
 // Sized so that steps take real work (a 784-256-256-10 MLP, batches of 8) and the run
 // lasts a few seconds: 75 steps per epoch, a record every 5.
 const RUN = ["--model", "784-256-256-10", "--batch-size", "8", "--log-every", "5"];
+// A learning rate that changes every epoch, for a chart with something to show.
+const COSINE = ["--scheduler", "cosine-annealing-lr", "--scheduler-args", '{"T_max": 10}'];
 
 Deno.test({
   name: "dashboard of a one-process run in Chromium: points appear and grow, then finished",
@@ -135,7 +137,7 @@ Deno.test({
     const { dir, data, browser, tearDown } = await setUp("gradmesh-dash-two-");
     let run: DashboardRun | undefined;
     try {
-      const args = [...RUN, "--data", data, "--epochs", "50", "--workers", "2"];
+      const args = [...RUN, "--data", data, "--epochs", "50", "--workers", "2", ...COSINE];
       run = await startRun([...args, "--backend", "cpu", "--out", `${dir}/run`]);
       await browser.navigate(run.url);
       const first = await browser.waitFor<number>(points("loss"), 60_000, "first loss points");
@@ -147,7 +149,11 @@ Deno.test({
       await browser.waitFor(`${timed} === 2`, 30_000, "two ranks with timings");
       assertEquals(await browser.evaluate<string>(`document.body.dataset.state`), "training");
       const screenshot = Deno.env.get("GRADMESH_SCREENSHOT");
-      if (screenshot) await Deno.writeFile(screenshot, await browser.screenshot());
+      if (screenshot) {
+        const epochs = `document.querySelectorAll("#epochs tbody tr").length >= 5`;
+        await browser.waitFor(epochs, 60_000, "five epochs");
+        await Deno.writeFile(screenshot, await browser.screenshot());
+      }
       const [, rank1] = await workerPids(run.child.pid);
       assert(rank1 !== undefined, "rank 1's worker process found");
       Deno.kill(rank1, "SIGKILL");
