@@ -41,7 +41,7 @@ async function epochSeconds(workers: number): Promise<number> {
   const main = new URL("../cli/main.ts", import.meta.url).pathname;
   const args = [`--workers=${workers}`, "--backend=cpu", `--epochs=${EPOCHS}`, `--out=${out}`];
   const { success } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...TRAIN_PERMISSIONS, main, "train", "--quiet", ...args],
+    args: ["run", ...TRAIN_PERMISSIONS, main, "train", "--quiet", "--dashboard=off", ...args],
     stdout: "null",
   }).output();
   if (!success) throw new Error(`train ${args.join(" ")} failed`);
