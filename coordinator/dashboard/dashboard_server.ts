@@ -6,7 +6,7 @@
  * @module
  */
 
-import { baseUrl } from "../transport/base_url.ts";
+import { baseUrl, isWildcard } from "../transport/base_url.ts";
 import { dashboardApp } from "./dashboard_app.ts";
 import { isLoopback } from "./dashboard_auth.ts";
 import type { DashboardFeed } from "./dashboard_feed.ts";
@@ -32,8 +32,6 @@ export interface DashboardServer {
   /** Ends every event stream and stops listening. */
   shutdown(): Promise<void>;
 }
-
-const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]";
 
 /**
  * Starts serving `options.feeds`; it is listening when this returns.

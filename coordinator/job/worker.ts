@@ -17,7 +17,7 @@ import { UsageError } from "../../core/errors.ts";
 import type { MetricsRecord } from "../../core/metrics/jsonl.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../../core/train/fit.ts";
 import { abortable } from "../transport/abortable.ts";
-import { baseUrl } from "../transport/base_url.ts";
+import { baseUrl, isWildcard } from "../transport/base_url.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
 import { buildTrainer } from "../../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
@@ -81,8 +81,6 @@ export interface WorkerResult {
 
 // Long enough for a report to land, short enough not to hold up a failing worker.
 const FAIL_REPORT_TIMEOUT_MS = 2000;
-
-const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]";
 
 /**
  * Runs one rank of a job to the end. Rejects with the error that stopped it (after
