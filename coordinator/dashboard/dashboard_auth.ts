@@ -12,8 +12,17 @@
 import type { MiddlewareHandler } from "hono";
 import { constantTimeEqual, hasJobToken } from "../transport/token.ts";
 
-/** Name of the cookie that carries the job token after the first visit. */
+/**
+ * Name of the cookie that carries the job token after the first visit, followed by `_` and
+ * the port: browsers share cookies between the ports of a host, and two runs on one
+ * machine have two tokens.
+ */
 export const DASHBOARD_COOKIE = "gradmesh_dashboard";
+
+/** The cookie's name for a dashboard at `url`, e.g. `gradmesh_dashboard_8080`. */
+export function dashboardCookie(url: URL): string {
+  return `${DASHBOARD_COOKIE}_${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+}
 
 /** Whether `hostname` is a loopback address (`127.0.0.0/8`, `::1`, `localhost`). */
 export function isLoopback(hostname: string): boolean {
@@ -53,13 +62,10 @@ export function dashboardAuth(token: string | null): MiddlewareHandler {
     if (given !== null) {
       if (!constantTimeEqual(given, token)) return c.text("wrong job token\n", 401);
       url.searchParams.delete("token");
-      c.header(
-        "set-cookie",
-        `${DASHBOARD_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`,
-      );
+      c.header("set-cookie", `${dashboardCookie(url)}=${token}; Path=/; HttpOnly; SameSite=Strict`);
       return c.redirect(url.pathname + url.search, 303);
     }
-    const cookie = cookieValue(c.req.header("cookie") ?? null, DASHBOARD_COOKIE);
+    const cookie = cookieValue(c.req.header("cookie") ?? null, dashboardCookie(url));
     const ok = (cookie !== undefined && constantTimeEqual(cookie, token)) ||
       hasJobToken(c.req.raw.headers, token);
     if (!ok) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dashboardApp, MAX_EVENT_STREAMS } from "../../../coordinator/dashboard/dashboard_app.ts";
-import { DASHBOARD_COOKIE, isLoopback } from "../../../coordinator/dashboard/dashboard_auth.ts";
+import { isLoopback } from "../../../coordinator/dashboard/dashboard_auth.ts";
 import {
   DashboardFeed,
   type FeedSnapshot,
@@ -10,6 +10,8 @@ import {
 import type { MetricsRecord } from "../../../core/metrics/jsonl.ts";
 
 const TOKEN = "dashboard-token-0123456789";
+// app.request's addresses are http://localhost/: port 80.
+const COOKIE = "gradmesh_dashboard_80";
 
 const step = (n: number): MetricsRecord => ({
   kind: "step",
@@ -87,15 +89,15 @@ Deno.test("off loopback: 401 without the token; ?token= sets an HttpOnly SameSit
   assert.equal(login.status, 303);
   assert.equal(login.headers.get("location"), "/?run=run-b");
   const cookie = login.headers.get("set-cookie") ?? "";
-  assert.match(cookie, new RegExp(`^${DASHBOARD_COOKIE}=${TOKEN};`));
+  assert.match(cookie, new RegExp(`^${COOKIE}=${TOKEN};`));
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
   const withCookie = await app.request("/api/status?run=run-b", {
-    headers: { cookie: `other=1; ${DASHBOARD_COOKIE}=${TOKEN}` },
+    headers: { cookie: `other=1; ${COOKIE}=${TOKEN}` },
   });
   assert.equal(withCookie.status, 200);
   assert.equal((await withCookie.json()).run, "run-b");
-  const wrongCookie = await app.request("/", { headers: { cookie: `${DASHBOARD_COOKIE}=x` } });
+  const wrongCookie = await app.request("/", { headers: { cookie: `${COOKIE}=x` } });
   assert.equal(wrongCookie.status, 401);
   const bearer = await app.request("/api/runs", { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(bearer.status, 200);
@@ -190,4 +192,21 @@ Deno.test("a feed keeps at most MAX_FEED_RECORDS, dropping the oldest step recor
   assert.equal(kept[0].kind, "epoch");
   assert.equal(kept[1].step, 8); // steps 2 to 7 dropped
   assert.equal(kept[kept.length - 1].step, MAX_FEED_RECORDS + 6);
+});
+
+Deno.test("the token cookie is per port: another run's dashboard on the same host does not clash", async () => {
+  const { app } = served(TOKEN);
+  const login = await app.request(`http://127.0.0.1:8080/?token=${TOKEN}`);
+  assert.match(login.headers.get("set-cookie") ?? "", /^gradmesh_dashboard_8080=/);
+  const other = {
+    cookie: `gradmesh_dashboard_9090=another-token; gradmesh_dashboard_8080=${TOKEN}`,
+  };
+  assert.equal(
+    (await app.request("http://127.0.0.1:8080/api/runs", { headers: other })).status,
+    200,
+  );
+  assert.equal(
+    (await app.request("http://127.0.0.1:9090/api/runs", { headers: other })).status,
+    401,
+  );
 });
