@@ -35,7 +35,9 @@ export const dashboardFlags: FlagTable = {
 
 /** Where a dashboard listens. */
 export interface DashboardAddress {
+  /** Interface to bind. */
   readonly hostname: string;
+  /** Port to bind; 0 picks a free one. */
   readonly port: number;
 }
 

@@ -14,7 +14,9 @@ export type RunState = "joining" | "training" | "failed" | "finished";
 
 /** One rank of a data-parallel run, as the coordinator last heard of it. */
 export interface RankView {
+  /** Its rank. */
   readonly rank: number;
+  /** The address it joined from. */
   readonly host: string;
   /** Last step the rank finished. */
   readonly step: number;
@@ -24,11 +26,13 @@ export interface RankView {
   readonly allReduceMs: number | null;
   /** Seconds since its last heartbeat (null while the rendezvous is open). */
   readonly heartbeatAgeS: number | null;
+  /** Whether it reported itself done. */
   readonly done: boolean;
 }
 
 /** The job's side of a run: its state, why it failed, and its ranks. */
 export interface JobView {
+  /** Where the run is. */
   readonly state: RunState;
   /** The failure, naming the rank, when `state` is `failed`. */
   readonly error: string | null;
@@ -40,7 +44,9 @@ export interface JobView {
 
 /** Everything a page needs to draw a run from scratch. */
 export interface FeedSnapshot extends JobView {
+  /** Name of the run. */
   readonly run: string;
+  /** Its metrics records so far, oldest first (at most {@link MAX_FEED_RECORDS}). */
   readonly records: readonly MetricsRecord[];
 }
 
@@ -80,6 +86,7 @@ export class DashboardFeed {
   #closed = false;
   #lastRead: number | null = null;
 
+  /** A feed of run `run` that starts with `records` (a finished run's, say). */
   constructor(run: string, records: readonly MetricsRecord[] = []) {
     this.run = run;
     this.#keep(records);

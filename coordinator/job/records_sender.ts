@@ -33,6 +33,7 @@ export class RecordsSender {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #sending: Promise<void> = Promise.resolve();
 
+  /** A sender of rank `rank`'s records through `client`. */
   constructor(client: CoordinatorClient, rank: number) {
     this.#client = client;
     this.#rank = rank;
