@@ -65,14 +65,9 @@ export class HeartbeatThread {
     this.#thread.postMessage({ start });
   }
 
-  /** Reports `step` as the last one this worker finished. */
-  set step(step: number) {
-    this.#thread.postMessage({ step });
-  }
-
-  /** Reports how long the last step and its all-reduce took. */
-  set timing(timing: StepTiming) {
-    this.#thread.postMessage({ timing });
+  /** Reports `step` as the last one this worker finished, and how long it and its all-reduce took. */
+  stepped(step: number, timing: StepTiming): void {
+    this.#thread.postMessage({ step, timing });
   }
 
   /** Stops beating. */

@@ -4,8 +4,8 @@
  * heartbeat timeout (a big model on the CPU backend) does not read as a dead rank, while a
  * stopped or killed process still falls silent.
  *
- * Messages in: `{ start: HeartbeatStart }`, then `{ step }` and `{ timing }` after every
- * training step.
+ * Messages in: `{ start: HeartbeatStart }`, then `{ step, timing }` after every training
+ * step.
  * Messages out: `{ ready: true }` once loaded; at most once, `{ stopped: StopReason }`.
  *
  * @module
@@ -56,7 +56,6 @@ scope.onmessage = ({ data }: MessageEvent) => {
     });
   } else if (client && typeof data.step === "number") {
     client.step = data.step;
-  } else if (client && data.timing) {
     client.timing = data.timing;
   }
 };

@@ -196,8 +196,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       signal: stop.signal,
       onStep: (step, timing) => {
         client.step = step;
-        heartbeat.step = step;
-        heartbeat.timing = timing;
+        heartbeat.stepped(step, timing);
       },
     });
     const result = await abortable(
