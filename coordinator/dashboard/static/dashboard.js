@@ -106,7 +106,7 @@ function drawTables() {
     cell(row, percent(r.accuracy));
     cell(row, fixed(r.test_loss, 4));
     cell(row, percent(r.test_acc));
-    cell(row, r.lr.toPrecision(3));
+    cell(row, typeof r.lr === "number" ? r.lr.toPrecision(3) : "–");
     cell(row, fixed(r.samples_per_s, 0));
     cell(row, `${fixed(r.wall_s, 1)} s`);
     return row;
