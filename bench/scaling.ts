@@ -100,6 +100,7 @@ async function samplesPerSecond(workers: number): Promise<number> {
         MAIN,
         "train",
         "--quiet",
+        "--dashboard=off",
         ...args,
         `--workers=${workers}`,
       ]);

@@ -15,6 +15,8 @@ import { serveCoordinator } from "../coordinator/job/coordinator_server.ts";
 import { DEFAULT_MASTER_PORT, requireToken } from "../coordinator/job/env.ts";
 import { ListenError } from "../coordinator/job/job_errors.ts";
 import { sleep } from "../coordinator/transport/sleep.ts";
+import { isLoopback } from "../coordinator/dashboard/dashboard_auth.ts";
+import { coordinatorDashboard } from "./dashboard.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";
@@ -79,6 +81,8 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
   }
   const runId = newRunId();
   const out = (values.out as string | undefined) ?? join("runs", runId);
+  const host = values.host as string;
+  const dashboard = coordinatorDashboard(values.dashboard as string, runId, token, host);
   const coordinator = new Coordinator({
     world,
     config,
@@ -88,21 +92,26 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     ...meshOptionsFromFlags(values),
     log: say,
     onEpoch: (summary) => say(epochLine(summary, config.epochs)),
+    onRecords: dashboard?.addRecords,
   });
-  const host = values.host as string;
+  const unfollow = dashboard?.follow(() => coordinator.status());
   const port = values.port as number;
   let server;
   try {
     server = ListenError.wrap(
       host,
       port,
-      () => serveCoordinator(coordinator, { token, hostname: host, port }),
+      () =>
+        serveCoordinator(coordinator, { token, hostname: host, port, dashboard: dashboard?.app }),
     );
   } catch (error) {
     coordinator.close();
     throw error;
   }
   say(`coordinator ${server.url}: run ${runId}, waiting for ${world} workers; output in ${out}`);
+  if (dashboard) {
+    console.error(`dashboard: ${server.url}/${isLoopback(host) ? "" : "?token=$GRADMESH_TOKEN"}`);
+  }
   // The workers hear the same signal from their launcher and stop at one step together;
   // the coordinator stays to see them done.
   const removeListeners = onStopSignals(
@@ -110,6 +119,8 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
     "gradmesh coordinator",
   );
   const error = await coordinator.settled.finally(removeListeners);
+  unfollow?.();
+  await dashboard?.linger();
   // Workers still running hear the verdict in their next heartbeat reply.
   if (error) await sleep(2 * coordinator.settings.heartbeatIntervalMs);
   await Promise.race([server.shutdown(), sleep(1000)]);

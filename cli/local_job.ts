@@ -12,7 +12,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createCpuBackend } from "../core/cpu/backend.ts";
 import { defaultThreads } from "../cpu/backend.ts";
@@ -34,6 +34,8 @@ import { newJobToken } from "../coordinator/transport/token.ts";
 import { requireOneProcessFor } from "../core/train/fit.ts";
 import { loadTrainingData } from "../core/train/training_data.ts";
 import type { JobSettings, JobStatus } from "../coordinator/job/wire.ts";
+import type { MetricsRecord } from "../core/metrics/jsonl.ts";
+import { startRunDashboard, watchedJob } from "./dashboard.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { collectiveFlags, collectiveSettings } from "./collective_flags.ts";
 import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
@@ -143,6 +145,8 @@ export interface LocalJobOptions {
   readonly log?: (line: string) => void;
   /** Receives rank 0's output line by line; by default rank 0 writes to this process's stdout. */
   readonly rank0Output?: (line: string) => void;
+  /** Receives the metrics records rank 0 reports (a dashboard's). */
+  readonly onRecords?: (records: readonly MetricsRecord[]) => void;
 }
 
 /** A running local job. */
@@ -170,6 +174,12 @@ export interface LocalJob {
 
 const HOST = "127.0.0.1";
 
+/** The token of a job started here: `GRADMESH_TOKEN` when set, else a fresh one. */
+export function localJobToken(): string {
+  const given = Deno.env.get("GRADMESH_TOKEN");
+  return given === undefined ? newJobToken() : requireToken(given);
+}
+
 /**
  * Starts the coordinator and `options.workers` worker processes training `config`. When
  * a worker fails and `maxRestarts` allows, every worker is killed and a new set started,
@@ -185,8 +195,7 @@ const HOST = "127.0.0.1";
  * ```
  */
 export function startLocalJob(config: TrainConfig, options: LocalJobOptions): LocalJob {
-  const token = options.token ??
-    (Deno.env.has("GRADMESH_TOKEN") ? requireToken(Deno.env.get("GRADMESH_TOKEN")) : newJobToken());
+  const token = options.token ?? localJobToken();
   const coordinator = new Coordinator({
     world: options.workers,
     config,
@@ -199,6 +208,7 @@ export function startLocalJob(config: TrainConfig, options: LocalJobOptions): Lo
     // Rank 0 speaks for the job; of the coordinator's lines only the restarts are news.
     log: (line) => /^(restart|round) \d/.test(line) && (options.log ?? console.error)(line),
     onRestart: (round) => rounds.restart(round),
+    onRecords: options.onRecords,
   });
   const server = serveCoordinator(coordinator, { token, hostname: HOST });
   const rounds = new WorkerRounds(coordinator, {
@@ -307,11 +317,17 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   // Builds the model and optimizer once, so that a bad configuration is a usage error here
   // rather than a failure of every worker.
   buildTrainer(config, createCpuBackend(), train);
+  const out = (values.out as string | undefined) ?? join("runs", newRunId());
+  const token = localJobToken();
+  const workers = values.workers as number;
+  const dashboard = startRunDashboard(values.dashboard as string, basename(out), token, workers);
   const job = startLocalJob(config, {
-    workers: values.workers as number,
+    token,
+    onRecords: dashboard?.addRecords,
+    workers,
     backend: values.backend as BackendKind,
     cpu: { threads: values.threads as number, sgemm: values.sgemm as string },
-    out: (values.out as string | undefined) ?? join("runs", newRunId()),
+    out,
     resume: values.resume as string | undefined,
     quiet: values.quiet as boolean,
     ...meshOptionsFromFlags(values),
@@ -324,7 +340,7 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
   const removeListeners = onStopSignals(stop, "gradmesh train");
   const unwatch = onTaskParentGone(() => stop("parent gone"));
   try {
-    await job.finished;
+    await watchedJob(dashboard, job);
   } finally {
     unwatch();
     removeListeners();

@@ -19,6 +19,7 @@ import { entropyPanels } from "./entropy_panel.ts";
 import { functionFigureFlags, writeFunctionFigure } from "./function_figures.ts";
 import { type CurveRun, metricsPanels, PALETTE, TRAIN_TEST_KEY } from "./metrics_panels.ts";
 import { lineChartSvg } from "./svg_chart.ts";
+import { serveRuns } from "./report_serve.ts";
 import { writeSweepReport } from "./sweep_report.ts";
 import { withRegressionPanels } from "./regression_panels.ts";
 import { fitReport } from "./report_fit.ts";
@@ -26,6 +27,7 @@ import { fitReport } from "./report_fit.ts";
 const USAGE =
   `Usage: gradmesh report RUN [RUN2 ...] [--out report.svg]   (RUN: a metrics file or run folder)
        gradmesh report --sweep DIR
+       gradmesh report --serve DIR [--listen HOST:PORT]
        gradmesh report --fit RUN[,RUN...] [--band LO_RUN,HI_RUN] [--out fit.svg]
        gradmesh report --activations relu,sin,sign [--range -4,4] [--out report.svg]
        gradmesh report --losses mse,huber,log-cosh,quantile [--target 0] [--out report.svg]`;
@@ -42,6 +44,18 @@ const FLAGS: FlagTable = {
     type: "string",
     group: "data",
     help: "a sweep directory: write DIR/report.md (a table of its runs) and their SVGs",
+  },
+  serve: {
+    type: "string",
+    group: "output",
+    help: "show finished runs on the dashboard page: a run folder, a folder of them, or a " +
+      "metrics file (until interrupted)",
+  },
+  listen: {
+    type: "string",
+    group: "output",
+    default: "127.0.0.1:0",
+    help: "where --serve listens, HOST:PORT (port 0: a free one; off loopback it needs a token)",
   },
   fit: {
     type: "string",
@@ -69,6 +83,9 @@ export async function runReport(args: string[]): Promise<number> {
     if (values.help) {
       console.log(helpText(USAGE, FLAGS));
       return 0;
+    }
+    if (values.serve !== undefined) {
+      return await serveRuns(String(values.serve), String(values.listen));
     }
     const logLoss = values["log-loss"] === true;
     if (values.activations !== undefined || values.losses !== undefined) {

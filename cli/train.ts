@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { UsageError } from "../core/errors.ts";
 import { TENSORBOARD_DIR } from "../core/metrics/tfevents.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
@@ -18,7 +18,8 @@ import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { cpuSettings } from "./cpu_flags.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
-import { trainOnWorkers } from "./local_job.ts";
+import { dashboardAddress, startRunDashboard, watched } from "./dashboard.ts";
+import { localJobToken, trainOnWorkers } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";
 import { nothingLeft } from "./resume_flags.ts";
 import { prepareRunDir, type RunDir } from "./run_dir.ts";
@@ -44,6 +45,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if ((values["max-restarts"] as number) > 0 && (values.workers as number) <= 1) {
     throw new UsageError("--max-restarts", "restarts worker processes: use it with --workers N");
   }
+  dashboardAddress(values.dashboard as string, false); // refuses a bad --dashboard now
   const resumeLine = await resolveResumeAuto(values);
   const resume = values.resume as string | undefined;
   const quiet = values.quiet as boolean;
@@ -89,7 +91,9 @@ async function trainHere(
   const removeListeners = onStopSignals(stop, "gradmesh train");
   const unwatch = onTaskParentGone(() => stop("parent gone"));
   try {
-    const result = await fitConfig(config, choice.backend, { train, test }, {
+    const dashboard = startRunDashboard(values.dashboard as string, basename(out), localJobToken());
+    const callbacks = { ...trainingCallbacks(config, quiet), onRecord: dashboard?.onRecord };
+    const running = fitConfig(config, choice.backend, { train, test }, {
       checkpointPath,
       metricsPath,
       evalEvery: values["eval-every"] as number,
@@ -100,7 +104,8 @@ async function trainHere(
       stopRequested: () => stopRequested,
       resume: values.resume as string | undefined,
       curvePath: join(out, FIT_CURVE_FILE),
-    }, trainingCallbacks(config, quiet));
+    }, callbacks);
+    const result = await watched(dashboard, running);
     if (result.stoppedAt !== null) printStopped(result.stoppedAt, checkpointPath, out);
     else {
       printOutcome(result.final!, (performance.now() - start) / 1000, checkpointPath, metricsPath);

@@ -14,6 +14,7 @@ import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.
 import { MAX_ACCUMULATE } from "../core/train/micro_batches.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
 import { cpuFlags } from "./cpu_flags.ts";
+import { dashboardFlags } from "./dashboard.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
@@ -280,6 +281,7 @@ export const trainFlags: FlagTable = {
     default: false,
     help: "also write the metrics as TensorBoard event files into OUT/tensorboard/",
   },
+  ...dashboardFlags,
   quiet: { type: "boolean", group: "output", default: false, help: "print only the final summary" },
   help: { type: "boolean", group: "general", default: false, help: "show this help" },
 };

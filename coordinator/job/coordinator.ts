@@ -12,6 +12,7 @@
 
 import { DEFAULT_KEEP_CHECKPOINTS, newestCheckpoint } from "../../core/checkpoint/series.ts";
 import { GradmeshError } from "../../core/errors.ts";
+import type { MetricsRecord } from "../../core/metrics/jsonl.ts";
 import type { TrainConfig } from "../../core/train/config.ts";
 import type { RunningMetrics } from "../../core/train/device_metrics.ts";
 import type { EpochSummary } from "../../core/train/fit.ts";
@@ -31,6 +32,7 @@ import type {
   JoinReply,
   JoinRequest,
   MetricsReport,
+  RecordsReport,
   RestartRecord,
 } from "./wire.ts";
 
@@ -62,6 +64,8 @@ export interface CoordinatorOptions {
   readonly log?: (line: string) => void;
   /** Called with each epoch summary rank 0 reports. */
   readonly onEpoch?: (summary: EpochSummary) => void;
+  /** Called with the metrics records rank 0 reports (the dashboard's). */
+  readonly onRecords?: (records: readonly MetricsRecord[]) => void;
   /** Failures survived by starting a new round (torchrun's `--max-restarts`). Default 0. */
   readonly maxRestarts?: number;
   /** Called when a failure starts a new round (the local launcher respawns its workers). */
@@ -81,6 +85,8 @@ interface Member {
   rank: number;
   step: number;
   lastHeartbeat: number;
+  stepMs: number | null;
+  allReduceMs: number | null;
   done: boolean;
   resolve(reply: JoinReply): void;
   reject(error: Error): void;
@@ -239,6 +245,8 @@ export class Coordinator {
         rank: -1,
         step: 0,
         lastHeartbeat: 0,
+        stepMs: null,
+        allReduceMs: null,
         done: false,
         resolve,
         reject,
@@ -260,7 +268,15 @@ export class Coordinator {
     const member = this.#member(request.rank);
     member.step = Math.max(member.step, request.step);
     member.lastHeartbeat = performance.now();
+    member.stepMs = request.stepMs ?? member.stepMs;
+    member.allReduceMs = request.allReduceMs ?? member.allReduceMs;
     return { abort: this.#error?.message ?? null };
+  }
+
+  /** Passes rank 0's metrics records on to `onRecords`. */
+  recordRecords(report: RecordsReport): void {
+    this.#member(report.rank);
+    this.#options.onRecords?.(report.records);
   }
 
   /** Keeps rank 0's epoch summary for the status page. */
@@ -323,6 +339,8 @@ export class Coordinator {
         step: m.step,
         heartbeatAgeS: training ? (now - m.lastHeartbeat) / 1000 : null,
         done: m.done,
+        stepMs: m.stepMs,
+        allReduceMs: m.allReduceMs,
       })),
       epochs: [...this.#epochs],
       final: this.#final,

@@ -6,10 +6,12 @@
  * | `POST /v1/join` | `JoinRequest` → `JoinReply`, once the world is complete (long poll) |
  * | `POST /v1/heartbeat` | `HeartbeatRequest` → `HeartbeatReply` |
  * | `POST /v1/metrics` | `MetricsReport` → 204 |
+ * | `POST /v1/records` | `RecordsReport` → 204 |
  * | `POST /v1/fail` | `FailReport` → 204 |
  * | `POST /v1/done` | `DoneReport` → 204 |
  * | `GET /v1/status` | → `JobStatus` |
  * | `GET /health` | → `{ ok: true }`, no token needed |
+ * | `GET /`, `/static/*`, `/api/*` | the job's dashboard, when one is given (its own rules) |
  *
  * Every `/v1` request carries `authorization: Bearer <job token>`, compared in constant
  * time; anything else is 401 and changes nothing. Then a body over the size limit is 413,
@@ -31,6 +33,7 @@ import {
   parseHeartbeat,
   parseJoinRequest,
   parseMetricsReport,
+  parseRecordsReport,
 } from "./wire.ts";
 
 /** Default limit on request bodies: every message is a few hundred bytes. */
@@ -42,6 +45,8 @@ export interface CoordinatorAppOptions {
   readonly token: string;
   /** Largest request body accepted. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   readonly maxBodyBytes?: number;
+  /** The job's dashboard (`dashboardApp` with `push: false`), mounted at `/`. */
+  readonly dashboard?: Hono;
 }
 
 async function jsonBody(c: Context): Promise<unknown> {
@@ -96,6 +101,10 @@ export function coordinatorApp(coordinator: Coordinator, options: CoordinatorApp
     coordinator.recordMetrics(parseMetricsReport(await jsonBody(c)));
     return c.body(null, 204);
   });
+  app.post("/v1/records", async (c) => {
+    coordinator.recordRecords(parseRecordsReport(await jsonBody(c)));
+    return c.body(null, 204);
+  });
   app.post("/v1/fail", async (c) => {
     coordinator.fail(parseFailReport(await jsonBody(c)));
     return c.body(null, 204);
@@ -105,6 +114,7 @@ export function coordinatorApp(coordinator: Coordinator, options: CoordinatorApp
     return c.body(null, 204);
   });
   app.get("/v1/status", (c) => c.json(coordinator.status()));
+  if (options.dashboard) app.route("/", options.dashboard);
   app.onError((error, c) => {
     if (error instanceof WireFormatError) return c.json({ error: error.message }, 400);
     if (error instanceof GradmeshError) return c.json({ error: error.message }, 409);

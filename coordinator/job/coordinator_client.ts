@@ -15,7 +15,14 @@ import type {
   JoinReply,
   JoinRequest,
   MetricsReport,
+  RecordsReport,
 } from "./wire.ts";
+
+/** Durations of a worker's last step, in milliseconds; absent before the first. */
+export interface StepTiming {
+  readonly stepMs?: number;
+  readonly allReduceMs?: number;
+}
 
 const FIRST_RETRY_MS = 50;
 const LONGEST_RETRY_MS = 1000;
@@ -39,6 +46,8 @@ export class CoordinatorClient {
   step = 0;
   /** The round this worker joined (see `JoinReply.round`), once it has. */
   round: number | null = null;
+  /** How long this worker's last step and its all-reduce took, reported with heartbeats. */
+  timing: StepTiming = {};
   readonly #url: string;
   readonly #headers: Headers;
 
@@ -82,6 +91,11 @@ export class CoordinatorClient {
   /** Sends rank 0's epoch summary. */
   async metrics(report: MetricsReport): Promise<void> {
     await this.#post("/v1/metrics", report);
+  }
+
+  /** Sends rank 0's latest metrics records. */
+  async records(report: RecordsReport): Promise<void> {
+    await this.#post("/v1/records", report);
   }
 
   /** Reports that this rank gives up. Fails after `timeoutMs`. */

@@ -10,6 +10,7 @@ import type { FitMesh } from "../../core/train/fit.ts";
 import { GradientReducer, type GradientReducerOptions } from "./gradient_reducer.ts";
 import type { Link } from "../transport/link.ts";
 import { checkParametersAgree } from "./param_checksum.ts";
+import type { StepTiming } from "./coordinator_client.ts";
 
 /** Default number of steps between parameter checksums. */
 export const DEFAULT_CHECKSUM_EVERY = 100;
@@ -18,8 +19,11 @@ export const DEFAULT_CHECKSUM_EVERY = 100;
 export interface MeshForFitOptions extends GradientReducerOptions {
   /** Compare parameter checksums every this many steps; 0 never. Default {@link DEFAULT_CHECKSUM_EVERY}. */
   readonly checksumEvery?: number;
-  /** Called after every step with the global step number. */
-  readonly onStep?: (step: number) => void;
+  /**
+   * Called after every step with the global step number and how long it took since the
+   * previous one (absent after the first), with its gradient all-reduce.
+   */
+  readonly onStep?: (step: number, timing: StepTiming) => void;
 }
 
 /**
@@ -46,6 +50,7 @@ export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
   const { rank, plan, signal } = options;
   const reducer = new GradientReducer(link, options);
   const every = options.checksumEvery ?? DEFAULT_CHECKSUM_EVERY;
+  let lastStepEnd: number | undefined;
   return {
     rank,
     world: plan.world,
@@ -56,7 +61,12 @@ export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
     async afterStep(step, trainer) {
       signal?.throwIfAborted();
       reducer.step = step + 1;
-      options.onStep?.(step);
+      const now = performance.now();
+      options.onStep?.(step, {
+        ...(lastStepEnd !== undefined && { stepMs: now - lastStepEnd }),
+        ...(reducer.lastReduceMs !== null && { allReduceMs: reducer.lastReduceMs }),
+      });
+      lastStepEnd = now;
       if (every === 0 || step % every !== 0 || plan.world === 1) return;
       const { flat } = trainer;
       await checkParametersAgree(await flat.backend.read(flat.params), {

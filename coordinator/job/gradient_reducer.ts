@@ -58,6 +58,11 @@ const ownBuffer = (data: Float32Array): Float32Array<ArrayBuffer> =>
 export class GradientReducer {
   /** Step that the next gradient reduction is keyed by; advance it after every step. */
   step = 1;
+  /**
+   * Wall time of the last gradient reduction, from its first bucket's start to its last
+   * bucket's sum, in milliseconds (backward runs meanwhile); null before the first.
+   */
+  lastReduceMs: number | null = null;
   readonly #link: Link;
   readonly #options: GradientReducerOptions;
   /** Each gradient bucket's all-reduce scratch memory, kept across steps. */
@@ -94,7 +99,9 @@ export class GradientReducer {
     const step = this.step;
     const waiting = plan.buckets.map((b) => slots.filter((s) => overlaps(b, s)).length);
     const reductions: Promise<void>[] = [];
+    let began: number | undefined;
     const start = (i: number) => {
+      began ??= performance.now();
       reductions[i] = this.#reduceBucket(grads, plan.buckets[i], step);
       reductions[i].catch(() => {}); // awaited by finish
     };
@@ -106,7 +113,9 @@ export class GradientReducer {
       },
       finish: () => {
         plan.buckets.forEach((_, i) => reductions[i] ?? start(i));
-        return Promise.all(reductions).then(() => {});
+        return Promise.all(reductions).then(() => {
+          this.lastReduceMs = performance.now() - began!;
+        });
       },
     };
   };

@@ -64,7 +64,12 @@ export class Heartbeat {
     const { client, rank, timeoutMs } = this.#options;
     try {
       const { abort, restart } = await client.heartbeat(
-        { rank, step: client.step, ...(client.round !== null && { round: client.round }) },
+        {
+          rank,
+          step: client.step,
+          ...(client.round !== null && { round: client.round }),
+          ...client.timing,
+        },
         timeoutMs,
         this.#cancel.signal,
       );

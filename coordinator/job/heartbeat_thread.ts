@@ -8,6 +8,7 @@
 
 import { GradmeshError } from "../../core/errors.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
+import type { StepTiming } from "./coordinator_client.ts";
 
 /** What the thread needs to beat. */
 export interface HeartbeatStart {
@@ -64,9 +65,9 @@ export class HeartbeatThread {
     this.#thread.postMessage({ start });
   }
 
-  /** Reports `step` as the last one this worker finished. */
-  set step(step: number) {
-    this.#thread.postMessage({ step });
+  /** Reports `step` as the last one this worker finished, and how long it and its all-reduce took. */
+  stepped(step: number, timing: StepTiming): void {
+    this.#thread.postMessage({ step, timing });
   }
 
   /** Stops beating. */

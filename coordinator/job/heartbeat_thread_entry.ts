@@ -4,7 +4,8 @@
  * heartbeat timeout (a big model on the CPU backend) does not read as a dead rank, while a
  * stopped or killed process still falls silent.
  *
- * Messages in: `{ start: HeartbeatStart }`, then `{ step }` after every training step.
+ * Messages in: `{ start: HeartbeatStart }`, then `{ step, timing }` after every training
+ * step.
  * Messages out: `{ ready: true }` once loaded; at most once, `{ stopped: StopReason }`.
  *
  * @module
@@ -55,6 +56,7 @@ scope.onmessage = ({ data }: MessageEvent) => {
     });
   } else if (client && typeof data.step === "number") {
     client.step = data.step;
+    client.timing = data.timing;
   }
 };
 

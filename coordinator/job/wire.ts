@@ -6,6 +6,7 @@
  * @module
  */
 
+import { type MetricsRecord, REGRESSION_KEYS } from "../../core/metrics/jsonl.ts";
 import type { RunningMetrics } from "../../core/train/device_metrics.ts";
 import type { TrainConfig } from "../../core/train/config.ts";
 import type { EpochSummary } from "../../core/train/fit.ts";
@@ -91,6 +92,10 @@ export interface HeartbeatRequest {
   readonly step: number;
   /** The round the rank joined ({@link JoinReply.round}); absent: the current one. */
   readonly round?: number;
+  /** Wall time of the rank's last training step, in milliseconds. */
+  readonly stepMs?: number;
+  /** Wall time of its last gradient all-reduce (first bucket sent to last summed), ms. */
+  readonly allReduceMs?: number;
 }
 
 /**
@@ -106,6 +111,18 @@ export interface HeartbeatReply {
 export interface MetricsReport {
   readonly rank: number;
   readonly epoch: EpochSummary;
+}
+
+/**
+ * Most records in one {@link RecordsReport}: a few hundred bytes each, so a report stays
+ * well inside the coordinator's body limit.
+ */
+export const MAX_RECORDS_PER_REPORT = 40;
+
+/** `POST /v1/records`: metrics records rank 0 wrote since its last report (the dashboard's). */
+export interface RecordsReport {
+  readonly rank: number;
+  readonly records: readonly MetricsRecord[];
 }
 
 /** `POST /v1/fail`: a rank gives up. */
@@ -151,6 +168,10 @@ export interface MemberStatus extends MemberInfo {
   /** Seconds since the last heartbeat (null during the rendezvous). */
   readonly heartbeatAgeS: number | null;
   readonly done: boolean;
+  /** From the rank's last heartbeat (null before one carried it). */
+  readonly stepMs: number | null;
+  /** From the rank's last heartbeat (null before one carried it). */
+  readonly allReduceMs: number | null;
 }
 
 /** `GET /v1/status`. */
@@ -245,10 +266,74 @@ export function parseJoinRequest(value: unknown): JoinRequest {
   };
 }
 
+// An optional duration: absent or null is undefined, else a finite number >= 0.
+function optionalMs(body: Fields, field: string): { [key: string]: number } {
+  const value = body[field];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new WireFormatError(
+      field,
+      `expected milliseconds (a number >= 0), got ${describe(value)}`,
+    );
+  }
+  return { [field]: value };
+}
+
 /** Checks a heartbeat. */
 export function parseHeartbeat(value: unknown): HeartbeatRequest {
   const body = fieldsOf(value, "body");
-  return { rank: count(body, "rank"), step: count(body, "step"), ...optionalCount(body, "round") };
+  return {
+    rank: count(body, "rank"),
+    step: count(body, "step"),
+    ...optionalCount(body, "round"),
+    ...optionalMs(body, "stepMs"),
+    ...optionalMs(body, "allReduceMs"),
+  };
+}
+
+// One metrics record: a step or an epoch record, numbers where the metrics file has them.
+function metricsRecord(value: unknown, field: string): MetricsRecord {
+  const body = fieldsOf(value, field);
+  // Absent fields stay absent (a regression run has no accuracy: NaN, as files read back).
+  const optional = (key: string) => body[key] === undefined ? {} : { [key]: metric(body, key) };
+  const fields = {
+    epoch: count(body, "epoch"),
+    step: count(body, "step"),
+    train_loss: metric(body, "train_loss"),
+    train_acc: body.train_acc === undefined ? NaN : metric(body, "train_acc"),
+    lr: metric(body, "lr"),
+    samples_per_s: metric(body, "samples_per_s"),
+    wall_s: metric(body, "wall_s"),
+    ...(body.skipped_steps !== undefined && { skipped_steps: count(body, "skipped_steps") }),
+    ...optional("train_entropy"),
+  };
+  if (body.kind === "step") return { kind: "step", ...fields };
+  if (body.kind !== "epoch") {
+    throw new WireFormatError("kind", `expected "step" or "epoch", got ${describe(body.kind)}`);
+  }
+  const nullable = (key: string) =>
+    body[key] === null || body[key] === undefined ? null : metric(body, key);
+  return {
+    kind: "epoch",
+    ...fields,
+    test_loss: nullable("test_loss"),
+    test_acc: nullable("test_acc"),
+    ...(body.test_entropy !== undefined && { test_entropy: nullable("test_entropy") }),
+    ...Object.assign({}, ...REGRESSION_KEYS.map(optional)),
+  };
+}
+
+/** Checks a records report. */
+export function parseRecordsReport(value: unknown): RecordsReport {
+  const body = fieldsOf(value, "body");
+  const records = body.records;
+  if (!Array.isArray(records) || records.length > MAX_RECORDS_PER_REPORT) {
+    throw new WireFormatError(
+      "records",
+      `expected an array of at most ${MAX_RECORDS_PER_REPORT} records, got ${describe(records)}`,
+    );
+  }
+  return { rank: count(body, "rank"), records: records.map((r) => metricsRecord(r, "records")) };
 }
 
 /** Checks a metrics report. */

@@ -15,16 +15,18 @@ import type { Backend } from "../../core/backend.ts";
 import { removeStaleTemps } from "../../core/checkpoint/atomic.ts";
 import type { Dataset } from "../../core/data/dataset.ts";
 import { UsageError } from "../../core/errors.ts";
+import type { MetricsRecord } from "../../core/metrics/jsonl.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../../core/train/fit.ts";
 import { FIT_CURVE_FILE } from "../../core/train/regression_eval.ts";
 import { abortable } from "../transport/abortable.ts";
-import { baseUrl } from "../transport/base_url.ts";
+import { baseUrl, isWildcard } from "../transport/base_url.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
 import { buildTrainer } from "../../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
 import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
+import { RecordsSender } from "./records_sender.ts";
 import { HttpLink } from "../transport/http_link.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError, ListenError } from "./job_errors.ts";
 import type { ChunkKey } from "../transport/link.ts";
@@ -81,8 +83,6 @@ export interface WorkerResult {
 
 // Long enough for a report to land, short enough not to hold up a failing worker.
 const FAIL_REPORT_TIMEOUT_MS = 2000;
-
-const isWildcard = (host: string) => host === "0.0.0.0" || host === "::" || host === "[::]";
 
 /**
  * Runs one rank of a job to the end. Rejects with the error that stopped it (after
@@ -183,6 +183,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     const checkpointPath = root ? join(job.out, "checkpoint.safetensors") : null;
     const metricsPath = root ? join(job.out, "metrics.jsonl") : null;
     const callbacks = options.callbacks?.(job) ?? {};
+    const records = root ? new RecordsSender(client, rank) : null;
+    const onRecord = (record: MetricsRecord) => {
+      callbacks.onRecord?.(record);
+      records?.add(record);
+    };
     let reports = Promise.resolve();
     const onEpoch = (summary: EpochSummary) => {
       callbacks.onEpoch?.(summary);
@@ -198,9 +203,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       timeoutMs: settings.ringTimeoutMs,
       checksumEvery: settings.checksumEvery,
       signal: stop.signal,
-      onStep: (step) => {
+      onStep: (step, timing) => {
         client.step = step;
-        heartbeat.step = step;
+        heartbeat.stepped(step, timing);
       },
     });
     const result = await abortable(
@@ -216,10 +221,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         stopRequested: options.stopRequested,
         resume: job.resume ?? undefined,
         mesh,
-      }, { ...callbacks, onEpoch }),
+      }, { ...callbacks, onEpoch, onRecord }),
       stop.signal,
     );
     await reports;
+    await records?.flush();
     await client.done({
       rank,
       step: client.step,

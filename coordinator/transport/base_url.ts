@@ -1,5 +1,5 @@
 /**
- * HTTP base URLs from a host and a port.
+ * HTTP base URLs from a host and a port, and which bind addresses cannot be dialled.
  *
  * @module
  */
@@ -16,4 +16,19 @@
  */
 export function baseUrl(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Whether `host` is a wildcard bind address (every interface), which no peer can dial: an
+ * address to show or advertise is then the machine's hostname.
+ *
+ * @example
+ * ```ts
+ * import { isWildcard } from "./base_url.ts";
+ * isWildcard("0.0.0.0"); // true
+ * isWildcard("10.0.0.2"); // false
+ * ```
+ */
+export function isWildcard(host: string): boolean {
+  return host === "0.0.0.0" || host === "::" || host === "[::]";
 }

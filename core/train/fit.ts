@@ -125,6 +125,8 @@ export interface FitCallbacks {
   onProgress?(p: FitProgress): void;
   /** After every epoch. */
   onEpoch?(s: EpochSummary): void;
+  /** Every metrics record, as it is written (whether or not there is a metrics file). */
+  onRecord?(record: MetricsRecord): void;
 }
 
 /** Result of {@link fit}. */
@@ -391,10 +393,14 @@ class FitRun {
     return { ...test, regression: await datasetScores(this.trainer, this.data.test) };
   }
 
-  /** Writes `record` to the metrics file, in a regression run's form for such a run. */
-  #write(record: MetricsRecord, test?: RunningMetrics | null): Promise<void> {
+  /**
+   * Writes `record` to the metrics file, in a regression run's form for such a run, and
+   * hands it to the `onRecord` callback.
+   */
+  async #write(record: MetricsRecord, test?: RunningMetrics | null): Promise<void> {
     const task = this.data.train.targets ? regressionRecord(record, test?.regression) : record;
-    return this.log?.write(task) ?? Promise.resolve();
+    await this.log?.write(task);
+    this.callbacks.onRecord?.(task);
   }
 
   #checkpoint(epoch: number, step: number, progress?: EpochProgress): Promise<void> {

@@ -31,7 +31,7 @@ const dir = await Deno.makeTempDir({ prefix: "gradmesh-accept-conv-" });
 async function train(args: string[]) {
   const start = performance.now();
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", main, "train", "--backend", "cpu", ...args],
+    args: ["run", "-A", main, "train", "--backend", "cpu", "--dashboard", "off", ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();

@@ -13,7 +13,7 @@ const main = new URL("../../cli/main.ts", import.meta.url).pathname;
 const out = await Deno.makeTempDir({ prefix: "gradmesh-accept-" });
 const start = performance.now();
 const run = await new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", main, "train", "--out", out],
+  args: ["run", "-A", main, "train", "--dashboard", "off", "--out", out],
   stdout: "piped",
   stderr: "inherit",
 }).output();
