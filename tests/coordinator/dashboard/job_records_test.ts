@@ -30,7 +30,7 @@ const record = (step: number): MetricsRecord => ({
 });
 
 Deno.test("records reports: step and epoch records pass, anything else is a 400 naming the field", () => {
-  const epoch = { ...record(8), kind: "epoch", test_loss: null, test_acc: 0.5, loss: null };
+  const epoch = { ...record(8), kind: "epoch", test_loss: null, test_acc: 0.5, train_loss: null };
   const report = parseRecordsReport({ rank: 0, records: [record(4), epoch] });
   assert.equal(report.records.length, 2);
   assert.ok(Number.isNaN(report.records[1].train_loss), "a diverged loss (null) comes back as NaN");
