@@ -8,7 +8,7 @@
 import { activationNames } from "../core/nn/activations/registry.ts";
 import { initNames } from "../core/nn/init_registry.ts";
 import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
-import { objectiveDefs } from "../core/train/objective.ts";
+import { type MarginForm, marginForms, objectiveDefs } from "../core/train/objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { nonFinitePolicies, type NonFinitePolicy } from "../core/train/nonfinite.ts";
@@ -100,6 +100,13 @@ export const trainFlags: FlagTable = {
   },
   margin: { type: "number", default: d.margin, help: "multi-margin loss margin" },
   "margin-p": { type: "integer", default: d.marginP, min: 1, help: "multi-margin loss p (1 or 2)" },
+  "margin-form": {
+    type: "string",
+    group: "optimization",
+    default: d.marginForm,
+    choices: marginForms,
+    help: "multi-margin loss total: pytorch (divided by the classes C) or sum (not divided)",
+  },
   "focal-gamma": { type: "number", default: d.focalGamma, min: 0, help: "focal loss γ" },
   "focal-alpha": { type: "number", default: d.focalAlpha, help: "focal loss α" },
   "smooth-l1-beta": { type: "number", default: d.smoothL1Beta, min: 0, help: "smooth-L1 β" },
@@ -205,6 +212,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     labelSmoothing: v["label-smoothing"] as number,
     margin: v.margin as number,
     marginP: v["margin-p"] as number,
+    marginForm: v["margin-form"] as MarginForm,
     focalGamma: v["focal-gamma"] as number,
     focalAlpha: v["focal-alpha"] as number,
     smoothL1Beta: v["smooth-l1-beta"] as number,

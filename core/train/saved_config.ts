@@ -13,7 +13,7 @@ import { initNames } from "../nn/init_registry.ts";
 import { optimizerNames } from "../optim/catalog.ts";
 import { schedulerDefs } from "../optim/schedulers/registry.ts";
 import { defaultTrainConfig, type TrainConfig } from "./config.ts";
-import { objectiveDefs } from "./objective.ts";
+import { marginForms, objectiveDefs } from "./objective.ts";
 
 /** The fields that name a registry entry, with the names allowed. */
 const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
@@ -23,6 +23,7 @@ const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
   loss: Object.keys(objectiveDefs),
   scheduler: ["none", ...Object.keys(schedulerDefs)],
   label: ["fine", "coarse"],
+  marginForm: marginForms,
 };
 
 /** Integer fields with their least value: the loop and the sampler divide by them. */
