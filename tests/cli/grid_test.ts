@@ -205,7 +205,7 @@ Deno.test("grid: the study's two grid files differ only in --data, and cover iss
     ["main", "lr", "momentum", "batch-size", "two-layers", "focal", "margin-form", "seeds"].map(
       count,
     ),
-    [15, 3, 4, 3, 4, 4, 6, 10],
+    [15, 3, 4, 3, 4, 4, 6, 20],
   );
   const base = digits.find((r) => r.grid === "main" && r.name === "tanh_cross-entropy")!;
   for (
