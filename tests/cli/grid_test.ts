@@ -202,10 +202,21 @@ Deno.test("grid: the study's two grid files differ only in --data, and cover iss
   assert.ok(digits.every((r) => r.args.includes("--data=mnist") && r.epochs === 10));
   const count = (grid: string) => digits.filter((r) => r.grid === grid).length;
   assert.deepEqual(
-    ["main", "lr", "momentum", "batch-size", "two-layers", "focal", "margin-form", "seeds"].map(
-      count,
-    ),
-    [15, 3, 4, 3, 4, 4, 6, 20],
+    [
+      "main",
+      "lr",
+      "momentum",
+      "batch-size",
+      "two-layers",
+      "focal",
+      "margin-form",
+      "seeds",
+      "focal-seeds",
+    ]
+      .map(
+        count,
+      ),
+    [15, 3, 4, 3, 4, 4, 6, 15, 10],
   );
   const base = digits.find((r) => r.grid === "main" && r.name === "tanh_cross-entropy")!;
   for (
