@@ -23,8 +23,8 @@ import type { Tensor } from "../tensor.ts";
 
 /**
  * How `--loss multi-margin` totals a row: `pytorch` divides the sum over the wrong classes
- * by the number of classes C (`nn.MultiMarginLoss`), `sum` does not (the multi-class hinge
- * of most course notes, C times PyTorch's).
+ * by the number of classes C (`nn.MultiMarginLoss`), `sum` does not (the multi-class SVM
+ * loss as Weston and Watkins wrote it, C times PyTorch's).
  */
 export const marginForms = ["pytorch", "sum"] as const;
 
