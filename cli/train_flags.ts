@@ -9,6 +9,7 @@ import { activationNames } from "../core/nn/activations/registry.ts";
 import { initNames } from "../core/nn/init_registry.ts";
 import { schedulerDefs } from "../core/optim/schedulers/registry.ts";
 import { lossNames } from "../core/train/regression_objective.ts";
+import { type MarginForm, marginForms } from "../core/train/objective.ts";
 import type { Cifar100Label } from "../core/data/cifar.ts";
 import { defaultTrainConfig as d, type TrainConfig } from "../core/train/config.ts";
 import { MAX_ACCUMULATE } from "../core/train/micro_batches.ts";
@@ -152,6 +153,13 @@ export const trainFlags: FlagTable = {
     default: d.marginP,
     min: 1,
     help: "multi-margin loss p (1 or 2)",
+  },
+  "margin-form": {
+    type: "string",
+    group: "optimization",
+    default: d.marginForm,
+    choices: marginForms,
+    help: "multi-margin loss total: pytorch (divided by the classes C) or sum (not divided)",
   },
   "focal-gamma": {
     type: "number",
@@ -306,6 +314,7 @@ export function configFromFlags(v: FlagValues): TrainConfig {
     labelSmoothing: v["label-smoothing"] as number,
     margin: v.margin as number,
     marginP: v["margin-p"] as number,
+    marginForm: v["margin-form"] as MarginForm,
     focalGamma: v["focal-gamma"] as number,
     focalAlpha: v["focal-alpha"] as number,
     smoothL1Beta: v["smooth-l1-beta"] as number,

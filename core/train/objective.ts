@@ -22,6 +22,16 @@ import { logSoftmax, scale, softmax } from "../ops.ts";
 import type { Tensor } from "../tensor.ts";
 
 /**
+ * How `--loss multi-margin` totals a row: `pytorch` divides the sum over the wrong classes
+ * by the number of classes C (`nn.MultiMarginLoss`), `sum` does not (the multi-class SVM
+ * loss as Weston and Watkins wrote it, C times PyTorch's).
+ */
+export const marginForms = ["pytorch", "sum"] as const;
+
+/** One of {@link marginForms}. */
+export type MarginForm = typeof marginForms[number];
+
+/**
  * Loss of `[N, C]` outputs against class indices `[N]` (or regression targets `[N, C]`),
  * pre-divided by the global batch. `recordScale` (given the batch and the outputs per sample)
  * turns its value into the sum of per-sample losses that the metrics record, when that is
@@ -41,6 +51,8 @@ export interface ObjectiveArgs {
   margin: number;
   /** `MultiMarginLoss(p)`: 1 or 2. */
   marginP: number;
+  /** Whether the hinge is divided by C (`pytorch`) or not (`sum`). */
+  marginForm: MarginForm;
   /** Focal loss γ. */
   focalGamma: number;
   /** Focal loss α. */
@@ -57,6 +69,7 @@ export const defaultObjectiveArgs: ObjectiveArgs = {
   labelSmoothing: 0,
   margin: 1,
   marginP: 1,
+  marginForm: "pytorch",
   focalGamma: 2,
   focalAlpha: 1,
   smoothL1Beta: 1,
@@ -100,11 +113,13 @@ export const objectiveDefs: Readonly<Record<string, ObjectiveDef>> = {
     sum: scaled((out, y) => klDiv(logSoftmax(out), hot(out, y), { reduction: "sum" })),
   },
   "multi-margin": {
-    doc: "nn.MultiMarginLoss: multi-class hinge",
-    args: ["margin", "marginP"],
-    sum: scaled((out, y, a) =>
-      multiMarginLoss(out, y, { reduction: "sum", margin: a.margin, p: a.marginP as 1 | 2 })
-    ),
+    doc: "nn.MultiMarginLoss: multi-class hinge (--margin-form sum: not divided by C)",
+    args: ["margin", "marginP", "marginForm"],
+    sum: (out, y, a, factor) =>
+      scale(
+        multiMarginLoss(out, y, { reduction: "sum", margin: a.margin, p: a.marginP as 1 | 2 }),
+        a.marginForm === "sum" ? factor * out.shape[1] : factor,
+      ),
   },
   "multilabel-soft-margin": {
     doc: "nn.MultiLabelSoftMarginLoss against one-hot targets",
@@ -166,6 +181,12 @@ export function objectiveByName(name: string, args: Partial<ObjectiveArgs> = {})
   const a = { ...defaultObjectiveArgs, ...args };
   if (a.marginP !== 1 && a.marginP !== 2) {
     throw new UsageError("marginP", `expected 1 or 2, got ${a.marginP}`);
+  }
+  if (!marginForms.includes(a.marginForm)) {
+    throw new UsageError(
+      "marginForm",
+      `expected one of ${marginForms.join(", ")}, got ${JSON.stringify(a.marginForm)}`,
+    );
   }
   if (!(a.labelSmoothing >= 0 && a.labelSmoothing <= 1)) {
     throw new UsageError(

@@ -17,6 +17,7 @@ import { lossNames } from "./regression_objective.ts";
 import { tasks } from "./regression_settings.ts";
 import { csvHeaderChoices } from "../data/csv.ts";
 import { noiseKinds } from "../data/synthetic.ts";
+import { marginForms } from "./objective.ts";
 
 /** The fields that name a registry entry, with the names allowed. */
 const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
@@ -30,6 +31,7 @@ const NAMED: Partial<Record<keyof TrainConfig, readonly string[]>> = {
   reduction: ["mean", "sum"],
   scheduler: ["none", ...Object.keys(schedulerDefs)],
   label: ["fine", "coarse"],
+  marginForm: marginForms,
 };
 
 /** Integer fields with their least value: the loop and the sampler divide by them. */

@@ -180,3 +180,55 @@ Deno.test("grid: a bad file or flag is one DataFormatError naming the file, grid
     );
   });
 });
+
+Deno.test("grid: every ready grid in grids/ parses and each run's flags pass train's parser", async () => {
+  const dir = new URL("../../grids/", import.meta.url);
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
+  assert.ok(names.includes("mlp_study_digits.json"), "grids/mlp_study_digits.json is missing");
+  for (const name of names) {
+    const runs = gridRuns(await loadGridFile(new URL(name, dir).pathname));
+    assert.ok(runs.length > 0, name);
+  }
+});
+
+Deno.test("grid: the study's two grid files differ only in --data, and cover issue 17's runs", async () => {
+  const read = async (name: string) =>
+    gridRuns(await loadGridFile(new URL(`../../grids/${name}`, import.meta.url).pathname));
+  const digits = await read("mlp_study_digits.json");
+  const fashion = await read("mlp_study_fashion.json");
+  const data = (args: readonly string[], value: string) =>
+    args.map((a) => (a.startsWith("--data=") ? `--data=${value}` : a));
+  assert.deepEqual(fashion.map((r) => r.args), digits.map((r) => data(r.args, "fashion-mnist")));
+  assert.ok(digits.every((r) => r.args.includes("--data=mnist") && r.epochs === 10));
+  const count = (grid: string) => digits.filter((r) => r.grid === grid).length;
+  assert.deepEqual(
+    [
+      "main",
+      "lr",
+      "momentum",
+      "batch-size",
+      "two-layers",
+      "focal",
+      "margin-form",
+      "seeds",
+      "focal-seeds",
+    ]
+      .map(
+        count,
+      ),
+    [15, 3, 4, 3, 4, 4, 6, 15, 10],
+  );
+  const base = digits.find((r) => r.grid === "main" && r.name === "tanh_cross-entropy")!;
+  for (
+    const flag of [
+      "--model=784-28-10",
+      "--optimizer=sgd",
+      "--lr=0.01",
+      "--weight-decay=0.0001",
+      "--momentum=0.9",
+      "--batch-size=100",
+    ]
+  ) assert.ok(base.args.includes(flag), flag);
+  const sum = digits.find((r) => r.grid === "margin-form" && r.name === "hinge-m=5_sum")!;
+  assert.ok(sum.args.includes("--margin-form=sum") && sum.args.includes("--margin=5"));
+});

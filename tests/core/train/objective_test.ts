@@ -73,6 +73,10 @@ Deno.test("objectives: a bad name or argument is a usage error naming the flag",
     [() => objectiveByName("hinge"), "loss: expected one of cross-entropy, nll, kl-div"],
     [() => objectiveByName("multi-margin", { marginP: 3 }), "marginP: expected 1 or 2, got 3"],
     [() => objectiveByName("cross-entropy", { labelSmoothing: 2 }), "labelSmoothing"],
+    [
+      () => objectiveByName("multi-margin", { marginForm: "mean" as "sum" }),
+      'marginForm: expected one of pytorch, sum, got "mean"',
+    ],
   ];
   for (const [fn, message] of cases) {
     assert.throws(fn, (e) => e instanceof UsageError && e.message.includes(message), message);

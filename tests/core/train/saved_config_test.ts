@@ -13,6 +13,7 @@ const bad: [Record<string, unknown>, RegExp][] = [
   [{ activation: "swish" }, /config\.activation: expected one of relu/],
   [{ loss: "l0" }, /config\.loss: expected one of/],
   [{ scheduler: "warp" }, /config\.scheduler: expected one of none, /],
+  [{ marginForm: "mean" }, /config\.marginForm: expected one of pytorch, sum, found "mean"/],
   [{ lr: "fast" }, /config\.lr: expected a number, found "fast"/],
   [{ epochs: null }, /config\.epochs: expected a number, found null/],
   [{ augment: [1] }, /config\.augment: expected an object, found \[1\]/],
