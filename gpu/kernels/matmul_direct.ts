@@ -7,7 +7,7 @@
 
 import type { FusedActivation } from "../../core/backend.ts";
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
-import { epilogue, MATMUL_K_CHUNK } from "./matmul.ts";
+import { epilogue, MATMUL_K_CHUNK, quadStore } from "./matmul.ts";
 import { type Operand, plainOperand } from "./operand.ts";
 import direct from "./matmul_direct.wgsl" with { type: "text" };
 
@@ -84,23 +84,6 @@ function scalarQuad(x: string): string {
 }`;
 }
 
-const VEC4_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
-  if (r < params.m && c < params.n) {
-    result[(base + r * params.n + c) / 4u] = vec4<f32>(
-      epilogue(v.x, c), epilogue(v.y, c + 1u), epilogue(v.z, c + 2u), epilogue(v.w, c + 3u));
-  }
-}`;
-
-const SCALAR_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
-  if (r < params.m) {
-    for (var i = 0u; i < 4u; i++) {
-      if (c + i < params.n) {
-        result[base + r * params.n + c + i] = epilogue(v[i], c + i);
-      }
-    }
-  }
-}`;
-
 /**
  * The kernel of `p`: bindings are operand A's, then `b`, then `bias` if any, then
  * `result`; parameters `m`, `k`, `n`. Operand A is read through vec4 bindings only when
@@ -144,7 +127,7 @@ export function directMatmulKernel(p: DirectProduct): Kernel {
         vec4A ? vec4Quad("a") : `${a.code}\n${scalarQuad("a")}`,
         p.vec4 ? vec4Quad("b") : `${b.code}\n${scalarQuad("b")}`,
         epilogue(bias, act),
-        p.vec4 ? VEC4_STORE : SCALAR_STORE,
+        quadStore(p.vec4),
         direct,
       ],
     });
