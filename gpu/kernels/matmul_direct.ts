@@ -10,6 +10,7 @@ import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 import { epilogue, MATMUL_K_CHUNK, quadStore } from "./matmul.ts";
 import { type Operand, plainOperand } from "./operand.ts";
 import direct from "./matmul_direct.wgsl" with { type: "text" };
+import { directALoads } from "./matmul_direct_a.ts";
 
 /** Block shape of a register-blocked product: TM×TN results per thread, WG_X×WG_Y threads. */
 export interface DirectShape {
@@ -40,6 +41,11 @@ export interface DirectProduct {
   readonly bias?: boolean;
   /** Applied to each result before it is stored (default none). */
   readonly act?: FusedActivation;
+  /**
+   * Share each row of threads' loads of op(A) across a subgroup (`directALoads`): needs
+   * the device's `subgroups` feature and a shape of 8 rows per thread, 8 threads per row.
+   */
+  readonly subgroups?: boolean;
 }
 
 /**
@@ -94,8 +100,12 @@ export function directMatmulKernel(p: DirectProduct): Kernel {
   const a = p.a ?? plainOperand("a");
   const bias = p.bias ?? false;
   const act = p.act ?? "none";
+  const subgroups = p.subgroups ?? false;
+  if (subgroups && (tm !== 8 || wgX !== 8)) {
+    throw new RangeError(`subgroup sharing needs 8 rows per thread and 8 threads per row`);
+  }
   const key = `matmul_direct:${tm}x${tn}:${wgX}x${wgY}:${p.transA}:${p.transB}:${p.vec4}:` +
-    `${p.splitK}:${a.key}:${bias}:${act}`;
+    `${p.splitK}:${a.key}:${bias}:${act}:${subgroups}`;
   return memoKernel(key, () => {
     const element = p.vec4 ? "vec4<f32>" : "f32";
     const vec4A = p.vec4 && a.key === "plain";
@@ -124,6 +134,7 @@ export function directMatmulKernel(p: DirectProduct): Kernel {
         K_CHUNK: MATMUL_K_CHUNK,
       },
       sources: [
+        directALoads(subgroups),
         vec4A ? vec4Quad("a") : `${a.code}\n${scalarQuad("a")}`,
         p.vec4 ? vec4Quad("b") : `${b.code}\n${scalarQuad("b")}`,
         epilogue(bias, act),

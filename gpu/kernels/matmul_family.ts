@@ -34,10 +34,23 @@ export type MatmulFamilyMember =
     /** Quad loads and stores where the shape allows (see `vec4Staging`). */
     readonly vec4: boolean;
   }
-  | { readonly name: string; readonly kind: "direct"; readonly shape: DirectShape };
+  | {
+    readonly name: string;
+    readonly kind: "direct";
+    readonly shape: DirectShape;
+    /** Loads of op(A) shared across a subgroup; needs the device's `subgroups` feature. */
+    readonly subgroups: boolean;
+  };
 
-function direct(tm: number, tn: number, wgX: number, wgY: number): MatmulFamilyMember {
-  return { name: `direct-${tm}x${tn}-${wgX}x${wgY}`, kind: "direct", shape: { tm, tn, wgX, wgY } };
+function direct(tm: number, tn: number, wgX: number, wgY: number, subgroups = false) {
+  const name = `direct-${tm}x${tn}-${wgX}x${wgY}${subgroups ? "-sg" : ""}`;
+  const member: MatmulFamilyMember = {
+    name,
+    kind: "direct",
+    shape: { tm, tn, wgX, wgY },
+    subgroups,
+  };
+  return member;
 }
 
 function tiled(tile: MatmulTile, vec4 = false): MatmulFamilyMember {
@@ -49,8 +62,9 @@ function tiled(tile: MatmulTile, vec4 = false): MatmulFamilyMember {
 
 /**
  * Every variant. Results per workgroup: tiled 64×64 (4×4 per thread), 128×128 (8×8) and
- * 128×64 (8×4), the first two also with quad loads and stores (`-v4`); direct 32×64, 64×64, 64×128, 64×64 (tall blocks per thread) and 8×128
- * (for products of a few rows).
+ * 128×64 (8×4), the first two also with quad loads and stores (`-v4`); direct 32×64,
+ * 64×64, 64×128, 64×64 (tall blocks per thread) and 8×128 (for products of a few rows),
+ * and 64×64 again with loads of A shared across a subgroup (`-sg`).
  */
 export const MATMUL_FAMILY: readonly MatmulFamilyMember[] = [
   tiled(MATMUL_TILE),
@@ -63,7 +77,13 @@ export const MATMUL_FAMILY: readonly MatmulFamilyMember[] = [
   direct(4, 8, 16, 16),
   direct(8, 4, 16, 8),
   direct(4, 4, 32, 2),
+  direct(8, 8, 8, 8, true),
 ];
+
+/** Whether `member` can run on `device` (the subgroup variant needs `subgroups`). */
+export function runsOn(member: MatmulFamilyMember, device: GPUDevice): boolean {
+  return member.kind === "tiled" || !member.subgroups || device.features.has("subgroups");
+}
 
 /** The member called `name`, or undefined. */
 export function familyMember(name: string): MatmulFamilyMember | undefined {
@@ -125,6 +145,7 @@ export function familyDispatch(
     a,
     bias,
     act,
+    subgroups: member.subgroups,
   });
   return { kernel, grid: directMatmulGrid(member.shape, p.m, p.n, slots) };
 }
