@@ -17,6 +17,7 @@
 const BM = TM * WG_Y;
 const BN = TN * WG_X;
 const TN4 = TN / 4u;
+alias A_REGS = array<vec4<f32>, TM>;
 
 // One-dimensional workgroups (subgroup builtins need them): thread t is column t % WG_X,
 // row t / WG_X of the workgroup's threads.
@@ -41,7 +42,8 @@ fn main(input: DirectInputs) {
   let sharing = a_sharing(input);
   for (var k0 = k_begin; k0 < k_end; k0 += 4u) {
     // a_reg[i][kk] = op(A)[row0 + i, k0 + kk]
-    let a_reg = a_registers(input, sharing, a_base, row0, k0, k_end);
+    var a_reg: A_REGS;
+    a_registers(input, sharing, &a_reg, a_base, row0, k0, k_end);
     // b_reg[kk][j] = op(B)[k0 + kk, col0 + 4j .. col0 + 4j + 3]
     var b_reg: array<array<vec4<f32>, TN4>, 4>;
     if (TRANS_B) {

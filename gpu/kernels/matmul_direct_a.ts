@@ -24,26 +24,25 @@ const THREAD_XY = `fn thread_xy(input: DirectInputs) -> vec2<u32> {
   return vec2<u32>(input.t % WG_X, input.t / WG_X);
 }`;
 
-// a[i][kk] = op(A)[row0 + i, k0 + kk], loaded by this thread.
-const A_ALONE = `fn a_alone(a_base: u32, row0: u32, k0: u32, k_end: u32) -> array<vec4<f32>, TM> {
-  var a: array<vec4<f32>, TM>;
+// (*a)[i][kk] = op(A)[row0 + i, k0 + kk], loaded by this thread. Through a pointer: an
+// array of 8 vec4s returned by value costs llvmpipe half the speed of 8×8 blocks.
+const A_ALONE = `fn a_alone(a: ptr<function, A_REGS>, a_base: u32, row0: u32, k0: u32, k_end: u32) {
   if (TRANS_A) {
     // A is [k, m]: a quad holds four rows of op(A) at one kk.
     for (var kk = 0u; kk < 4u; kk++) {
       for (var i = 0u; i < TM; i += 4u) {
         let q = quad_a(a_base, k0 + kk, row0 + i, params.m, k_end, params.m);
-        a[i][kk] = q.x;
-        a[i + 1u][kk] = q.y;
-        a[i + 2u][kk] = q.z;
-        a[i + 3u][kk] = q.w;
+        (*a)[i][kk] = q.x;
+        (*a)[i + 1u][kk] = q.y;
+        (*a)[i + 2u][kk] = q.z;
+        (*a)[i + 3u][kk] = q.w;
       }
     }
   } else {
     for (var i = 0u; i < TM; i++) {
-      a[i] = quad_a(a_base, row0 + i, k0, params.k, params.m, k_end);
+      (*a)[i] = quad_a(a_base, row0 + i, k0, params.k, params.m, k_end);
     }
   }
-  return a;
 }`;
 
 const ALONE = `struct DirectInputs {
@@ -58,9 +57,16 @@ fn a_sharing(input: DirectInputs) -> bool {
   return false;
 }
 
-fn a_registers(input: DirectInputs, sharing: bool, a_base: u32, row0: u32, k0: u32, k_end: u32)
-    -> array<vec4<f32>, TM> {
-  return a_alone(a_base, row0, k0, k_end);
+fn a_registers(
+  input: DirectInputs,
+  sharing: bool,
+  a: ptr<function, A_REGS>,
+  a_base: u32,
+  row0: u32,
+  k0: u32,
+  k_end: u32,
+) {
+  a_alone(a, a_base, row0, k0, k_end);
 }`;
 
 const SHARED = `struct DirectInputs {
@@ -92,31 +98,37 @@ fn a_sharing(input: DirectInputs) -> bool {
   return subgroupAll(ok);
 }
 
-fn a_registers(input: DirectInputs, sharing: bool, a_base: u32, row0: u32, k0: u32, k_end: u32)
-    -> array<vec4<f32>, TM> {
+fn a_registers(
+  input: DirectInputs,
+  sharing: bool,
+  a: ptr<function, A_REGS>,
+  a_base: u32,
+  row0: u32,
+  k0: u32,
+  k_end: u32,
+) {
   if (!sharing) {
-    return a_alone(a_base, row0, k0, k_end);
+    a_alone(a, a_base, row0, k0, k_end);
+    return;
   }
   let first = row_lane(input);
   let s = input.t % WG_X;
-  var a: array<vec4<f32>, TM>;
   if (TRANS_A) {
     // Thread s loads rows 4·(s / 4) .. + 3 at kk = s % 4.
     let mine = quad_a(a_base, k0 + s % 4u, row0 + 4u * (s / 4u), params.m, k_end, params.m);
     for (var j = 0u; j < WG_X; j++) {
       let q = subgroupShuffle(mine, first + j);
       let r = 4u * (j / 4u);
-      a[r][j % 4u] = q.x;
-      a[r + 1u][j % 4u] = q.y;
-      a[r + 2u][j % 4u] = q.z;
-      a[r + 3u][j % 4u] = q.w;
+      (*a)[r][j % 4u] = q.x;
+      (*a)[r + 1u][j % 4u] = q.y;
+      (*a)[r + 2u][j % 4u] = q.z;
+      (*a)[r + 3u][j % 4u] = q.w;
     }
   } else {
     // Thread s loads row s.
     let mine = quad_a(a_base, row0 + s, k0, params.k, params.m, k_end);
     for (var i = 0u; i < TM; i++) {
-      a[i] = subgroupShuffle(mine, first + i);
+      (*a)[i] = subgroupShuffle(mine, first + i);
     }
   }
-  return a;
 }`;
