@@ -11,66 +11,17 @@
  * @module
  */
 
-import type { Dataset } from "../core/data/dataset.ts";
-import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
-import { DeviceDataset } from "../core/train/device_data.ts";
 import { BucketPlan } from "../coordinator/job/bucket_plan.ts";
 import { type AllReduceRunner, GradientReducer } from "../coordinator/job/gradient_reducer.ts";
 import { openRingEndpoint } from "../coordinator/job/ring_endpoint.ts";
 import type { Link } from "../coordinator/transport/link.ts";
 import { memoryMesh } from "../coordinator/transport/memory_link.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
+import { finisher, gradientSize, rankStep, STEPS, timed, WARM } from "./gpu_step_rank.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
-const BATCH = 1024;
-const WARM = 2;
-const STEPS = 15;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const data: Dataset = {
-  images: Float32Array.from({ length: BATCH * 784 }, (_, i) => Math.abs(Math.sin(i))),
-  labels: Float32Array.from({ length: BATCH }, (_, i) => i % 10),
-  count: BATCH,
-  sampleShape: [784],
-  classes: 10,
-};
-const indices = Uint32Array.from({ length: BATCH }, (_, i) => i);
-
-/**
- * Median ms of each of `steps` over {@link STEPS} rounds after {@link WARM}, the steps
- * taking turns within a round so that a change in the machine's load hits them alike.
- */
-async function timed(...steps: (() => Promise<void>)[]): Promise<number[]> {
-  const ms: number[][] = steps.map(() => []);
-  for (let i = 0; i < WARM + STEPS; i++) {
-    for (const [k, step] of steps.entries()) {
-      const t0 = performance.now();
-      await step();
-      if (i >= WARM) ms[k].push(performance.now() - t0);
-    }
-  }
-  return ms.map(median);
-}
-
-/** Waits for the backend's submitted work to finish: a read of one float. */
-function finisher(backend: WebGpuBackend): () => Promise<void> {
-  const probe = backend.upload(new Float32Array(1), true);
-  return async () => void await backend.read(probe);
-}
-
-function rank(backend: WebGpuBackend, rows: Uint32Array): () => Promise<void> {
-  const trainer = buildTrainer(defaultTrainConfig, backend, data);
-  const onDevice = new DeviceDataset(backend, data);
-  const finish = finisher(backend);
-  return async () => {
-    await trainer.step({ data: onDevice, indices: rows, rows: rows.length }, BATCH);
-    await finish();
-  };
-}
-
 const one = await createWebGpuBackend();
-const oneStep = rank(one, indices);
+const oneStep = rankStep(one);
 // Dispatches and submits of one more 1-worker step (its finishing read is one submit).
 await oneStep();
 const before = { ...one.stats };
@@ -81,28 +32,16 @@ const perStep = {
 };
 const readBack = finisher(one);
 const backends: WebGpuBackend[] = [];
-let buckets = 0;
+const plan = new BucketPlan(gradientSize(one), 2, 16_384);
+const buckets = plan.buckets.length;
 
 /** One data-parallel step of two ranks, each on a device of its own, summing over `links`. */
 async function twoRanks(links: (Link | AllReduceRunner)[]): Promise<() => Promise<void>> {
   const pair = [await createWebGpuBackend(), await createWebGpuBackend()];
   backends.push(...pair);
-  const steps = pair.map((backend, r) => {
-    const trainer = buildTrainer(defaultTrainConfig, backend, data);
-    const reducer = new GradientReducer(links[r], { rank: r, plan, backend });
-    const onDevice = new DeviceDataset(backend, data);
-    const rows = indices.subarray(r * BATCH / 2, (r + 1) * BATCH / 2);
-    const finish = finisher(backend);
-    return async () => {
-      await trainer.step(
-        { data: onDevice, indices: rows, rows: rows.length, firstRow: r * BATCH / 2 },
-        BATCH,
-        reducer.reduceGradients,
-      );
-      reducer.step++;
-      await finish();
-    };
-  });
+  const steps = pair.map((backend, r) =>
+    rankStep(backend, r, 2, () => new GradientReducer(links[r], { rank: r, plan, backend }))
+  );
   return async () => void await Promise.all(steps.map((s) => s()));
 }
 
@@ -117,8 +56,6 @@ async function httpMesh(threaded: boolean) {
   return { links, close: () => Promise.all(endpoints.map((e) => e.close())) };
 }
 
-const plan = new BucketPlan(buildTrainer(defaultTrainConfig, one, data).flat.grads.size, 2, 16_384);
-buckets = plan.buckets.length;
 const onMain = await httpMesh(false);
 const onThreads = await httpMesh(true);
 const twoSteps = await twoRanks(memoryMesh(2));
