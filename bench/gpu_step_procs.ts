@@ -5,8 +5,9 @@
  * loopback, with the ring on the main thread and on an all-reduce thread per process
  * (`ReduceThread`), against the 1-worker step plus one read-back. The configurations take
  * turns, `--rounds` times (default 2), so that a change in the machine's load hits them
- * alike; each figure is the median over the rounds' medians. With `--write`, records the
- * table in bench/RESULTS.md.
+ * alike; each figure is the median over the rounds' medians. `--cpu`: the fast CPU backend,
+ * one thread per process, instead of WebGPU. With `--write`, records the table in
+ * bench/RESULTS.md.
  *
  * A child (`--child <rank> <world> <main|thread>`) prints its ring URL as a JSON line,
  * reads every rank's URL as one JSON line, and prints the median ms of its steps.
@@ -17,6 +18,8 @@
 import { BucketPlan } from "../coordinator/job/bucket_plan.ts";
 import { GradientReducer } from "../coordinator/job/gradient_reducer.ts";
 import { openRingEndpoint } from "../coordinator/job/ring_endpoint.ts";
+import type { Backend } from "../core/backend.ts";
+import { chooseBackend } from "../backends/backend_choice.ts";
 import { createWebGpuBackend } from "../gpu/backend.ts";
 import { finisher, gradientSize, median, rankStep, STEPS, timed, WARM } from "./gpu_step_rank.ts";
 import { machineLine, replaceSection } from "./results.ts";
@@ -41,6 +44,8 @@ function lineReader(stream: ReadableStream<Uint8Array>): () => Promise<string | 
 }
 const BUCKET_ELEMS = 16_384;
 const CHILD_PERMISSIONS = [
+  "--allow-ffi",
+  "--allow-run",
   "--allow-read",
   "--allow-write",
   "--allow-env",
@@ -48,16 +53,23 @@ const CHILD_PERMISSIONS = [
   "--allow-net=127.0.0.1",
 ];
 
+const cpu = Deno.args.includes("--cpu");
+
+/** WebGPU, or with `--cpu` the fast CPU backend on one thread per process. */
+async function stepBackend(): Promise<Backend & { destroy?(): void }> {
+  return cpu ? (await chooseBackend("cpu", { threads: 1 })).backend : await createWebGpuBackend();
+}
+
 /** One rank: serve, learn the peers, train {@link STEPS} timed steps, print their median. */
 async function child(rank: number, world: number, threaded: boolean): Promise<void> {
-  const backend = await createWebGpuBackend();
+  const backend = await stepBackend();
   const line = lineReader(Deno.stdin.readable);
   if (world === 1) {
     const step = rankStep(backend);
     const readBack = finisher(backend);
     const [stepMs, readMs] = await timed(step, readBack);
     console.log(JSON.stringify({ stepMs, readMs }));
-    backend.destroy();
+    backend.destroy?.();
     return;
   }
   const endpoint = await openRingEndpoint({
@@ -81,7 +93,7 @@ async function child(rank: number, world: number, threaded: boolean): Promise<vo
     console.log(JSON.stringify({ stepMs }));
   } finally {
     await endpoint.close();
-    backend.destroy();
+    backend.destroy?.();
   }
 }
 
@@ -97,6 +109,7 @@ async function run(world: number, mode: "main" | "thread"): Promise<Record<strin
         `${rank}`,
         `${world}`,
         mode,
+        ...(cpu ? ["--cpu"] : []),
       ],
       stdin: "piped",
       stdout: "piped",
@@ -145,26 +158,30 @@ if (at >= 0) {
     onThread.push(slowest(await run(2, "thread")));
   }
   const [oneMs, readMs, mainMs, threadMs] = [one, read, onMain, onThread].map(median);
+  const name = cpu ? "CPU, 1 thread per process" : "WebGPU";
   const table = [
-    "| step (MLP 784-128-10, batch 1024, WebGPU), one process per rank | median ms |",
+    `| step (MLP 784-128-10, batch 1024, ${name}), one process per rank | median ms |`,
     "|---|---|",
     `| 1 worker (includes one read-back) | ${oneMs.toFixed(1)} |`,
-    `| one read-back of 1 float with nothing to wait for (mapAsync) | ${readMs.toFixed(1)} |`,
+    `| one read-back of 1 float with nothing to wait for | ${readMs.toFixed(1)} |`,
     `| 2 worker processes, ring on the main thread | ${mainMs.toFixed(1)} |`,
     `| 2 worker processes, ring on an all-reduce thread | ${threadMs.toFixed(1)} |`,
     `| all-reduce thread ÷ main thread | ${(threadMs / mainMs).toFixed(2)} |`,
-    `| 2 processes (all-reduce thread) ÷ 1-worker step | ${
-      (threadMs / oneMs).toFixed(2)
-    } (goal ≤ 1.3) |`,
+    `| 2 processes (all-reduce thread) ÷ 1-worker step | ${(threadMs / oneMs).toFixed(2)}${
+      cpu ? "" : " (goal ≤ 1.3)"
+    } |`,
   ].join("\n");
   console.log(table);
   if (Deno.args.includes("--write")) {
     await replaceSection(
-      "gpu-step-procs",
-      `## WebGPU data-parallel step in two processes (issue 18)\n\n${
+      cpu ? "cpu-step-procs" : "gpu-step-procs",
+      `## ${name} data-parallel step in two processes (issue 18)\n\n${
         machineLine(`deno task bench:gpusteps ${Deno.args.join(" ")}`)
-      }. Each process opens its own device (llvmpipe on this machine: both share its CPU ` +
-        `cores). Per configuration and round, ${WARM} warm-up steps and the median of ` +
+      }. ${
+        cpu
+          ? "Each process runs the fast CPU backend on one thread."
+          : "Each process opens its own device (llvmpipe here: all share the CPU cores)."
+      } Per configuration and round, ${WARM} warm-up steps and the median of ` +
         `${STEPS}; a 2-process step is the slower rank's; the table gives the median over ` +
         `${rounds} rounds in which the configurations took turns. Gradients in buckets of ` +
         `${BUCKET_ELEMS} floats.\n\n${table}\n`,

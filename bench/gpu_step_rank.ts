@@ -1,7 +1,7 @@
 /**
- * Shared by the WebGPU step benches (gpu_step.ts, gpu_step_procs.ts): the default MLP's
- * training step at batch 1024 on synthetic data held on the device, as one rank of a
- * data-parallel job or alone, timed until its GPU work has finished.
+ * Shared by the step benches (gpu_step.ts, gpu_step_procs.ts): the default MLP's training
+ * step at batch 1024 on synthetic data held by the backend, as one rank of a data-parallel
+ * job or alone, timed until the backend's work has finished.
  *
  * @module
  */
@@ -11,7 +11,7 @@ import type { Trainer } from "../core/train/trainer.ts";
 import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
 import { DeviceDataset } from "../core/train/device_data.ts";
 import type { GradientReducer } from "../coordinator/job/gradient_reducer.ts";
-import type { WebGpuBackend } from "../gpu/backend.ts";
+import type { Backend } from "../core/backend.ts";
 
 /** The global batch. */
 export const BATCH = 1024;
@@ -50,13 +50,13 @@ export async function timed(...steps: (() => Promise<void>)[]): Promise<number[]
 }
 
 /** Waits for the backend's submitted work to finish: a read of one float. */
-export function finisher(backend: WebGpuBackend): () => Promise<void> {
+export function finisher(backend: Backend): () => Promise<void> {
   const probe = backend.upload(new Float32Array(1), true);
   return async () => void await backend.read(probe);
 }
 
 /** Floats in the default MLP's flat gradient. */
-export function gradientSize(backend: WebGpuBackend): number {
+export function gradientSize(backend: Backend): number {
   return buildTrainer(defaultTrainConfig, backend, data).flat.grads.size;
 }
 
@@ -65,7 +65,7 @@ export function gradientSize(backend: WebGpuBackend): number {
  * summed by the reducer `reducerFor` gives (none alone), until the GPU has finished.
  */
 export function rankStep(
-  backend: WebGpuBackend,
+  backend: Backend,
   rank = 0,
   world = 1,
   reducerFor?: (trainer: Trainer) => GradientReducer,
