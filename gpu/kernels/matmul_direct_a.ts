@@ -24,6 +24,17 @@ const THREAD_XY = `fn thread_xy(input: DirectInputs) -> vec2<u32> {
   return vec2<u32>(input.t % WG_X, input.t / WG_X);
 }`;
 
+// Fills *a with the thread's op(A) for the step of k at k0 (see A_ALONE).
+const A_REGISTERS = `fn a_registers(
+  input: DirectInputs,
+  sharing: bool,
+  a: ptr<function, A_REGS>,
+  a_base: u32,
+  row0: u32,
+  k0: u32,
+  k_end: u32,
+) {`;
+
 // (*a)[i][kk] = op(A)[row0 + i, k0 + kk], loaded by this thread. Through a pointer: an
 // array of 8 vec4s returned by value costs llvmpipe half the speed of 8×8 blocks.
 const A_ALONE = `fn a_alone(a: ptr<function, A_REGS>, a_base: u32, row0: u32, k0: u32, k_end: u32) {
@@ -57,15 +68,7 @@ fn a_sharing(input: DirectInputs) -> bool {
   return false;
 }
 
-fn a_registers(
-  input: DirectInputs,
-  sharing: bool,
-  a: ptr<function, A_REGS>,
-  a_base: u32,
-  row0: u32,
-  k0: u32,
-  k_end: u32,
-) {
+${A_REGISTERS}
   a_alone(a, a_base, row0, k0, k_end);
 }`;
 
@@ -98,15 +101,7 @@ fn a_sharing(input: DirectInputs) -> bool {
   return subgroupAll(ok);
 }
 
-fn a_registers(
-  input: DirectInputs,
-  sharing: bool,
-  a: ptr<function, A_REGS>,
-  a_base: u32,
-  row0: u32,
-  k0: u32,
-  k_end: u32,
-) {
+${A_REGISTERS}
   if (!sharing) {
     a_alone(a, a_base, row0, k0, k_end);
     return;
