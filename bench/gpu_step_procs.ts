@@ -175,7 +175,7 @@ if (at >= 0) {
   if (Deno.args.includes("--write")) {
     await replaceSection(
       cpu ? "cpu-step-procs" : "gpu-step-procs",
-      `## ${name} data-parallel step in two processes (issue 18)\n\n${
+      `## ${cpu ? "CPU" : "WebGPU"} data-parallel step in two processes (issue 18)\n\n${
         machineLine(`deno task bench:gpusteps ${Deno.args.join(" ")}`)
       }. ${
         cpu
