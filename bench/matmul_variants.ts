@@ -22,7 +22,7 @@ const gpu = await acquireGpu();
 refuseSoftware(gpu);
 const flag = Deno.args.indexOf("--sizes");
 const sizes = flag >= 0
-  ? Deno.args[flag + 1].split(",").map(Number)
+  ? (Deno.args[flag + 1] ?? "").split(",").map(Number)
   : gpu.isSoftware
   ? [256, 512, 1024]
   : [1024, 2048, 4096];
