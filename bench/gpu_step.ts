@@ -1,71 +1,27 @@
 /**
  * `deno task bench:gpustep`: the WebGPU training step of the default MLP at batch 1024 —
  * one worker against two data-parallel ranks (each on its own device, summing gradients
- * bucket by bucket over an in-process ring) — beside the cost of one read-back. Every
- * step is timed until its GPU work has finished (a read of one float). Two ranks share this process's thread, so their step is a ceiling of what
- * two processes take. With `--write`, records the table in bench/RESULTS.md.
+ * bucket by bucket over an in-process ring) — beside the cost of one read-back, and the
+ * same two ranks over real HTTP on loopback with the ring on the main thread and on an
+ * all-reduce thread per rank (`ReduceThread`). Every step is timed until its GPU work has
+ * finished (a read of one float). Two ranks share this process's main thread, so their step
+ * is a ceiling of what two processes take. With `--write`, records the table in
+ * bench/RESULTS.md.
  *
  * @module
  */
 
-import type { Dataset } from "../core/data/dataset.ts";
-import { buildTrainer, defaultTrainConfig } from "../core/train/config.ts";
-import { DeviceDataset } from "../core/train/device_data.ts";
 import { BucketPlan } from "../coordinator/job/bucket_plan.ts";
-import { GradientReducer } from "../coordinator/job/gradient_reducer.ts";
+import { type AllReduceRunner, GradientReducer } from "../coordinator/job/gradient_reducer.ts";
+import { openRingEndpoint } from "../coordinator/job/ring_endpoint.ts";
+import type { Link } from "../coordinator/transport/link.ts";
 import { memoryMesh } from "../coordinator/transport/memory_link.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../gpu/backend.ts";
+import { finisher, gradientSize, rankStep, STEPS, timed, WARM } from "./gpu_step_rank.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
-const BATCH = 1024;
-const WARM = 2;
-const STEPS = 15;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-const data: Dataset = {
-  images: Float32Array.from({ length: BATCH * 784 }, (_, i) => Math.abs(Math.sin(i))),
-  labels: Float32Array.from({ length: BATCH }, (_, i) => i % 10),
-  count: BATCH,
-  sampleShape: [784],
-  classes: 10,
-};
-const indices = Uint32Array.from({ length: BATCH }, (_, i) => i);
-
-/**
- * Median ms of each of `steps` over {@link STEPS} rounds after {@link WARM}, the steps
- * taking turns within a round so that a change in the machine's load hits them alike.
- */
-async function timed(...steps: (() => Promise<void>)[]): Promise<number[]> {
-  const ms: number[][] = steps.map(() => []);
-  for (let i = 0; i < WARM + STEPS; i++) {
-    for (const [k, step] of steps.entries()) {
-      const t0 = performance.now();
-      await step();
-      if (i >= WARM) ms[k].push(performance.now() - t0);
-    }
-  }
-  return ms.map(median);
-}
-
-/** Waits for the backend's submitted work to finish: a read of one float. */
-function finisher(backend: WebGpuBackend): () => Promise<void> {
-  const probe = backend.upload(new Float32Array(1), true);
-  return async () => void await backend.read(probe);
-}
-
-function rank(backend: WebGpuBackend, rows: Uint32Array): () => Promise<void> {
-  const trainer = buildTrainer(defaultTrainConfig, backend, data);
-  const onDevice = new DeviceDataset(backend, data);
-  const finish = finisher(backend);
-  return async () => {
-    await trainer.step({ data: onDevice, indices: rows, rows: rows.length }, BATCH);
-    await finish();
-  };
-}
-
 const one = await createWebGpuBackend();
-const oneStep = rank(one, indices);
+const oneStep = rankStep(one);
 // Dispatches and submits of one more 1-worker step (its finishing read is one submit).
 await oneStep();
 const before = { ...one.stats };
@@ -75,29 +31,45 @@ const perStep = {
   submits: one.stats.submits - before.submits,
 };
 const readBack = finisher(one);
-const backends = [await createWebGpuBackend(), await createWebGpuBackend()];
-const links = memoryMesh(2);
-let buckets = 0;
-const steps = backends.map((backend, r) => {
-  const trainer = buildTrainer(defaultTrainConfig, backend, data);
-  const plan = new BucketPlan(trainer.flat.grads.size, 2, 16_384);
-  buckets = plan.buckets.length;
-  const reducer = new GradientReducer(links[r], { rank: r, plan, backend });
-  const onDevice = new DeviceDataset(backend, data);
-  const rows = indices.subarray(r * BATCH / 2, (r + 1) * BATCH / 2);
-  const finish = finisher(backend);
-  return async () => {
-    await trainer.step(
-      { data: onDevice, indices: rows, rows: rows.length, firstRow: r * BATCH / 2 },
-      BATCH,
-      reducer.reduceGradients,
-    );
-    reducer.step++;
-    await finish();
-  };
-});
-const twoSteps = async () => void await Promise.all(steps.map((s) => s()));
-const [oneMs, twoMs, readMs] = await timed(oneStep, twoSteps, readBack);
+const backends: WebGpuBackend[] = [];
+const plan = new BucketPlan(gradientSize(one), 2, 16_384);
+const buckets = plan.buckets.length;
+
+/** One data-parallel step of two ranks, each on a device of its own, summing over `links`. */
+async function twoRanks(links: (Link | AllReduceRunner)[]): Promise<() => Promise<void>> {
+  const pair = [await createWebGpuBackend(), await createWebGpuBackend()];
+  backends.push(...pair);
+  const steps = pair.map((backend, r) =>
+    rankStep(backend, r, 2, () => new GradientReducer(links[r], { rank: r, plan, backend }))
+  );
+  return async () => void await Promise.all(steps.map((s) => s()));
+}
+
+/** The two ranks' ring endpoints on loopback, on the main thread or on threads of their own. */
+async function httpMesh(threaded: boolean) {
+  const token = "gpu-step-bench";
+  const endpoints = await Promise.all(
+    [0, 1].map(() => openRingEndpoint({ threaded, token, hostname: "127.0.0.1", port: 0 })),
+  );
+  const peers = endpoints.map((e) => e.url);
+  const links = await Promise.all(endpoints.map((e, rank) => e.join({ rank, peers }, plan)));
+  return { links, close: () => Promise.all(endpoints.map((e) => e.close())) };
+}
+
+const onMain = await httpMesh(false);
+const onThreads = await httpMesh(true);
+const twoSteps = await twoRanks(memoryMesh(2));
+const twoHttpMain = await twoRanks(onMain.links);
+const twoHttpThreads = await twoRanks(onThreads.links);
+const [oneMs, twoMs, readMs, mainMs, threadMs] = await timed(
+  oneStep,
+  twoSteps,
+  readBack,
+  twoHttpMain,
+  twoHttpThreads,
+);
+await onMain.close();
+await onThreads.close();
 [one, ...backends].forEach((b) => b.destroy());
 
 // Both steps end with a read of one float, so the 1-worker figure already holds one read-back.
@@ -111,6 +83,14 @@ const table = [
   `| 2-rank step ÷ (1-worker step, which includes one read-back) | ${
     ratio.toFixed(2)
   } (goal ≤ 1.3) |`,
+  `| 2 ranks over HTTP on loopback, ring on the main thread | ${mainMs.toFixed(1)} |`,
+  `| 2 ranks over HTTP on loopback, ring on an all-reduce thread per rank | ${
+    threadMs.toFixed(1)
+  } |`,
+  `| HTTP step on threads ÷ on the main thread | ${(threadMs / mainMs).toFixed(2)} |`,
+  `| HTTP step on threads ÷ (1-worker step, which includes one read-back) | ${
+    (threadMs / oneMs).toFixed(2)
+  } (goal ≤ 1.3) |`,
 ];
 console.log(`adapter: ${backends[0].description}`);
 const counts = `A 1-worker step records ${perStep.dispatches} dispatches in ` +
@@ -123,7 +103,7 @@ if (Deno.args.includes("--write")) {
     `## WebGPU data-parallel step (issue 18)\n\n${
       machineLine("deno task bench:gpustep --write")
     }; adapter ${backends[0].description}. ${WARM} warm-up rounds, median of ${STEPS}, ` +
-      `the three measurements taking turns; both ranks in one process. ${counts}\n\n` +
+      `the five measurements taking turns; both ranks in one process. ${counts}\n\n` +
       `${table.join("\n")}\n`,
   );
 }

@@ -126,7 +126,10 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
   const hasTimestampQuery = adapter.features.has("timestamp-query");
   const device = await adapter.requestDevice({
     requiredLimits,
-    requiredFeatures: hasTimestampQuery ? ["timestamp-query"] : [],
+    requiredFeatures: [
+      ...(hasTimestampQuery ? ["timestamp-query" as const] : []),
+      ...(offersSubgroups(adapter) ? ["subgroups" as GPUFeatureName] : []),
+    ],
   });
 
   const info = adapter.info;
@@ -147,6 +150,16 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Gpu> 
     hasTimestampQuery,
     throwIfFailed: watchFailures(device),
   };
+}
+
+/**
+ * Whether to ask for `subgroups` (the matmul family's `-sg` variant uses it): when the
+ * adapter lists it, or gives a subgroup size, as Deno's llvmpipe adapter does without
+ * listing the feature (its devices accept it all the same).
+ */
+function offersSubgroups(adapter: GPUAdapter): boolean {
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number };
+  return adapter.features.has("subgroups" as GPUFeatureName) || (info?.subgroupMinSize ?? 0) > 0;
 }
 
 /** Records the first loss or uncaptured error of `device`; the result rethrows it. */

@@ -21,6 +21,7 @@ import {
   MATMUL_FAMILY,
   type MatmulFamilyMember,
   type MatmulProblem,
+  runsOn,
   shapeClass,
 } from "./kernels/matmul_family.ts";
 import { loadMatmulChoices, type MatmulChoices, saveMatmulChoices } from "./matmul_cache.ts";
@@ -91,6 +92,12 @@ export class MatmulTuner {
     if (pin !== undefined && !this.pinned) {
       throw new MatmulVariantError(options.pinSource ?? "matmulVariant", pin);
     }
+    if (this.pinned && !runsOn(this.pinned, device)) {
+      throw new UsageError(
+        options.pinSource ?? "matmulVariant",
+        `matmul variant "${pin}" needs the subgroups feature, which this device lacks`,
+      );
+    }
     this.fallback = familyMember(options.isSoftware ? "direct-4x8-8x8" : "tiled-64x64")!;
   }
 
@@ -100,7 +107,8 @@ export class MatmulTuner {
     const cls = shapeClass(p);
     const name = this.loaded().get(cls);
     const chosen = name === undefined ? undefined : familyMember(name);
-    if (chosen) return chosen;
+    // A choice stored by a device opened with other features is tuned again.
+    if (chosen && runsOn(chosen, this.device)) return chosen;
     if (!this.pending.has(cls)) this.pending.set(cls, p);
     return this.fallback;
   }
@@ -141,7 +149,8 @@ export class MatmulTuner {
     try {
       const runs: { name: string; run: (() => Promise<number>) | null; ms: number }[] = [];
       for (const member of MATMUL_FAMILY) {
-        const run = familyThreads(member) > limit ? null : await this.prepare(member, p, buffers);
+        const fits = familyThreads(member) <= limit && runsOn(member, this.device);
+        const run = fits ? await this.prepare(member, p, buffers) : null;
         runs.push({ name: member.name, run, ms: Infinity });
       }
       for (let round = 0; round < ROUNDS; round++) {

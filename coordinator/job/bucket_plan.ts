@@ -85,7 +85,8 @@ export class BucketPlan {
     readonly chunkElems: number = DEFAULT_CHUNK_ELEMS,
     /** Channels of each batch norm layer that sums its statistics across ranks, in order. */
     readonly syncBatchNorm: readonly number[] = [],
-    collective: CollectiveSettings = {},
+    /** How the vectors are all-reduced. */
+    readonly settings: CollectiveSettings = {},
   ) {
     if (!Number.isSafeInteger(bucketElems) || bucketElems < 1) {
       throw new RangeError(`bucketElems must be an integer >= 1, got ${bucketElems}`);
@@ -97,7 +98,7 @@ export class BucketPlan {
     this.buckets = buckets;
     this.sumBucket = buckets.length;
     this.checksumBucket = buckets.length + 1;
-    const { algorithm, gradDtype, hosts, streams } = collective;
+    const { algorithm, gradDtype, hosts, streams } = settings;
     const gradients = buckets.map((b) =>
       new AllReducePlan(b.end - b.start, world, {
         algorithm,

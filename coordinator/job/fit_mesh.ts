@@ -1,5 +1,5 @@
 /**
- * Turns one rank's {@link Link} into the `mesh` that `fit` trains with: gradient, metric
+ * Turns one rank's {@link Link} (or a runner of all-reduces on another thread) into the `mesh` that `fit` trains with: gradient, metric
  * and `--sync-bn` sums from a {@link GradientReducer}, and after every step the step counter, a
  * hook for heartbeats and, every `checksumEvery` steps, a parameter checksum across ranks.
  *
@@ -7,7 +7,11 @@
  */
 
 import type { FitMesh } from "../../core/train/fit.ts";
-import { GradientReducer, type GradientReducerOptions } from "./gradient_reducer.ts";
+import {
+  type AllReduceRunner,
+  GradientReducer,
+  type GradientReducerOptions,
+} from "./gradient_reducer.ts";
 import type { Link } from "../transport/link.ts";
 import { checkParametersAgree } from "./param_checksum.ts";
 import type { StepTiming } from "./coordinator_client.ts";
@@ -46,7 +50,7 @@ export interface MeshForFitOptions extends GradientReducerOptions {
  * // fit(trainers[rank], config, data, { ...options, mesh: meshes[rank] }) on every rank
  * ```
  */
-export function meshForFit(link: Link, options: MeshForFitOptions): FitMesh {
+export function meshForFit(link: Link | AllReduceRunner, options: MeshForFitOptions): FitMesh {
   const { rank, plan, signal } = options;
   const reducer = new GradientReducer(link, options);
   const every = options.checksumEvery ?? DEFAULT_CHECKSUM_EVERY;

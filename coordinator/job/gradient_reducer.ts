@@ -30,6 +30,17 @@ export interface GradientReducerOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The network side of a rank that runs whole all-reduces itself, on a thread of its own
+ * (`ReduceThread`): given to {@link GradientReducer} instead of a {@link Link}.
+ */
+export interface AllReduceRunner {
+  /** Sums `data` in place across ranks as bucket `bucket` of step `step`. */
+  allReduce(bucket: number, data: Float32Array, step: number, timeoutMs?: number): Promise<void>;
+  /** Where rank `rank` lives, for error messages. */
+  peerAddress(rank: number): string;
+}
+
 const overlaps = (b: Bucket, s: { offset: number; size: number }): boolean =>
   s.offset < b.end && b.start < s.offset + s.size;
 
@@ -38,7 +49,8 @@ const ownBuffer = (data: Float32Array): Float32Array<ArrayBuffer> =>
   data.buffer instanceof ArrayBuffer ? data as Float32Array<ArrayBuffer> : new Float32Array(data);
 
 /**
- * Sums gradients and small vectors over `link`.
+ * Sums gradients and small vectors over `link`, or through a runner that owns the network
+ * on another thread (the same plans over the same transport, so the same bits).
  *
  * @example Two in-process ranks
  * ```ts
@@ -63,12 +75,12 @@ export class GradientReducer {
    * bucket's sum, in milliseconds (backward runs meanwhile); null before the first.
    */
   lastReduceMs: number | null = null;
-  readonly #link: Link;
+  readonly #link: Link | AllReduceRunner;
   readonly #options: GradientReducerOptions;
   /** Each gradient bucket's all-reduce scratch memory, kept across steps. */
   readonly #scratch = new Map<number, Float32Array<ArrayBuffer>>();
 
-  constructor(link: Link, options: GradientReducerOptions) {
+  constructor(link: Link | AllReduceRunner, options: GradientReducerOptions) {
     this.#link = link;
     this.#options = options;
     const { backend, plan } = options;
@@ -154,7 +166,11 @@ export class GradientReducer {
   ): Promise<void> {
     const { rank, plan, timeoutMs, signal } = this.#options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const work = plan.collective(bucket).run(this.#link, rank, data, {
+    const link = this.#link;
+    if ("allReduce" in link) {
+      return abortable(link.allReduce(bucket, data, step, timeoutMs), signal);
+    }
+    const work = plan.collective(bucket).run(link, rank, data, {
       step,
       bucket,
       timeoutMs,

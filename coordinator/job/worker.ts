@@ -27,10 +27,8 @@ import { CoordinatorClient } from "./coordinator_client.ts";
 import { meshForFit } from "./fit_mesh.ts";
 import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { RecordsSender } from "./records_sender.ts";
-import { HttpLink } from "../transport/http_link.ts";
-import { CoordinatorError, JobAbortedError, JobRestartError, ListenError } from "./job_errors.ts";
-import type { ChunkKey } from "../transport/link.ts";
-import { serveRing } from "../transport/ring_server.ts";
+import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
+import { openRingEndpoint } from "./ring_endpoint.ts";
 import type { JoinReply } from "./wire.ts";
 
 /** Options of {@link runWorker}. */
@@ -48,6 +46,11 @@ export interface WorkerOptions {
   readonly advertise?: string;
   /** Port of the ring endpoint; `0` picks a free one. Default `0`. */
   readonly port?: number;
+  /**
+   * Serve the ring endpoint and run every all-reduce on a thread of its own, so that a
+   * main thread blocked in a read-back does not stall the mesh. Default: on WebGPU.
+   */
+  readonly reduceThread?: boolean;
   /** Rank to ask for (torchrun's `RANK`); assigned in join order when absent. */
   readonly rank?: number;
   /** World size the launcher expects (`WORLD_SIZE`); a job of another size is an error. */
@@ -110,25 +113,21 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
   const advertise = options.advertise ?? (isWildcard(host) ? Deno.hostname() : host);
   // Until this rank has laid out its gradient (after the join and the data), a chunk is
   // answered "not ready" and its sender retries.
-  let expected = (_key: ChunkKey, _from: number): number | undefined | null => null;
-  const port = options.port ?? 0;
-  const server = ListenError.wrap(host, port, () =>
-    serveRing({
-      token,
-      hostname: host,
-      port,
-      chunkLengthFor: (key, from) => expected(key, from),
-    }));
+  const endpoint = await openRingEndpoint({
+    threaded: options.reduceThread ?? backend.name === "webgpu",
+    token,
+    hostname: host,
+    port: options.port ?? 0,
+  });
   const client = new CoordinatorClient(options.coordinatorUrl, token);
   const stop = new AbortController();
   const heartbeat = new HeartbeatThread();
-  let link: HttpLink | undefined;
   try {
     // Joined, the coordinator expects beats within its timeout: the thread must be up.
     await heartbeat.ready;
     const job = await client.join({
       host: advertise,
-      ringUrl: baseUrl(advertise, Number(new URL(server.url).port)),
+      ringUrl: baseUrl(advertise, Number(new URL(endpoint.url).port)),
       adapter: backend.description,
       rank: options.rank,
     }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
@@ -147,16 +146,6 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       intervalMs: options.heartbeatMs ?? settings.heartbeatIntervalMs,
       timeoutMs: settings.heartbeatTimeoutMs,
     }, (error) => stop.abort(error));
-    link = new HttpLink({
-      rank,
-      peers: job.peers,
-      token,
-      mailbox: server.mailbox,
-      // After the rendezvous every endpoint listens: a refusal means a dead peer, which
-      // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
-      connectRetryMs: 2 * settings.heartbeatTimeoutMs,
-      maxInFlight: settings.streams ?? undefined,
-    });
     // The model, and so the gradient's layout, depends on the data's sample shape. The
     // trainer is built once, here: the bucket plan is its layout, and fit trains it.
     const data = await abortable(options.loadData(job), stop.signal);
@@ -174,7 +163,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         streams: settings.streams ?? undefined,
       },
     );
-    expected = plan.chunkLengthFor(rank);
+    const link = await endpoint.join({
+      rank,
+      peers: job.peers,
+      // After the rendezvous every endpoint listens: a refusal means a dead peer, which
+      // the coordinator's heartbeat verdict names better, so it gets the time to arrive.
+      connectRetryMs: 2 * settings.heartbeatTimeoutMs,
+      maxInFlight: settings.streams ?? undefined,
+    }, plan);
     const root = rank === 0;
     if (root) {
       await Deno.mkdir(job.out, { recursive: true });
@@ -239,8 +235,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     throw await restartInstead(client, error);
   } finally {
     heartbeat.stop();
-    await link?.close();
-    await server.shutdown();
+    await endpoint.close();
   }
 }
 

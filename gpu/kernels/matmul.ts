@@ -11,6 +11,7 @@ import type { FusedActivation } from "../../core/backend.ts";
 import { unaryFunction } from "./elementwise.ts";
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
 import matmul from "./matmul.wgsl" with { type: "text" };
+import { scalarStaging, vec4Staging } from "./matmul_staging.ts";
 import { type Operand, plainOperand } from "./operand.ts";
 
 /** A tiled kernel's shape: BM×BN results per workgroup, TM×TN per thread, k in steps of BK. */
@@ -56,6 +57,12 @@ export interface MatmulVariant {
    * `ceil(k / MATMUL_K_CHUNK)` partial results, for a reduction to sum (default false).
    */
   splitK?: boolean;
+  /**
+   * Load the tiles a quad at a time and store quads, through `vec4<f32>` bindings (operand
+   * A only when plain): only for shapes where `vec4Aligned` holds and tiles where
+   * `vec4Tile` does (default false).
+   */
+  vec4?: boolean;
 }
 
 /**
@@ -68,6 +75,32 @@ export function epilogue(bias: boolean, act: FusedActivation): string {
   return `${activation}fn epilogue(v: f32, col: u32) -> f32 {\n  return ${
     act === "none" ? value : `unary_op(${value}, 0.0, 0.0)`
   };\n}`;
+}
+
+const VEC4_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
+  if (r < params.m && c < params.n) {
+    result[(base + r * params.n + c) / 4u] = vec4<f32>(
+      epilogue(v.x, c), epilogue(v.y, c + 1u), epilogue(v.z, c + 2u), epilogue(v.w, c + 3u));
+  }
+}`;
+
+const SCALAR_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
+  if (r < params.m) {
+    for (var i = 0u; i < 4u; i++) {
+      if (c + i < params.n) {
+        result[base + r * params.n + c + i] = epilogue(v[i], c + i);
+      }
+    }
+  }
+}`;
+
+/**
+ * WGSL `store_quad(base, r, c, v)`: results `v` at row `r`, columns `c..c+3` of the
+ * product at word `base` of `result`, each through `epilogue`; none outside the matrix.
+ * As one vec4 (a `vec4<f32>` result binding, n a multiple of 4) or four checked words.
+ */
+export function quadStore(vec4: boolean): string {
+  return vec4 ? VEC4_STORE : SCALAR_STORE;
 }
 
 /**
@@ -90,16 +123,20 @@ export function matmulGrid(
 export function matmulKernel(v: MatmulVariant, tile: MatmulTile = MATMUL_TILE): Kernel {
   const splitK = v.splitK ?? false;
   const shape = `${tile.BM}x${tile.BN}x${tile.BK}:${tile.TM}x${tile.TN}`;
-  const key = `matmul:${shape}:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}:${splitK}`;
+  const vec4 = v.vec4 ?? false;
+  const key = `matmul:${shape}:${v.transA}:${v.transB}:${v.a.key}:${v.bias}:${v.act}:${splitK}` +
+    `:${vec4}`;
   return memoKernel(key, () => {
     const b = plainOperand("b");
+    const vec4A = vec4 && v.a.key === "plain";
+    const element = (quads: boolean) => quads ? "vec4<f32>" as const : "f32" as const;
     return defineKernel({
       key,
       bindings: [
-        ...v.a.bindings,
-        ...b.bindings,
+        ...v.a.bindings.map(([name, access]) => [name, access, element(vec4A)] as const),
+        ["b", "read", element(vec4)],
         ...(v.bias ? [["bias", "read"] as const] : []),
-        ["result", "read_write"],
+        ["result", "read_write", element(vec4)],
       ],
       params: [
         { name: "m", type: "u32" },
@@ -113,7 +150,13 @@ export function matmulKernel(v: MatmulVariant, tile: MatmulTile = MATMUL_TILE): 
         SPLIT_K: splitK,
         K_CHUNK: MATMUL_K_CHUNK,
       },
-      sources: [v.a.code, b.code, epilogue(v.bias, v.act), matmul],
+      sources: [
+        vec4A ? vec4Staging("a") : `${v.a.code}\n${scalarStaging("a")}`,
+        vec4 ? vec4Staging("b") : `${b.code}\n${scalarStaging("b")}`,
+        epilogue(v.bias, v.act),
+        quadStore(vec4),
+        matmul,
+      ],
     });
   });
 }

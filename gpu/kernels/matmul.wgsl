@@ -6,7 +6,9 @@
 // owns TM×TN results (TM/4 quads of rows by TN/4 quads of columns, in vec4 registers)
 // and, per step of k, reads TM/4 + TN/4 vec4s of the tiles: with 4×4, 16 multiply-adds
 // per two loads; with 8×8, 64 per four. Loads outside the matrices read 0, which
-// makes any m, k, n work, including 1 and non-multiples of the tile.
+// makes any m, k, n work, including 1 and non-multiples of the tile. How a tile is
+// loaded (fetch_a/b, stage_a/b: a word or a quad at a time, matmul_staging.ts) and how
+// results are stored (store_quad) come with the variant.
 //
 // A batch of products (matrices back to back: A m·k apart, B k·n, the result m·n) stacks
 // its row tiles along y: workgroup row wid.y is row tile wid.y % tiles of product
@@ -18,9 +20,6 @@ const THREADS = WG_M * WG_N;
 // Quads (vec4 registers) of rows and of columns per thread.
 const QM = TM / 4u;
 const QN = TN / 4u;
-// Words of each operand's tile that one thread stages per step of k.
-const A_LOADS = BM * BK / THREADS;
-const B_LOADS = BN * BK / THREADS;
 // Tiles are k-major: row kk holds op(A)[·, kk] (or op(B)[kk, ·]) as vec4s of four
 // neighbouring rows (columns), so a thread's four values for one kk are one load. A row
 // is one vec4 longer than the tile: staging an operand stored along k sends consecutive
@@ -31,64 +30,6 @@ const B_STRIDE = BN / 4u + 1u;
 
 var<workgroup> a_tile: array<vec4<f32>, BK * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f32>, BK * B_STRIDE>;
-
-// Index of op(A)[row, kk] in A's storage ([m, k], or [k, m] when TRANS_A).
-fn a_index(row: u32, kk: u32) -> u32 {
-  if (TRANS_A) {
-    return kk * params.m + row;
-  }
-  return row * params.k + kk;
-}
-
-// Index of op(B)[kk, col] in B's storage ([k, n], or [n, k] when TRANS_B).
-fn b_index(kk: u32, col: u32) -> u32 {
-  if (TRANS_B) {
-    return col * params.k + kk;
-  }
-  return kk * params.n + col;
-}
-
-fn store(base: u32, row: u32, col: u32, v: f32) {
-  if (row < params.m && col < params.n) {
-    result[base + row * params.n + col] = epilogue(v, col);
-  }
-}
-
-// Element e of a tile's staging, for the thread's j-th load: consecutive threads take
-// consecutive words of each operand's storage.
-fn a_element(t: u32, j: u32) -> vec2<u32> {
-  let e = t + j * THREADS;
-  return vec2<u32>(select(e / BK, e % BM, TRANS_A), select(e % BK, e / BM, TRANS_A));
-}
-
-fn b_element(t: u32, j: u32) -> vec2<u32> {
-  let e = t + j * THREADS;
-  return vec2<u32>(select(e % BN, e / BK, TRANS_B), select(e / BN, e % BK, TRANS_B));
-}
-
-// This thread's words of op(A)'s tile at k0 (0 outside the matrix or the k range).
-fn fetch_a(t: u32, row0: u32, k0: u32, k_end: u32, base: u32) -> array<f32, A_LOADS> {
-  var v: array<f32, A_LOADS>;
-  for (var j = 0u; j < A_LOADS; j++) {
-    let rk = a_element(t, j);
-    if (row0 + rk.x < params.m && k0 + rk.y < k_end) {
-      v[j] = load_a(base + a_index(row0 + rk.x, k0 + rk.y));
-    }
-  }
-  return v;
-}
-
-// This thread's words of op(B)'s tile at k0.
-fn fetch_b(t: u32, col0: u32, k0: u32, k_end: u32, base: u32) -> array<f32, B_LOADS> {
-  var v: array<f32, B_LOADS>;
-  for (var j = 0u; j < B_LOADS; j++) {
-    let ck = b_element(t, j);
-    if (col0 + ck.x < params.n && k0 + ck.y < k_end) {
-      v[j] = load_b(base + b_index(k0 + ck.y, col0 + ck.x));
-    }
-  }
-  return v;
-}
 
 @compute @workgroup_size(WG_N, WG_M)
 fn main(
@@ -112,14 +53,8 @@ fn main(
   var a_next = fetch_a(t, row0, k_begin, k_end, a_base);
   var b_next = fetch_b(t, col0, k_begin, k_end, b_base);
   for (var k0 = k_begin; k0 < k_end; k0 += BK) {
-    for (var j = 0u; j < A_LOADS; j++) {
-      let rk = a_element(t, j);
-      a_tile[rk.y * A_STRIDE + rk.x / 4u][rk.x % 4u] = a_next[j];
-    }
-    for (var j = 0u; j < B_LOADS; j++) {
-      let ck = b_element(t, j);
-      b_tile[ck.y * B_STRIDE + ck.x / 4u][ck.x % 4u] = b_next[j];
-    }
+    stage_a(t, a_next);
+    stage_b(t, b_next);
     workgroupBarrier();
     if (k0 + BK < k_end) {
       a_next = fetch_a(t, row0, k0 + BK, k_end, a_base);
@@ -149,12 +84,7 @@ fn main(
     for (var i = 0u; i < 4u; i++) {
       let row = row0 + 4u * (lid.y + WG_M * q) + i;
       for (var p = 0u; p < QN; p++) {
-        let col = col0 + 4u * (lid.x + WG_N * p);
-        let v = acc[4u * q + i][p];
-        store(base, row, col, v.x);
-        store(base, row, col + 1u, v.y);
-        store(base, row, col + 2u, v.z);
-        store(base, row, col + 3u, v.w);
+        store_quad(base, row, col0 + 4u * (lid.x + WG_N * p), acc[4u * q + i][p]);
       }
     }
   }

@@ -7,9 +7,10 @@
 
 import type { FusedActivation } from "../../core/backend.ts";
 import { defineKernel, type Kernel, memoKernel } from "./kernel.ts";
-import { epilogue, MATMUL_K_CHUNK } from "./matmul.ts";
+import { epilogue, MATMUL_K_CHUNK, quadStore } from "./matmul.ts";
 import { type Operand, plainOperand } from "./operand.ts";
 import direct from "./matmul_direct.wgsl" with { type: "text" };
+import { directALoads } from "./matmul_direct_a.ts";
 
 /** Block shape of a register-blocked product: TM×TN results per thread, WG_X×WG_Y threads. */
 export interface DirectShape {
@@ -40,6 +41,11 @@ export interface DirectProduct {
   readonly bias?: boolean;
   /** Applied to each result before it is stored (default none). */
   readonly act?: FusedActivation;
+  /**
+   * Share each row of threads' loads of op(A) across a subgroup (`directALoads`): needs
+   * the device's `subgroups` feature and a shape of 8 rows per thread, 8 threads per row.
+   */
+  readonly subgroups?: boolean;
 }
 
 /**
@@ -84,23 +90,6 @@ function scalarQuad(x: string): string {
 }`;
 }
 
-const VEC4_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
-  if (r < params.m && c < params.n) {
-    result[(base + r * params.n + c) / 4u] = vec4<f32>(
-      epilogue(v.x, c), epilogue(v.y, c + 1u), epilogue(v.z, c + 2u), epilogue(v.w, c + 3u));
-  }
-}`;
-
-const SCALAR_STORE = `fn store_quad(base: u32, r: u32, c: u32, v: vec4<f32>) {
-  if (r < params.m) {
-    for (var i = 0u; i < 4u; i++) {
-      if (c + i < params.n) {
-        result[base + r * params.n + c + i] = epilogue(v[i], c + i);
-      }
-    }
-  }
-}`;
-
 /**
  * The kernel of `p`: bindings are operand A's, then `b`, then `bias` if any, then
  * `result`; parameters `m`, `k`, `n`. Operand A is read through vec4 bindings only when
@@ -111,8 +100,12 @@ export function directMatmulKernel(p: DirectProduct): Kernel {
   const a = p.a ?? plainOperand("a");
   const bias = p.bias ?? false;
   const act = p.act ?? "none";
+  const subgroups = p.subgroups ?? false;
+  if (subgroups && (tm !== 8 || wgX !== 8)) {
+    throw new RangeError(`subgroup sharing needs 8 rows per thread and 8 threads per row`);
+  }
   const key = `matmul_direct:${tm}x${tn}:${wgX}x${wgY}:${p.transA}:${p.transB}:${p.vec4}:` +
-    `${p.splitK}:${a.key}:${bias}:${act}`;
+    `${p.splitK}:${a.key}:${bias}:${act}:${subgroups}`;
   return memoKernel(key, () => {
     const element = p.vec4 ? "vec4<f32>" : "f32";
     const vec4A = p.vec4 && a.key === "plain";
@@ -141,10 +134,11 @@ export function directMatmulKernel(p: DirectProduct): Kernel {
         K_CHUNK: MATMUL_K_CHUNK,
       },
       sources: [
+        directALoads(subgroups),
         vec4A ? vec4Quad("a") : `${a.code}\n${scalarQuad("a")}`,
         p.vec4 ? vec4Quad("b") : `${b.code}\n${scalarQuad("b")}`,
         epilogue(bias, act),
-        p.vec4 ? VEC4_STORE : SCALAR_STORE,
+        quadStore(p.vec4),
         direct,
       ],
     });

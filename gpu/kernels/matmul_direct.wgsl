@@ -7,7 +7,9 @@
 //
 // quad_a/quad_b (defined by the generator) read four neighbouring words of a row-major
 // matrix and return 0 outside it: one vec4 load when rows are a multiple of 4 words long
-// (VEC4), four checked scalar loads otherwise.
+// (VEC4), four checked scalar loads otherwise. The generator also defines the entry
+// point's inputs (DirectInputs) and a_registers, which loads a thread's values of op(A)
+// for one step of k by itself or shared across a subgroup (matmul_direct.ts).
 //
 // Batches and split k work as in matmul.wgsl: workgroup row wid.y is row tile
 // wid.y % tiles of slot wid.y / tiles; with SPLIT_K slot p·chunks + c sums k in
@@ -15,12 +17,14 @@
 const BM = TM * WG_Y;
 const BN = TN * WG_X;
 const TN4 = TN / 4u;
+alias A_REGS = array<vec4<f32>, TM>;
 
-@compute @workgroup_size(WG_X, WG_Y)
-fn main(
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(local_invocation_id) lid: vec3<u32>,
-) {
+// One-dimensional workgroups (subgroup builtins need them): thread t is column t % WG_X,
+// row t / WG_X of the workgroup's threads.
+@compute @workgroup_size(WG_X * WG_Y)
+fn main(input: DirectInputs) {
+  let wid = input.wid;
+  let lid = thread_xy(input);
   let m = params.m;
   let k = params.k;
   let n = params.n;
@@ -35,25 +39,11 @@ fn main(
   let a_base = product * m * k;
   let b_base = product * k * n;
   var acc: array<array<vec4<f32>, TN4>, TM>;
+  let sharing = a_sharing(input);
   for (var k0 = k_begin; k0 < k_end; k0 += 4u) {
     // a_reg[i][kk] = op(A)[row0 + i, k0 + kk]
-    var a_reg: array<vec4<f32>, TM>;
-    if (TRANS_A) {
-      // A is [k, m]: a quad holds four rows of op(A) at one kk.
-      for (var kk = 0u; kk < 4u; kk++) {
-        for (var i = 0u; i < TM; i += 4u) {
-          let q = quad_a(a_base, k0 + kk, row0 + i, m, k_end, m);
-          a_reg[i][kk] = q.x;
-          a_reg[i + 1u][kk] = q.y;
-          a_reg[i + 2u][kk] = q.z;
-          a_reg[i + 3u][kk] = q.w;
-        }
-      }
-    } else {
-      for (var i = 0u; i < TM; i++) {
-        a_reg[i] = quad_a(a_base, row0 + i, k0, k, m, k_end);
-      }
-    }
+    var a_reg: A_REGS;
+    a_registers(input, sharing, &a_reg, a_base, row0, k0, k_end);
     // b_reg[kk][j] = op(B)[k0 + kk, col0 + 4j .. col0 + 4j + 3]
     var b_reg: array<array<vec4<f32>, TN4>, 4>;
     if (TRANS_B) {

@@ -101,6 +101,18 @@ Deno.test("runWorker: two ranks in one process train over real HTTP; rank 0 writ
   assert.deepEqual(new Uint8Array(pa.buffer), new Uint8Array(pb.buffer));
 });
 
+Deno.test("runWorker: all-reduce threads train to the bits of the main-thread ring", async () => {
+  const params = async (reduceThread: boolean) => {
+    await using job = startCoordinator(2, { config: { ...config, epochs: 1 } });
+    const runs = await Promise.all(
+      [0, 1].map((rank) => worker(job.server.url, { rank, reduceThread })),
+    );
+    const { trainer } = runs[0].result;
+    return new Uint8Array((await trainer.flat.backend.read(trainer.flat.params)).buffer);
+  };
+  assert.deepEqual(await params(true), await params(false));
+});
+
 Deno.test("runWorker: ranks on one host that got the same GPU adapter are warned", async () => {
   await using job = startCoordinator(3, { config: { ...config, epochs: 1 } });
   const warnings: string[] = [];

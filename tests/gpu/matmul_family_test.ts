@@ -15,7 +15,7 @@ import type { Backend, FusedActivation } from "../../core/backend.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
 import { Rng } from "../../core/rng.ts";
 import { createWebGpuBackend, type WebGpuBackend } from "../../gpu/backend.ts";
-import { MATMUL_FAMILY, shapeClass } from "../../gpu/kernels/matmul_family.ts";
+import { MATMUL_FAMILY, runsOn, shapeClass } from "../../gpu/kernels/matmul_family.ts";
 import { loadMatmulChoices, saveMatmulChoices } from "../../gpu/matmul_cache.ts";
 import { MatmulTuner, MatmulVariantError } from "../../gpu/matmul_tuner.ts";
 import { PipelineCache } from "../../gpu/pipelines.ts";
@@ -130,6 +130,17 @@ test("the fixture reaches both forms, a batch and split k", () => {
 test("an unknown pinned variant is refused by name", () => {
   assert.throws(() => pinned("tiled-1x1"), MatmulVariantError);
   assert.throws(() => pinned("tiled-1x1"), /tiled-1x1.*direct-4x8-8x8/);
+});
+
+test("the subgroup variant runs only where the device has subgroups, and a pin says so", () => {
+  const bare = { features: new Set<string>() } as unknown as GPUDevice;
+  const sg = MATMUL_FAMILY.filter((v) => !runsOn(v, bare)).map((v) => v.name);
+  assert.deepEqual(sg, ["direct-8x8-8x8-sg"]);
+  const options = { cachePath: null, adapter: "a", isSoftware: true, timestamps: false };
+  assert.throws(
+    () => new MatmulTuner(bare, null as unknown as PipelineCache, { ...options, pin: sg[0] }),
+    /needs the subgroups feature/,
+  );
 });
 
 function tunerIn(dir: string, retune = false): MatmulTuner {
