@@ -4,7 +4,7 @@
  * exit 0 and for what it says it wrote (checkpoints and metrics files, SVGs, JSON on stdout).
  * The regression block is tests/cli/readme_regression_test.ts's, which also checks what its
  * runs learnt. The quick start's `task test` is skipped: it is this suite, what .ci/run runs.
- * About 10 s on two idle cores, most of it the Deno processes starting.
+ * 14 s measured on a loaded 2-core machine, much of it the Deno processes starting.
  */
 
 import assert from "node:assert/strict";
