@@ -7,12 +7,12 @@
  * ```sh
  * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--worlds 2,4]
  *   [--allreduce ring,tree,halving,hier,auto] [--grad-dtype fp32,fp16,bf16] [--streams 0,4]
- *   [--per-host N] [--sizes 4096,65536,...] [--chunk-elems N] [--max-in-flight N] [--reps N]
+ *   [--per-host N] [--sizes 4096,65536,...] [--chunk-elems N,...] [--max-in-flight N] [--reps N]
  *   [--gloo-script PATH | --no-gloo] [--json PATH] [--write]
  * ```
  *
  * Every rank runs each reduction through `AllReducePlan`, as training does. `--allreduce`,
- * `--grad-dtype` and `--streams` take lists: every combination runs in the same rank
+ * `--grad-dtype`, `--streams` and `--chunk-elems` take lists: every combination runs in the same rank
  * processes one after the other (size by size), so the ratios between them hold on a loaded
  * machine; streams 0 is the plan's own chunking. `--per-host N` puts N ranks in each
  * emulated host (they talk over its loopback), which is where `hier` and `auto` see hosts.
@@ -65,6 +65,8 @@ interface Case {
   dtype: WireDtype;
   /** `AllReducePlan`'s `streams`; 0 leaves it out. */
   streams: number;
+  /** Floats per chunk at most. */
+  chunkElems: number;
 }
 
 /** One size's median time on rank 0 (ours) or mean time (Gloo's). */
@@ -143,14 +145,18 @@ const sizes = flags.sizes.split(",").map(Number);
 if (sizes.some((b) => !Number.isInteger(b) || b < 4 || b % 4 !== 0)) {
   badFlag("sizes", "byte counts that are positive multiples of 4", flags.sizes);
 }
-const [chunkElems] = integersFlag("chunk-elems", 1);
+const chunkSizes = integersFlag("chunk-elems", 1);
 const maxInFlight = flags["max-in-flight"] === undefined
   ? undefined
   : integersFlag("max-in-flight", 1)[0];
 const fixedReps = flags.reps === undefined ? undefined : integersFlag("reps", 1)[0];
 const cases: Case[] = sizes.flatMap((bytes) =>
   algorithms.flatMap((algorithm) =>
-    dtypes.flatMap((dtype) => spreads.map((streams) => ({ bytes, algorithm, dtype, streams })))
+    dtypes.flatMap((dtype) =>
+      spreads.flatMap((streams) =>
+        chunkSizes.map((chunkElems) => ({ bytes, algorithm, dtype, streams, chunkElems }))
+      )
+    )
   )
 );
 
@@ -176,7 +182,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 
 async function runRank(rank: number, world: number, token: string): Promise<void> {
   const hosts = String(flags.hosts).split(",");
-  const plans = cases.map(({ bytes, algorithm, dtype, streams }) =>
+  const plans = cases.map(({ bytes, algorithm, dtype, streams, chunkElems }) =>
     new AllReducePlan(bytes / 4, world, {
       algorithm,
       dtype,
@@ -254,7 +260,7 @@ async function runWorld(world: number, network?: EmulatedNetwork): Promise<CaseM
       `--streams=${flags.streams}`,
       `--per-host=${perHost}`,
       `--sizes=${flags.sizes}`,
-      `--chunk-elems=${chunkElems}`,
+      `--chunk-elems=${flags["chunk-elems"]}`,
       ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
       ...(fixedReps === undefined ? [] : [`--reps=${fixedReps}`]),
       `--rank=${rank}`,
@@ -354,6 +360,7 @@ function row(m: CaseMeasurement, g: Measurement | undefined): string {
     algorithmCell(m),
     m.dtype,
     m.streams || "–",
+    `${+(m.chunkElems / 256).toFixed(1)} KiB`,
     m.ms.toFixed(3),
     algbw(m).toFixed(3),
     busbw(m).toFixed(3),
@@ -367,9 +374,9 @@ function row(m: CaseMeasurement, g: Measurement | undefined): string {
 
 async function main(): Promise<void> {
   const rows = [
-    "| world | size | algorithm | wire | streams | gradmesh ms | algbw GB/s | busbw GB/s | " +
+    "| world | size | algorithm | wire | streams | chunk | gradmesh ms | algbw GB/s | busbw GB/s | " +
     "% of link | Gloo ms | Gloo busbw GB/s | busbw ratio |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const withGloo = !flags["no-gloo"] && await canImportTorch();
   const loadAtStart = await loadAverage();

@@ -24,7 +24,8 @@ Deno.test("every all-reduce algorithm across 3 separate processes", async () => 
   for (const size of ["4 KB", "400012 B"]) {
     for (const algorithm of ["ring", "tree", "halving", "auto → ring"]) {
       for (const wire of ["fp32", "bf16"]) {
-        const cells = `3 \\| ${size} \\| ${algorithm} \\| ${wire} \\| – \\| [\\d.]+ \\|`;
+        const cells =
+          `3 \\| ${size} \\| ${algorithm} \\| ${wire} \\| – \\| 39\\.1 KiB \\| [\\d.]+ \\|`;
         assert.match(out, new RegExp(`^\\| ${cells}`, "m"), `${size} ${algorithm} ${wire}`);
       }
     }
