@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 
 // One Deno process per rank, real HTTP between them: the path a training job takes. The
-// benchmark checks every rank's result of every reduction, by every algorithm and wire.
+// benchmark checks every rank's first result of every case, by every algorithm and wire.
 Deno.test("every all-reduce algorithm across 3 separate processes", async () => {
   const bench = new URL("../../bench/allreduce.ts", import.meta.url).pathname;
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
