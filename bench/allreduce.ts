@@ -382,7 +382,7 @@ async function main(): Promise<void> {
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const withGloo = !flags["no-gloo"] && await canImportTorch();
-  const loadAtStart = await loadAverage();
+  const loadAtStart = loadAverage();
   flags.worlds ??= net === "1gbe" ? "2,4,8" : "2,4";
   const worlds = integersFlag("worlds", 2);
   const kept: (CaseMeasurement & { glooMs: number | null })[] = [];
@@ -425,7 +425,7 @@ async function main(): Promise<void> {
       `## All-reduce on an emulated ${net} network${hosts}, Gloo in the same namespaces\n\n` +
         `${
           machineLine(command)
-        }; load average at start ${loadAtStart}, at the end ${await loadAverage()}\n\n` +
+        }; load average at start ${loadAtStart}, at the end ${loadAverage()}\n\n` +
         `Links shaped to ${linkBits / 1e9} Gbit/s (${linkBits / 8e9} GB/s) each way with tc ` +
         `tbf, no added latency. % of link = busbw / link rate; busbw counts float32 bytes ` +
         `whatever the wire carries.\n\n${table}\n\n${note}\n`,
@@ -434,8 +434,8 @@ async function main(): Promise<void> {
 }
 
 /** The 1-, 5- and 15-minute load averages. */
-async function loadAverage(): Promise<string> {
-  return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(", ");
+function loadAverage(): string {
+  return Deno.loadavg().map((x) => x.toFixed(2)).join(", ");
 }
 
 if (flags.rank === undefined) await main();
