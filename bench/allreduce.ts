@@ -1,35 +1,48 @@
 /**
  * All-reduce latency and bus bandwidth over real HTTP, one Deno process per rank, side by
  * side with Gloo (PyTorch) when `/usr/bin/python3` can import torch: on 127.0.0.1, or with
- * `--net 1gbe|10gbe` on an emulated network (bench/netns.ts: a namespace per rank, links
+ * `--net 1gbe|10gbe` on an emulated network (bench/netns.ts: a namespace per host, links
  * shaped to the profile's rate), where Gloo's ranks run in the same namespaces.
  *
  * ```sh
- * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--allreduce ring]
- *   [--worlds 2,4] [--sizes 4096,65536,...] [--chunk-elems N] [--max-in-flight N]
+ * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--worlds 2,4]
+ *   [--allreduce ring,tree,halving,hier,auto] [--grad-dtype fp32,fp16,bf16] [--streams 0,4]
+ *   [--per-host N] [--sizes 4096,65536,...] [--chunk-elems N,...] [--max-in-flight N] [--reps N]
  *   [--gloo-script PATH | --no-gloo] [--json PATH] [--write]
  * ```
  *
- * busbw = algbw × 2(n − 1)/n with algbw = bytes / time (the nccl-tests convention, as in
- * Gloo's script). Our time is the median of the repetitions on rank 0; Gloo's script
- * reports the mean. Every rank checks the first result before timing. `--json` keeps the
- * measurements for the cost model (bench/cost_model.ts); `--write` records the table in
- * bench/RESULTS.md.
+ * Every rank runs each reduction through `AllReducePlan`, as training does. `--allreduce`,
+ * `--grad-dtype`, `--streams` and `--chunk-elems` take lists: every combination runs in the same rank
+ * processes one after the other (size by size), so the ratios between them hold on a loaded
+ * machine; streams 0 is the plan's own chunking. `--per-host N` puts N ranks in each
+ * emulated host (they talk over its loopback), which is where `hier` and `auto` see hosts.
+ *
+ * busbw = algbw × 2(n − 1)/n with algbw = float32 bytes / time (the nccl-tests convention, as
+ * in Gloo's script; a 16-bit wire shows as a gain). Our time is the median of the repetitions
+ * on rank 0; Gloo's script reports the mean. Every rank checks the first result of every case
+ * (the inputs sum to exact small integers); the timed ones reduce the previous result again,
+ * as Gloo's do. `--json` keeps the measurements for the cost model (bench/cost_model.ts);
+ * `--write` records the table in bench/RESULTS.md.
  *
  * The same file runs each rank (`--rank`, job token in the environment): it listens on
- * `--host`, prints its URL, reads every rank's URL from stdin, then reduces and prints one
- * JSON line per size from rank 0.
+ * `--host`, prints its URL, reads every rank's URL from stdin (`--hosts` names every rank's
+ * host), then reduces and prints one JSON line per case from rank 0.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { writeTextAtomic } from "../core/checkpoint/atomic.ts";
+import { AllReducePlan } from "../coordinator/transport/all_reduce.ts";
+import {
+  ALLREDUCE_ALGORITHMS,
+  type AllReduceAlgorithm,
+} from "../coordinator/transport/algorithm_choice.ts";
 import { HttpLink } from "../coordinator/transport/http_link.ts";
-import { ringAllReduce, ringScratchLength } from "../coordinator/transport/ring.ts";
-import { DEFAULT_CHUNK_ELEMS, RingPlan } from "../coordinator/transport/ring_plan.ts";
+import { DEFAULT_CHUNK_ELEMS } from "../coordinator/transport/ring_plan.ts";
 import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
+import { WIRE_DTYPES, type WireDtype } from "../coordinator/transport/wire_dtype.ts";
 import {
   createNetwork,
   type EmulatedNetwork,
@@ -46,9 +59,16 @@ const GLOO_PORT = "29512";
 const DEFAULT_SIZES = [1 << 12, 1 << 16, 1 << 20, 1 << 22, 1 << 24, 1 << 26];
 const WARMUP = 2;
 
-/** The all-reduce algorithms `--allreduce` can name, each as the bench calls it. */
-const ALGORITHMS = { ring: ringAllReduce } as const;
-type Algorithm = keyof typeof ALGORITHMS;
+/** One reduction the ranks time: a size by an algorithm, a wire format and a spread. */
+interface Case {
+  bytes: number;
+  algorithm: AllReduceAlgorithm;
+  dtype: WireDtype;
+  /** `AllReducePlan`'s `streams`; 0 leaves it out. */
+  streams: number;
+  /** Floats per chunk at most. */
+  chunkElems: number;
+}
 
 /** One size's median time on rank 0 (ours) or mean time (Gloo's). */
 interface Measurement {
@@ -57,10 +77,19 @@ interface Measurement {
   ms: number;
 }
 
+/** Ours: the case, and what `auto` resolved to. */
+interface CaseMeasurement extends Measurement, Case {
+  ran: string;
+}
+
 const { values: flags } = parseArgs({
   options: {
     net: { type: "string", default: "loopback" },
     allreduce: { type: "string", default: "ring" },
+    "grad-dtype": { type: "string", default: "fp32" },
+    streams: { type: "string", default: "0" },
+    "per-host": { type: "string", default: "1" },
+    reps: { type: "string" },
     worlds: { type: "string" },
     sizes: { type: "string", default: DEFAULT_SIZES.join(",") },
     "chunk-elems": { type: "string", default: String(DEFAULT_CHUNK_ELEMS) },
@@ -73,6 +102,7 @@ const { values: flags } = parseArgs({
     rank: { type: "string" },
     world: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
+    hosts: { type: "string" },
   },
 });
 
@@ -84,22 +114,56 @@ function badFlag(flag: string, expected: string, got: string): never {
 
 const net = flags.net as NetProfile;
 if (!(net in NET_PROFILES)) badFlag("net", Object.keys(NET_PROFILES).join(" | "), flags.net);
-const algorithm = flags.allreduce as Algorithm;
-if (!(algorithm in ALGORITHMS)) {
-  badFlag("allreduce", Object.keys(ALGORITHMS).join(" | "), flags.allreduce);
+/** The comma-separated items of `--flag`, each one of `allowed`. */
+function listFlag<T extends string>(flag: string, allowed: readonly T[]): T[] {
+  const text = String(flags[flag as keyof typeof flags]);
+  const items = text.split(",");
+  if (items.some((x) => !allowed.includes(x as T))) {
+    badFlag(flag, `a comma-separated list of ${allowed.join(" | ")}`, text);
+  }
+  return items as T[];
 }
+
+/** The comma-separated integers of `--flag`, each at least `min`. */
+function integersFlag(flag: string, min: number): number[] {
+  const text = String(flags[flag as keyof typeof flags]);
+  const items = text.split(",").map(Number);
+  if (items.some((x) => !Number.isInteger(x) || x < min)) {
+    badFlag(flag, `comma-separated integers ≥ ${min}`, text);
+  }
+  return items;
+}
+
+const algorithms = listFlag("allreduce", ALLREDUCE_ALGORITHMS);
+const dtypes = listFlag("grad-dtype", WIRE_DTYPES);
+const spreads = integersFlag("streams", 0);
+const [perHost] = integersFlag("per-host", 1);
 const linkBits = NET_PROFILES[net];
+if (perHost > 1 && !linkBits) {
+  badFlag("per-host", "1 unless --net emulates hosts", flags["per-host"]);
+}
 const sizes = flags.sizes.split(",").map(Number);
 if (sizes.some((b) => !Number.isInteger(b) || b < 4 || b % 4 !== 0)) {
   badFlag("sizes", "byte counts that are positive multiples of 4", flags.sizes);
 }
-const chunkElems = Number(flags["chunk-elems"]);
+const chunkSizes = integersFlag("chunk-elems", 1);
 const maxInFlight = flags["max-in-flight"] === undefined
   ? undefined
-  : Number(flags["max-in-flight"]);
+  : integersFlag("max-in-flight", 1)[0];
+const fixedReps = flags.reps === undefined ? undefined : integersFlag("reps", 1)[0];
+const cases: Case[] = sizes.flatMap((bytes) =>
+  algorithms.flatMap((algorithm) =>
+    dtypes.flatMap((dtype) =>
+      spreads.flatMap((streams) =>
+        chunkSizes.map((chunkElems) => ({ bytes, algorithm, dtype, streams, chunkElems }))
+      )
+    )
+  )
+);
 
 // Same repetition rule as Gloo's script, so both sides average over similar runs.
-const repsFor = (bytes: number) => Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));
+const repsFor = (bytes: number) =>
+  fixedReps ?? Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));
 const algbw = (m: Measurement) => m.bytes / (m.ms / 1e3) / 1e9;
 const busbw = (m: Measurement) => algbw(m) * (2 * (m.world - 1)) / m.world;
 const median = (xs: number[]) => {
@@ -118,7 +182,16 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 }
 
 async function runRank(rank: number, world: number, token: string): Promise<void> {
-  const plans = sizes.map((bytes) => new RingPlan(bytes / 4, world, chunkElems));
+  const hosts = String(flags.hosts).split(",");
+  const plans = cases.map(({ bytes, algorithm, dtype, streams, chunkElems }) =>
+    new AllReducePlan(bytes / 4, world, {
+      algorithm,
+      dtype,
+      hosts,
+      chunkElems,
+      ...(streams > 0 && { streams }),
+    })
+  );
   const server = serveRing({
     token,
     hostname: flags.host,
@@ -128,28 +201,37 @@ async function runRank(rank: number, world: number, token: string): Promise<void
   const input = lines(Deno.stdin.readable);
   const peers: string[] = JSON.parse((await input.next()).value);
   const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox, maxInFlight });
-  const allReduce = ALGORITHMS[algorithm];
+  const expected = (world * (world + 1)) / 2;
   let step = 0;
-  for (const [bucket, bytes] of sizes.entries()) {
-    const data = new Float32Array(bytes / 4).fill(rank + 1);
+  for (const [bucket, plan] of plans.entries()) {
+    const data = new Float32Array(plan.length);
     // Scratch is kept across steps, as the gradient reducer keeps it per bucket.
-    const scratch = new Float32Array(ringScratchLength(plans[bucket], rank));
-    const reduce = () =>
-      allReduce(link, rank, world, data, { step: step++, bucket, chunkElems, scratch });
+    const scratch = new Float32Array(plan.scratchLength(rank));
+    const reduce = async () => {
+      const t0 = performance.now();
+      await plan.run(link, rank, data, { step: step++, bucket, scratch, timeoutMs: 120_000 });
+      return performance.now() - t0;
+    };
+    // The first result is checked; later ones sum what is there, as Gloo's script does, so
+    // no rank spends time on a refill or a check between timed reductions.
+    data.fill(rank + 1);
     await reduce();
-    const expected = (world * (world + 1)) / 2;
     const wrong = data.findIndex((x) => x !== expected);
     if (wrong >= 0) {
       throw new Error(`rank ${rank}: element ${wrong} is ${data[wrong]}, not ${expected}`);
     }
-    for (let i = 0; i < WARMUP; i++) await reduce();
+    for (let i = 1; i < WARMUP; i++) await reduce();
     const times: number[] = [];
-    for (let i = 0; i < repsFor(bytes); i++) {
-      const t0 = performance.now();
-      await reduce();
-      times.push(performance.now() - t0);
+    for (let i = 0; i < repsFor(plan.length * 4); i++) times.push(await reduce());
+    if (rank === 0) {
+      const m: CaseMeasurement = {
+        world,
+        ...cases[bucket],
+        ran: plan.algorithm,
+        ms: median(times),
+      };
+      console.log(JSON.stringify(m));
     }
-    if (rank === 0) console.log(JSON.stringify({ world, bytes, ms: median(times) }));
   }
   await link.close();
   await server.shutdown();
@@ -162,21 +244,32 @@ function placed(network: EmulatedNetwork | undefined, rank: number, command: str
     : { program: command[0], args: command.slice(1) };
 }
 
-async function runWorld(world: number, network?: EmulatedNetwork): Promise<Measurement[]> {
+/** The namespace of rank `rank`'s host. */
+const hostOf = (rank: number) => Math.floor(rank / perHost);
+
+async function runWorld(world: number, network?: EmulatedNetwork): Promise<CaseMeasurement[]> {
   const token = newJobToken();
+  const address = (rank: number) => network?.hosts[hostOf(rank)].address ?? "127.0.0.1";
+  const hosts = Array.from({ length: world }, (_, rank) => address(rank)).join(",");
   const children = Array.from({ length: world }, (_, rank) => {
-    const { program, args } = placed(network, rank, [
+    const { program, args } = placed(network, hostOf(rank), [
       Deno.execPath(),
       "run",
       "-A",
       import.meta.filename!,
+      `--net=${net}`,
+      `--allreduce=${flags.allreduce}`,
+      `--grad-dtype=${flags["grad-dtype"]}`,
+      `--streams=${flags.streams}`,
+      `--per-host=${perHost}`,
+      `--sizes=${flags.sizes}`,
+      `--chunk-elems=${flags["chunk-elems"]}`,
+      ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
+      ...(fixedReps === undefined ? [] : [`--reps=${fixedReps}`]),
       `--rank=${rank}`,
       `--world=${world}`,
-      `--host=${network?.hosts[rank].address ?? "127.0.0.1"}`,
-      `--allreduce=${algorithm}`,
-      `--sizes=${flags.sizes}`,
-      `--chunk-elems=${chunkElems}`,
-      ...(maxInFlight === undefined ? [] : [`--max-in-flight=${maxInFlight}`]),
+      `--host=${address(rank)}`,
+      `--hosts=${hosts}`,
     ]);
     return new Deno.Command(program, {
       args,
@@ -192,7 +285,7 @@ async function runWorld(world: number, network?: EmulatedNetwork): Promise<Measu
     await writer.write(new TextEncoder().encode(JSON.stringify(urls) + "\n"));
     await writer.close();
   }
-  const results: Measurement[] = [];
+  const results: CaseMeasurement[] = [];
   for await (const line of outputs[0]) results.push(JSON.parse(line));
   await Promise.all(
     outputs.slice(1).map(async (out) => {
@@ -237,7 +330,7 @@ async function runGlooIn(network: EmulatedNetwork, world: number): Promise<Measu
   const outputs = await Promise.all(Array.from({ length: world }, (_, rank) => {
     const master = network.hosts[0].address;
     const command = [PYTHON, GLOO_RANK, String(rank), String(world), master, GLOO_PORT];
-    const { program, args } = placed(network, rank, [...command, flags.sizes]);
+    const { program, args } = placed(network, hostOf(rank), [...command, flags.sizes]);
     return new Deno.Command(program, {
       args,
       // Gloo binds the device named here, not whatever the host name resolves to.
@@ -257,12 +350,20 @@ const formatSize = (bytes: number) =>
     ? `${bytes / (1 << 10)} KB`
     : `${bytes} B`;
 
+/** The algorithm cell: what was asked for, and what ran where `auto` chose. */
+const algorithmCell = (m: CaseMeasurement) =>
+  m.algorithm === m.ran ? m.algorithm : `${m.algorithm} → ${m.ran}`;
+
 /** One table row: ours beside Gloo's (`g`), busbw as a share of the link rate when shaped. */
-function row(m: Measurement, g: Measurement | undefined): string {
+function row(m: CaseMeasurement, g: Measurement | undefined): string {
   const link = linkBits ? `${(100 * busbw(m) * 8e9 / linkBits).toFixed(0)}%` : "–";
   const cells = [
     m.world,
     formatSize(m.bytes),
+    algorithmCell(m),
+    m.dtype,
+    m.streams || "–",
+    `${+(m.chunkElems / 256).toFixed(1)} KiB`,
     m.ms.toFixed(3),
     algbw(m).toFixed(3),
     busbw(m).toFixed(3),
@@ -276,16 +377,18 @@ function row(m: Measurement, g: Measurement | undefined): string {
 
 async function main(): Promise<void> {
   const rows = [
-    "| world | size | gradmesh ms | algbw GB/s | busbw GB/s | % of link | Gloo ms | " +
-    "Gloo busbw GB/s | busbw ratio |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| world | size | algorithm | wire | streams | chunk | gradmesh ms | algbw GB/s | busbw GB/s | " +
+    "% of link | Gloo ms | Gloo busbw GB/s | busbw ratio |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const withGloo = !flags["no-gloo"] && await canImportTorch();
-  const worlds = (flags.worlds ?? (net === "10gbe" ? "2,4" : net === "1gbe" ? "2,4,8" : "2,4"))
-    .split(",").map(Number);
-  const kept: { world: number; bytes: number; ms: number; glooMs: number | null }[] = [];
+  const loadAtStart = loadAverage();
+  flags.worlds ??= net === "1gbe" ? "2,4,8" : "2,4";
+  const worlds = integersFlag("worlds", 2);
+  const kept: (CaseMeasurement & { glooMs: number | null })[] = [];
   for (const world of worlds) {
-    const network = linkBits ? await createNetwork(world, linkBits) : undefined;
+    const hostCount = Math.ceil(world / perHost);
+    const network = linkBits ? await createNetwork(hostCount, linkBits) : undefined;
     try {
       const ours = await runWorld(world, network);
       const gloo = !withGloo
@@ -311,19 +414,28 @@ async function main(): Promise<void> {
     : "";
   if (note) console.log(`\n${note}`);
   if (flags.json) {
-    const record = { net, bitsPerSecond: linkBits, algorithm, measurements: kept };
+    const record = { net, bitsPerSecond: linkBits, perHost, measurements: kept };
     await writeTextAtomic(flags.json, JSON.stringify(record, null, 2) + "\n");
   }
   if (flags.write && linkBits) {
     const command = `deno task bench:allreduce ${Deno.args.join(" ")}`;
+    const hosts = perHost > 1 ? `, ${perHost} ranks per host` : "";
     await replaceSection(
       `allreduce-${net}`,
-      `## All-reduce on an emulated ${net} network (${algorithm}), Gloo in the same namespaces\n\n` +
-        `${machineLine(command)}\n\nLinks shaped to ${linkBits / 1e9} Gbit/s ` +
-        `(${linkBits / 8e9} GB/s) each way with tc tbf, no added latency. ` +
-        `% of link = busbw / link rate.\n\n${table}\n\n${note}\n`,
+      `## All-reduce on an emulated ${net} network${hosts}, Gloo in the same namespaces\n\n` +
+        `${
+          machineLine(command)
+        }; load average at start ${loadAtStart}, at the end ${loadAverage()}\n\n` +
+        `Links shaped to ${linkBits / 1e9} Gbit/s (${linkBits / 8e9} GB/s) each way with tc ` +
+        `tbf, no added latency. % of link = busbw / link rate; busbw counts float32 bytes ` +
+        `whatever the wire carries.\n\n${table}\n\n${note}\n`,
     );
   }
+}
+
+/** The 1-, 5- and 15-minute load averages. */
+function loadAverage(): string {
+  return Deno.loadavg().map((x) => x.toFixed(2)).join(", ");
 }
 
 if (flags.rank === undefined) await main();

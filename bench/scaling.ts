@@ -30,10 +30,9 @@ import {
   type Collective,
   collectiveSeconds,
   fitRing,
-  type LinkCost,
-  ringSeconds,
   weakScalingEfficiency,
 } from "./cost_model.ts";
+import { type LinkCost, ringSeconds } from "../coordinator/transport/algorithm_choice.ts";
 import { createNetwork, type EmulatedNetwork, NET_PROFILES, type NetProfile } from "./netns.ts";
 import { machineLine, replaceSection } from "./results.ts";
 

@@ -35,10 +35,21 @@ export interface LinkCost {
 export const LOOPBACK_COST: LinkCost = { alphaS: 0.41e-3, bytesPerS: 0.56e9 };
 
 /**
- * Links between hosts until measured: 1 Gbit/s Ethernet (0.125 GB/s) with the loopback
- * latency, which the HTTP stack and not the wire dominates.
+ * Links between hosts: the ring fitted on 2 ranks in emulated 1 Gbit/s namespaces
+ * (bench/RESULTS.md, "Scaling on an emulated 1gbe network"): α = 0.206 ms per message, β =
+ * 0.118 GB/s, 95% of the link rate. α is the HTTP stack's, half the loopback one because
+ * each rank there had a core to itself. Pass a {@link NetworkCost} to model other links.
  */
-export const CROSS_HOST_COST: LinkCost = { alphaS: 0.41e-3, bytesPerS: 0.125e9 };
+export const CROSS_HOST_COST: LinkCost = { alphaS: 0.206e-3, bytesPerS: 0.118e9 };
+
+/** The two kinds of link the model knows: within a host (`local`) and between hosts. */
+export interface NetworkCost {
+  readonly local: LinkCost;
+  readonly cross: LinkCost;
+}
+
+/** What `auto` assumes: {@link LOOPBACK_COST} within a host, {@link CROSS_HOST_COST} across. */
+export const DEFAULT_NETWORK_COST: NetworkCost = { local: LOOPBACK_COST, cross: CROSS_HOST_COST };
 
 /** An algorithm that runs: what `auto` resolves to. */
 export type ConcreteAlgorithm = "ring" | "tree" | "halving" | "hier";
@@ -85,8 +96,8 @@ export function hostSizes(hosts: readonly string[]): number[] {
 export function hierSeconds(
   bytes: number,
   hosts: readonly string[],
-  local = LOOPBACK_COST,
-  cross = CROSS_HOST_COST,
+  local = DEFAULT_NETWORK_COST.local,
+  cross = DEFAULT_NETWORK_COST.cross,
 ): { seconds: number; leaders: "ring" | "tree" } {
   const sizes = hostSizes(hosts);
   const within = treeSeconds(bytes, Math.max(...sizes, 1), local);
@@ -103,8 +114,40 @@ export function innerAlgorithm(bytes: number, p: number, cost: LinkCost): "ring"
 }
 
 /**
+ * Modelled seconds of `algorithm` for `bytes` with rank `r` on host `hosts[r]`. With ranks on
+ * several hosts the flat algorithms are costed on the cross-host links (their slowest edge
+ * paces them), on one host on the local ones.
+ *
+ * @example
+ * ```ts
+ * import { algorithmSeconds } from "./algorithm_choice.ts";
+ * algorithmSeconds("ring", 1 << 20, ["a", "b"]); // ≈ 9.3 ms on the 1 GbE fit
+ * ```
+ */
+export function algorithmSeconds(
+  algorithm: ConcreteAlgorithm,
+  bytes: number,
+  hosts: readonly string[],
+  network: NetworkCost = DEFAULT_NETWORK_COST,
+): number {
+  const p = hosts.length;
+  const flat = hostSizes(hosts).length > 1 ? network.cross : network.local;
+  switch (algorithm) {
+    case "ring":
+      return ringSeconds(bytes, p, flat);
+    case "tree":
+      return treeSeconds(bytes, p, flat);
+    case "halving":
+      return halvingSeconds(bytes, p, flat);
+    case "hier":
+      return hierSeconds(bytes, hosts, network.local, network.cross).seconds;
+  }
+}
+
+/**
  * The algorithm that runs for `bytes` on the wire when `requested` is asked for, with
- * rank `r` on host `hosts[r]`. Every rank computes the same answer from the same inputs.
+ * rank `r` on host `hosts[r]`, costed on `network`. Every rank computes the same answer
+ * from the same inputs.
  *
  * @example
  * ```ts
@@ -119,16 +162,13 @@ export function chooseAlgorithm(
   requested: AllReduceAlgorithm,
   bytes: number,
   hosts: readonly string[],
+  network: NetworkCost = DEFAULT_NETWORK_COST,
 ): ConcreteAlgorithm {
   if (requested !== "auto") return requested;
-  const p = hosts.length;
   const hostCount = hostSizes(hosts).length;
-  const flat = hostCount > 1 ? CROSS_HOST_COST : LOOPBACK_COST;
-  const costs: [ConcreteAlgorithm, number][] = [
-    ["ring", ringSeconds(bytes, p, flat)],
-    ["tree", treeSeconds(bytes, p, flat)],
-  ];
+  const names: ConcreteAlgorithm[] = ["ring", "tree"];
   // With one host, or one rank per host, hier is the tree with extra steps.
-  if (hostCount > 1 && hostCount < p) costs.push(["hier", hierSeconds(bytes, hosts).seconds]);
+  if (hostCount > 1 && hostCount < hosts.length) names.push("hier");
+  const costs = names.map((name) => [name, algorithmSeconds(name, bytes, hosts, network)] as const);
   return costs.reduce((best, c) => (c[1] < best[1] ? c : best))[0];
 }

@@ -2,13 +2,15 @@ import assert from "node:assert/strict";
 import {
   autoCollective,
   collectiveSeconds,
+  evenHosts,
   fitRing,
-  halvingSeconds,
-  hierSeconds,
-  ringSeconds,
-  treeSeconds,
   weakScalingEfficiency,
 } from "../../bench/cost_model.ts";
+import {
+  halvingSeconds,
+  ringSeconds,
+  treeSeconds,
+} from "../../coordinator/transport/algorithm_choice.ts";
 
 const link = { alphaS: 2e-4, bytesPerS: 1e9 };
 const near = (a: number, b: number) => Math.abs(a - b) < 1e-12;
@@ -26,8 +28,13 @@ Deno.test("cost model: ring, tree, halving and hier follow their formulas", () =
   // 16 ranks, 4 per host: a 4-rank tree on loopback, then the cheaper flat one over 4 hosts.
   const local = { alphaS: 1e-4, bytesPerS: 4e9 };
   const across = Math.min(ringSeconds(1e6, 4, link), treeSeconds(1e6, 4, link));
-  assert.ok(near(hierSeconds(1e6, 16, 4, local, link), treeSeconds(1e6, 4, local) + across));
+  const hier = collectiveSeconds("hier", 1e6, 16, link, { perHost: 4, local });
+  assert.ok(near(hier, treeSeconds(1e6, 4, local) + across));
   assert.ok(near(collectiveSeconds("halving", 1e6, 16, link), halvingSeconds(1e6, 16, link)));
+  // All ranks on one host: the flat collectives run on the local links.
+  const oneHost = { perHost: 16, local };
+  assert.ok(near(collectiveSeconds("ring", 1e6, 16, link, oneHost), ringSeconds(1e6, 16, local)));
+  assert.deepEqual(evenHosts(5, 2), ["0", "0", "1", "1", "2"]);
 });
 
 Deno.test("cost model: auto takes the tree for small buffers, the ring for large, never halving", () => {

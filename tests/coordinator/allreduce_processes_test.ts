@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 
 // One Deno process per rank, real HTTP between them: the path a training job takes. The
-// benchmark checks every rank's first result before it times anything.
-Deno.test("ringAllReduce across 3 separate processes", async () => {
+// benchmark checks every rank's first result of every case, by every algorithm and wire.
+Deno.test("every all-reduce algorithm across 3 separate processes", async () => {
   const bench = new URL("../../bench/allreduce.ts", import.meta.url).pathname;
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -13,11 +13,21 @@ Deno.test("ringAllReduce across 3 separate processes", async () => {
       "--sizes=4096,400012",
       "--chunk-elems=10007",
       "--no-gloo",
+      "--allreduce=ring,tree,halving,auto",
+      "--grad-dtype=fp32,bf16",
+      "--reps=2",
     ],
     signal: AbortSignal.timeout(120_000),
   }).output();
   const out = new TextDecoder().decode(stdout);
   assert.equal(code, 0, new TextDecoder().decode(stderr));
-  assert.match(out, /^\| 3 \| 4 KB \| [\d.]+ \| [\d.]+ \|/m);
-  assert.match(out, /^\| 3 \| 400012 B \| [\d.]+ \| [\d.]+ \|/m);
+  for (const size of ["4 KB", "400012 B"]) {
+    for (const algorithm of ["ring", "tree", "halving", "auto → ring"]) {
+      for (const wire of ["fp32", "bf16"]) {
+        const cells =
+          `3 \\| ${size} \\| ${algorithm} \\| ${wire} \\| – \\| 39\\.1 KiB \\| [\\d.]+ \\|`;
+        assert.match(out, new RegExp(`^\\| ${cells}`, "m"), `${size} ${algorithm} ${wire}`);
+      }
+    }
+  }
 });

@@ -121,6 +121,28 @@ Deno.test({
 });
 
 Deno.test({
+  name: "equivalence: a coordinator with one worker process (world 1) trains like one process",
+  ...await needsClusterCommands(),
+  async fn() {
+    // A ring of one rank once sent a chunk to itself, refused with "no chunk 0 expected".
+    const out = `${dir}/world1`;
+    const job = startLocalJob(config, {
+      workers: 1,
+      backend: "cpu",
+      out,
+      rank0Output: () => {},
+      settings: { bucketElems: BUCKET_ELEMS, checksumEvery: 5, logEvery: 5 },
+    });
+    await job.finished;
+    assert.equal(job.status().phase, "done");
+    const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);
+    const params = Float32Array.from(checkpoint.params.flatMap((t) => [...t.data]));
+    const error = relativeError(params, reference);
+    assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+  },
+});
+
+Deno.test({
   name: "equivalence: `train --workers 2` trains like `train`, printing rank 0's lines, exit 0",
   ...await needsClusterCommands(),
   async fn() {

@@ -13,6 +13,7 @@ import type { GradientReducer } from "../../../core/train/trainer.ts";
 import { planForTrainer } from "../../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../../coordinator/job/fit_mesh.ts";
 import { memoryMesh } from "../../../coordinator/transport/memory_link.ts";
+import { ALLREDUCE_ALGORITHMS } from "../../../coordinator/transport/algorithm_choice.ts";
 import { relativeError, writeDigits } from "../../coordinator/job_fixtures.ts";
 
 // `--accumulate N`: N micro-batches per optimizer step give the step the combined batch
@@ -74,24 +75,33 @@ Deno.test("accumulate: 1, 3 and 7 micro-batches per step train like the combined
   }
 });
 
-Deno.test("accumulate: 2 ranks of 4 micro-batches each match one process", async () => {
-  const world = 2;
-  const accumulated = { ...config, accumulate: 4 };
-  const trainers = [0, 1].map(() => buildTrainer(accumulated, createCpuBackend()));
-  const plan = planForTrainer(trainers[0], world, false, 4096);
-  const results = await Promise.all(
-    memoryMesh(world).map((link, rank) => {
-      const backend = trainers[rank].flat.backend;
-      const mesh = meshForFit(link, { rank, plan, backend });
-      return fit(trainers[rank], accumulated, data, { ...options, metricsPath: null, mesh });
-    }),
-  );
-  for (const { trainer } of results) {
-    const params = await trainer.flat.backend.read(trainer.flat.params);
-    const error = relativeError(params, reference.params);
+for (const algorithm of ALLREDUCE_ALGORITHMS) {
+  Deno.test(`accumulate: 3 ranks of 4 micro-batches each, ${algorithm} all-reduce, match one process`, async () => {
+    const world = 3;
+    const accumulated = { ...config, accumulate: 4 };
+    const trainers = [0, 1, 2].map(() => buildTrainer(accumulated, createCpuBackend()));
+    // Two pretend hosts, so that hier has a stage on each side.
+    const plan = planForTrainer(trainers[0], world, false, 4096, undefined, {
+      algorithm,
+      hosts: ["a", "b", "a"],
+    });
+    const results = await Promise.all(
+      memoryMesh(world).map((link, rank) => {
+        const backend = trainers[rank].flat.backend;
+        const mesh = meshForFit(link, { rank, plan, backend });
+        return fit(trainers[rank], accumulated, data, { ...options, metricsPath: null, mesh });
+      }),
+    );
+    const ranks = await Promise.all(
+      results.map(({ trainer }) => trainer.flat.backend.read(trainer.flat.params)),
+    );
+    for (const params of ranks.slice(1)) {
+      assert.deepEqual(new Uint8Array(params.buffer), new Uint8Array(ranks[0].buffer));
+    }
+    const error = relativeError(ranks[0], reference.params);
     assert.ok(error <= 1e-6, `relative error ${error.toExponential(2)}`);
-  }
-});
+  });
+}
 
 Deno.test("accumulate: the gradient is reduced once per step, after the last micro-batch", async () => {
   const trainer = buildTrainer({ ...config, dropout: 0 }, createCpuBackend());
