@@ -1,0 +1,132 @@
+/*
+ * The fused optimizer updates of SGD and Adam/AdamW (core/optim/updates/sgd.ts and adam.ts),
+ * in place over flat parameters, gradients and state, split over threads in 64-byte blocks.
+ * Each element follows the reference's arithmetic step for step in f64 (its JavaScript
+ * numbers), rounding to f32 exactly where the reference stores to a Float32Array, so the
+ * results are bitwise the reference's on any thread count. Two elements go through each
+ * f64x2 operation, which rounds as the scalar one does.
+ */
+#include <wasm_simd128.h>
+
+/* Which update: the values of UPDATE_KINDS in cpu/thread_protocol.ts. */
+enum { UPDATE_SGD = 0, UPDATE_ADAM = 1 };
+
+/* Bits of UpdateJob.flags. */
+enum {
+  MAXIMIZE = 1,
+  DECAY = 2, /* weight_decay != 0 */
+  MOMENTUM = 4, /* SGD: momentum != 0 */
+  FIRST = 8, /* SGD: the first step, which sets the momentum buffer to the direction */
+  NESTEROV = 16,
+  DECOUPLED = 32, /* AdamW */
+  AMSGRAD = 64
+};
+
+/* One update's scalars and operands, as cpu/wasm_kernels.ts lays them out. */
+typedef struct {
+  double lr, weight_decay;
+  double momentum, keep; /* SGD: momentum and 1 - dampening */
+  double beta1, one_minus_beta1, beta2, one_minus_beta2, eps;
+  double step_size, bias_correction2_sqrt, decay_factor; /* Adam's per-step scalars */
+  int kind, size, threads, flags;
+  float *p;
+  const float *g;
+  float *s0, *s1, *s2; /* SGD: momentum_buffer; Adam: exp_avg, exp_avg_sq, max_exp_avg_sq */
+} UpdateJob;
+
+int update_job_bytes(void) { return sizeof(UpdateJob); }
+
+/* Two f64 lanes, with C's arithmetic operators. */
+typedef double d2 __attribute__((vector_size(16)));
+
+/* `lanes` (1 or 2) floats from x as f64. */
+static inline d2 load(const float *x, int lanes) {
+  v128_t v = lanes == 2 ? wasm_v128_load64_zero(x) : wasm_v128_load32_zero(x);
+  return (d2)wasm_f64x2_promote_low_f32x4(v);
+}
+
+/* v rounded to f32, as storing it to a Float32Array does. */
+static inline v128_t to_f32(d2 v) { return wasm_f32x4_demote_f64x2_zero((v128_t)v); }
+
+/* Stores `lanes` (1 or 2) lanes of v rounded to f32. */
+static inline void store(float *x, d2 v, int lanes) {
+  if (lanes == 2) wasm_v128_store64_lane(x, to_f32(v), 0);
+  else wasm_v128_store32_lane(x, to_f32(v), 0);
+}
+
+/* v rounded to f32 and back: JavaScript's Math.fround. */
+static inline d2 fround(d2 v) { return (d2)wasm_f64x2_promote_low_f32x4(to_f32(v)); }
+
+static inline d2 splat(double x) { return (d2){x, x}; }
+
+/* Elements i and, when lanes is 2, i + 1 of SGD, as the record's general loop. */
+static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) {
+  d2 p = load(job->p + i, lanes), d = load(job->g + i, lanes);
+  if (flags & MAXIMIZE) d = -d;
+  if (flags & DECAY) d = d + splat(job->weight_decay) * p;
+  if (flags & MOMENTUM) {
+    d2 b = flags & FIRST ? fround(d)
+                         : fround(splat(job->momentum) * load(job->s0 + i, lanes) +
+                                  splat(job->keep) * d);
+    store(job->s0 + i, b, lanes);
+    d = flags & NESTEROV ? d + splat(job->momentum) * b : b;
+  }
+  store(job->p + i, p - splat(job->lr) * d, lanes);
+}
+
+/* Elements i and, when lanes is 2, i + 1 of Adam or AdamW, as the record's loop. */
+static inline void adam_lanes(const UpdateJob *job, int i, int lanes, int flags) {
+  d2 p = load(job->p + i, lanes), d = load(job->g + i, lanes);
+  if (flags & MAXIMIZE) d = -d;
+  if (flags & DECOUPLED) p = fround(p * splat(job->decay_factor));
+  else if (flags & DECAY) d = d + splat(job->weight_decay) * p;
+  d2 m = fround(splat(job->beta1) * load(job->s0 + i, lanes) + splat(job->one_minus_beta1) * d);
+  d2 v = fround(splat(job->beta2) * load(job->s1 + i, lanes) +
+                splat(job->one_minus_beta2) * d * d);
+  store(job->s0 + i, m, lanes);
+  store(job->s1 + i, v, lanes);
+  d2 second = v;
+  if (flags & AMSGRAD) {
+    /* f64x2.max, as JavaScript's Math.max: NaN wins, and +0 is above -0. */
+    second = (d2)wasm_f64x2_max((v128_t)load(job->s2 + i, lanes), (v128_t)v);
+    store(job->s2 + i, second, lanes);
+  }
+  d2 root = (d2)wasm_f64x2_sqrt((v128_t)second);
+  d2 denom = fround(root / splat(job->bias_correction2_sqrt) + splat(job->eps));
+  store(job->p + i, p - splat(job->step_size) * (m / denom), lanes);
+}
+
+/*
+ * Elements [i, end) of the update, with `flags` a constant where the caller names one, so
+ * that the loop has no per-element branches (they cost more than the arithmetic).
+ */
+static inline __attribute__((always_inline)) void update_range(const UpdateJob *job, int i,
+                                                               int end, int flags) {
+  if (job->kind == UPDATE_SGD) {
+    for (; i + 2 <= end; i += 2) sgd_lanes(job, i, 2, flags);
+    if (i < end) sgd_lanes(job, i, 1, flags);
+  } else {
+    for (; i + 2 <= end; i += 2) adam_lanes(job, i, 2, flags);
+    if (i < end) adam_lanes(job, i, 1, flags);
+  }
+}
+
+void update_thread(const UpdateJob *shared_job, int thread) {
+  /* A private copy: the stores through v128 may alias anything, and would otherwise make
+   * every iteration reload the descriptor's fields. */
+  const UpdateJob copy = *shared_job, *job = &copy;
+  int blocks = (job->size + 15) / 16;
+  int i = (int)((long long)blocks * thread / job->threads) * 16;
+  int end = (int)((long long)blocks * (thread + 1) / job->threads) * 16;
+  if (end > job->size) end = job->size;
+  /* The settings that training runs most: SGD with momentum (after its first step) and
+   * Adam/AdamW with their defaults, with or without weight decay. */
+  switch (job->flags) {
+  case 0: update_range(job, i, end, 0); break;
+  case DECAY: update_range(job, i, end, DECAY); break;
+  case MOMENTUM: update_range(job, i, end, MOMENTUM); break;
+  case MOMENTUM | DECAY: update_range(job, i, end, MOMENTUM | DECAY); break;
+  case DECOUPLED | DECAY: update_range(job, i, end, DECOUPLED | DECAY); break;
+  default: update_range(job, i, end, job->flags);
+  }
+}
