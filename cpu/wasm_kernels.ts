@@ -239,12 +239,14 @@ export class WasmKernels {
   /** `Backend.col2im` of `[c·kh·kw, n·outH·outW]` columns. */
   col2im(cols: Float32Array, win: Window2d, alloc: Alloc = freshArray): Float32Array {
     const size = win.n * win.c * win.h * win.w;
-    // The output, then room for its float64 accumulators.
-    const [pc, po] = this.#place([cols], size + 2 * size + 16);
+    const out = this.#residentArray(size);
+    // The output unless it is resident, then room for its float64 accumulators.
+    const [pc, at] = this.#place([cols], (out ? 0 : size) + 2 * size + 16);
+    const po = out ? out.byteOffset : at;
     const threads = this.#threadsFor(cols.length);
-    const job = this.#setWindow(win, pc, po, align(po + size * 4, 64), threads);
+    const job = this.#setWindow(win, pc, po, align(at + (out ? 0 : size * 4), 64), threads);
     this.#runJob(JOB_COL2IM, job, threads, () => this.#exports.col2im_thread(job, 0));
-    return this.#take(po, alloc(size));
+    return out ?? this.#take(po, alloc(size));
   }
 
   /**
