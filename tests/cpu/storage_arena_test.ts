@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { CpuStorage } from "../../core/cpu/backend.ts";
+import type { Backend } from "../../core/backend.ts";
+import { type CpuStorage, createCpuBackend } from "../../core/cpu/backend.ts";
 import { createFastCpuBackend } from "../../cpu/backend.ts";
 import { assert, assertEquals } from "../core/asserts.ts";
 
@@ -48,6 +49,29 @@ Deno.test("persistent storages keep their values across growth and steps; step s
       fast.matmul({ a, b, m: 2, k: 2, n: 1, transA: false, transB: false }),
     );
     assertEquals(Array.from(c), [17, 39]);
+  } finally {
+    fast.destroy();
+  }
+});
+
+Deno.test("gatherSamples writes the reference's rows into the step's memory, zeros for an index out of range", async () => {
+  const fast = await createFastCpuBackend({ threads: 1, sgemm: "wasm" });
+  const reference = createCpuBackend();
+  try {
+    const table = Float32Array.from({ length: 5 * 3 }, (_, i) => i + 0.5);
+    const classes = Float32Array.of(4, 3, 2, 1, 0);
+    const idx = Float32Array.of(4, 0, 7, 2);
+    const run = (b: Backend) => {
+      const images = b.upload(table, true), labels = b.upload(classes, true);
+      // A reused step array holds old values: the out-of-range row must still come out zero.
+      data(b.upload(new Float32Array(64).fill(9)));
+      b.endStep();
+      const { x, y } = b.gatherSamples(images, labels, b.upload(idx), 3);
+      return [data(x), data(y)];
+    };
+    const [x, y] = run(fast);
+    assert(x.buffer instanceof SharedArrayBuffer, "the batch is in the kernels' memory");
+    assertEquals([Array.from(x), Array.from(y)], run(reference).map((a) => Array.from(a)));
   } finally {
     fast.destroy();
   }
