@@ -274,7 +274,10 @@ class FastCpuBackend extends CpuBackend {
 
   override markNonFinite(flag: Storage, x: Storage, mark: number): void {
     // The reference's scan finds which element it was, once there is one.
-    if (data(flag)[0] === 0 && !allFinite(data(x))) super.markNonFinite(flag, x, mark);
+    const xs = data(x);
+    if (data(flag)[0] !== 0) return;
+    const finite = this.#kernels.holds(xs) ? this.#kernels.allFinite(xs) : allFinite(xs);
+    if (!finite) super.markNonFinite(flag, x, mark);
   }
 
   override im2col(x: Storage, win: Window2d): Storage {

@@ -81,6 +81,7 @@ interface Exports {
   norm_job_bytes(): number;
   elementwise_thread(job: number, thread: number): void;
   elementwise_job_bytes(): number;
+  all_finite(x: number, n: number): number;
   update_thread(job: number, thread: number): void;
   update_job_bytes(): number;
   __heap_base: WebAssembly.Global;
@@ -375,6 +376,11 @@ export class WasmKernels {
       UPDATE_JOB.kind,
     );
     this.#runJob(JOB_UPDATE, job, threads, () => this.#exports.update_thread(job, 0));
+  }
+
+  /** Whether every element of `x`, which lies in this memory, is finite (on this thread). */
+  allFinite(x: Float32Array): boolean {
+    return this.#exports.all_finite(x.byteOffset, x.length) !== 0;
   }
 
   /** The pool's threads from `min` elements, else 1. */

@@ -37,6 +37,7 @@ export const KERNEL_EXPORTS = [
   "norm_job_bytes",
   "elementwise_thread",
   "elementwise_job_bytes",
+  "all_finite",
   "update_thread",
   "update_job_bytes",
   "simd_peak",
