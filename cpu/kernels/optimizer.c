@@ -59,19 +59,47 @@ static inline d2 fround(d2 v) { return (d2)wasm_f64x2_promote_low_f32x4(to_f32(v
 
 static inline d2 splat(double x) { return (d2){x, x}; }
 
-/* Elements i and, when lanes is 2, i + 1 of SGD, as the record's general loop. */
-static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) {
-  d2 p = load(job->p + i, lanes), d = load(job->g + i, lanes);
+/* The low and high two floats of v as f64. */
+static inline d2 low(v128_t v) { return (d2)wasm_f64x2_promote_low_f32x4(v); }
+static inline d2 high(v128_t v) { return low(wasm_i32x4_shuffle(v, v, 2, 3, 2, 3)); }
+
+/* Four floats from two pairs rounded to f32. */
+static inline v128_t pack(d2 lo, d2 hi) {
+  return wasm_i32x4_shuffle(to_f32(lo), to_f32(hi), 0, 1, 4, 5);
+}
+
+/* New parameters and momentum buffer of two elements of SGD. */
+typedef struct {
+  d2 p, b;
+} SgdOut;
+
+/* SGD of two elements, as the record's general loop. */
+static inline SgdOut sgd_math(const UpdateJob *job, d2 p, d2 d, d2 b, int flags) {
   if (flags & MAXIMIZE) d = -d;
   if (flags & DECAY) d = d + splat(job->weight_decay) * p;
   if (flags & MOMENTUM) {
-    d2 b = flags & FIRST ? fround(d)
-                         : fround(splat(job->momentum) * load(job->s0 + i, lanes) +
-                                  splat(job->keep) * d);
-    store(job->s0 + i, b, lanes);
+    b = flags & FIRST ? fround(d) : fround(splat(job->momentum) * b + splat(job->keep) * d);
     d = flags & NESTEROV ? d + splat(job->momentum) * b : b;
   }
-  store(job->p + i, p - splat(job->lr) * d, lanes);
+  return (SgdOut){p - splat(job->lr) * d, b};
+}
+
+/* Elements i to i + 3 of SGD, through whole f32x4 loads and stores. */
+static inline void sgd_four(const UpdateJob *job, int i, int flags) {
+  v128_t p = wasm_v128_load(job->p + i), g = wasm_v128_load(job->g + i);
+  v128_t b = flags & MOMENTUM ? wasm_v128_load(job->s0 + i) : p;
+  SgdOut lo = sgd_math(job, low(p), low(g), low(b), flags);
+  SgdOut hi = sgd_math(job, high(p), high(g), high(b), flags);
+  if (flags & MOMENTUM) wasm_v128_store(job->s0 + i, pack(lo.b, hi.b));
+  wasm_v128_store(job->p + i, pack(lo.p, hi.p));
+}
+
+/* Element i of SGD (the last few of a range). */
+static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) {
+  d2 b = flags & MOMENTUM ? load(job->s0 + i, lanes) : splat(0);
+  SgdOut out = sgd_math(job, load(job->p + i, lanes), load(job->g + i, lanes), b, flags);
+  if (flags & MOMENTUM) store(job->s0 + i, out.b, lanes);
+  store(job->p + i, out.p, lanes);
 }
 
 /* Elements i and, when lanes is 2, i + 1 of Adam or AdamW, as the record's loop. */
@@ -103,6 +131,7 @@ static inline void adam_lanes(const UpdateJob *job, int i, int lanes, int flags)
 static inline __attribute__((always_inline)) void update_range(const UpdateJob *job, int i,
                                                                int end, int flags) {
   if (job->kind == UPDATE_SGD) {
+    for (; i + 4 <= end; i += 4) sgd_four(job, i, flags);
     for (; i + 2 <= end; i += 2) sgd_lanes(job, i, 2, flags);
     if (i < end) sgd_lanes(job, i, 1, flags);
   } else {
