@@ -94,7 +94,7 @@ static inline void sgd_four(const UpdateJob *job, int i, int flags) {
   wasm_v128_store(job->p + i, pack(lo.p, hi.p));
 }
 
-/* Element i of SGD (the last few of a range). */
+/* Element i and, when lanes is 2, i + 1 of SGD (the last few of a range). */
 static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) {
   d2 b = flags & MOMENTUM ? load(job->s0 + i, lanes) : splat(0);
   SgdOut out = sgd_math(job, load(job->p + i, lanes), load(job->g + i, lanes), b, flags);
@@ -102,26 +102,49 @@ static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) 
   store(job->p + i, out.p, lanes);
 }
 
-/* Elements i and, when lanes is 2, i + 1 of Adam or AdamW, as the record's loop. */
-static inline void adam_lanes(const UpdateJob *job, int i, int lanes, int flags) {
-  d2 p = load(job->p + i, lanes), d = load(job->g + i, lanes);
+/* New parameters and state of two elements of Adam. */
+typedef struct {
+  d2 p, m, v, vmax;
+} AdamOut;
+
+/* Adam or AdamW of two elements, as the record's loop. */
+static inline AdamOut adam_math(const UpdateJob *job, d2 p, d2 d, d2 m, d2 v, d2 vmax,
+                                int flags) {
   if (flags & MAXIMIZE) d = -d;
   if (flags & DECOUPLED) p = fround(p * splat(job->decay_factor));
   else if (flags & DECAY) d = d + splat(job->weight_decay) * p;
-  d2 m = fround(splat(job->beta1) * load(job->s0 + i, lanes) + splat(job->one_minus_beta1) * d);
-  d2 v = fround(splat(job->beta2) * load(job->s1 + i, lanes) +
-                splat(job->one_minus_beta2) * d * d);
-  store(job->s0 + i, m, lanes);
-  store(job->s1 + i, v, lanes);
+  m = fround(splat(job->beta1) * m + splat(job->one_minus_beta1) * d);
+  v = fround(splat(job->beta2) * v + splat(job->one_minus_beta2) * d * d);
   d2 second = v;
-  if (flags & AMSGRAD) {
-    /* f64x2.max, as JavaScript's Math.max: NaN wins, and +0 is above -0. */
-    second = (d2)wasm_f64x2_max((v128_t)load(job->s2 + i, lanes), (v128_t)v);
-    store(job->s2 + i, second, lanes);
-  }
+  /* f64x2.max, as JavaScript's Math.max: NaN wins, and +0 is above -0. */
+  if (flags & AMSGRAD) second = vmax = (d2)wasm_f64x2_max((v128_t)vmax, (v128_t)v);
   d2 root = (d2)wasm_f64x2_sqrt((v128_t)second);
   d2 denom = fround(root / splat(job->bias_correction2_sqrt) + splat(job->eps));
-  store(job->p + i, p - splat(job->step_size) * (m / denom), lanes);
+  return (AdamOut){p - splat(job->step_size) * (m / denom), m, v, vmax};
+}
+
+/* Elements i to i + 3 of Adam, through whole f32x4 loads and stores. */
+static inline void adam_four(const UpdateJob *job, int i, int flags) {
+  v128_t p = wasm_v128_load(job->p + i), g = wasm_v128_load(job->g + i);
+  v128_t m = wasm_v128_load(job->s0 + i), v = wasm_v128_load(job->s1 + i);
+  v128_t vmax = flags & AMSGRAD ? wasm_v128_load(job->s2 + i) : v;
+  AdamOut lo = adam_math(job, low(p), low(g), low(m), low(v), low(vmax), flags);
+  AdamOut hi = adam_math(job, high(p), high(g), high(m), high(v), high(vmax), flags);
+  wasm_v128_store(job->s0 + i, pack(lo.m, hi.m));
+  wasm_v128_store(job->s1 + i, pack(lo.v, hi.v));
+  if (flags & AMSGRAD) wasm_v128_store(job->s2 + i, pack(lo.vmax, hi.vmax));
+  wasm_v128_store(job->p + i, pack(lo.p, hi.p));
+}
+
+/* Element i and, when lanes is 2, i + 1 of Adam (the last few of a range). */
+static inline void adam_lanes(const UpdateJob *job, int i, int lanes, int flags) {
+  d2 v = load(job->s1 + i, lanes), vmax = flags & AMSGRAD ? load(job->s2 + i, lanes) : v;
+  AdamOut out = adam_math(job, load(job->p + i, lanes), load(job->g + i, lanes),
+                          load(job->s0 + i, lanes), v, vmax, flags);
+  store(job->s0 + i, out.m, lanes);
+  store(job->s1 + i, out.v, lanes);
+  if (flags & AMSGRAD) store(job->s2 + i, out.vmax, lanes);
+  store(job->p + i, out.p, lanes);
 }
 
 /*
@@ -135,6 +158,7 @@ static inline __attribute__((always_inline)) void update_range(const UpdateJob *
     for (; i + 2 <= end; i += 2) sgd_lanes(job, i, 2, flags);
     if (i < end) sgd_lanes(job, i, 1, flags);
   } else {
+    for (; i + 4 <= end; i += 4) adam_four(job, i, flags);
     for (; i + 2 <= end; i += 2) adam_lanes(job, i, 2, flags);
     if (i < end) adam_lanes(job, i, 1, flags);
   }

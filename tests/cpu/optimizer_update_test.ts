@@ -13,8 +13,12 @@ import { hyperAt, type OptimizerOptions, resolveSettings } from "../../core/opti
 import { createFastCpuBackend } from "../../cpu/backend.ts";
 import { assert, assertEquals } from "../core/asserts.ts";
 
-/** Past the update's threading threshold (cpu/wasm_kernels.ts), and not a multiple of 16. */
-const SIZE = (1 << 18) + 13;
+/**
+ * Past the update's threading threshold (cpu/wasm_kernels.ts), and not a multiple of 16; and a
+ * small size whose tail after the last 16-float block takes each of the kernel's 4-, 2- and
+ * 1-float paths.
+ */
+const SIZES = [(1 << 18) + 13, 23];
 
 function values(size: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -45,21 +49,22 @@ const CASES: [OptimizerKind, OptimizerOptions][] = [
   ["adamw", { lr: 0.01, weightDecay: 0.05, amsgrad: true, maximize: true }],
 ];
 
-/** Three steps of `kind` on `backend`, then the parameters and state. */
+/** Three steps of `kind` on `size` floats on `backend`, then the parameters and state. */
 function threeSteps(
   backend: Backend | null,
   kind: OptimizerKind,
   options: OptimizerOptions,
+  size: number,
 ): Float32Array[] {
   const record = optimizerRecord(kind);
   const settings = resolveSettings(kind, options);
-  const p = values(SIZE, 1).map((v) => v * 4);
-  p.set([Infinity, -0, 0, NaN, 1e-30], 500);
-  const state = record.kernel.stateNames.map(() => new Float32Array(SIZE));
+  const p = values(size, 1).map((v) => v * 4);
+  p.set([Infinity, -0, 0, NaN, 1e-30], Math.floor(size / 3));
+  const state = record.kernel.stateNames.map(() => new Float32Array(size));
   const arrays = [p, ...state].map((a) => backend ? backend.upload(a, true) : null);
   for (let step = 1; step <= 3; step++) {
-    const g = values(SIZE, 10 + step);
-    g.set([NaN, -0, Infinity, 0.5, -Infinity, 0], 1000);
+    const g = values(size, 10 + step);
+    g.set([NaN, -0, Infinity, 0.5, -Infinity, 0], Math.floor(size / 2) - 3);
     const hyper: OptimizerHyper = hyperAt(settings, step);
     if (!backend) {
       record.kernel.update(p, g, state, hyper);
@@ -83,10 +88,13 @@ Deno.test("SGD, Adam and AdamW updates in the kernels are bitwise the records' l
     const probe = backends[0].upload(new Float32Array(4), true) as CpuStorage;
     assert(probe.data.buffer instanceof SharedArrayBuffer, "a persistent storage is not shared");
     for (const [kind, options] of CASES) {
-      const want = threeSteps(null, kind, options).map(bits);
-      for (const [t, backend] of backends.entries()) {
-        const got = threeSteps(backend, kind, options).map(bits);
-        assertEquals(got, want, `${kind} ${JSON.stringify(options)}, ${t + 1} thread(s)`);
+      for (const size of SIZES) {
+        const want = threeSteps(null, kind, options, size).map(bits);
+        for (const [t, backend] of backends.entries()) {
+          const got = threeSteps(backend, kind, options, size).map(bits);
+          const what = `${kind} ${JSON.stringify(options)}, ${size} floats, ${t + 1} thread(s)`;
+          assertEquals(got, want, what);
+        }
       }
     }
   } finally {
