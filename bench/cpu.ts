@@ -10,7 +10,6 @@
  */
 
 import type { Backend } from "../core/backend.ts";
-import { CpuStorage } from "../core/cpu/backend.ts";
 import { createFastCpuBackend } from "../cpu/backend.ts";
 import { loadKernels } from "../cpu/kernels.ts";
 import { machineLine, replaceSection } from "./results.ts";
@@ -36,14 +35,21 @@ async function simdPeak(): Promise<{ gflops: number; simd: string }> {
   return { gflops: best, simd };
 }
 
+/**
+ * GFLOP/s of `n`³ products whose operands are the backend's own storages (as a model's weights
+ * and activations are: in the kernels' memory), one product per step.
+ */
 function matmulGflops(backend: Backend, n: number): number {
-  const a = new CpuStorage(Float32Array.from({ length: n * n }, (_, i) => (i % 17) / 17 - 0.5));
-  const b = new CpuStorage(Float32Array.from({ length: n * n }, (_, i) => (i % 13) / 13 - 0.5));
+  const host = (mod: number) =>
+    Float32Array.from({ length: n * n }, (_, i) => (i % mod) / mod - 0.5);
+  const a = backend.upload(host(17), true), b = backend.upload(host(13), true);
   backend.matmul({ a, b, m: n, k: n, n });
+  backend.endStep();
   let reps = 0;
   const t0 = performance.now();
   while (reps === 0 || performance.now() - t0 < MIN_MS) {
     backend.matmul({ a, b, m: n, k: n, n });
+    backend.endStep();
     reps++;
   }
   return (2 * n ** 3 * reps) / ((performance.now() - t0) * 1e6);

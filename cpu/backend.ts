@@ -4,8 +4,14 @@
  * system's OpenBLAS for large products where it can be loaded; elementwise ops, reductions,
  * permutations, max pooling, the fused linear layer's bias and activation and the divergence
  * watch's scan as specialised loops (`cpu/elementwise.ts`, `cpu/reduce_permute.ts`,
- * `cpu/max_pool.ts`, `cpu/linear_epilogue.ts`, `cpu/all_finite.ts`). Optimizer updates run
- * the records' own loops (core/optim/updates/), as the reference does.
+ * `cpu/max_pool.ts`, `cpu/linear_epilogue.ts`, `cpu/all_finite.ts`). SGD, Adam and AdamW
+ * updates run in the kernels (`cpu/optimizer_update.ts`), the other optimizers the records'
+ * own loops (core/optim/updates/), as the reference does.
+ *
+ * Storages live in the kernels' shared memory wherever it has room: persistent ones
+ * (parameters, gradients, optimizer state) until `destroy`, the others (every op's output,
+ * the gathered batch) until `endStep`; so kernels, threads and OpenBLAS read and write them
+ * in place, without copies in or out.
  *
  * @module
  */
@@ -20,6 +26,7 @@ import type {
   LinearArgs,
   LinearBackwardArgs,
   OpScalars,
+  OptimizerStepArgs,
   ReduceArgs,
   Storage,
   Window2d,
@@ -33,6 +40,7 @@ import {
   type ProductShape,
 } from "../core/cpu/backend.ts";
 import { batchNormBackwardHost, batchNormHost } from "../core/cpu/batch_norm.ts";
+import { gatherSamplesHost } from "../core/cpu/gather.ts";
 import type { UnaryOpName } from "../core/elementwise.ts";
 import { UsageError } from "../core/errors.ts";
 import { allFinite } from "./all_finite.ts";
@@ -43,6 +51,7 @@ import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { permuteFast, reduceFast } from "./reduce_permute.ts";
 import type { SimdLevel } from "./kernels.ts";
 import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
+import { updateSettings } from "./optimizer_update.ts";
 import { runSgemmParts, sgemmParts } from "./sgemm_parts.ts";
 import { ELEMENTWISE_OPS, type ElementwiseOp, type GemmShape } from "./thread_protocol.ts";
 import { WasmKernels } from "./wasm_kernels.ts";
@@ -112,9 +121,11 @@ class FastCpuBackend extends CpuBackend {
   override readonly description: string;
   readonly #kernels: WasmKernels;
   readonly #blas: OpenBlas | null;
-  /** Outputs of this backend's own ops, recycled at `endStep`. */
+  /** Outputs of this backend's own ops when the kernels' memory has no room, recycled at `endStep`. */
   readonly #pool = new BufferPool();
-  readonly #take = (size: number) => this.#pool.take(size);
+  /** An op's output: in the kernels' memory until `endStep` (kernels read it in place). */
+  readonly #take = (size: number) => this.#kernels.resultArray(size, this.#poolTake);
+  readonly #poolTake = (size: number) => this.#pool.take(size);
 
   constructor(kernels: WasmKernels, blas: OpenBlas | null, blasNote: string) {
     super();
@@ -177,14 +188,35 @@ class FastCpuBackend extends CpuBackend {
   }
 
   override zeros(size: number, persistent = false): Storage {
-    return persistent ? super.zeros(size) : new CpuStorage(this.#take(size).fill(0));
+    return new CpuStorage(this.#array(size, persistent).fill(0));
   }
 
   override upload(host: Float32Array, persistent = false): Storage {
-    if (persistent) return super.upload(host);
-    const copy = this.#take(host.length);
+    const copy = this.#array(host.length, persistent);
     copy.set(host);
     return new CpuStorage(copy);
+  }
+
+  /**
+   * A new array of `size` floats: persistent ones in the kernels' memory while it has room for
+   * them (else plain arrays), the others as an op's output.
+   */
+  #array(size: number, persistent: boolean): Float32Array {
+    if (!persistent) return this.#take(size);
+    return this.#kernels.persistentArray(size) ?? new Float32Array(size);
+  }
+
+  override gatherSamples(
+    images: Storage,
+    labels: Storage,
+    idx: Storage,
+    width: number,
+  ): { x: Storage; y: Storage } {
+    // Written straight into the kernels' memory, where the first layer's product reads it.
+    const ix = data(idx);
+    const x = this.#take(ix.length * width), y = this.#take(ix.length);
+    gatherSamplesHost(data(images), data(labels), ix, width, x, y);
+    return { x: new CpuStorage(x), y: new CpuStorage(y) };
   }
 
   /** `op` in the kernels when it is one of theirs on large same-size operands, else null. */
@@ -232,9 +264,20 @@ class FastCpuBackend extends CpuBackend {
     return new CpuStorage(maxPool2dBackwardFast(data(gy), data(indices), win, this.#take));
   }
 
+  override optimizerStep(args: OptimizerStepArgs): void {
+    const { kernel, params, grads, state, hyper } = args;
+    const settings = updateSettings(kernel.name, hyper);
+    const arrays = [data(params), data(grads), ...state.map(data)];
+    if (!settings || !arrays.every((a) => this.#kernels.holds(a))) return super.optimizerStep(args);
+    this.#kernels.update(settings, arrays[0], arrays[1], arrays.slice(2));
+  }
+
   override markNonFinite(flag: Storage, x: Storage, mark: number): void {
     // The reference's scan finds which element it was, once there is one.
-    if (data(flag)[0] === 0 && !allFinite(data(x))) super.markNonFinite(flag, x, mark);
+    const xs = data(x);
+    if (data(flag)[0] !== 0) return;
+    const finite = this.#kernels.holds(xs) ? this.#kernels.allFinite(xs) : allFinite(xs);
+    if (!finite) super.markNonFinite(flag, x, mark);
   }
 
   override im2col(x: Storage, win: Window2d): Storage {

@@ -108,6 +108,55 @@ export const ELEMENTWISE_JOB = {
   words: 6,
 } as const;
 
+/** Job kind: `update_thread(job, thread)` of cpu/kernels/optimizer.c. */
+export const JOB_UPDATE = 8;
+
+/** The updates of cpu/kernels/optimizer.c, by the optimizer kernel's name and its code there. */
+export const UPDATE_KINDS: Readonly<Record<string, number>> = { sgd: 0, adam: 1, adamw: 1 };
+
+/** Bits of the `UpdateJob` descriptor's `flags` (cpu/kernels/optimizer.c). */
+export const UPDATE_FLAGS = {
+  maximize: 1,
+  decay: 2,
+  momentum: 4,
+  first: 8,
+  nesterov: 16,
+  decoupled: 32,
+  amsgrad: 64,
+} as const;
+
+/**
+ * The `UpdateJob` descriptor of cpu/kernels/optimizer.c: its float64 scalars by index, then
+ * int32 fields by index from the start (pointers are byte offsets).
+ */
+export const UPDATE_JOB = {
+  lr: 0,
+  weightDecay: 1,
+  momentum: 2,
+  keep: 3,
+  beta1: 4,
+  oneMinusBeta1: 5,
+  beta2: 6,
+  oneMinusBeta2: 7,
+  eps: 8,
+  stepSize: 9,
+  biasCorrection2Sqrt: 10,
+  decayFactor: 11,
+  /** Number of float64 scalars. */
+  doubles: 12,
+  kind: 24,
+  size: 25,
+  threads: 26,
+  flags: 27,
+  p: 28,
+  g: 29,
+  s0: 30,
+  s1: 31,
+  s2: 32,
+  /** Size of the descriptor in int32 words (padded to a float64). */
+  words: 34,
+} as const;
+
 /** Int32 indices of the `Gemm` descriptor of cpu/kernels/gemm.c (pointers are byte offsets). */
 export const GEMM = {
   m: 0,

@@ -16,6 +16,7 @@ import {
   JOB_GEMM,
   JOB_IM2COL,
   JOB_SGEMM,
+  JOB_UPDATE,
   type ThreadStart,
 } from "./thread_protocol.ts";
 
@@ -46,6 +47,7 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
   const batchNormThread = instance.exports.batch_norm_thread as ThreadEntry;
   const batchNormBackwardThread = instance.exports.batch_norm_backward_thread as ThreadEntry;
   const elementwiseThread = instance.exports.elementwise_thread as ThreadEntry;
+  const updateThread = instance.exports.update_thread as ThreadEntry;
   const ctl = new Int32Array(memory.buffer, controlOffset, CONTROL.words);
   // Read before saying ready: the first job may be posted as soon as the pool hears it.
   let seen = Atomics.load(ctl, CONTROL.generation);
@@ -70,6 +72,7 @@ scope.onmessage = async (e: MessageEvent<ThreadStart>) => {
       else if (kind === JOB_BATCH_NORM) batchNormThread(job, thread);
       else if (kind === JOB_BATCH_NORM_BACKWARD) batchNormBackwardThread(job, thread);
       else if (kind === JOB_ELEMENTWISE) elementwiseThread(job, thread);
+      else if (kind === JOB_UPDATE) updateThread(job, thread);
     } finally {
       // Counted even on failure, so the caller never waits for a thread that died.
       Atomics.add(ctl, CONTROL.done, 1);

@@ -37,6 +37,7 @@ import {
   type BatchNormHostArgs,
 } from "./batch_norm.ts";
 import { col2imHost, im2colHost } from "./conv.ts";
+import { gatherSamplesHost } from "./gather.ts";
 import { softmaxCrossEntropyBackwardHost, softmaxCrossEntropyHost } from "./cross_entropy.ts";
 import { matmulHost } from "./matmul.ts";
 import { permuteHost } from "./permute.ts";
@@ -311,14 +312,9 @@ export class CpuBackend implements Backend {
     idx: Storage,
     width: number,
   ): { x: Storage; y: Storage } {
-    const table = host(images), classes = host(labels), ix = host(idx);
+    const ix = host(idx);
     const x = new Float32Array(ix.length * width), y = new Float32Array(ix.length);
-    for (let r = 0; r < ix.length; r++) {
-      const k = ix[r];
-      if (!(k >= 0 && k < classes.length)) continue;
-      x.set(table.subarray(k * width, (k + 1) * width), r * width);
-      y[r] = classes[k];
-    }
+    gatherSamplesHost(host(images), host(labels), ix, width, x, y);
     return { x: wrap(x), y: wrap(y) };
   }
 

@@ -19,6 +19,7 @@ export const KERNEL_SOURCES = [
   "conv.c",
   "norm.c",
   "elementwise.c",
+  "optimizer.c",
   "peak.c",
   "simd.h",
 ] as const;
@@ -36,6 +37,9 @@ export const KERNEL_EXPORTS = [
   "norm_job_bytes",
   "elementwise_thread",
   "elementwise_job_bytes",
+  "all_finite",
+  "update_thread",
+  "update_job_bytes",
   "simd_peak",
   "__heap_base",
 ] as const;

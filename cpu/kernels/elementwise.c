@@ -1,6 +1,7 @@
 /*
  * Same-shape elementwise ops over large tensors (Backend.unary relu, Backend.binary relu_grad,
- * add and mul in core/backend.ts), split over threads in 64-byte blocks. Each element is the
+ * add and mul in core/backend.ts), split over threads in 64-byte blocks, and the scan for
+ * non-finite values. Each element is the
  * reference's formula (core/elementwise.ts) in f32, which is exactly the f64 result rounded
  * to f32, so the results are bitwise the reference's on any thread count.
  */
@@ -54,4 +55,26 @@ void elementwise_thread(const ElementwiseJob *job, int thread) {
     for (; i < end; i++) out[i] = x[i] * y[i];
     break;
   }
+}
+
+/*
+ * 1 when every one of the n floats at x is finite, else 0, for the divergence watch's pass over
+ * the gradients (cpu/all_finite.ts): v*0 is +-0 for every finite v and NaN for NaN and
+ * +-Infinity, so sums of it stay 0 exactly when every element is finite.
+ */
+int all_finite(const float *x, int n) {
+  f4 a0 = f4_zero(), a1 = f4_zero(), a2 = f4_zero(), a3 = f4_zero();
+  const f4 zero = f4_zero();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = f4_add(a0, f4_mul(f4_load(x + i), zero));
+    a1 = f4_add(a1, f4_mul(f4_load(x + i + 4), zero));
+    a2 = f4_add(a2, f4_mul(f4_load(x + i + 8), zero));
+    a3 = f4_add(a3, f4_mul(f4_load(x + i + 12), zero));
+  }
+  float rest = 0;
+  for (; i < n; i++) rest += x[i] * 0.0f;
+  f4 sum = f4_add(f4_add(a0, a1), f4_add(a2, a3));
+  /* A lane is 0 (+0 or -0) exactly when it saw only finite values. */
+  return wasm_i32x4_all_true(wasm_f32x4_eq(sum, zero)) && rest == 0;
 }
