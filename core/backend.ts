@@ -404,6 +404,12 @@ export interface Backend {
   readonly description: string;
   /** Element alignment that view offsets into a flat buffer must respect. */
   readonly viewAlignment: number;
+  /**
+   * On a CPU backend: the most bytes of training samples (and labels) it holds whole, to
+   * gather each step's batch itself (core/train/device_data.ts); absent, batches are
+   * gathered on the host.
+   */
+  readonly hostSampleBudget?: number;
 
   /** Allocates `size` zeros. `persistent` storage survives {@link Backend.endStep}. */
   zeros(size: number, persistent?: boolean): Storage;

@@ -68,6 +68,13 @@ const THREADED_MACS_PER_COPY = 64;
  */
 const WASM_ELEMENTWISE_MIN = 1 << 16;
 
+/**
+ * Bytes of training samples the backend holds in the kernels' memory, where each step's batch
+ * is gathered without a copy: half of the persistent arrays' room (cpu/wasm_kernels.ts), so
+ * the parameters and optimizer state keep the rest. The bundled digits take 25 MB.
+ */
+const SAMPLE_BUDGET = 256 * 1024 * 1024;
+
 /** How to build the fast CPU backend. */
 export interface FastCpuOptions {
   /** Threads for the kernels and for OpenBLAS (at least 1). */
@@ -119,6 +126,7 @@ function data(s: Storage): Float32Array {
 
 class FastCpuBackend extends CpuBackend {
   override readonly description: string;
+  readonly hostSampleBudget = SAMPLE_BUDGET;
   readonly #kernels: WasmKernels;
   readonly #blas: OpenBlas | null;
   /** Outputs of this backend's own ops when the kernels' memory has no room, recycled at `endStep`. */

@@ -174,11 +174,11 @@ export class ChunkedDeviceData implements DeviceData {
 
 /**
  * Where the training samples live for a run on `backend` with shards of at most
- * `stepRows` samples: null (gathered on the host and uploaded each step) on the CPU
- * reference backend, whose memory is the host's, for regression targets, and with augmentation (crops and flips
- * run on the host, exactly as before); otherwise the whole set when it fits `budget`
- * bytes, else chunks of as many steps as two of them fit (null when not even one step's
- * pair fits).
+ * `stepRows` samples: null (gathered on the host and uploaded each step) for regression
+ * targets and with augmentation (crops and flips run on the host, exactly as before); on a
+ * CPU backend, whose memory is the host's, the whole set when it fits the backend's
+ * `hostSampleBudget`, else null; otherwise the whole set when it fits `budget` bytes, else
+ * chunks of as many steps as two of them fit (null when not even one step's pair fits).
  */
 export function deviceData(
   backend: Backend,
@@ -188,9 +188,14 @@ export function deviceData(
   budget = DEVICE_DATA_BUDGET,
 ): DeviceData | null {
   // Regression targets (several per sample) are gathered on the host: such sets are small.
-  if (backend.name === "cpu" || augment.crop > 0 || augment.flip || dataset.targets) return null;
+  if (augment.crop > 0 || augment.flip || dataset.targets) return null;
   if (dataset.count >= MAX_SAMPLES) return null;
   const sampleBytes = (sampleSize(dataset) + 1) * 4;
+  if (backend.name === "cpu") {
+    // Chunks would only add a copy on the host's own memory.
+    const held = dataset.count * sampleBytes <= (backend.hostSampleBudget ?? 0);
+    return held ? new DeviceDataset(backend, dataset) : null;
+  }
   if (dataset.count * sampleBytes <= budget) return new DeviceDataset(backend, dataset);
   const chunkSteps = Math.min(
     Math.floor(budget / (2 * stepRows * sampleBytes)),

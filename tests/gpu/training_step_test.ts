@@ -8,31 +8,17 @@
  */
 
 import assert from "node:assert/strict";
-import type { Dataset } from "../../core/data/dataset.ts";
 import { batchIndices, gatherBatch, permutation } from "../../core/data/sampler.ts";
 import { buildTrainer, defaultTrainConfig } from "../../core/train/config.ts";
+import { ChunkedDeviceData, deviceData, DeviceDataset } from "../../core/train/device_data.ts";
 import {
-  ChunkedDeviceData,
-  type DeviceData,
-  deviceData,
-  DeviceDataset,
-} from "../../core/train/device_data.ts";
-import type { WebGpuBackend } from "../../gpu/backend.ts";
+  BATCH,
+  digitsLike as dataset,
+  trainEpoch as train,
+} from "../core/train/device_training.ts";
 import { gpuUnderTest } from "./webgpu.ts";
 
 const { test: gpuTest } = await gpuUnderTest("tests/gpu/training_step_test.ts");
-
-const BATCH = defaultTrainConfig.batchSize;
-
-function dataset(count: number): Dataset {
-  return {
-    images: Float32Array.from({ length: count * 784 }, (_, i) => Math.abs(Math.sin(i)) % 1),
-    labels: Float32Array.from({ length: count }, (_, i) => (i * 7) % 10),
-    count,
-    sampleShape: [784],
-    classes: 10,
-  };
-}
 
 gpuTest(
   "the default MLP step (784-128-10, batch 64, SGD momentum): 11 dispatches uploaded, 12 gathered",
@@ -58,30 +44,6 @@ gpuTest(
     await trainer.takeTrainMetrics();
   },
 );
-
-/** Three steps' parameters and metrics, batches from `source` (host batches when null). */
-async function train(
-  gpu: WebGpuBackend,
-  ds: Dataset,
-  source: DeviceData | null,
-  config = { ...defaultTrainConfig, seed: 3 },
-) {
-  const trainer = buildTrainer(config, gpu, ds);
-  const perm = permutation(ds.count, config.seed, 0);
-  const steps = Math.ceil(ds.count / BATCH);
-  source?.beginEpoch((step) => batchIndices(perm, step, BATCH), steps);
-  for (let step = 0; step < steps; step++) {
-    const indices = batchIndices(perm, step, BATCH);
-    const rows = indices.length;
-    const batch = source ? { data: source, indices, rows } : { ...gatherBatch(ds, indices), rows };
-    await trainer.step(batch, rows);
-  }
-  const params = await gpu.read(trainer.flat.params);
-  return {
-    bits: Array.from(new Uint32Array(params.buffer)),
-    metrics: await trainer.takeTrainMetrics(),
-  };
-}
 
 gpuTest("batches gathered on the device train bitwise like uploaded host batches", async (gpu) => {
   const ds = dataset(330); // 6 steps, the last one short
