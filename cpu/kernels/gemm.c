@@ -233,10 +233,22 @@ static int split(int total, int part, int parts) {
   return (int)((long long)total * part / parts);
 }
 
+/* The most of `tiles` tiles that one of `parts` contiguous shares gets. */
+static int largest_share(int tiles, int parts) {
+  int most = 0;
+  for (int t = 0; t < parts; t++) {
+    int share = split(tiles, t + 1, parts) - split(tiles, t, parts);
+    if (share > most) most = share;
+  }
+  return most;
+}
+
 /*
  * Thread `t`'s share of the product: whole matrices of the batch when there are at least as
  * many as threads, else a contiguous range of MR-row or NR-column tiles of each matrix,
- * along whichever dimension has more tiles.
+ * along the dimension whose split gives the busiest thread fewer tiles (at 256 x 256 on two
+ * threads, columns: 16 x 43 tiles each, where rows would give one thread 22 x 32); on a tie,
+ * the dimension with more tiles.
  */
 void gemm_thread(const Gemm *g, int t) {
   float *work = g->work + t * gemm_work_floats();
@@ -248,10 +260,13 @@ void gemm_thread(const Gemm *g, int t) {
     return;
   }
   int tiles_m = (g->m + MR - 1) / MR, tiles_n = (g->n + NR - 1) / NR;
+  long long by_rows = (long long)largest_share(tiles_m, T) * tiles_n;
+  long long by_cols = (long long)largest_share(tiles_n, T) * tiles_m;
+  int split_cols = by_cols < by_rows || (by_cols == by_rows && tiles_n >= tiles_m);
   for (int bi = 0; bi < g->batch; bi++) {
     const float *a = g->a + bi * g->stride_a, *b = g->b + bi * g->stride_b;
     float *c = g->c + bi * g->stride_c;
-    if (tiles_n >= tiles_m) {
+    if (split_cols) {
       int j0 = split(tiles_n, t, T) * NR, j1 = split(tiles_n, t + 1, T) * NR;
       if (j1 > g->n) j1 = g->n;
       if (j0 < j1) gemm_block(g, a, b, c, 0, g->m, j0, j1, work);

@@ -29,6 +29,8 @@ const SHAPES: [number, number, number][] = [
   [63, 129, 17],
   [129, 257, 65],
   [64, 300, 130],
+  // More row tiles than column tiles (43 against 32), split by columns on two threads.
+  [257, 33, 250],
 ];
 
 function random(size: number, seed: number): Float32Array {
