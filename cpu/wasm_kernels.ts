@@ -53,11 +53,12 @@ const THREADED_MIN_MACS = 1 << 20;
 /** Bytes of memory that a step's resident arrays may take; past them, results are copied out. */
 const RESIDENT_MAX_BYTES = 1280 * 1024 * 1024;
 /**
- * Elements from which an optimizer update runs on the threads. Measured on 2 loaded cores at
- * 101,770 elements (the default MLP), the second thread made SGD and Adam slower (187 against
- * 112 µs, 434 against 337 µs); at 1M, Adam took as long on 2 threads as on 1.
+ * Elements from which an optimizer update runs on the threads. On the idle 2-core machine
+ * the default MLP's update (101,770 elements) on 2 threads made its epoch 5–10% shorter
+ * (three alternating pairs of `bench:train`, wasm and OpenBLAS alike); on cores loaded by
+ * other work the second thread made it slower (SGD 187 against 112 µs).
  */
-const UPDATE_THREADED_MIN_ELEMENTS = 1 << 18;
+const UPDATE_THREADED_MIN_ELEMENTS = 1 << 16;
 /** Bytes that the persistent arrays may take; past them, persistent storages are plain arrays. */
 const PERSISTENT_MAX_BYTES = 512 * 1024 * 1024;
 /**
