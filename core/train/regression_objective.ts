@@ -89,9 +89,15 @@ const targetsOf = (out: Tensor) => out.shape[1] ?? 1;
 export function taskObjective(
   config: ObjectiveArgs & RegressionSettings & { loss: string },
 ): Objective {
-  return config.task === "regression"
-    ? regressionObjective(config.loss, config)
-    : objectiveByName(config.loss, config);
+  if (config.task !== "regression") return objectiveByName(config.loss, config);
+  // Class-score arguments would be ignored by a regression loss: refused, not dropped.
+  if (config.softmaxOutput) {
+    throw new UsageError("softmaxOutput", "a regression run compares raw outputs with its targets");
+  }
+  if (config.labelSmoothing !== 0) {
+    throw new UsageError("labelSmoothing", "applies to class labels, not to regression targets");
+  }
+  return regressionObjective(config.loss, config);
 }
 
 /** Every `--loss` name of either task. */

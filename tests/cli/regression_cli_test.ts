@@ -43,6 +43,14 @@ Deno.test("train --task regression: bad data, loss or model is one line and exit
         "--model: output size 3 does not match the data's 1 targets",
       ],
       [["--data=mnist"], "--data: --task regression needs numeric targets: expected csv:FILE"],
+      [
+        ["--data=synthetic:sinc", "--softmax-output"],
+        "--softmax-output: a regression run compares raw outputs with its targets",
+      ],
+      [
+        ["--data=synthetic:sinc", "--label-smoothing=0.1"],
+        "--label-smoothing: applies to class labels, not to regression targets",
+      ],
     ];
     for (const [args, line] of cases) {
       const out = `${dir}/run`;
