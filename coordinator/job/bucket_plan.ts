@@ -1,8 +1,9 @@
 /**
  * How a step's collectives are laid out on the wire: the flat gradient cut into buckets,
  * last layer first, plus two small fixed-size vectors (metric totals, parameter
- * checksums) and, with `--sync-bn`, every batch norm layer's statistics and their
- * gradients, each reduced under its own bucket id. Every rank derives the same plan from
+ * checksums), with `--sync-bn` every batch norm layer's statistics and their
+ * gradients, and with `--powersgd` the three vectors of a compressed step, each reduced
+ * under its own bucket id. Every rank derives the same plan from
  * the same numbers, so a rank's ring endpoint knows the length of every chunk it may
  * receive before the body arrives, and refuses any other. Each is reduced by the algorithm
  * `--allreduce` names (`auto`: chosen per bucket from its size); gradient buckets travel in
@@ -48,6 +49,11 @@ export interface CollectiveSettings {
   readonly hosts?: readonly string[];
   /** `--streams`: gradient chunks spread each transfer over this many connections. */
   readonly streams?: number;
+  /**
+   * With `--powersgd`: the floats of a compressed step's three vectors (the parameters sent
+   * whole, P, Q: `PowerSgd.vectorLengths`), each reduced under a bucket id of its own.
+   */
+  readonly powerSgdLengths?: readonly number[];
 }
 
 /** Floats `[start, end)` of the flat gradient, reduced under bucket id `id`. */
@@ -75,6 +81,8 @@ export class BucketPlan {
   readonly sumBucket: number;
   /** Bucket id of the parameter checksum exchange. */
   readonly checksumBucket: number;
+  /** Bucket ids of PowerSGD's vectors, in `CollectiveSettings.powerSgdLengths` order. */
+  readonly powerSgdBuckets: readonly number[];
   readonly #plans: readonly AllReducePlan[];
 
   constructor(
@@ -98,7 +106,7 @@ export class BucketPlan {
     this.buckets = buckets;
     this.sumBucket = buckets.length;
     this.checksumBucket = buckets.length + 1;
-    const { algorithm, gradDtype, hosts, streams } = settings;
+    const { algorithm, gradDtype, hosts, streams, powerSgdLengths = [] } = settings;
     const gradients = buckets.map((b) =>
       new AllReducePlan(b.end - b.start, world, {
         algorithm,
@@ -113,7 +121,11 @@ export class BucketPlan {
       checksumVectorLength(world),
       // Forward: Σx, Σx² and the count; backward: the gradients of both sums.
       ...syncBatchNorm.flatMap((c) => [2 * c + 1, 2 * c]),
+      ...powerSgdLengths,
     ];
+    this.powerSgdBuckets = powerSgdLengths.map((_, i) =>
+      buckets.length + others.length - powerSgdLengths.length + i
+    );
     this.#plans = [
       ...gradients,
       ...others.map((n) => new AllReducePlan(n, world, { algorithm, hosts, chunkElems })),

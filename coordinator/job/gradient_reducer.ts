@@ -15,6 +15,9 @@ import { abortable } from "../transport/abortable.ts";
 import type { GradientReducer as ReduceGradients, GradientSync } from "../../core/train/trainer.ts";
 import { type Bucket, type BucketPlan, SUM_CAPACITY } from "./bucket_plan.ts";
 import type { Link } from "../transport/link.ts";
+import type { PowerSgd, PowerSgdVector } from "./powersgd.ts";
+
+const POWERSGD_VECTORS: readonly PowerSgdVector[] = ["uncompressed", "p", "q"];
 
 /** Options of {@link GradientReducer}. */
 export interface GradientReducerOptions {
@@ -28,6 +31,11 @@ export interface GradientReducerOptions {
   readonly timeoutMs?: number;
   /** Aborting it makes every pending and later reduction reject with its reason. */
   readonly signal?: AbortSignal;
+  /**
+   * `--powersgd`: compresses gradients after its start steps, over the vectors the plan
+   * holds for it (`CollectiveSettings.powerSgdLengths` from its `vectorLengths`).
+   */
+  readonly powerSgd?: PowerSgd;
 }
 
 /**
@@ -109,6 +117,8 @@ export class GradientReducer {
       );
     }
     const step = this.step;
+    const { powerSgd } = this.#options;
+    if (powerSgd?.compressing) return this.#compressed(powerSgd, grads, step);
     const waiting = plan.buckets.map((b) => slots.filter((s) => overlaps(b, s)).length);
     const reductions: Promise<void>[] = [];
     let began: number | undefined;
@@ -127,10 +137,33 @@ export class GradientReducer {
         plan.buckets.forEach((_, i) => reductions[i] ?? start(i));
         return Promise.all(reductions).then(() => {
           this.lastReduceMs = performance.now() - began!;
+          if (powerSgd) powerSgd.steps++;
         });
       },
     };
   };
+
+  /**
+   * A PowerSGD step: the whole gradient is read back once backward has finished, compressed
+   * and summed over the plan's PowerSGD vectors, and written back.
+   */
+  #compressed(powerSgd: PowerSgd, grads: Storage, step: number): GradientSync {
+    const { backend, plan } = this.#options;
+    return {
+      ready: () => {},
+      finish: async () => {
+        const began = performance.now();
+        const host = await backend.read(grads);
+        await powerSgd.reduce(host, (vector, data) => {
+          const bucket = plan.powerSgdBuckets[POWERSGD_VECTORS.indexOf(vector)];
+          return data.length === 0 ? Promise.resolve() : this.allReduce(bucket, data, step);
+        });
+        backend.write(grads, host);
+        powerSgd.steps++;
+        this.lastReduceMs = performance.now() - began;
+      },
+    };
+  }
 
   /** Reads bucket `bucket` of `grads` back, sums it across ranks, and writes it back. */
   async #reduceBucket(grads: Storage, bucket: Bucket, step: number): Promise<void> {
