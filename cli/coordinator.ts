@@ -18,6 +18,7 @@ import { sleep } from "../coordinator/transport/sleep.ts";
 import { isLoopback } from "../coordinator/dashboard/dashboard_auth.ts";
 import { coordinatorDashboard } from "./dashboard.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { checkPowerSgdFlags } from "./collective_flags.ts";
 import { meshOptionsFromFlags } from "./local_job.ts";
 import { resolveResumeAuto } from "./resume_auto.ts";
 import { epochLine } from "./run_output.ts";
@@ -65,6 +66,7 @@ export async function runCoordinator(args: readonly string[]): Promise<number> {
   }
   const world = values.world as number | undefined;
   if (world === undefined) throw new UsageError("--world", "required: the number of workers");
+  checkPowerSgdFlags(values, world);
   if ((values.port as number) > 65535) {
     throw new UsageError("--port", `expected a port in 0..65535, got ${values.port}`);
   }

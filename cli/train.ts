@@ -17,6 +17,7 @@ import { newRunId } from "../coordinator/job/coordinator.ts";
 import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import type { TrainConfig } from "../core/train/config.ts";
 import { cpuSettings } from "./cpu_flags.ts";
+import { checkPowerSgdFlags } from "./collective_flags.ts";
 import { type FlagValues, helpText, parseFlags } from "./flags.ts";
 import { dashboardAddress, startRunDashboard, watched } from "./dashboard.ts";
 import { localJobToken, trainOnWorkers } from "./local_job.ts";
@@ -45,6 +46,7 @@ export async function runTrain(args: readonly string[]): Promise<number> {
   if ((values["max-restarts"] as number) > 0 && (values.workers as number) <= 1) {
     throw new UsageError("--max-restarts", "restarts worker processes: use it with --workers N");
   }
+  checkPowerSgdFlags(values, values.workers as number);
   dashboardAddress(values.dashboard as string, false); // refuses a bad --dashboard now
   const resumeLine = await resolveResumeAuto(values);
   const resume = values.resume as string | undefined;

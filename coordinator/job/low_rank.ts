@@ -96,8 +96,9 @@ export function reconstruct(
 /**
  * Orthonormalises the `r` columns of `a` (n × r, row-major) in place, first to last:
  * each is divided by its norm plus `epsilon`, then its projection is taken out of the
- * columns after it. A column whose norm is 0 (with `epsilon` 0) becomes zeros, the
- * recovery PyTorch's hook intends, instead of NaN.
+ * columns after it. The work runs in float64, so the columns are orthonormal to float32
+ * rounding. A column whose norm is 0 (with `epsilon` 0) becomes zeros, the recovery
+ * PyTorch's hook intends, instead of NaN.
  *
  * @example
  * ```ts
@@ -107,16 +108,17 @@ export function reconstruct(
  * ```
  */
 export function orthogonalize(a: Float32Array, n: number, r: number, epsilon: number): void {
+  const w = Float64Array.from(a);
   for (let c = 0; c < r; c++) {
     let squares = 0;
-    for (let i = 0; i < n; i++) squares += a[i * r + c] ** 2;
-    const norm = Math.fround(Math.sqrt(squares)) + epsilon;
-    for (let i = 0; i < n; i++) a[i * r + c] = norm === 0 ? 0 : a[i * r + c] / norm;
+    for (let i = 0; i < n; i++) squares += w[i * r + c] ** 2;
+    const norm = Math.sqrt(squares) + epsilon;
+    for (let i = 0; i < n; i++) w[i * r + c] = norm === 0 ? 0 : w[i * r + c] / norm;
     for (let d = c + 1; d < r; d++) {
       let dot = 0;
-      for (let i = 0; i < n; i++) dot += a[i * r + c] * a[i * r + d];
-      const f = Math.fround(dot);
-      for (let i = 0; i < n; i++) a[i * r + d] -= f * a[i * r + c];
+      for (let i = 0; i < n; i++) dot += w[i * r + c] * w[i * r + d];
+      for (let i = 0; i < n; i++) w[i * r + d] -= dot * w[i * r + c];
     }
   }
+  a.set(w);
 }

@@ -53,6 +53,11 @@ export interface JobSettings {
    * chunks spread over them; null: `HttpLink`'s default connections and whole 2 MiB chunks.
    */
   readonly streams: number | null;
+  /**
+   * `--powersgd` and `--powersgd-start`: gradients compressed to rank-`rank` factors after
+   * `start` plain steps; absent: sent whole.
+   */
+  readonly powerSgd?: { readonly rank: number; readonly start: number };
   /** How long one ring all-reduce waits for a peer; must exceed rank 0's evaluation time. */
   readonly ringTimeoutMs: number;
   /** `fit`'s `evalEvery`. */

@@ -29,6 +29,7 @@ import { HeartbeatThread } from "./heartbeat_thread.ts";
 import { RecordsSender } from "./records_sender.ts";
 import { CoordinatorError, JobAbortedError, JobRestartError } from "./job_errors.ts";
 import { openRingEndpoint } from "./ring_endpoint.ts";
+import { PowerSgd } from "./powersgd.ts";
 import type { JoinReply } from "./wire.ts";
 
 /** Options of {@link runWorker}. */
@@ -150,6 +151,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     // trainer is built once, here: the bucket plan is its layout, and fit trains it.
     const data = await abortable(options.loadData(job), stop.signal);
     const trainer = buildTrainer(job.config, backend, data.train);
+    const powerSgd = settings.powerSgd &&
+      new PowerSgd(trainer.flat.slots, world, { ...settings.powerSgd, seed: job.config.seed });
     const plan = planForTrainer(
       trainer,
       world,
@@ -161,6 +164,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         gradDtype: settings.gradDtype,
         hosts: [...job.members].sort((a, b) => a.rank - b.rank).map((m) => m.host),
         streams: settings.streams ?? undefined,
+        powerSgdLengths: powerSgd?.vectorLengths,
       },
     );
     const link = await endpoint.join({
@@ -199,6 +203,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       timeoutMs: settings.ringTimeoutMs,
       checksumEvery: settings.checksumEvery,
       signal: stop.signal,
+      powerSgd,
       onStep: (step, timing) => {
         client.step = step;
         heartbeat.stepped(step, timing);

@@ -41,6 +41,13 @@ const badUsage: [string[], RegExp][] = [
   [["--model", "784-8-7"], /--model: output size 7 does not match the data's 10 classes/],
   [["--max-restarts", "2"], /^gradmesh train: --max-restarts: restarts worker processes: use it/],
   [["--keep-checkpoints", "0"], /--keep-checkpoints: expected an integer >= 1, got 0/],
+  [["--powersgd", "2"], /^gradmesh train: --powersgd: compresses what crosses the mesh: use it/],
+  [["--workers", "2", "--powersgd", "0"], /--powersgd: expected an integer >= 1, got 0/],
+  [["--workers", "2", "--powersgd-start", "5"], /--powersgd-start: delays PowerSGD: use it with/],
+  [
+    ["--workers", "2", "--powersgd", "2", "--grad-dtype", "bf16"],
+    /--powersgd: sends its factors in fp32: drop --grad-dtype bf16 or --powersgd/,
+  ],
   [["--checkpoint-every=-1"], /--checkpoint-every: expected an integer >= 0, got -1/],
 
   [

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { createCpuBackend } from "../../core/cpu/backend.ts";
+import { loadDataset } from "../../core/data/source.ts";
+import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { fit } from "../../core/train/fit.ts";
+import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
+import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
+import { PowerSgd } from "../../coordinator/job/powersgd.ts";
+import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
+import { writeDigits } from "./job_fixtures.ts";
+
+// 20 steps of a global batch of 30 on 3 ranks: 5 plain, then 15 compressed at rank 2.
+const STEPS = 20;
+const BATCH = 30;
+const dir = await Deno.makeTempDir({ prefix: "gradmesh-powersgd-" });
+const spec = await writeDigits(dir, STEPS * BATCH, 60);
+const data = await loadDataset(spec, { cache: false });
+const config: TrainConfig = {
+  ...defaultTrainConfig,
+  data: spec,
+  model: "784-32-10",
+  epochs: 1,
+  batchSize: BATCH,
+  seed: 4,
+};
+const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 10 };
+
+/** Every rank's parameters after training on `world` in-process ranks, PowerSGD or not. */
+async function train(world: number, powerSgd: boolean) {
+  const trainers = memoryMesh(world).map(() => buildTrainer(config, createCpuBackend()));
+  const states = trainers.map((t) =>
+    new PowerSgd(t.flat.slots, world, { rank: 2, start: 5, seed: config.seed })
+  );
+  const plan = planForTrainer(trainers[0], world, false, 6000, undefined, {
+    algorithm: "auto",
+    powerSgdLengths: powerSgd ? states[0].vectorLengths : undefined,
+  });
+  await Promise.all(
+    memoryMesh(world).map((link, rank) => {
+      const trainer = trainers[rank], backend = trainer.flat.backend;
+      const mesh = meshForFit(link, {
+        rank,
+        plan,
+        backend,
+        checksumEvery: 5,
+        powerSgd: powerSgd ? states[rank] : undefined,
+      });
+      return fit(trainer, config, data, { ...fitOptions, mesh });
+    }),
+  );
+  const params = await Promise.all(trainers.map((t) => t.flat.backend.read(t.flat.params)));
+  return { params, states };
+}
+
+Deno.test("PowerSGD training on 3 ranks: every rank holds the same parameters, bit for bit", async () => {
+  const { params, states } = await train(3, true);
+  for (const p of params.slice(1)) {
+    assert.deepEqual(new Uint8Array(p.buffer), new Uint8Array(params[0].buffer));
+  }
+  assert.equal(states[0].steps, STEPS);
+  const plain = await train(3, false);
+  assert.notDeepEqual(params[0], plain.params[0], "compression changed the updates");
+});
