@@ -25,16 +25,25 @@ export function multiply(
   r: number,
   out: Float32Array,
 ): void {
-  const acc = new Float64Array(r);
+  const qt = transposed(q, cols, r);
   for (let i = 0; i < rows; i++) {
-    acc.fill(0);
     const row = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = m[row + j];
-      for (let k = 0; k < r; k++) acc[k] += v * q[j * r + k];
+    for (let k = 0; k < r; k++) {
+      const col = k * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += m[row + j] * qt[col + j];
+      out[i * r + k] = s;
     }
-    for (let k = 0; k < r; k++) out[i * r + k] = acc[k];
   }
+}
+
+/** `a` (n × r) transposed to r × n, so that each of its columns is contiguous. */
+function transposed(a: Float32Array, n: number, r: number): Float32Array {
+  const t = new Float32Array(n * r);
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < r; k++) t[k * n + j] = a[j * r + k];
+  }
+  return t;
 }
 
 /**
@@ -84,12 +93,15 @@ export function reconstruct(
   r: number,
   out: Float32Array,
 ): void {
+  const qt = transposed(q, cols, r);
+  const acc = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
-      let s = 0;
-      for (let k = 0; k < r; k++) s += p[i * r + k] * q[j * r + k];
-      out[i * cols + j] = s;
+    acc.fill(0);
+    for (let k = 0; k < r; k++) {
+      const pik = p[i * r + k], col = k * cols;
+      for (let j = 0; j < cols; j++) acc[j] += pik * qt[col + j];
     }
+    out.set(acc, i * cols);
   }
 }
 

@@ -150,6 +150,8 @@ export class PowerSgd {
   readonly #world: number;
   readonly #start: number;
   readonly #epsilon: number;
+  /** P·Qᵀ of one matrix at a time. */
+  readonly #approx: Float32Array;
 
   constructor(slots: readonly SlotShape[], world: number, options: PowerSgdOptions) {
     const { rank, start = 0, seed } = options;
@@ -169,6 +171,8 @@ export class PowerSgd {
     const rng = new Rng((seed ^ 0x5047_5344) >>> 0);
     for (let i = 0; i < this.q.length; i++) this.q[i] = rng.normal();
     this.error = new Float32Array(this.layout.errorLength);
+    const { matrices } = this.layout;
+    this.#approx = new Float32Array(Math.max(0, ...matrices.map((x) => x.rows * x.cols)));
   }
 
   /** Whether the next step is compressed (else a plain all-reduce). */
@@ -224,7 +228,7 @@ export class PowerSgd {
       grads.set(whole.subarray(at, at + s.size), s.offset);
       at += s.size;
     }
-    const approx = new Float32Array(Math.max(0, ...matrices.map((x) => x.rows * x.cols)));
+    const approx = this.#approx;
     matrices.forEach((x, i) => {
       const size = x.rows * x.cols;
       const px = p.subarray(x.pAt, x.pAt + x.rows * x.r);
