@@ -51,6 +51,7 @@ import {
   type NetProfile,
 } from "./netns.ts";
 import { machineLine, replaceSection } from "./results.ts";
+import { exchangeUrls, readPeers } from "./rank_processes.ts";
 
 const TOKEN_VARIABLE = "GRADMESH_BENCH_TOKEN";
 const PYTHON = "/usr/bin/python3";
@@ -171,16 +172,6 @@ const median = (xs: number[]) => {
   return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
 };
 
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + text).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  if (rest) yield rest;
-}
-
 async function runRank(rank: number, world: number, token: string): Promise<void> {
   const hosts = String(flags.hosts).split(",");
   const plans = cases.map(({ bytes, algorithm, dtype, streams, chunkElems }) =>
@@ -198,8 +189,7 @@ async function runRank(rank: number, world: number, token: string): Promise<void
     chunkLengthFor: (key, from) => plans[key.bucket]?.chunkLength(rank, from, key.chunk),
   });
   console.log(server.url);
-  const input = lines(Deno.stdin.readable);
-  const peers: string[] = JSON.parse((await input.next()).value);
+  const peers = await readPeers();
   const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox, maxInFlight });
   const expected = (world * (world + 1)) / 2;
   let step = 0;
@@ -278,26 +268,8 @@ async function runWorld(world: number, network?: EmulatedNetwork): Promise<CaseM
       stdout: "piped",
     }).spawn();
   });
-  const outputs = children.map((child) => lines(child.stdout));
-  const urls = await Promise.all(outputs.map(async (out) => (await out.next()).value));
-  for (const child of children) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(JSON.stringify(urls) + "\n"));
-    await writer.close();
-  }
-  const results: CaseMeasurement[] = [];
-  for await (const line of outputs[0]) results.push(JSON.parse(line));
-  await Promise.all(
-    outputs.slice(1).map(async (out) => {
-      for await (const _ of out);
-    }),
-  );
-  const statuses = await Promise.all(children.map((child) => child.status));
-  const failed = statuses.findIndex((s) => !s.success);
-  if (failed >= 0) {
-    throw new Error(`world ${world}: rank ${failed} exited with ${statuses[failed].code}`);
-  }
-  return results;
+  const out = await exchangeUrls(children, `world ${world}`);
+  return out.map((line) => JSON.parse(line) as CaseMeasurement);
 }
 
 async function canImportTorch(): Promise<boolean> {

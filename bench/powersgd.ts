@@ -37,6 +37,7 @@ import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
 import { createNetwork, type EmulatedNetwork, NET_PROFILES, type NetProfile } from "./netns.ts";
 import { machineLine, replaceSection } from "./results.ts";
+import { exchangeUrls, readPeers } from "./rank_processes.ts";
 
 const TOKEN_VARIABLE = "GRADMESH_BENCH_TOKEN";
 // Steps of one case are numbered from case × this, so each case's chunks find its plan.
@@ -101,16 +102,6 @@ function trainerFor(model: string): Trainer {
 
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[xs.length >> 1];
 
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  let rest = "";
-  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + text).split("\n");
-    rest = parts.pop()!;
-    yield* parts;
-  }
-  if (rest) yield rest;
-}
-
 async function runRank(rank: number, token: string): Promise<void> {
   const hosts = String(flags.hosts).split(",");
   const trainers = new Map(models.map((m) => [m, trainerFor(m)]));
@@ -133,7 +124,7 @@ async function runRank(rank: number, token: string): Promise<void> {
       setups[Math.floor(key.step / CASE_STEPS)]?.plan.chunkLengthFor(rank)(key, from),
   });
   console.log(server.url);
-  const peers: string[] = JSON.parse((await lines(Deno.stdin.readable).next()).value);
+  const peers = await readPeers();
   const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox });
   for (const [i, { trainer, powerSgd, plan }] of setups.entries()) {
     const { backend, grads, size } = trainer.flat;
@@ -194,24 +185,8 @@ async function runWorld(network?: EmulatedNetwork): Promise<Result[]> {
       stdout: "piped",
     }).spawn();
   });
-  const outputs = children.map((child) => lines(child.stdout));
-  const urls = await Promise.all(outputs.map(async (out) => (await out.next()).value));
-  for (const child of children) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(JSON.stringify(urls) + "\n"));
-    await writer.close();
-  }
-  const results: Result[] = [];
-  for await (const line of outputs[0]) results.push(JSON.parse(line));
-  await Promise.all(
-    outputs.slice(1).map(async (out) => {
-      for await (const _ of out);
-    }),
-  );
-  const statuses = await Promise.all(children.map((child) => child.status));
-  const failed = statuses.findIndex((s) => !s.success);
-  if (failed >= 0) throw new Error(`rank ${failed} exited with ${statuses[failed].code}`);
-  return results;
+  const out = await exchangeUrls(children, "bench:powersgd");
+  return out.map((line) => JSON.parse(line) as Result);
 }
 
 async function main(): Promise<void> {
