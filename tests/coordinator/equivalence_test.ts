@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
-import { loadDataset } from "../../core/data/source.ts";
-import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
 import { fitConfig } from "../../core/train/fit_config.ts";
 import type { Optimizer } from "../../core/optim/optimizer.ts";
@@ -11,22 +10,12 @@ import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
 import type { AllReduceAlgorithm } from "../../coordinator/transport/algorithm_choice.ts";
 import { startLocalJob } from "../../cli/local_job.ts";
-import { needsClusterCommands, relativeError, runMain, writeDigits } from "./job_fixtures.ts";
+import { digitsEpoch, needsClusterCommands, relativeError, runMain } from "./job_fixtures.ts";
 
 // 50 steps of a global batch of 32: one epoch of 1,600 digits.
 const STEPS = 50;
 const BATCH = 32;
-const dir = await Deno.makeTempDir({ prefix: "gradmesh-equivalence-" });
-const spec = await writeDigits(dir, STEPS * BATCH, 200);
-const data = await loadDataset(spec, { cache: false });
-const config: TrainConfig = {
-  ...defaultTrainConfig,
-  data: spec,
-  model: "784-32-10",
-  epochs: 1,
-  batchSize: BATCH,
-  seed: 7,
-};
+const { dir, spec, data, config } = await digitsEpoch(STEPS, BATCH, 200, 7);
 // Small buckets, so that the gradient travels as several concurrent reductions.
 const BUCKET_ELEMS = 6000;
 const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 10 };

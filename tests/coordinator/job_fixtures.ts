@@ -162,3 +162,23 @@ export async function smallDigitsJob(prefix: string, epochs: number) {
   };
   return { dir, spec, config };
 }
+
+/**
+ * One epoch of `steps` global batches of `batch` digits (and `test` test digits) written to
+ * a fresh temporary directory `dir` as the `--data` spec `spec` and loaded, with the small
+ * MLP 784-32-10 configured to train it from `seed`. The caller removes `dir`.
+ */
+export async function digitsEpoch(steps: number, batch: number, test: number, seed: number) {
+  const dir = await Deno.makeTempDir({ prefix: "gradmesh-digits-" });
+  const spec = await writeDigits(dir, steps * batch, test);
+  const data = await loadDataset(spec, { cache: false });
+  const config: TrainConfig = {
+    ...defaultTrainConfig,
+    data: spec,
+    model: "784-32-10",
+    epochs: 1,
+    batchSize: batch,
+    seed,
+  };
+  return { dir, spec, data, config };
+}

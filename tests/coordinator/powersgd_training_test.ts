@@ -1,28 +1,18 @@
 import assert from "node:assert/strict";
 import { createCpuBackend } from "../../core/cpu/backend.ts";
-import { loadDataset } from "../../core/data/source.ts";
-import { buildTrainer, defaultTrainConfig, type TrainConfig } from "../../core/train/config.ts";
+import { buildTrainer } from "../../core/train/config.ts";
 import { fit } from "../../core/train/fit.ts";
 import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { PowerSgd } from "../../coordinator/job/powersgd.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
-import { writeDigits } from "./job_fixtures.ts";
+import { digitsEpoch } from "./job_fixtures.ts";
 
 // 20 steps of a global batch of 30 on 3 ranks: 5 plain, then 15 compressed at rank 2.
 const STEPS = 20;
 const BATCH = 30;
-const dir = await Deno.makeTempDir({ prefix: "gradmesh-powersgd-" });
-const spec = await writeDigits(dir, STEPS * BATCH, 60);
-const data = await loadDataset(spec, { cache: false });
-const config: TrainConfig = {
-  ...defaultTrainConfig,
-  data: spec,
-  model: "784-32-10",
-  epochs: 1,
-  batchSize: BATCH,
-  seed: 4,
-};
+const { dir, data, config } = await digitsEpoch(STEPS, BATCH, 60, 4);
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
 const fitOptions = { checkpointPath: null, metricsPath: null, evalEvery: 1, logEvery: 10 };
 
 /** Every rank's parameters after training on `world` in-process ranks, PowerSGD or not. */
