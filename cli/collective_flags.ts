@@ -90,11 +90,10 @@ export function collectiveSettings(
 ): Pick<Partial<JobSettings>, "allreduce" | "gradDtype" | "streams" | "powerSgd"> {
   const rank = v.powersgd as number | undefined;
   return {
-    powerSgd: rank === undefined
-      ? undefined
-      : { rank, start: (v["powersgd-start"] as number | undefined) ?? 0 },
     allreduce: v.allreduce as AllReduceAlgorithm | undefined,
     gradDtype: v["grad-dtype"] as WireDtype | undefined,
     streams: v.streams as number | undefined,
+    ...(rank !== undefined &&
+      { powerSgd: { rank, start: (v["powersgd-start"] as number | undefined) ?? 0 } }),
   };
 }

@@ -6,7 +6,11 @@ import { planForTrainer } from "../../coordinator/job/bucket_plan.ts";
 import { meshForFit } from "../../coordinator/job/fit_mesh.ts";
 import { PowerSgd } from "../../coordinator/job/powersgd.ts";
 import { memoryMesh } from "../../coordinator/transport/memory_link.ts";
-import { digitsEpoch } from "./job_fixtures.ts";
+import { digitsEpoch, needsClusterCommands, relativeError } from "./job_fixtures.ts";
+import { loadCheckpoint } from "../../core/checkpoint/checkpoint.ts";
+import { collectiveFlags, collectiveSettings } from "../../cli/collective_flags.ts";
+import { parseFlags } from "../../cli/flags.ts";
+import { startLocalJob } from "../../cli/local_job.ts";
 
 // 20 steps of a global batch of 30 on 3 ranks: 5 plain, then 15 compressed at rank 2.
 const STEPS = 20;
@@ -50,4 +54,32 @@ Deno.test("PowerSGD training on 3 ranks: every rank holds the same parameters, b
   assert.equal(states[0].steps, STEPS);
   const plain = await train(3, false);
   assert.notDeepEqual(params[0], plain.params[0], "compression changed the updates");
+});
+
+Deno.test("--powersgd and --powersgd-start parse into the job settings, absent when not given", () => {
+  const parse = (args: string[]) => collectiveSettings(parseFlags(collectiveFlags, args).values);
+  assert.deepEqual(parse(["--powersgd=4", "--powersgd-start=10"]).powerSgd, { rank: 4, start: 10 });
+  assert.deepEqual(parse(["--powersgd=1"]).powerSgd, { rank: 1, start: 0 });
+  assert.equal("powerSgd" in parse([]), false);
+});
+
+Deno.test({
+  name: "2 workers over HTTP with PowerSGD: the job settings reach every worker, which agree",
+  ...await needsClusterCommands(),
+  async fn() {
+    const out = `${dir}/run`;
+    const job = startLocalJob(config, {
+      workers: 2,
+      backend: "cpu",
+      out,
+      rank0Output: () => {},
+      // A checksum every 5 steps: a rank that took another update fails the job.
+      settings: { powerSgd: { rank: 1, start: 3 }, checksumEvery: 5, logEvery: 10 },
+    });
+    await job.finished;
+    const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);
+    const params = Float32Array.from(checkpoint.params.flatMap((t) => [...t.data]));
+    const { params: plain } = await train(2, false);
+    assert.ok(relativeError(params, plain[0]) > 1e-4, "the workers compressed");
+  },
 });
