@@ -41,8 +41,11 @@ export interface PowerSgdOptions {
 
 /** Where one parameter lives in the flat gradient, and its shape. */
 export interface SlotShape {
+  /** First float in the flat gradient. */
   readonly offset: number;
+  /** Floats (the product of `shape`). */
   readonly size: number;
+  /** Its shape, PyTorch's. */
   readonly shape: readonly number[];
 }
 
@@ -50,7 +53,9 @@ export interface SlotShape {
 export interface CompressedMatrix {
   /** First float of the parameter in the flat gradient. */
   readonly offset: number;
+  /** Its first dimension. */
   readonly rows: number;
+  /** The product of its other dimensions. */
   readonly cols: number;
   /** Rank of its approximation. */
   readonly r: number;
@@ -64,12 +69,17 @@ export interface CompressedMatrix {
 
 /** How a model's gradient is split for PowerSGD. */
 export interface PowerSgdLayout {
+  /** The compressed matrices, in slot order. */
   readonly matrices: readonly CompressedMatrix[];
   /** The parameters sent whole, in order, packed into one vector. */
   readonly uncompressed: readonly SlotShape[];
+  /** Floats of the packed parameters sent whole. */
   readonly uncompressedLength: number;
+  /** Floats of every matrix's P, packed. */
   readonly pLength: number;
+  /** Floats of every matrix's Q, packed. */
   readonly qLength: number;
+  /** Floats of every matrix's error, packed. */
   readonly errorLength: number;
 }
 
@@ -138,6 +148,7 @@ export type SumVector = (vector: PowerSgdVector, data: Float32Array<ArrayBuffer>
  * ```
  */
 export class PowerSgd {
+  /** How the gradient is split into compressed matrices and parameters sent whole. */
   readonly layout: PowerSgdLayout;
   /** Every compressed matrix's Q, kept between steps. */
   readonly q: Float32Array<ArrayBuffer>;
