@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Window2d } from "../core/backend.ts";
+import type { FusedActivation, Window2d } from "../core/backend.ts";
 import type { BatchNormBackwardHostArgs, BatchNormHostArgs } from "../core/cpu/batch_norm.ts";
 import { type Alloc, freshArray } from "./buffer_pool.ts";
 import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
@@ -83,6 +83,8 @@ interface Exports {
   elementwise_thread(job: number, thread: number): void;
   elementwise_job_bytes(): number;
   all_finite(x: number, n: number): number;
+  bias_act(y: number, bias: number, m: number, n: number, relu: number): void;
+  relu_grad_bias(y: number, gy: number, gz: number, gb: number, m: number, n: number): void;
   update_thread(job: number, thread: number): void;
   update_job_bytes(): number;
   __heap_base: WebAssembly.Global;
@@ -382,6 +384,50 @@ export class WasmKernels {
   /** Whether every element of `x`, which lies in this memory, is finite (on this thread). */
   allFinite(x: Float32Array): boolean {
     return this.#exports.all_finite(x.byteOffset, x.length) !== 0;
+  }
+
+  /**
+   * A linear layer's epilogue in place over `[m, n]` `y`: `bias` (per column, or null) added,
+   * then relu when `act` is relu, as `cpu/linear_epilogue.ts`'s `biasActivation` computes it.
+   * False, with nothing done, for another activation or an array outside this memory.
+   */
+  biasActivation(
+    y: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    n: number,
+    act: FusedActivation,
+  ): boolean {
+    if ((act !== "relu" && act !== "none") || !this.holds(y) || (bias && !this.holds(bias))) {
+      return false;
+    }
+    this.#exports.bias_act(y.byteOffset, bias ? bias.byteOffset : 0, m, n, act === "relu" ? 1 : 0);
+    return true;
+  }
+
+  /**
+   * The backward of a relu epilogue: `gz = y <= 0 ? 0 : gy` over `[m, n]`, and into `gb`
+   * unless it is null the column sums of `gz`, as `relu_grad` and `biasGrad` compute them.
+   * False, with nothing done, when an array lies outside this memory.
+   */
+  reluGradBias(
+    y: Float32Array,
+    gy: Float32Array,
+    gz: Float32Array,
+    gb: Float32Array | null,
+    m: number,
+    n: number,
+  ): boolean {
+    if (![y, gy, gz].every((a) => this.holds(a)) || (gb && !this.holds(gb))) return false;
+    this.#exports.relu_grad_bias(
+      y.byteOffset,
+      gy.byteOffset,
+      gz.byteOffset,
+      gb ? gb.byteOffset : 0,
+      m,
+      n,
+    );
+    return true;
   }
 
   /** The pool's threads from `min` elements, else 1. */

@@ -38,6 +38,8 @@ export const KERNEL_EXPORTS = [
   "elementwise_thread",
   "elementwise_job_bytes",
   "all_finite",
+  "bias_act",
+  "relu_grad_bias",
   "update_thread",
   "update_job_bytes",
   "simd_peak",
