@@ -241,10 +241,16 @@ class FastCpuBackend extends CpuBackend {
     width: number,
   ): { x: Storage; y: Storage } {
     // Written straight into the kernels' memory, where the first layer's product reads it.
-    const ix = data(idx);
+    const ix = data(idx), table = data(images), classes = data(labels);
     const x = this.#take(ix.length * width), y = this.#take(ix.length);
-    gatherSamplesHost(data(images), data(labels), ix, width, x, y);
+    if (!this.#kernels.gather(table, classes, ix, width, x, y)) {
+      gatherSamplesHost(table, classes, ix, width, x, y);
+    }
     return { x: new CpuStorage(x), y: new CpuStorage(y) };
+  }
+
+  override copy(dst: Storage, src: Storage): void {
+    if (!this.#kernels.copy(data(dst), data(src))) super.copy(dst, src);
   }
 
   /** `op` in the kernels when it is one of theirs on large same-size operands, else null. */

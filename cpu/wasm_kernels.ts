@@ -85,6 +85,17 @@ interface Exports {
   all_finite(x: number, n: number): number;
   bias_act(y: number, bias: number, m: number, n: number, relu: number): void;
   relu_grad_bias(y: number, gy: number, gz: number, gb: number, m: number, n: number): void;
+  gather_rows(
+    table: number,
+    classes: number,
+    count: number,
+    ix: number,
+    rows: number,
+    width: number,
+    x: number,
+    y: number,
+  ): void;
+  copy_floats(dst: number, src: number, n: number): void;
   update_thread(job: number, thread: number): void;
   update_job_bytes(): number;
   __heap_base: WebAssembly.Global;
@@ -427,6 +438,41 @@ export class WasmKernels {
       m,
       n,
     );
+    return true;
+  }
+
+  /**
+   * `gatherSamplesHost` (core/cpu/gather.ts) by block copies: rows `ix` of `table` (rows of
+   * `width` floats) into `x`, their labels from `classes` into `y`. False, with nothing done,
+   * when an array lies outside this memory.
+   */
+  gather(
+    table: Float32Array,
+    classes: Float32Array,
+    ix: Float32Array,
+    width: number,
+    x: Float32Array,
+    y: Float32Array,
+  ): boolean {
+    if (![table, classes, ix, x, y].every((a) => this.holds(a))) return false;
+    const at = (a: Float32Array) => a.byteOffset;
+    this.#exports.gather_rows(
+      at(table),
+      at(classes),
+      classes.length,
+      at(ix),
+      ix.length,
+      width,
+      at(x),
+      at(y),
+    );
+    return true;
+  }
+
+  /** `dst.set(src)` by a block copy; false, with nothing done, unless both lie in this memory. */
+  copy(dst: Float32Array, src: Float32Array): boolean {
+    if (!this.holds(dst) || !this.holds(src) || src.length > dst.length) return false;
+    this.#exports.copy_floats(dst.byteOffset, src.byteOffset, src.length);
     return true;
   }
 
