@@ -243,7 +243,7 @@ class FastCpuBackend extends CpuBackend {
     // Written straight into the kernels' memory, where the first layer's product reads it.
     const ix = data(idx), table = data(images), classes = data(labels);
     const x = this.#take(ix.length * width), y = this.#take(ix.length);
-    if (!this.#kernels.gather(table, classes, ix, width, x, y)) {
+    if (!this.#kernels.gather([table, classes], ix, width, { x, y })) {
       gatherSamplesHost(table, classes, ix, width, x, y);
     }
     return { x: new CpuStorage(x), y: new CpuStorage(y) };

@@ -443,16 +443,14 @@ export class WasmKernels {
 
   /**
    * `gatherSamplesHost` (core/cpu/gather.ts) by block copies: rows `ix` of `table` (rows of
-   * `width` floats) into `x`, their labels from `classes` into `y`. False, with nothing done,
-   * when an array lies outside this memory.
+   * `width` floats) into `out.x`, their labels from `classes` into `out.y`. False, with
+   * nothing done, when an array lies outside this memory.
    */
   gather(
-    table: Float32Array,
-    classes: Float32Array,
+    [table, classes]: readonly [Float32Array, Float32Array],
     ix: Float32Array,
     width: number,
-    x: Float32Array,
-    y: Float32Array,
+    { x, y }: { x: Float32Array; y: Float32Array },
   ): boolean {
     if (![table, classes, ix, x, y].every((a) => this.holds(a))) return false;
     const at = (a: Float32Array) => a.byteOffset;

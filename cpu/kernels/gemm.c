@@ -130,27 +130,30 @@ static void pack_b(const Gemm *g, const float *b, int p0, int kc, int j0, int nc
 }
 
 /*
- * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A panel . B panel over kc steps, with
- * MR x NR accumulators held in registers for the whole of kc.
+ * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A . B panel over kc steps, with MR x NR
+ * accumulators held in registers for the whole of kc; A's element (r, p) is a[r * rs + p * ps].
+ * Inlined into the two kernels below, where rs and ps become a packed panel's constants or an
+ * in-place row's stride.
  */
-static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
-                         int ldc, int add) {
+static inline __attribute__((always_inline)) void
+micro_tile(int kc, const float *a, int rs, int ps, const float *restrict b, float *c, int ldc,
+           int add) {
   f4 c00 = f4_zero(), c01 = f4_zero(), c10 = f4_zero(), c11 = f4_zero();
   f4 c20 = f4_zero(), c21 = f4_zero(), c30 = f4_zero(), c31 = f4_zero();
   f4 c40 = f4_zero(), c41 = f4_zero(), c50 = f4_zero(), c51 = f4_zero();
-  for (int p = 0; p < kc; p++, a += MR, b += NR) {
+  for (int p = 0; p < kc; p++, a += ps, b += NR) {
     f4 b0 = f4_load(b), b1 = f4_load(b + 4);
     f4 x = f4_splat(a[0]);
     c00 = MADD(x, b0, c00), c01 = MADD(x, b1, c01);
-    x = f4_splat(a[1]);
+    x = f4_splat(a[rs]);
     c10 = MADD(x, b0, c10), c11 = MADD(x, b1, c11);
-    x = f4_splat(a[2]);
+    x = f4_splat(a[2 * rs]);
     c20 = MADD(x, b0, c20), c21 = MADD(x, b1, c21);
-    x = f4_splat(a[3]);
+    x = f4_splat(a[3 * rs]);
     c30 = MADD(x, b0, c30), c31 = MADD(x, b1, c31);
-    x = f4_splat(a[4]);
+    x = f4_splat(a[4 * rs]);
     c40 = MADD(x, b0, c40), c41 = MADD(x, b1, c41);
-    x = f4_splat(a[5]);
+    x = f4_splat(a[5 * rs]);
     c50 = MADD(x, b0, c50), c51 = MADD(x, b1, c51);
   }
 #define STORE_ROW(r, lo, hi)                                                                   \
@@ -169,47 +172,20 @@ static void micro_kernel(int kc, const float *restrict a, const float *restrict 
 #undef STORE_ROW
 }
 
+/* micro_tile on a packed A panel (MR floats per step of k). */
+static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
+                         int ldc, int add) {
+  micro_tile(kc, a, 1, MR, b, c, ldc, add);
+}
+
 /*
- * micro_kernel with the MR rows of op(A) read in place (A not transposed: each row is
+ * micro_tile with the MR rows of op(A) read in place (A not transposed: each row is
  * contiguous in p, rows lda apart) instead of from a packed panel. The same products are
  * summed in the same order, so C is bitwise the packed kernel's; only the packing is saved.
  */
 static void micro_kernel_rows(int kc, const float *a, int lda, const float *restrict b, float *c,
                               int ldc, int add) {
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda,
-              *a5 = a + 5 * lda;
-  f4 c00 = f4_zero(), c01 = f4_zero(), c10 = f4_zero(), c11 = f4_zero();
-  f4 c20 = f4_zero(), c21 = f4_zero(), c30 = f4_zero(), c31 = f4_zero();
-  f4 c40 = f4_zero(), c41 = f4_zero(), c50 = f4_zero(), c51 = f4_zero();
-  for (int p = 0; p < kc; p++, b += NR) {
-    f4 b0 = f4_load(b), b1 = f4_load(b + 4);
-    f4 x = f4_splat(a0[p]);
-    c00 = MADD(x, b0, c00), c01 = MADD(x, b1, c01);
-    x = f4_splat(a1[p]);
-    c10 = MADD(x, b0, c10), c11 = MADD(x, b1, c11);
-    x = f4_splat(a2[p]);
-    c20 = MADD(x, b0, c20), c21 = MADD(x, b1, c21);
-    x = f4_splat(a3[p]);
-    c30 = MADD(x, b0, c30), c31 = MADD(x, b1, c31);
-    x = f4_splat(a4[p]);
-    c40 = MADD(x, b0, c40), c41 = MADD(x, b1, c41);
-    x = f4_splat(a5[p]);
-    c50 = MADD(x, b0, c50), c51 = MADD(x, b1, c51);
-  }
-#define STORE_ROW(r, lo, hi)                                                                   \
-  if (add) {                                                                                   \
-    lo = f4_add(f4_load(c + r * ldc), lo);                                                     \
-    hi = f4_add(f4_load(c + r * ldc + 4), hi);                                                 \
-  }                                                                                            \
-  f4_store(c + r * ldc, lo);                                                                   \
-  f4_store(c + r * ldc + 4, hi);
-  STORE_ROW(0, c00, c01)
-  STORE_ROW(1, c10, c11)
-  STORE_ROW(2, c20, c21)
-  STORE_ROW(3, c30, c31)
-  STORE_ROW(4, c40, c41)
-  STORE_ROW(5, c50, c51)
-#undef STORE_ROW
+  micro_tile(kc, a, lda, 1, b, c, ldc, add);
 }
 
 /*

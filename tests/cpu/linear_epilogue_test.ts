@@ -14,8 +14,8 @@ import { createFastCpuBackend } from "../../cpu/backend.ts";
 import { binaryFast } from "../../cpu/elementwise.ts";
 import { hasRelaxedSimd, type SimdLevel } from "../../cpu/kernels.ts";
 import { biasActivation, biasGrad } from "../../cpu/linear_epilogue.ts";
-import { WasmKernels } from "../../cpu/wasm_kernels.ts";
 import { assert, assertEquals } from "../core/asserts.ts";
+import { withHeldKernels } from "./held_kernels.ts";
 
 const LEVELS: SimdLevel[] = hasRelaxedSimd() ? ["relaxed-simd", "simd128"] : ["simd128"];
 
@@ -37,13 +37,7 @@ const SHAPES: [number, number][] = [[1, 1], [3, 3], [2, 4], [5, 7], [7, 33], [64
 
 Deno.test("the kernels' bias + relu epilogue and its backward are bitwise the host loops'", async () => {
   for (const simd of LEVELS) {
-    const kernels = await WasmKernels.create(1, simd, null);
-    try {
-      const held = (x: Float32Array) => {
-        const a = kernels.persistentArray(x.length)!;
-        a.set(x);
-        return a;
-      };
+    await withHeldKernels(simd, (kernels, held) => {
       for (const [m, n] of SHAPES) {
         const z = values(m * n, m * 31 + n), bias = values(n, n), gy = values(m * n, 5 + m);
         for (const act of ["relu", "none"] as const) {
@@ -55,7 +49,7 @@ Deno.test("the kernels' bias + relu epilogue and its backward are bitwise the ho
             assertEquals(bits(got), bits(want), `${simd} ${m}×${n} ${act} bias ${!!b}`);
           }
         }
-        const y = z.map((v) => Math.max(v, 0) || v); // a relu output: NaN and ±0 kept
+        const y = z; // the forward output: relu's gradient reads whether each is <= 0
         const size = [m * n];
         const gzWant = binaryFast("relu_grad", y, size, gy, size, size, 0, 0);
         const gz = held(new Float32Array(m * n)), gb = held(new Float32Array(n).fill(7));
@@ -75,9 +69,7 @@ Deno.test("the kernels' bias + relu epilogue and its backward are bitwise the ho
         false,
         "a gradient outside the memory",
       );
-    } finally {
-      kernels.destroy();
-    }
+    });
   }
 });
 

@@ -9,8 +9,8 @@
 import { CpuStorage } from "../../core/cpu/backend.ts";
 import { gatherSamplesHost } from "../../core/cpu/gather.ts";
 import { createFastCpuBackend } from "../../cpu/backend.ts";
-import { WasmKernels } from "../../cpu/wasm_kernels.ts";
 import { assert, assertEquals } from "../core/asserts.ts";
+import { withHeldKernels } from "./held_kernels.ts";
 
 const [COUNT, WIDTH] = [37, 13];
 const table = Float32Array.from({ length: COUNT * WIDTH }, (_, i) => Math.sin(i) * 100);
@@ -25,29 +25,21 @@ function hostGather(): [Float32Array, Float32Array] {
 }
 
 Deno.test("the kernels gather rows and copy arrays as the host does", async () => {
-  const kernels = await WasmKernels.create(1, undefined, null);
-  try {
-    const held = (a: Float32Array) => {
-      const h = kernels.persistentArray(a.length)!;
-      h.set(a);
-      return h;
-    };
+  await withHeldKernels(undefined, (kernels, held) => {
     const x = held(new Float32Array(ix.length * WIDTH).fill(9));
     const y = held(new Float32Array(ix.length).fill(9));
-    assert(kernels.gather(held(table), held(classes), held(ix), WIDTH, x, y), "gathered");
+    assert(kernels.gather([held(table), held(classes)], held(ix), WIDTH, { x, y }), "gathered");
     const [xWant, yWant] = hostGather();
     assertEquals([...x], [...xWant], "rows");
     assertEquals([...y], [...yWant], "labels");
-    assertEquals(kernels.gather(table, classes, ix, WIDTH, x, y), false, "a plain table");
+    assertEquals(kernels.gather([table, classes], ix, WIDTH, { x, y }), false, "a plain table");
 
     const src = held(table), dst = held(new Float32Array(table.length + 3).fill(-1));
     assert(kernels.copy(dst, src), "copied");
     assertEquals([...dst], [...table, -1, -1, -1], "copy");
     assertEquals(kernels.copy(dst, table), false, "a plain source");
     assertEquals(kernels.copy(src, dst), false, "a source longer than the destination");
-  } finally {
-    kernels.destroy();
-  }
+  });
 });
 
 Deno.test("the fast backend gathers a held training set and copies storages as the reference", async () => {
