@@ -96,10 +96,16 @@ async function torch(threads: number): Promise<Row | string> {
 }
 
 if (import.meta.main) {
-  const threads = defaultThreads();
+  // BENCH_THREADS pins both sides to fewer threads (a loaded machine times 1 thread better).
+  const pinned = Deno.env.get("BENCH_THREADS");
+  const threads = pinned === undefined ? defaultThreads() : Number(pinned);
+  if (!Number.isInteger(threads) || threads < 1) {
+    console.error(`BENCH_THREADS: expected a whole number of threads >= 1, got "${pinned}"`);
+    Deno.exit(2);
+  }
   // The fast CPU backend on its WebAssembly kernels alone, then with OpenBLAS where it loads,
   // with PyTorch on as many threads and on one thread right after them.
-  const rows = [await ours("cpu", { sgemm: "wasm" }), await ours("cpu")];
+  const rows = [await ours("cpu", { sgemm: "wasm", threads }), await ours("cpu", { threads })];
   const notes: string[] = [];
   const peers = [await torch(threads)];
   if (threads > 1 && typeof peers[0] !== "string") peers.push(await torch(1));
@@ -128,7 +134,8 @@ if (import.meta.main) {
   ].join("\n");
   console.log(table);
   if (Deno.args.includes("--write")) {
-    const head = machineLine("deno task bench:train --write");
+    const pin = pinned === undefined ? "" : `BENCH_THREADS=${threads} `;
+    const head = machineLine(`${pin}deno task bench:train --write`);
     await replaceSection(
       "train",
       `## Training: default configuration, epoch time\n\n${head}\n\n${NOTE}\n\n${table}\n`,
