@@ -4,7 +4,8 @@
  * CPU on the same data, threads and machine in one run (bench/torch_train.py). Both sides time
  * the same work: the shuffle and every step of an epoch with its metrics read once at the end,
  * the median of the epochs after the first (warm-up); the test evaluation after the last epoch is timed apart.
- * With `--write`, records the table in bench/RESULTS.md.
+ * `BENCH_THREADS` pins both sides' threads, `BENCH_ROUNDS` repeats the compared runs in turn
+ * (medians shown). With `--write`, records the table in bench/RESULTS.md.
  *
  * @module
  */
@@ -20,7 +21,7 @@ const EPOCHS = Number(Deno.env.get("BENCH_EPOCHS") ?? 5);
 
 const NOTE = `Training seconds per epoch: the shuffle and the ${
   8000 / 64
-} steps of an epoch, the metrics read once at its end, median of the epochs after the first (warm-up), on both sides; the test evaluation (2,000 digits) after the last epoch is timed apart. PyTorch runs on as many threads as gradmesh (its BLAS pinned to as many) and on 1 thread; times are relative to the faster of the two, since on a loaded machine its 2 OpenMP threads can run several times slower than 1. Until 2026-12-07 the PyTorch column came from torch_mlp.py, whose epoch time also held a forward pass over the test and training sets and a loss read-back every step, so the ratios then flattered gradmesh.`;
+} steps of an epoch, the metrics read once at its end, median of the epochs after the first (warm-up), on both sides; the test evaluation (2,000 digits) after the last epoch is timed apart. PyTorch runs on as many threads as gradmesh (its BLAS pinned to as many) and on 1 thread; times are relative to the faster of the two, since on a loaded machine its 2 OpenMP threads can run several times slower than 1. With BENCH_ROUNDS=R the compared runs (both gradmesh CPU rows and PyTorch) take R turns, and each row shows its median over them. Until 2026-12-07 the PyTorch column came from torch_mlp.py, whose epoch time also held a forward pass over the test and training sets and a loss read-back every step, so the ratios then flattered gradmesh.`;
 
 /** One row of the table: a run's mean training seconds per epoch, evaluation and accuracy. */
 interface Row {
@@ -30,14 +31,40 @@ interface Row {
   accuracy: number;
 }
 
+/** The median of `xs`. */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
  * Median of the epochs after the first (compiling kernels, warming the JIT): one epoch slowed
  * by another process on a shared machine moves a mean, not a median.
  */
-function medianAfterFirst(seconds: number[]): number {
-  const later = seconds.slice(1).sort((a, b) => a - b);
-  const mid = later.length >> 1;
-  return later.length % 2 ? later[mid] : (later[mid - 1] + later[mid]) / 2;
+const medianAfterFirst = (seconds: number[]) => median(seconds.slice(1));
+
+/** One run's rows over the rounds: their median times, or the first note if one failed. */
+function overRounds(runs: (Row | string)[]): Row | string {
+  const failed = runs.find((r) => typeof r === "string");
+  if (failed !== undefined) return failed;
+  const rows = runs as Row[];
+  return {
+    ...rows[0],
+    epochSeconds: median(rows.map((r) => r.epochSeconds)),
+    evalSeconds: median(rows.map((r) => r.evalSeconds)),
+  };
+}
+
+/** Env variable `name` as a whole number >= 1 (`fallback` when unset); exit 2 otherwise. */
+function countFromEnv(name: string, fallback: number): number {
+  const text = Deno.env.get(name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name}: expected a whole number >= 1, got "${text}"`);
+    Deno.exit(2);
+  }
+  return value;
 }
 
 async function ours(kind: BackendKind, cpu: CpuSettings = {}): Promise<Row> {
@@ -96,20 +123,26 @@ async function torch(threads: number): Promise<Row | string> {
 }
 
 if (import.meta.main) {
-  // BENCH_THREADS pins both sides to fewer threads (a loaded machine times 1 thread better).
-  const pinned = Deno.env.get("BENCH_THREADS");
-  const threads = pinned === undefined ? defaultThreads() : Number(pinned);
-  if (!Number.isInteger(threads) || threads < 1) {
-    console.error(`BENCH_THREADS: expected a whole number of threads >= 1, got "${pinned}"`);
-    Deno.exit(2);
-  }
+  // BENCH_THREADS pins both sides to fewer threads (a loaded machine times 1 thread better);
+  // BENCH_ROUNDS repeats the compared runs in turn and takes each one's median.
+  const threads = countFromEnv("BENCH_THREADS", defaultThreads());
+  const rounds = countFromEnv("BENCH_ROUNDS", 1);
+  const load = Deno.loadavg()[0];
   // The fast CPU backend on its WebAssembly kernels alone, then with OpenBLAS where it loads,
-  // with PyTorch on as many threads and on one thread right after them.
-  const rows = [await ours("cpu", { sgemm: "wasm", threads }), await ours("cpu", { threads })];
-  const notes: string[] = [];
-  const peers = [await torch(threads)];
-  if (threads > 1 && typeof peers[0] !== "string") peers.push(await torch(1));
-  for (const p of peers) typeof p === "string" ? notes.push(p) : rows.push(p);
+  // then PyTorch on as many threads and on one thread.
+  const runs: (() => Promise<Row | string>)[] = [
+    () => ours("cpu", { sgemm: "wasm", threads }),
+    () => ours("cpu", { threads }),
+    () => torch(threads),
+    ...(threads > 1 ? [() => torch(1)] : []),
+  ];
+  const results: (Row | string)[][] = runs.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, run] of runs.entries()) results[i].push(await run());
+  }
+  const [wasm, blas, ...peers] = results.map(overRounds);
+  const notes = [...new Set(peers.filter((p) => typeof p === "string"))];
+  const rows = [wasm, blas, ...peers].filter((r) => typeof r !== "string");
   rows.push(await ours("cpu-ref"));
   try {
     rows.push(await ours("webgpu"));
@@ -131,11 +164,13 @@ if (import.meta.main) {
       } |`
     ),
     ...notes.map((n) => `\n- ${n}`),
+    `\n- 1-minute load average when the run started: ${load.toFixed(2)}`,
   ].join("\n");
   console.log(table);
   if (Deno.args.includes("--write")) {
-    const pin = pinned === undefined ? "" : `BENCH_THREADS=${threads} `;
-    const head = machineLine(`${pin}deno task bench:train --write`);
+    const env = ["BENCH_THREADS", "BENCH_ROUNDS"].filter((v) => Deno.env.get(v) !== undefined)
+      .map((v) => `${v}=${Deno.env.get(v)} `).join("");
+    const head = machineLine(`${env}deno task bench:train --write`);
     await replaceSection(
       "train",
       `## Training: default configuration, epoch time\n\n${head}\n\n${NOTE}\n\n${table}\n`,
