@@ -23,6 +23,7 @@ import type {
   BatchNormGrads,
   BatchNormStats,
   BinaryArgs,
+  FusedActivation,
   LinearArgs,
   LinearBackwardArgs,
   OpScalars,
@@ -174,25 +175,44 @@ class FastCpuBackend extends CpuBackend {
 
   override linear({ x, w, b, m, k, n, act }: LinearArgs): Storage {
     const y = this.product(data(x), data(w), { m, k, n, transB: true });
-    biasActivation(y, b && data(b), m, n, act);
+    const bias = b && data(b);
+    if (!this.#kernels.biasActivation(y, bias, m, n, act)) biasActivation(y, bias, m, n, act);
     return new CpuStorage(y);
   }
 
   override linearBackward(
     { x, w, y, gy, m, k, n, act, hasBias, needInputGrad }: LinearBackwardArgs,
   ): { gx: Storage | null; gw: Storage; gb: Storage | null } {
-    const size = [m * n];
-    const gz = act === "none"
-      ? data(gy)
-      : binaryFast(activationGradOf[act], data(y), size, data(gy), size, size, 0, 0, this.#take);
+    const { gz, gb } = this.#linearGradOut(data(y), data(gy), m, n, act, hasBias);
     const gx = needInputGrad ? this.product(gz, data(w), { m, k: n, n: k }) : null;
     const gw = this.product(gz, data(x), { m: n, k: m, n: k, transA: true });
-    const gb = hasBias ? biasGrad(gz, m, n, this.#take(n)) : null;
     return {
       gx: gx && new CpuStorage(gx),
       gw: new CpuStorage(gw),
       gb: gb && new CpuStorage(gb),
     };
+  }
+
+  /**
+   * The gradient before a linear layer's activation, `gz`, and its bias gradient (null
+   * without bias): one pass in the kernels for relu, where the arrays lie in their memory.
+   */
+  #linearGradOut(
+    y: Float32Array,
+    gy: Float32Array,
+    m: number,
+    n: number,
+    act: FusedActivation,
+    hasBias: boolean,
+  ): { gz: Float32Array; gb: Float32Array | null } {
+    if (act === "none") return { gz: gy, gb: hasBias ? biasGrad(gy, m, n, this.#take(n)) : null };
+    const size = [m * n];
+    if (act === "relu") {
+      const gz = this.#take(m * n), gb = hasBias ? this.#take(n) : null;
+      if (this.#kernels.reluGradBias(y, gy, gz, gb, m, n)) return { gz, gb };
+    }
+    const gz = binaryFast(activationGradOf[act], y, size, gy, size, size, 0, 0, this.#take);
+    return { gz, gb: hasBias ? biasGrad(gz, m, n, this.#take(n)) : null };
   }
 
   override zeros(size: number, persistent = false): Storage {
@@ -221,10 +241,16 @@ class FastCpuBackend extends CpuBackend {
     width: number,
   ): { x: Storage; y: Storage } {
     // Written straight into the kernels' memory, where the first layer's product reads it.
-    const ix = data(idx);
+    const ix = data(idx), table = data(images), classes = data(labels);
     const x = this.#take(ix.length * width), y = this.#take(ix.length);
-    gatherSamplesHost(data(images), data(labels), ix, width, x, y);
+    if (!this.#kernels.gather([table, classes], ix, width, { x, y })) {
+      gatherSamplesHost(table, classes, ix, width, x, y);
+    }
     return { x: new CpuStorage(x), y: new CpuStorage(y) };
+  }
+
+  override copy(dst: Storage, src: Storage): void {
+    if (!this.#kernels.copy(data(dst), data(src))) super.copy(dst, src);
   }
 
   /** `op` in the kernels when it is one of theirs on large same-size operands, else null. */

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Window2d } from "../core/backend.ts";
+import type { FusedActivation, Window2d } from "../core/backend.ts";
 import type { BatchNormBackwardHostArgs, BatchNormHostArgs } from "../core/cpu/batch_norm.ts";
 import { type Alloc, freshArray } from "./buffer_pool.ts";
 import { type KernelModule, loadKernels, type SimdLevel } from "./kernels.ts";
@@ -83,6 +83,19 @@ interface Exports {
   elementwise_thread(job: number, thread: number): void;
   elementwise_job_bytes(): number;
   all_finite(x: number, n: number): number;
+  bias_act(y: number, bias: number, m: number, n: number, relu: number): void;
+  relu_grad_bias(y: number, gy: number, gz: number, gb: number, m: number, n: number): void;
+  gather_rows(
+    table: number,
+    classes: number,
+    count: number,
+    ix: number,
+    rows: number,
+    width: number,
+    x: number,
+    y: number,
+  ): void;
+  copy_floats(dst: number, src: number, n: number): void;
   update_thread(job: number, thread: number): void;
   update_job_bytes(): number;
   __heap_base: WebAssembly.Global;
@@ -382,6 +395,83 @@ export class WasmKernels {
   /** Whether every element of `x`, which lies in this memory, is finite (on this thread). */
   allFinite(x: Float32Array): boolean {
     return this.#exports.all_finite(x.byteOffset, x.length) !== 0;
+  }
+
+  /**
+   * A linear layer's epilogue in place over `[m, n]` `y`: `bias` (per column, or null) added,
+   * then relu when `act` is relu, as `cpu/linear_epilogue.ts`'s `biasActivation` computes it.
+   * False, with nothing done, for another activation or an array outside this memory.
+   */
+  biasActivation(
+    y: Float32Array,
+    bias: Float32Array | null,
+    m: number,
+    n: number,
+    act: FusedActivation,
+  ): boolean {
+    if ((act !== "relu" && act !== "none") || !this.holds(y) || (bias && !this.holds(bias))) {
+      return false;
+    }
+    this.#exports.bias_act(y.byteOffset, bias ? bias.byteOffset : 0, m, n, act === "relu" ? 1 : 0);
+    return true;
+  }
+
+  /**
+   * The backward of a relu epilogue: `gz = y <= 0 ? 0 : gy` over `[m, n]`, and into `gb`
+   * unless it is null the column sums of `gz`, as `relu_grad` and `biasGrad` compute them.
+   * False, with nothing done, when an array lies outside this memory.
+   */
+  reluGradBias(
+    y: Float32Array,
+    gy: Float32Array,
+    gz: Float32Array,
+    gb: Float32Array | null,
+    m: number,
+    n: number,
+  ): boolean {
+    if (![y, gy, gz].every((a) => this.holds(a)) || (gb && !this.holds(gb))) return false;
+    this.#exports.relu_grad_bias(
+      y.byteOffset,
+      gy.byteOffset,
+      gz.byteOffset,
+      gb ? gb.byteOffset : 0,
+      m,
+      n,
+    );
+    return true;
+  }
+
+  /**
+   * `gatherSamplesHost` (core/cpu/gather.ts) by block copies: rows `ix` of `table` (rows of
+   * `width` floats) into `out.x`, their labels from `classes` into `out.y`. False, with
+   * nothing done, when an array lies outside this memory.
+   */
+  gather(
+    [table, classes]: readonly [Float32Array, Float32Array],
+    ix: Float32Array,
+    width: number,
+    { x, y }: { x: Float32Array; y: Float32Array },
+  ): boolean {
+    if (![table, classes, ix, x, y].every((a) => this.holds(a))) return false;
+    const at = (a: Float32Array) => a.byteOffset;
+    this.#exports.gather_rows(
+      at(table),
+      at(classes),
+      classes.length,
+      at(ix),
+      ix.length,
+      width,
+      at(x),
+      at(y),
+    );
+    return true;
+  }
+
+  /** `dst.set(src)` by a block copy; false, with nothing done, unless both lie in this memory. */
+  copy(dst: Float32Array, src: Float32Array): boolean {
+    if (!this.holds(dst) || !this.holds(src) || src.length > dst.length) return false;
+    this.#exports.copy_floats(dst.byteOffset, src.byteOffset, src.length);
+    return true;
   }
 
   /** The pool's threads from `min` elements, else 1. */

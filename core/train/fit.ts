@@ -115,6 +115,11 @@ export interface EpochSummary {
   test: RunningMetrics | null;
   /** Wall-clock seconds of the epoch. */
   seconds: number;
+  /**
+   * Seconds of the epoch's training steps alone, up to their last metrics read-back: no
+   * evaluation, checkpoint or epoch record (set by `fit`; absent from summaries sent before it).
+   */
+  trainSeconds?: number;
   /** Steps of the run so far dropped by `--on-nonfinite skip-step`; absent when none. */
   skippedSteps?: number;
 }
@@ -184,6 +189,8 @@ export async function fit(
 interface EpochRun {
   readonly totals: { loss: number; correct: number; entropy: number; count: number };
   readonly t0: number;
+  /** Seconds of the training steps. */
+  readonly trainSeconds: number;
 }
 
 /**
@@ -340,11 +347,11 @@ class FitRun {
       }
       if (stop) break;
     }
-    return { totals, t0 };
+    return { totals, t0, trainSeconds: (performance.now() - t0) / 1000 };
   }
 
   /** Evaluates when due, records the epoch, moves the schedule and checkpoints. */
-  async finishEpoch(epoch: number, { totals, t0 }: EpochRun): Promise<void> {
+  async finishEpoch(epoch: number, { totals, t0, trainSeconds }: EpochRun): Promise<void> {
     const { trainer, config, options, steps } = this;
     const train: RunningMetrics = {
       loss: totals.loss / totals.count,
@@ -358,7 +365,14 @@ class FitRun {
     const test = due && (this.#mesh?.rank ?? 0) === 0 ? await this.#evaluate() : null;
     if (test) this.final = test;
     const seconds = (performance.now() - t0) / 1000;
-    const summary = { epoch: epoch + 1, train, test, seconds, ...skippedSteps(trainer) };
+    const summary = {
+      epoch: epoch + 1,
+      train,
+      test,
+      seconds,
+      trainSeconds,
+      ...skippedSteps(trainer),
+    };
     this.epochs.push(summary);
     await this.#write({
       ...epochRecord(summary, (epoch + 1) * steps, trainer.optimizer.lr, {

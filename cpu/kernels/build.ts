@@ -20,6 +20,7 @@ export const KERNEL_SOURCES = [
   "norm.c",
   "elementwise.c",
   "optimizer.c",
+  "copy.c",
   "peak.c",
   "simd.h",
 ] as const;
@@ -38,6 +39,10 @@ export const KERNEL_EXPORTS = [
   "elementwise_thread",
   "elementwise_job_bytes",
   "all_finite",
+  "bias_act",
+  "relu_grad_bias",
+  "gather_rows",
+  "copy_floats",
   "update_thread",
   "update_job_bytes",
   "simd_peak",

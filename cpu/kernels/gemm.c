@@ -59,33 +59,15 @@ static inline void transpose4(const float *s, int ld, f4 out[4]) {
 }
 
 /*
- * A full MR-tall panel of op(A) from rows that are contiguous in p (A not transposed): rows
- * 0-3 by 4 x 4 transposes, rows 4-5 by interleaving pairs; returns the floats written.
+ * Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padded, at
+ * kc * MR floats each; a whole panel of an untransposed A is left out (its place kept), as
+ * micro_kernel_rows reads those rows in place.
  */
-static int pack_a_rows(const float *src, int lda, int kc, float *dst) {
-  int p = 0;
-  for (; p + 4 <= kc; p += 4, src += 4, dst += 4 * MR) {
-    f4 t[4];
-    transpose4(src, lda, t);
-    f4 r4 = f4_load(src + 4 * lda), r5 = f4_load(src + 5 * lda);
-    f4 lo = wasm_i32x4_shuffle(r4, r5, 0, 4, 1, 5), hi = wasm_i32x4_shuffle(r4, r5, 2, 6, 3, 7);
-    for (int q = 0; q < 4; q++) f4_store(dst + q * MR, t[q]);
-    wasm_v128_store64_lane(dst + 4, lo, 0);
-    wasm_v128_store64_lane(dst + MR + 4, lo, 1);
-    wasm_v128_store64_lane(dst + 2 * MR + 4, hi, 0);
-    wasm_v128_store64_lane(dst + 3 * MR + 4, hi, 1);
-  }
-  for (; p < kc; p++, src++, dst += MR)
-    for (int r = 0; r < MR; r++) dst[r] = src[r * lda];
-  return kc * MR;
-}
-
-/* Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padded. */
 static void pack_a(const Gemm *g, const float *a, int i0, int mc, int p0, int kc, float *dst) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
     if (rows == MR && !g->trans_a) {
-      dst += pack_a_rows(a + (i0 + ir) * g->lda + p0, g->lda, kc, dst);
+      dst += kc * MR;
       continue;
     }
     if (rows == MR) {
@@ -148,27 +130,30 @@ static void pack_b(const Gemm *g, const float *b, int p0, int kc, int j0, int nc
 }
 
 /*
- * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A panel . B panel over kc steps, with
- * MR x NR accumulators held in registers for the whole of kc.
+ * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A . B panel over kc steps, with MR x NR
+ * accumulators held in registers for the whole of kc; A's element (r, p) is a[r * rs + p * ps].
+ * Inlined into the two kernels below, where rs and ps become a packed panel's constants or an
+ * in-place row's stride.
  */
-static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
-                         int ldc, int add) {
+static inline __attribute__((always_inline)) void
+micro_tile(int kc, const float *a, int rs, int ps, const float *restrict b, float *c, int ldc,
+           int add) {
   f4 c00 = f4_zero(), c01 = f4_zero(), c10 = f4_zero(), c11 = f4_zero();
   f4 c20 = f4_zero(), c21 = f4_zero(), c30 = f4_zero(), c31 = f4_zero();
   f4 c40 = f4_zero(), c41 = f4_zero(), c50 = f4_zero(), c51 = f4_zero();
-  for (int p = 0; p < kc; p++, a += MR, b += NR) {
+  for (int p = 0; p < kc; p++, a += ps, b += NR) {
     f4 b0 = f4_load(b), b1 = f4_load(b + 4);
     f4 x = f4_splat(a[0]);
     c00 = MADD(x, b0, c00), c01 = MADD(x, b1, c01);
-    x = f4_splat(a[1]);
+    x = f4_splat(a[rs]);
     c10 = MADD(x, b0, c10), c11 = MADD(x, b1, c11);
-    x = f4_splat(a[2]);
+    x = f4_splat(a[2 * rs]);
     c20 = MADD(x, b0, c20), c21 = MADD(x, b1, c21);
-    x = f4_splat(a[3]);
+    x = f4_splat(a[3 * rs]);
     c30 = MADD(x, b0, c30), c31 = MADD(x, b1, c31);
-    x = f4_splat(a[4]);
+    x = f4_splat(a[4 * rs]);
     c40 = MADD(x, b0, c40), c41 = MADD(x, b1, c41);
-    x = f4_splat(a[5]);
+    x = f4_splat(a[5 * rs]);
     c50 = MADD(x, b0, c50), c51 = MADD(x, b1, c51);
   }
 #define STORE_ROW(r, lo, hi)                                                                   \
@@ -187,12 +172,32 @@ static void micro_kernel(int kc, const float *restrict a, const float *restrict 
 #undef STORE_ROW
 }
 
-/* The micro-kernel on a tile of `rows` x `cols` <= MR x NR, through a full-size buffer. */
-static void edge_kernel(int kc, const float *a, const float *b, float *c, int ldc, int add,
-                        int rows, int cols, float *tile) {
+/* micro_tile on a packed A panel (MR floats per step of k). */
+static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
+                         int ldc, int add) {
+  micro_tile(kc, a, 1, MR, b, c, ldc, add);
+}
+
+/*
+ * micro_tile with the MR rows of op(A) read in place (A not transposed: each row is
+ * contiguous in p, rows lda apart) instead of from a packed panel. The same products are
+ * summed in the same order, so C is bitwise the packed kernel's; only the packing is saved.
+ */
+static void micro_kernel_rows(int kc, const float *a, int lda, const float *restrict b, float *c,
+                              int ldc, int add) {
+  micro_tile(kc, a, lda, 1, b, c, ldc, add);
+}
+
+/*
+ * The micro-kernel on a tile of `rows` x `cols` <= MR x NR, through a full-size buffer; A is a
+ * packed panel when lda is 0, else MR rows in place, lda apart.
+ */
+static void edge_kernel(int kc, const float *a, int lda, const float *b, float *c, int ldc,
+                        int add, int rows, int cols, float *tile) {
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < cols; j++) tile[r * NR + j] = add ? c[r * ldc + j] : 0.0f;
-  micro_kernel(kc, a, b, tile, NR, add);
+  if (lda) micro_kernel_rows(kc, a, lda, b, tile, NR, add);
+  else micro_kernel(kc, a, b, tile, NR, add);
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < cols; j++) c[r * ldc + j] = tile[r * NR + j];
 }
@@ -219,9 +224,17 @@ static void gemm_block(const Gemm *g, const float *a, const float *b, float *c, 
           for (int ir = 0; ir < mc; ir += MR) {
             int rows = mc - ir < MR ? mc - ir : MR;
             float *ct = c + (ic + ir) * g->ldc + jc + jr;
-            const float *at = pa + ir * kc, *bt = pb + jr * kc;
-            if (rows == MR && cols == NR) micro_kernel(kc, at, bt, ct, g->ldc, pc > 0);
-            else edge_kernel(kc, at, bt, ct, g->ldc, pc > 0, rows, cols, pb + PACK_B_FLOATS);
+            const float *bt = pb + jr * kc;
+            /* Whole row panels of an untransposed A are read in place (see pack_a). */
+            int lda = rows == MR && !g->trans_a ? g->lda : 0;
+            const float *at = lda ? a + (ic + ir) * lda + pc : pa + ir * kc;
+            if (cols < NR || rows < MR) {
+              edge_kernel(kc, at, lda, bt, ct, g->ldc, pc > 0, rows, cols, pb + PACK_B_FLOATS);
+            } else if (lda) {
+              micro_kernel_rows(kc, at, lda, bt, ct, g->ldc, pc > 0);
+            } else {
+              micro_kernel(kc, at, bt, ct, g->ldc, pc > 0);
+            }
           }
         }
       }

@@ -50,6 +50,10 @@ Deno.test("a short SGD training on 2,000 digits learns (measured: 86.0% test acc
   );
   assert.ok(result.final!.accuracy >= 0.83, `test accuracy ${result.final!.accuracy}`);
   assert.ok(result.final!.loss < 0.55, `test loss ${result.final!.loss}`);
+  // Each epoch here also evaluates and checkpoints: its training steps take part of its time.
+  for (const e of result.epochs) {
+    assert.ok(e.trainSeconds! > 0 && e.trainSeconds! < e.seconds, `${e.trainSeconds} ${e.seconds}`);
+  }
 });
 
 Deno.test("Adam with the MSE objective trains too (measured: 87.8%)", async () => {
