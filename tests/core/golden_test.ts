@@ -178,15 +178,20 @@ export async function runGoldenCase(
       );
     }
   };
-  await check("output", out, c.output);
+  // Each read is issued before the next op is recorded and all are awaited together:
+  // read-backs from a GPU then wait out one map latency, not one each.
+  const checks = [check("output", out, c.output)];
   if (c.grad_output) {
     const g = tensor(backend, c.grad_output.data, c.grad_output.shape);
     backward(out, g);
     for (let k = 0; k < c.inputs.length; k++) {
       const ref = c.grads[k];
-      if (ref) await check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref });
+      if (ref) {
+        checks.push(check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref }));
+      }
     }
   }
+  await Promise.all(checks);
   backend.endStep();
   return { failures, worst };
 }
