@@ -50,8 +50,9 @@ function pinned(variant: string): WebGpuBackend {
 for (const variant of MATMUL_FAMILY) {
   test(`matmul ${variant.name} matches torch ${fixture.torch} exactly`, async () => {
     const backend = pinned(variant.name);
-    const failures: string[] = [];
-    for (const c of fixture.cases) {
+    // Every case's read-back is issued before the next case runs and all are awaited
+    // together: each alone would wait out the map latency.
+    const reads = fixture.cases.map((c) => {
       const out = backend.matmul({
         a: backend.upload(Float32Array.from(c.a)),
         b: backend.upload(Float32Array.from(c.b)),
@@ -62,8 +63,13 @@ for (const variant of MATMUL_FAMILY) {
         transB: c.transB,
         batch: c.batch,
       });
-      const got = await backend.read(out);
+      const got = backend.read(out);
       backend.endStep();
+      return got;
+    });
+    const failures: string[] = [];
+    for (const [i, got] of (await Promise.all(reads)).entries()) {
+      const c = fixture.cases[i];
       const bad = c.output.findIndex((v, i) => got[i] !== v);
       if (got.length !== c.output.length || bad >= 0) {
         failures.push(`${c.name}: [${bad}] got ${got[bad]}, torch ${c.output[bad]}`);
@@ -102,9 +108,9 @@ for (const variant of MATMUL_FAMILY) {
             hasBias: true,
             needInputGrad: true,
           });
-          const out = [await b.read(y), await b.read(g.gx!), await b.read(g.gw)];
+          const out = Promise.all([b.read(y), b.read(g.gx!), b.read(g.gw)]);
           b.endStep();
-          return out;
+          return await out;
         };
         const [got, want] = [await run(backend), await run(cpu)];
         got.forEach((values, i) =>
