@@ -208,10 +208,13 @@ for (const bt of runnableBackends("golden", backends)) {
     backendTest(bt, `golden ${bt.name}: ${op} matches torch ${fixture.torch}`, async (backend) => {
       const failures: string[] = [];
       let worst = 0;
-      for (const c of fixture.cases.filter((c) => c.op === op)) {
-        const r = await runGoldenCase(backend, c, tol);
+      // Every case is recorded and its reads issued before any is awaited (runGoldenCase
+      // awaits only its read-backs), so that the read-backs overlap.
+      const cases = fixture.cases.filter((c) => c.op === op);
+      const results = await Promise.all(cases.map((c) => runGoldenCase(backend, c, tol)));
+      for (const [i, r] of results.entries()) {
         worst = Math.max(worst, r.worst);
-        failures.push(...r.failures.map((f) => `${c.name}: ${f}`));
+        failures.push(...r.failures.map((f) => `${cases[i].name}: ${f}`));
       }
       if (Deno.env.get("GOLDEN_VERBOSE")) {
         console.log(`${bt.name} ${op}: worst error ${worst.toFixed(3)} of the tolerance`);
