@@ -29,7 +29,7 @@ const config: TrainConfig = {
   ...defaultTrainConfig,
   data: spec,
   model: "784-16-10",
-  // Long enough (tens of seconds) that the job is still training when the flood is open.
+  // Far longer than any attack takes: the job is still training when it is stopped.
   epochs: 200,
   batchSize: BATCH,
   seed: 3,
@@ -40,12 +40,21 @@ const FUZZ_MS = 4000;
 /** Resident memory a worker may reach while under attack (a clean run sits near 150 MiB). */
 const WORKER_RSS_BOUND_MIB = 400;
 
-const reference = (async () => {
+/** Parameters of one process training `config` for `steps` steps (null: to the end). */
+async function reference(steps: number | null): Promise<Float32Array> {
   const data = await loadDataset(spec, { cache: false });
-  const options = { checkpointPath: null, metricsPath: null, evalEvery: 100, logEvery: 50 };
-  const { trainer } = await fitConfig(config, createCpuBackend(), data, options);
+  let taken = 0;
+  const options = {
+    checkpointPath: null,
+    metricsPath: null,
+    evalEvery: 100,
+    logEvery: 50,
+    stopRequested: () => ++taken === steps,
+  };
+  const { trainer, stoppedAt } = await fitConfig(config, createCpuBackend(), data, options);
+  assert.equal(stoppedAt, steps);
   return await trainer.flat.backend.read(trainer.flat.params);
-})();
+}
 
 /** Parameters of the checkpoint in `out`, flattened in order. */
 async function checkpointParams(out: string): Promise<Float32Array> {
@@ -108,12 +117,18 @@ async function startTraining(out: string) {
   return { job, ports };
 }
 
-/** A job that ended: it succeeded, and trained exactly as one process does. */
+/**
+ * Stops the job once the attack is over (it would train on for tens of seconds): it
+ * succeeds, and its checkpoint at the step where it stopped is exactly what one process
+ * reaches in as many steps.
+ */
 async function assertTrainedCorrectly(job: LocalJob, out: string) {
+  job.stop();
   await job.finished;
-  assert.equal(job.status().phase, "done");
-  const error = relativeError(await checkpointParams(out), await reference);
-  assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)}`);
+  const { phase, stoppedAt } = job.status();
+  assert.equal(phase, "done");
+  const error = relativeError(await checkpointParams(out), await reference(stoppedAt));
+  assert.ok(error <= 1e-5, `relative error ${error.toExponential(2)} at step ${stoppedAt}`);
 }
 
 /** mulberry32: a small seeded generator, so that a failing run can be replayed. */

@@ -73,11 +73,17 @@ export async function runCase(
   const x = tensor(backend, decode(c.input.data), c.input.shape, true);
   const y = act.forward(x);
   backward(y, tensor(backend, decode(c.grad_output.data), c.grad_output.shape));
+  // All read-backs in flight at once: from a GPU they wait out one map latency, not three.
+  const [output, gradInput, gradWeight] = await Promise.all([
+    y.toArray(),
+    x.grad!.toArray(),
+    c.grad_weight ? weight!.grad() : null,
+  ]);
   const failures = [
     y.shape.join() === c.input.shape.join() ? null : `output shape [${y.shape}]`,
-    compare("output", await y.toArray(), c.output, tol),
-    compare("grad_input", await x.grad!.toArray(), c.grad_input, tol),
-    c.grad_weight ? compare("grad_weight", await weight!.grad(), c.grad_weight, tol) : null,
+    compare("output", output, c.output, tol),
+    compare("grad_input", gradInput, c.grad_input, tol),
+    c.grad_weight ? compare("grad_weight", gradWeight!, c.grad_weight, tol) : null,
   ];
   backend.endStep();
   return failures.filter((f): f is string => f !== null).map((f) => `${c.name}: ${f}`);

@@ -172,13 +172,17 @@ async function runCase(backend: Backend, c: ConvCase, tol: Tolerance): Promise<s
       failures.push((e as Error).message);
     }
   };
-  await check("output", out, c.output);
+  // Each read is issued before the next op is recorded and all are awaited together:
+  // read-backs from a GPU then wait out one map latency, not one each.
+  const checks = [check("output", out, c.output)];
   backward(out, tensor(backend, c.grad_output.data, c.grad_output.shape));
   for (let k = 0; k < c.inputs.length; k++) {
     const ref = c.grads[k];
-    if (ref) await check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref });
-    else if (inputs[k].grad) failures.push(`${c.name}: grad[${k}] should be absent`);
+    if (ref) {
+      checks.push(check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref }));
+    } else if (inputs[k].grad) failures.push(`${c.name}: grad[${k}] should be absent`);
   }
+  await Promise.all(checks);
   backend.endStep();
   return failures;
 }
@@ -220,11 +224,19 @@ async function runBlock(backend: Backend, c: BlockCase, tol: Tolerance): Promise
     }
   };
   assertEquals(out.shape, c.output.shape, "output shape");
-  check("output", await out.toArray(), c.output.data);
-  check("grad_input", await x.grad!.toArray(), c.grad_input);
-  for (const [name, p] of named) check(`${name}.grad`, await p.grad(), c.grads[name]);
-  for (const [name, b] of block.namedBuffers()) {
-    if (c.buffers[name]) check(name, await b.read(), c.buffers[name]);
+  // All read-backs in flight at once: from a GPU they wait out one map latency, not one each.
+  const buffers = block.namedBuffers().filter(([name]) => c.buffers[name]);
+  const [output, gradInput, ...rest] = await Promise.all([
+    out.toArray(),
+    x.grad!.toArray(),
+    ...named.map(([, p]) => p.grad()),
+    ...buffers.map(([, b]) => b.read()),
+  ]);
+  check("output", output, c.output.data);
+  check("grad_input", gradInput, c.grad_input);
+  for (const [i, [name]] of named.entries()) check(`${name}.grad`, rest[i], c.grads[name]);
+  for (const [i, [name]] of buffers.entries()) {
+    check(name, rest[named.length + i], c.buffers[name]);
   }
   backend.endStep();
   return failures;

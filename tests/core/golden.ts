@@ -98,7 +98,10 @@ export function backendTest(
 /**
  * Registers the {@link backendTest} `name`, which runs every case through `run` (its
  * failure messages, empty when it passes) and asserts that none failed, listing them all
- * under the tolerance `tol`.
+ * under the tolerance `tol`. Every case starts before any is awaited, so that read-backs
+ * from a GPU overlap instead of each waiting out the map latency: `run` must record all of
+ * its backend work and issue its reads before its first `await`, since a case that ends
+ * its step releases the step's buffers to the cases still running.
  */
 export function casesTest<C>(
   bt: BackendUnderTest,
@@ -108,8 +111,7 @@ export function casesTest<C>(
   run: (backend: Backend, c: C) => Promise<string[]>,
 ): void {
   backendTest(bt, name, async (backend) => {
-    const failures: string[] = [];
-    for (const c of cases) failures.push(...await run(backend, c));
+    const failures = (await Promise.all(cases.map((c) => run(backend, c)))).flat();
     assertEquals(failures, [], `atol ${tol.atol}, rtol ${tol.rtol}`);
   });
 }

@@ -178,15 +178,20 @@ export async function runGoldenCase(
       );
     }
   };
-  await check("output", out, c.output);
+  // Each read is issued before the next op is recorded and all are awaited together:
+  // read-backs from a GPU then wait out one map latency, not one each.
+  const checks = [check("output", out, c.output)];
   if (c.grad_output) {
     const g = tensor(backend, c.grad_output.data, c.grad_output.shape);
     backward(out, g);
     for (let k = 0; k < c.inputs.length; k++) {
       const ref = c.grads[k];
-      if (ref) await check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref });
+      if (ref) {
+        checks.push(check(`grad[${k}]`, inputs[k].grad, { shape: c.inputs[k].shape, data: ref }));
+      }
     }
   }
+  await Promise.all(checks);
   backend.endStep();
   return { failures, worst };
 }
@@ -203,10 +208,13 @@ for (const bt of runnableBackends("golden", backends)) {
     backendTest(bt, `golden ${bt.name}: ${op} matches torch ${fixture.torch}`, async (backend) => {
       const failures: string[] = [];
       let worst = 0;
-      for (const c of fixture.cases.filter((c) => c.op === op)) {
-        const r = await runGoldenCase(backend, c, tol);
+      // Every case is recorded and its reads issued before any is awaited (runGoldenCase
+      // awaits only its read-backs), so that the read-backs overlap.
+      const cases = fixture.cases.filter((c) => c.op === op);
+      const results = await Promise.all(cases.map((c) => runGoldenCase(backend, c, tol)));
+      for (const [i, r] of results.entries()) {
         worst = Math.max(worst, r.worst);
-        failures.push(...r.failures.map((f) => `${c.name}: ${f}`));
+        failures.push(...r.failures.map((f) => `${cases[i].name}: ${f}`));
       }
       if (Deno.env.get("GOLDEN_VERBOSE")) {
         console.log(`${bt.name} ${op}: worst error ${worst.toFixed(3)} of the tolerance`);

@@ -373,29 +373,18 @@ export async function gradcheck(
   const base = check.inputs.map((s) => s.data);
   const probe = noGrad(() => check.fn(make(base)));
   const g = Float32Array.from({ length: probe.size }, () => rng.normal());
-  const f = async (datas: Float32Array[]) => {
-    const y = await noGrad(() => check.fn(make(datas))).toArray();
-    let s = 0;
-    for (let i = 0; i < y.length; i++) s += y[i] * g[i];
-    return s;
-  };
-
-  const y0 = await probe.toArray();
-  let magnitude = 0;
-  for (let i = 0; i < y0.length; i++) magnitude += Math.abs(y0[i] * g[i]);
-  // The stencil's weights sum to 18/12 in absolute value; each f is off by ≤ NOISE_ULPS.
-  const noise = 1.5 * NOISE_ULPS * F32_EPS * magnitude / EPS;
+  // Every evaluation is recorded first and all are read back at once: on a GPU each
+  // read-back waits out the same map latency, so issued together they overlap.
+  const f = (datas: Float32Array[]) => noGrad(() => check.fn(make(datas))).toArray();
   const xs = make(base);
   const out = check.fn(xs);
   backward(sum(mul(out, tensor(backend, g, out.shape))));
 
-  const failures: string[] = [];
-  let worst = 0;
+  /** One direction of one input: its four stencil evaluations and the direction they span. */
+  const probes: { k: number; r: number; d: Float64Array; fs: Promise<Float32Array>[] }[] = [];
   for (let k = 0; k < xs.length; k++) {
     if (!check.inputs[k].grad) continue;
     const n = base[k].length;
-    // No gradient (sign, gt) means a zero gradient.
-    const grad = xs[k].grad ? await xs[k].grad!.toArray() : new Float32Array(n);
     for (let r = 0; r < DIRECTIONS; r++) {
       const v = Float64Array.from({ length: n }, () => rng.normal());
       // The four float32 points x ± εv, x ± 2εv, and the direction they really span.
@@ -404,24 +393,51 @@ export async function gradcheck(
         datas[k] = Float32Array.from(base[k], (x, i) => x + h * EPS * v[i]);
         return datas;
       };
-      const [p1, m1, p2, m2] = [at(1), at(-1), at(2), at(-2)];
-      let ad = 0, scale = 0;
-      for (let i = 0; i < n; i++) {
-        const d = (8 * (p1[k][i] - m1[k][i]) - (p2[k][i] - m2[k][i])) / (12 * EPS);
-        ad += grad[i] * d;
-        scale += Math.abs(grad[i] * d);
-      }
-      const fd = (8 * ((await f(p1)) - (await f(m1))) - ((await f(p2)) - (await f(m2)))) /
-        (12 * EPS);
-      const tol = slack * (RTOL * scale + noise + ATOL);
-      const ratio = Math.abs(ad - fd) / tol;
-      worst = Math.max(worst, Number.isNaN(ratio) ? Infinity : ratio);
-      if (!(ratio <= 1)) {
-        failures.push(
-          `${check.name}: input ${k}, direction ${r}: autograd ${ad}, finite difference ${fd} ` +
-            `(|diff| ${Math.abs(ad - fd).toExponential(2)} > ${tol.toExponential(2)})`,
-        );
-      }
+      const points = [at(1), at(-1), at(2), at(-2)];
+      const [p1, m1, p2, m2] = points.map((datas) => datas[k]);
+      const d = Float64Array.from(
+        { length: n },
+        (_, i) => (8 * (p1[i] - m1[i]) - (p2[i] - m2[i])) / (12 * EPS),
+      );
+      probes.push({ k, r, d, fs: points.map(f) });
+    }
+  }
+  // No gradient (sign, gt) means a zero gradient.
+  const grads = xs.map((x, k) =>
+    x.grad ? x.grad.toArray() : Promise.resolve(new Float32Array(base[k].length))
+  );
+  const [y0, ...gradValues] = await Promise.all([probe.toArray(), ...grads]);
+  const evaluations = await Promise.all(probes.map((p) => Promise.all(p.fs)));
+  const dot = (y: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += y[i] * g[i];
+    return s;
+  };
+
+  let magnitude = 0;
+  for (let i = 0; i < y0.length; i++) magnitude += Math.abs(y0[i] * g[i]);
+  // The stencil's weights sum to 18/12 in absolute value; each f is off by ≤ NOISE_ULPS.
+  const noise = 1.5 * NOISE_ULPS * F32_EPS * magnitude / EPS;
+
+  const failures: string[] = [];
+  let worst = 0;
+  for (const [j, { k, r, d }] of probes.entries()) {
+    const grad = gradValues[k];
+    let ad = 0, scale = 0;
+    for (let i = 0; i < d.length; i++) {
+      ad += grad[i] * d[i];
+      scale += Math.abs(grad[i] * d[i]);
+    }
+    const [fp1, fm1, fp2, fm2] = evaluations[j].map(dot);
+    const fd = (8 * (fp1 - fm1) - (fp2 - fm2)) / (12 * EPS);
+    const tol = slack * (RTOL * scale + noise + ATOL);
+    const ratio = Math.abs(ad - fd) / tol;
+    worst = Math.max(worst, Number.isNaN(ratio) ? Infinity : ratio);
+    if (!(ratio <= 1)) {
+      failures.push(
+        `${check.name}: input ${k}, direction ${r}: autograd ${ad}, finite difference ${fd} ` +
+          `(|diff| ${Math.abs(ad - fd).toExponential(2)} > ${tol.toExponential(2)})`,
+      );
     }
   }
   backend.endStep();

@@ -72,13 +72,19 @@ async function runCase(backend: Backend, c: LayerCase, tol: Tolerance): Promise<
   const x = tensor(backend, decode(c.input.data), c.input.shape, true);
   const y = layer.forward(x);
   backward(y, tensor(backend, decode(c.grad_output.data), c.grad_output.shape));
+  // All read-backs in flight at once: from a GPU they wait out one map latency, not one each.
+  const [output, gradInput, ...grads] = await Promise.all([
+    y.toArray(),
+    x.grad!.toArray(),
+    ...params.map(([, p]) => p.grad()),
+  ]);
   failures.push(
     y.shape.join() === c.output.shape.join() ? null : `output shape [${y.shape}]`,
-    compareStored("output", await y.toArray(), decode(c.output.data), tol),
-    compareStored("grad_input", await x.grad!.toArray(), decode(c.grad_input), tol),
+    compareStored("output", output, decode(c.output.data), tol),
+    compareStored("grad_input", gradInput, decode(c.grad_input), tol),
   );
-  for (const [name, p] of params) {
-    failures.push(compareStored(`grad ${name}`, await p.grad(), decode(c.grad_params[name]), tol));
+  for (const [i, [name]] of params.entries()) {
+    failures.push(compareStored(`grad ${name}`, grads[i], decode(c.grad_params[name]), tol));
   }
   backend.endStep();
   return failures.filter((f): f is string => f !== null).map((f) => `${c.name}: ${f}`);

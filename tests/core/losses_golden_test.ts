@@ -173,14 +173,15 @@ export async function runLossCase(
     c.inputs.map((i) => [i.name, tensor(backend, decode(i.data), i.shape, i.requires_grad)]),
   );
   const out = fn(inputs, c.attrs);
-  const failures = [await compare("output", out, c.output, tol)];
+  // Each read is issued before the next op is recorded and all are awaited together:
+  // read-backs from a GPU then wait out one map latency, not one each.
+  const output = compare("output", out, c.output, tol);
   backward(out, tensor(backend, decode(c.grad_output.data), c.grad_output.shape));
-  for (const [k, i] of c.inputs.entries()) {
+  const grads = c.inputs.flatMap((i, k) => {
     const ref = c.grads[k];
-    if (ref) {
-      failures.push(await compare(`grad ${i.name}`, inputs[i.name].grad, { ...i, data: ref }, tol));
-    }
-  }
+    return ref ? [compare(`grad ${i.name}`, inputs[i.name].grad, { ...i, data: ref }, tol)] : [];
+  });
+  const failures = await Promise.all([output, ...grads]);
   backend.endStep();
   return failures.filter((f): f is string => f !== null);
 }

@@ -84,10 +84,12 @@ async function compare(
   const expected = list(op(cpu));
   const actual = list(op(gpu));
   assert.equal(actual.length, expected.length);
+  // Every output's read-back is issued before any is awaited: they wait out one map latency.
+  const got = await Promise.all(actual.map((a) => a && gpu.read(a)));
   for (let i = 0; i < expected.length; i++) {
-    const e = expected[i], a = actual[i];
+    const e = expected[i], a = got[i];
     assert.equal(a === null, e === null, `${label}: output ${i} presence`);
-    if (a && e) assertClose(await gpu.read(a), await cpu.read(e), tol, `${label} #${i}`);
+    if (a && e) assertClose(a, await cpu.read(e), tol, `${label} #${i}`);
   }
 }
 
@@ -153,19 +155,22 @@ const unaryInputs: Record<
 
 gpuTest("unary: every op, sizes 1 and 1037", async (gpu) => {
   const rng = new Rng(1);
+  // Each comparison issues its read-backs at once; all are awaited together at the end.
+  const checks: Promise<void>[] = [];
   for (const op of Object.keys(unaryOps) as UnaryOpName[]) {
     for (const { lo, hi, alpha, beta } of unaryInputs[op]) {
       for (const n of [1, 1037]) {
         const x = random(rng, n, lo, hi);
-        await compare(
+        checks.push(compare(
           gpu,
           `${op}(α=${alpha}, β=${beta})`,
           ELEMENTWISE,
           (b) => b.unary(op, b.upload(x), { alpha, beta }),
-        );
+        ));
       }
     }
   }
+  await Promise.all(checks);
 });
 
 // Scalar parameters (alpha, beta) of the activation gradients that have them.
@@ -311,6 +316,8 @@ const ACTIVATIONS: FusedActivation[] = ["none", "relu", "tanh", "sigmoid"];
 
 gpuTest("linear and linearBackward: every activation, with and without bias", async (gpu) => {
   const rng = new Rng(7);
+  // Each comparison issues its read-backs at once; all are awaited together at the end.
+  const checks: Promise<void>[] = [];
   for (const [m, k, n] of [[1, 7, 33], [65, 129, 17]]) {
     const x = random(rng, m * k), w = random(rng, n * k), bias = random(rng, n);
     const gy = random(rng, m * n);
@@ -327,10 +334,10 @@ gpuTest("linear and linearBackward: every activation, with and without bias", as
             n,
             act,
           });
-        await compare(gpu, `linear ${label}`, products(k), forward);
+        checks.push(compare(gpu, `linear ${label}`, products(k), forward));
         // The backward pass gets the CPU's forward output, so both differentiate at one point.
         const y = await cpu.read(forward(cpu));
-        await compare(gpu, `linearBackward ${label}`, products(Math.max(m, n)), (b) => {
+        checks.push(compare(gpu, `linearBackward ${label}`, products(Math.max(m, n)), (b) => {
           const g = b.linearBackward({
             x: b.upload(x),
             w: b.upload(w),
@@ -344,10 +351,11 @@ gpuTest("linear and linearBackward: every activation, with and without bias", as
             needInputGrad: true,
           });
           return [g.gx!, g.gw, g.gb];
-        });
+        }));
       }
     }
   }
+  await Promise.all(checks);
 });
 
 gpuTest("softmax and log-softmax: rows of 1, 10 and 300 columns, and ±1e4 logits", async (gpu) => {
