@@ -62,7 +62,8 @@ const PYTHON = "/usr/bin/python3";
 const GLOO_RANK = new URL("./gloo_rank.py", import.meta.url).pathname;
 const GLOO_PORT = "29512";
 const DEFAULT_SIZES = [1 << 12, 1 << 16, 1 << 20, 1 << 22, 1 << 24, 1 << 26];
-const WARMUP = 2;
+// As many warm-up reductions as bench/gloo_rank.py runs.
+const WARMUP = 3;
 
 /** A link a rank can run over. */
 type LinkKind = "native" | "http";

@@ -4,7 +4,9 @@
  * thread pool (each such call returns a promise), instead of one trip through the event
  * loop per 64 KB that a shaped link delivers to `Deno.Conn.read`.
  *
- * Calls that can wait on the network are declared `nonblocking`; {@link NativeSocket.shutdown}
+ * A transfer first takes what the kernel holds (or has room for) at once, on this thread
+ * with `MSG_DONTWAIT`, which spares small chunks the trip to the pool; the rest goes by the
+ * pool's calls. Calls that can wait on the network are declared `nonblocking`; {@link NativeSocket.shutdown}
  * wakes any of them that wait on its socket, so a socket is closed only once they returned.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
@@ -21,7 +23,9 @@ const SO_REUSEADDR = 2;
 const SO_ERROR = 4;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
+const MSG_DONTWAIT = 0x40;
 const MSG_WAITALL = 0x100;
+const EAGAIN = 11;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_RDWR = 2;
 const AI_PASSIVE = 1;
@@ -42,6 +46,9 @@ const SYMBOLS = {
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
+  // The same calls on this thread, with MSG_DONTWAIT: what the kernel has (room) for now.
+  recvNow: { name: "recv", parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  sendmsgNow: { name: "sendmsg", parameters: ["i32", "buffer", "i32"], result: "isize" },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   strerror: { parameters: ["i32"], result: "pointer" },
@@ -176,10 +183,18 @@ export class NativeSocket {
    * closed the connection before the first byte, rejects when it closed (or failed) later.
    */
   async recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
-    let done = 0, failures = 0;
+    let done = 0, failures = 0, now = true;
     while (done < target.byteLength) {
       const view = done === 0 ? target : target.subarray(done);
-      const n = Number(await libc().recv(this.#fd, view, BigInt(view.byteLength), MSG_WAITALL));
+      const length = BigInt(view.byteLength);
+      const n = now
+        ? Number(libc().recvNow(this.#fd, view, length, MSG_DONTWAIT))
+        : Number(await libc().recv(this.#fd, view, length, MSG_WAITALL));
+      if (now && n < 0 && lastErrno() === EAGAIN) {
+        now = false;
+        continue;
+      }
+      now = false;
       if (n > 0) {
         done += n;
         failures = 0;
@@ -194,12 +209,20 @@ export class NativeSocket {
   /** Writes `head` then `body` whole, in one `sendmsg` unless the kernel takes less. */
   async sendAll(head: Uint8Array, body: Uint8Array): Promise<void> {
     const total = head.byteLength + body.byteLength;
-    let done = 0, failures = 0;
+    let done = 0, failures = 0, now = true;
     while (done < total) {
       const parts = done < head.byteLength
         ? [head.subarray(done), body]
         : [body.subarray(done - head.byteLength)];
-      const n = Number(await libc().sendmsg(this.#fd, this.#messageOf(parts), MSG_NOSIGNAL));
+      const message = this.#messageOf(parts);
+      const n = now
+        ? Number(libc().sendmsgNow(this.#fd, message, MSG_NOSIGNAL | MSG_DONTWAIT))
+        : Number(await libc().sendmsg(this.#fd, message, MSG_NOSIGNAL));
+      if (now && n < 0 && lastErrno() === EAGAIN) {
+        now = false;
+        continue;
+      }
+      now = false;
       if (n > 0) {
         done += n;
         failures = 0;

@@ -19,4 +19,5 @@ const floats = 1 << 20;
 encodeFrame(head, { step: 0, bucket: 0, chunk: 0 }, 4 * floats);
 await socket.sendAll(head, new Uint8Array(2 * floats));
 console.log("sent");
-await new Promise(() => {});
+// A timer keeps the process alive until it is killed.
+setInterval(() => {}, 60_000);
