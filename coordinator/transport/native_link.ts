@@ -12,6 +12,7 @@
  */
 
 import { abortable } from "./abortable.ts";
+import type { HttpLinkOptions } from "./http_link.ts";
 import { MeshAuthError, MeshError } from "./errors.ts";
 import type { ChunkKey, Link } from "./link.ts";
 import { byeFrame, encodeFrame, encodeHello, FRAME_BYTES, HELLO_OK } from "./native_frame.ts";
@@ -19,20 +20,14 @@ import { NATIVE_SCHEME, type NativeServer } from "./native_server.ts";
 import { loadLibc, NativeSocket } from "./native_socket.ts";
 import { sleep } from "./sleep.ts";
 
-/** Options of {@link NativeLink}; named as `HttpLinkOptions` names them. */
-export interface NativeLinkOptions {
-  /** This rank. */
-  readonly rank: number;
-  /** Every rank's endpoint, by rank, e.g. `tcp://127.0.0.1:41234`. */
-  readonly peers: readonly string[];
-  /** The job token. */
-  readonly token: string;
+/**
+ * Options of {@link NativeLink}: those of `HttpLink` (`maxInFlight` is the connections to
+ * each peer, `--streams`; default {@link DEFAULT_NATIVE_STREAMS}), with this rank's own
+ * endpoint in place of its mailbox.
+ */
+export interface NativeLinkOptions extends Omit<HttpLinkOptions, "mailbox"> {
   /** This rank's own endpoint. */
   readonly server: NativeServer;
-  /** How long a refused connection is retried while peers are still starting. Default 10 s. */
-  readonly connectRetryMs?: number;
-  /** Connections to each peer (`--streams`); each send takes the least loaded. Default 1. */
-  readonly maxInFlight?: number;
 }
 
 const DEFAULT_CONNECT_RETRY_MS = 10_000;

@@ -183,53 +183,61 @@ export class NativeSocket {
    * closed the connection before the first byte, rejects when it closed (or failed) later.
    */
   async recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
-    let done = 0, failures = 0, now = true;
-    while (done < target.byteLength) {
+    const got = await this.#move(target.byteLength, "recv failed", (done, now) => {
       const view = done === 0 ? target : target.subarray(done);
       const length = BigInt(view.byteLength);
-      const n = now
-        ? Number(libc().recvNow(this.#fd, view, length, MSG_DONTWAIT))
-        : Number(await libc().recv(this.#fd, view, length, MSG_WAITALL));
-      if (now && n < 0 && lastErrno() === EAGAIN) {
-        now = false;
-        continue;
-      }
-      now = false;
-      if (n > 0) {
-        done += n;
-        failures = 0;
-      } else if (n === 0 || this.#shut || ++failures > RETRIES) {
-        if (n === 0 && done === 0) return false;
-        throw new Error(this.#failure(n === 0 ? "connection closed" : "recv failed"));
-      }
-    }
-    return true;
+      return now
+        ? libc().recvNow(this.#fd, view, length, MSG_DONTWAIT)
+        : libc().recv(this.#fd, view, length, MSG_WAITALL);
+    });
+    if (got === target.byteLength) return true;
+    if (got === 0) return false;
+    throw new Error(this.#failure("connection closed"));
   }
 
   /** Writes `head` then `body` whole, in one `sendmsg` unless the kernel takes less. */
   async sendAll(head: Uint8Array, body: Uint8Array): Promise<void> {
     const total = head.byteLength + body.byteLength;
+    const sent = await this.#move(total, "send failed", (done, now) => {
+      const message = this.#messageOf(
+        done < head.byteLength
+          ? [head.subarray(done), body]
+          : [body.subarray(done - head.byteLength)],
+      );
+      return now
+        ? libc().sendmsgNow(this.#fd, message, MSG_NOSIGNAL | MSG_DONTWAIT)
+        : libc().sendmsg(this.#fd, message, MSG_NOSIGNAL);
+    });
+    if (sent < total) throw new Error(this.#failure("connection closed"));
+  }
+
+  /**
+   * Calls `call(done, now)` until `total` bytes moved: first once at once (`now`, with
+   * MSG_DONTWAIT), then on the pool. Returns the bytes moved when a call returned 0 (the
+   * peer closed), else `total`; throws after {@link RETRIES} failed calls in a row.
+   */
+  async #move(
+    total: number,
+    failed: string,
+    call: (done: number, now: boolean) => number | bigint | Promise<number | bigint>,
+  ): Promise<number> {
     let done = 0, failures = 0, now = true;
     while (done < total) {
-      const parts = done < head.byteLength
-        ? [head.subarray(done), body]
-        : [body.subarray(done - head.byteLength)];
-      const message = this.#messageOf(parts);
-      const n = now
-        ? Number(libc().sendmsgNow(this.#fd, message, MSG_NOSIGNAL | MSG_DONTWAIT))
-        : Number(await libc().sendmsg(this.#fd, message, MSG_NOSIGNAL));
+      const n = Number(now ? call(done, true) : await call(done, false));
       if (now && n < 0 && lastErrno() === EAGAIN) {
         now = false;
         continue;
       }
       now = false;
+      if (n === 0) return done;
       if (n > 0) {
         done += n;
         failures = 0;
       } else if (this.#shut || ++failures > RETRIES) {
-        throw new Error(this.#failure("send failed"));
+        throw new Error(this.#failure(failed));
       }
     }
+    return done;
   }
 
   /** Ends both directions: any call waiting on this socket returns. Idempotent. */
