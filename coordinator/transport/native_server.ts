@@ -45,6 +45,8 @@ export interface NativeServerOptions {
   readonly hostname?: string;
   /** Port to bind; `0` picks a free one. Default `0`. */
   readonly port?: number;
+  /** How long a connection may take over its handshake. Default {@link HANDSHAKE_TIMEOUT_MS}. */
+  readonly handshakeTimeoutMs?: number;
   /** Where refused connections are reported. Default `console.warn`. */
   readonly log?: (line: string) => void;
 }
@@ -63,6 +65,12 @@ export interface NativeServer {
 
 /** Polls of a chunk that has to wait (plan not known yet, or too far ahead). */
 const FIRST_WAIT_MS = 1, LONGEST_WAIT_MS = 50;
+/**
+ * How long a connection may take over its handshake, and how many may be at it at once:
+ * each waits in a call on Deno's blocking pool, which callers without the token must not
+ * fill. Connections past the bound are closed at once.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000, MAX_HANDSHAKES = 32;
 
 /** `tcp://host:port`, with an IPv6 literal in brackets. */
 export function nativeUrl(host: string, port: number): string {
@@ -88,6 +96,7 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
   const sockets = new Set<NativeSocket>();
   const running = new Set<Promise<void>>();
   const lost = new Map<number, AbortController>();
+  let handshakes = 0;
   const log = options.log ?? console.warn;
   const name = (rank: number) => options.peerAddress?.(rank) ?? `rank ${rank}`;
   const lostController = (rank: number) => {
@@ -101,7 +110,17 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
     // Why the connection ended other than by the sender's goodbye, if it did.
     let broke: string | undefined;
     try {
-      from = await handshake(socket, options.token);
+      handshakes++;
+      const late = setTimeout(
+        () => socket.shutdown(),
+        options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      );
+      try {
+        from = await handshake(socket, options.token);
+      } finally {
+        clearTimeout(late);
+        handshakes--;
+      }
       if (from === undefined) return;
       // A rank that connects again (a rejoin) is no longer lost.
       if (lost.get(from)?.signal.aborted) lost.delete(from);
@@ -127,6 +146,11 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
     for (;;) {
       const socket = await listener.accept().catch(() => undefined);
       if (!socket) return;
+      if (handshakes >= MAX_HANDSHAKES) {
+        log(`native endpoint: ${MAX_HANDSHAKES} handshakes under way, a connection refused`);
+        socket.close();
+        continue;
+      }
       sockets.add(socket);
       const task = serve(socket);
       running.add(task);

@@ -89,6 +89,26 @@ Deno.test("NativeLink with the wrong token gets MeshAuthError naming the peer, a
   }
 });
 
+Deno.test("a connection that never finishes its handshake is closed after the timeout", async () => {
+  const server = await serveNative({
+    token: newJobToken(),
+    chunkLengthFor: () => 2,
+    handshakeTimeoutMs: 100,
+    log: () => {},
+  });
+  const { port } = new URL(server.url);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  try {
+    await conn.write(new Uint8Array(5)); // part of a handshake, then silence
+    const started = Date.now();
+    assert.equal(await conn.read(new Uint8Array(8)), null);
+    assert.ok(Date.now() - started < 3_000);
+  } finally {
+    conn.close();
+    await server.shutdown();
+  }
+});
+
 Deno.test("NativeLink retries while a peer is still starting, and gives up on one that never does", async () => {
   const token = newJobToken();
   const port = freePort();
