@@ -11,7 +11,10 @@ import {
   type AllReduceAlgorithm,
 } from "../coordinator/transport/algorithm_choice.ts";
 import { DEFAULT_STREAMS } from "../coordinator/transport/http_link.ts";
-import { DEFAULT_NATIVE_STREAMS } from "../coordinator/transport/native_link.ts";
+import {
+  DEFAULT_NATIVE_SPREAD,
+  DEFAULT_NATIVE_STREAMS,
+} from "../coordinator/transport/native_link.ts";
 import { WIRE_DTYPES, type WireDtype } from "../coordinator/transport/wire_dtype.ts";
 import type { JobSettings } from "../coordinator/job/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -40,8 +43,8 @@ export const collectiveFlags: FlagTable = {
     min: 1,
     max: 64,
     help: `connections to each peer, every transfer cut into chunks spread over them ` +
-      `(default: ${DEFAULT_STREAMS} for the http link, ${DEFAULT_NATIVE_STREAMS} for native; ` +
-      `whole 2 MiB chunks)`,
+      `(default: http ${DEFAULT_STREAMS} connections, whole 2 MiB chunks; native ` +
+      `${DEFAULT_NATIVE_STREAMS} connection, each transfer cut in ${DEFAULT_NATIVE_SPREAD})`,
   },
 };
 

@@ -21,6 +21,7 @@ import { FIT_CURVE_FILE } from "../../core/train/regression_eval.ts";
 import { abortable } from "../transport/abortable.ts";
 import { isWildcard } from "../transport/base_url.ts";
 import { describeLink, type LinkChoice } from "../transport/link_choice.ts";
+import { DEFAULT_NATIVE_SPREAD } from "../transport/native_link.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
 import { buildTrainer } from "../../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
@@ -165,7 +166,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         algorithm: settings.allreduce,
         gradDtype: settings.gradDtype,
         hosts: [...job.members].sort((a, b) => a.rank - b.rank).map((m) => m.host),
-        streams: settings.streams ?? undefined,
+        streams: settings.streams ??
+          (endpoint.link.kind === "native" ? DEFAULT_NATIVE_SPREAD : undefined),
       },
     );
     const link = await endpoint.join({

@@ -52,7 +52,7 @@ export interface LaunchOptions {
   /** Seconds for every worker to start its endpoint. Default 120. */
   readonly rendezvousTimeoutSeconds?: number;
   /** How gradients travel, as `--link` says (needs FFI in `permissions` for native). Default `auto`. */
-  readonly link?: LinkChoice;
+  readonly link?: "auto" | "native" | "http";
 }
 
 /** The most workers {@link launch} starts on one machine. */

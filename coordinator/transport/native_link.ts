@@ -37,6 +37,15 @@ const DEFAULT_CONNECT_RETRY_MS = 10_000;
  */
 export const DEFAULT_NATIVE_STREAMS = 1;
 
+/**
+ * Chunks each transfer of a job on the native link is cut into unless `--streams` says
+ * otherwise (`AllReducePlan`'s `streams`, with one connection per peer): with one 2 MiB chunk
+ * per ring step a rank's add and hand-off leave the link idle, with two the next chunk
+ * travels meanwhile. At 8 ranks on 1 GbE, 16 MB, it carried 90–94% of the link in 6 of 7
+ * runs against 76–91% without (bench/RESULTS.md, allreduce-1gbe; no change at 64 MB).
+ */
+export const DEFAULT_NATIVE_SPREAD = 2;
+
 /** One TCP connection to a peer: its sends run one after another. */
 interface Connection {
   readonly socket: Promise<NativeSocket>;
