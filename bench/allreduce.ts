@@ -5,14 +5,16 @@
  * shaped to the profile's rate), where Gloo's ranks run in the same namespaces.
  *
  * ```sh
- * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--worlds 2,4]
+ * deno run -A bench/allreduce.ts [--net loopback|1gbe|10gbe] [--worlds 2,4] [--link auto,native,http]
  *   [--allreduce ring,tree,halving,hier,auto] [--grad-dtype fp32,fp16,bf16] [--streams 0,4]
  *   [--per-host N] [--sizes 4096,65536,...] [--chunk-elems N,...] [--max-in-flight N] [--reps N]
  *   [--gloo-script PATH | --no-gloo] [--json PATH] [--write]
  * ```
  *
- * Every rank runs each reduction through `AllReducePlan`, as training does. `--allreduce`,
- * `--grad-dtype`, `--streams` and `--chunk-elems` take lists: every combination runs in the same rank
+ * Every rank runs each reduction through `AllReducePlan`, as training does, over the link
+ * `--link` names (native: TCP through libc; http; auto: native where it loads). `--link`,
+ * `--allreduce`, `--grad-dtype`, `--streams` and `--chunk-elems` take lists: every
+ * combination runs in the same rank
  * processes one after the other (size by size), so the ratios between them hold on a loaded
  * machine; streams 0 is the plan's own chunking. `--per-host N` puts N ranks in each
  * emulated host (they talk over its loopback), which is where `hier` and `auto` see hosts.
@@ -25,7 +27,7 @@
  * `--write` records the table in bench/RESULTS.md.
  *
  * The same file runs each rank (`--rank`, job token in the environment): it listens on
- * `--host`, prints its URL, reads every rank's URL from stdin (`--hosts` names every rank's
+ * `--host` with each link, prints its URLs, reads every rank's URLs from stdin (`--hosts` names every rank's
  * host), then reduces and prints one JSON line per case from rank 0.
  *
  * @module
@@ -39,6 +41,9 @@ import {
   type AllReduceAlgorithm,
 } from "../coordinator/transport/algorithm_choice.ts";
 import { HttpLink } from "../coordinator/transport/http_link.ts";
+import type { ChunkKey, Link } from "../coordinator/transport/link.ts";
+import { NativeLink, nativeLinkUnavailable } from "../coordinator/transport/native_link.ts";
+import { serveNative } from "../coordinator/transport/native_server.ts";
 import { DEFAULT_CHUNK_ELEMS } from "../coordinator/transport/ring_plan.ts";
 import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
@@ -58,11 +63,16 @@ const PYTHON = "/usr/bin/python3";
 const GLOO_RANK = new URL("./gloo_rank.py", import.meta.url).pathname;
 const GLOO_PORT = "29512";
 const DEFAULT_SIZES = [1 << 12, 1 << 16, 1 << 20, 1 << 22, 1 << 24, 1 << 26];
-const WARMUP = 2;
+// As many warm-up reductions as bench/gloo_rank.py runs.
+const WARMUP = 3;
 
-/** One reduction the ranks time: a size by an algorithm, a wire format and a spread. */
+/** A link a rank can run over. */
+type LinkKind = "native" | "http";
+
+/** One reduction the ranks time: a size by a link, an algorithm, a wire format and a spread. */
 interface Case {
   bytes: number;
+  link: LinkKind;
   algorithm: AllReduceAlgorithm;
   dtype: WireDtype;
   /** `AllReducePlan`'s `streams`; 0 leaves it out. */
@@ -86,6 +96,7 @@ interface CaseMeasurement extends Measurement, Case {
 const { values: flags } = parseArgs({
   options: {
     net: { type: "string", default: "loopback" },
+    link: { type: "string", default: "auto" },
     allreduce: { type: "string", default: "ring" },
     "grad-dtype": { type: "string", default: "fp32" },
     streams: { type: "string", default: "0" },
@@ -136,6 +147,14 @@ function integersFlag(flag: string, min: number): number[] {
 }
 
 const algorithms = listFlag("allreduce", ALLREDUCE_ALGORITHMS);
+// Each rank process resolves auto itself; they all run the same binary on one machine.
+const linkKinds: LinkKind[] = [
+  ...new Set(
+    listFlag("link", ["auto", "native", "http"] as const).map((kind) =>
+      kind === "auto" ? (nativeLinkUnavailable() ? "http" : "native") : kind
+    ),
+  ),
+];
 const dtypes = listFlag("grad-dtype", WIRE_DTYPES);
 const spreads = integersFlag("streams", 0);
 const [perHost] = integersFlag("per-host", 1);
@@ -153,10 +172,12 @@ const maxInFlight = flags["max-in-flight"] === undefined
   : integersFlag("max-in-flight", 1)[0];
 const fixedReps = flags.reps === undefined ? undefined : integersFlag("reps", 1)[0];
 const cases: Case[] = sizes.flatMap((bytes) =>
-  algorithms.flatMap((algorithm) =>
-    dtypes.flatMap((dtype) =>
-      spreads.flatMap((streams) =>
-        chunkSizes.map((chunkElems) => ({ bytes, algorithm, dtype, streams, chunkElems }))
+  linkKinds.flatMap((link) =>
+    algorithms.flatMap((algorithm) =>
+      dtypes.flatMap((dtype) =>
+        spreads.flatMap((streams) =>
+          chunkSizes.map((chunkElems) => ({ bytes, link, algorithm, dtype, streams, chunkElems }))
+        )
       )
     )
   )
@@ -183,14 +204,35 @@ async function runRank(rank: number, world: number, token: string): Promise<void
       ...(streams > 0 && { streams }),
     })
   );
-  const server = serveRing({
+  const endpoint = {
     token,
     hostname: flags.host,
-    chunkLengthFor: (key, from) => plans[key.bucket]?.chunkLength(rank, from, key.chunk),
-  });
-  console.log(server.url);
-  const peers = await readPeers();
-  const link = new HttpLink({ rank, peers, token, mailbox: server.mailbox, maxInFlight });
+    chunkLengthFor: (key: ChunkKey, from: number) =>
+      plans[key.bucket]?.chunkLength(rank, from, key.chunk),
+  };
+  const server = linkKinds.includes("http") ? serveRing(endpoint) : undefined;
+  const native = linkKinds.includes("native") ? await serveNative(endpoint) : undefined;
+  console.log(JSON.stringify({ http: server?.url, native: native?.url }));
+  // Each rank's first line is its URLs as JSON; the exchange hands them back as strings.
+  const urls = (await readPeers()).map((u) => JSON.parse(u) as Record<LinkKind, string>);
+  const links: Record<LinkKind, Link | undefined> = {
+    http: server &&
+      new HttpLink({
+        rank,
+        peers: urls.map((u) => u.http),
+        token,
+        mailbox: server.mailbox,
+        maxInFlight,
+      }),
+    native: native &&
+      new NativeLink({
+        rank,
+        peers: urls.map((u) => u.native),
+        token,
+        server: native,
+        maxInFlight,
+      }),
+  };
   const expected = (world * (world + 1)) / 2;
   let step = 0;
   for (const [bucket, plan] of plans.entries()) {
@@ -199,7 +241,12 @@ async function runRank(rank: number, world: number, token: string): Promise<void
     const scratch = new Float32Array(plan.scratchLength(rank));
     const reduce = async () => {
       const t0 = performance.now();
-      await plan.run(link, rank, data, { step: step++, bucket, scratch, timeoutMs: 120_000 });
+      await plan.run(links[cases[bucket].link]!, rank, data, {
+        step: step++,
+        bucket,
+        scratch,
+        timeoutMs: 120_000,
+      });
       return performance.now() - t0;
     };
     // The first result is checked; later ones sum what is there, as Gloo's script does, so
@@ -223,8 +270,9 @@ async function runRank(rank: number, world: number, token: string): Promise<void
       console.log(JSON.stringify(m));
     }
   }
-  await link.close();
-  await server.shutdown();
+  for (const link of Object.values(links)) await link?.close();
+  await server?.shutdown();
+  await native?.shutdown();
 }
 
 /** The program and arguments that run `command` as rank `rank`: in its namespace, if any. */
@@ -248,6 +296,7 @@ async function runWorld(world: number, network?: EmulatedNetwork): Promise<CaseM
       "-A",
       import.meta.filename!,
       `--net=${net}`,
+      `--link=${flags.link}`,
       `--allreduce=${flags.allreduce}`,
       `--grad-dtype=${flags["grad-dtype"]}`,
       `--streams=${flags.streams}`,
@@ -332,6 +381,7 @@ function row(m: CaseMeasurement, g: Measurement | undefined): string {
   const cells = [
     m.world,
     formatSize(m.bytes),
+    m.link,
     algorithmCell(m),
     m.dtype,
     m.streams || "–",
@@ -349,9 +399,9 @@ function row(m: CaseMeasurement, g: Measurement | undefined): string {
 
 async function main(): Promise<void> {
   const rows = [
-    "| world | size | algorithm | wire | streams | chunk | gradmesh ms | algbw GB/s | busbw GB/s | " +
+    "| world | size | link | algorithm | wire | streams | chunk | gradmesh ms | algbw GB/s | busbw GB/s | " +
     "% of link | Gloo ms | Gloo busbw GB/s | busbw ratio |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const withGloo = !flags["no-gloo"] && await canImportTorch();
   const loadAtStart = loadAverage();

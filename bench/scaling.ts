@@ -11,7 +11,7 @@
  * only (each rank then has a core of its own) and the 4- and 8-rank times check them.
  *
  * ```sh
- * deno run -A bench/scaling.ts [--net 1gbe] [--allreduce-json PATH] [--write]
+ * deno run -A bench/scaling.ts [--net 1gbe] [--link auto|native|http] [--allreduce-json PATH] [--write]
  * ```
  *
  * @module
@@ -33,12 +33,15 @@ import {
   weakScalingEfficiency,
 } from "./cost_model.ts";
 import { type LinkCost, ringSeconds } from "../coordinator/transport/algorithm_choice.ts";
+import { LINK_CHOICES } from "../coordinator/transport/link_choice.ts";
 import { createNetwork, type EmulatedNetwork, NET_PROFILES, type NetProfile } from "./netns.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const { values: flags } = parseArgs({
   options: {
     net: { type: "string", default: "loopback" },
+    // Every worker's --link, and the link bench/allreduce.ts measures.
+    link: { type: "string", default: "auto" },
     "allreduce-json": { type: "string" },
     write: { type: "boolean", default: false },
   },
@@ -49,6 +52,10 @@ if (!(net in NET_PROFILES)) {
   Deno.exit(2);
 }
 const linkBits = NET_PROFILES[net];
+if (!(LINK_CHOICES as readonly string[]).includes(flags.link)) {
+  console.error(`--link: expected ${LINK_CHOICES.join(" | ")}, got "${flags.link}"`);
+  Deno.exit(2);
+}
 
 const EPOCHS = 2;
 const config = { ...defaultTrainConfig, epochs: EPOCHS };
@@ -102,6 +109,7 @@ async function samplesPerSecond(workers: number): Promise<number> {
         "--dashboard=off",
         ...args,
         `--workers=${workers}`,
+        `--link=${flags.link}`,
       ]);
     }
     const records = (await Deno.readTextFile(`${out}/metrics.jsonl`)).trim().split("\n");
@@ -149,7 +157,13 @@ async function trainIn(network: EmulatedNetwork, args: string[]): Promise<void> 
   const workers = network.hosts.map((h, rank) =>
     run(
       "ip",
-      deno(rank, ["worker", `--host=${h.address}`, "--backend=cpu", `--threads=${threads}`]),
+      deno(rank, [
+        "worker",
+        `--host=${h.address}`,
+        "--backend=cpu",
+        `--threads=${threads}`,
+        `--link=${flags.link}`,
+      ]),
       {
         ...env,
         RANK: String(rank),
@@ -173,6 +187,7 @@ async function allReduceTimes(): Promise<{ ours: AllReduceTime[]; gloo: AllReduc
       "-A",
       bench,
       `--net=${net}`,
+      `--link=${flags.link}`,
       "--worlds=2,4,8",
       `--sizes=${FIT_SIZES.join(",")}`,
       `--json=${path}`,

@@ -11,6 +11,10 @@ import {
   type AllReduceAlgorithm,
 } from "../coordinator/transport/algorithm_choice.ts";
 import { DEFAULT_STREAMS } from "../coordinator/transport/http_link.ts";
+import {
+  DEFAULT_NATIVE_SPREAD,
+  DEFAULT_NATIVE_STREAMS,
+} from "../coordinator/transport/native_link.ts";
 import { WIRE_DTYPES, type WireDtype } from "../coordinator/transport/wire_dtype.ts";
 import type { JobSettings } from "../coordinator/job/wire.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
@@ -39,8 +43,9 @@ export const collectiveFlags: FlagTable = {
     group: "parallel",
     min: 1,
     max: 64,
-    help: `HTTP connections to each peer, every transfer cut into chunks spread over them ` +
-      `(default: ${DEFAULT_STREAMS} connections, whole 2 MiB chunks)`,
+    help: `connections to each peer, every transfer cut into chunks spread over them ` +
+      `(default: http ${DEFAULT_STREAMS} connections, whole 2 MiB chunks; native ` +
+      `${DEFAULT_NATIVE_STREAMS} connection, each transfer cut in ${DEFAULT_NATIVE_SPREAD})`,
   },
   powersgd: {
     type: "integer",

@@ -38,6 +38,7 @@ import type { MetricsRecord } from "../core/metrics/jsonl.ts";
 import { startRunDashboard, watchedJob } from "./dashboard.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { collectiveFlags, collectiveSettings } from "./collective_flags.ts";
+import type { LinkChoice } from "../coordinator/transport/link_choice.ts";
 import { onStopSignals, onTaskParentGone, type StopCause } from "./stop_signals.ts";
 import { REPORT_GRACE_MS, WorkerRounds } from "./worker_rounds.ts";
 
@@ -125,6 +126,8 @@ export interface LocalJobOptions {
   readonly workers: number;
   /** Every worker's `--backend`. */
   readonly backend: BackendKind;
+  /** Every worker's `--link`. Default `auto`. */
+  readonly link?: LinkChoice;
   /** Every worker's `--threads` and `--sgemm` (default, or threads 0: cores ÷ workers; auto). */
   readonly cpu?: { threads: number; sgemm: string };
   /** Output directory, written by rank 0. */
@@ -267,6 +270,8 @@ function workerArgs(options: LocalJobOptions): string[] {
     "worker",
     "--backend",
     options.backend,
+    "--link",
+    options.link ?? "auto",
     "--exit-with-stdin",
     // This launcher starts the next round's workers itself.
     "--once",
@@ -326,6 +331,7 @@ export async function trainOnWorkers(config: TrainConfig, values: FlagValues): P
     onRecords: dashboard?.addRecords,
     workers,
     backend: values.backend as BackendKind,
+    link: values.link as LinkChoice | undefined,
     cpu: { threads: values.threads as number, sgemm: values.sgemm as string },
     out,
     resume: values.resume as string | undefined,

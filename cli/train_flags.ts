@@ -19,6 +19,7 @@ import { dashboardFlags } from "./dashboard.ts";
 import type { FlagTable, FlagValues } from "./flags.ts";
 import { checkpointFlags } from "./checkpoint_flags.ts";
 import { meshFlags } from "./local_job.ts";
+import { linkFlags } from "./link_flag.ts";
 import { optimizerConfigFromFlags, optimizerFlags } from "./optimizer_flags.ts";
 import {
   regressionConfigFromFlags,
@@ -283,6 +284,7 @@ export const trainFlags: FlagTable = {
       "(drop that step on every rank, as AMP's GradScaler; reads a flag back every step)",
   },
   ...meshFlags,
+  ...linkFlags,
   tensorboard: {
     type: "boolean",
     group: "output",

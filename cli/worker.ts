@@ -18,6 +18,8 @@ import { runWorker } from "../coordinator/job/worker.ts";
 import { type BackendKind, chooseBackend } from "../backends/backend_choice.ts";
 import { cpuFlags, cpuSettings } from "./cpu_flags.ts";
 import { type FlagTable, helpText, parseFlags } from "./flags.ts";
+import { linkFlags } from "./link_flag.ts";
+import type { LinkChoice } from "../coordinator/transport/link_choice.ts";
 import { usageLine } from "./usage_line.ts";
 import { JobRestartError } from "../coordinator/job/job_errors.ts";
 import { printOutcome, printStopped, trainingCallbacks } from "./run_output.ts";
@@ -51,6 +53,7 @@ export const workerFlags: FlagTable = {
     help: "compute backend (cpu-ref: the TypeScript reference)",
   },
   ...cpuFlags,
+  ...linkFlags,
   quiet: {
     type: "boolean",
     group: "output",
@@ -109,6 +112,7 @@ export async function runWorkerCommand(args: readonly string[]): Promise<number>
       host: values.host as string,
       advertise: values.advertise as string | undefined,
       port: values.port as number,
+      link: values.link as LinkChoice,
       rank: env.rank,
       world: env.worldSize,
       backend: choice.backend,

@@ -21,6 +21,7 @@
 #   DENO            deno on every host (default: deno)
 #   MASTER_PORT     coordinator port (default: 29500)
 #   BACKEND         every worker's --backend (default: auto)
+#   LINK            every worker's --link: native, http or auto (default: auto)
 #   GRADMESH_TOKEN  job token (default: a fresh one); sent over ssh's stdin, never argv
 #   SSH             ssh command (default: ssh -o BatchMode=yes)
 #
@@ -40,9 +41,11 @@ dir=${GRADMESH_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 deno=${DENO:-deno}
 port=${MASTER_PORT:-29500}
 backend=${BACKEND:-auto}
+link=${LINK:-auto}
 read -r -a ssh_cmd <<<"${SSH:-ssh -o BatchMode=yes}"
 token=${GRADMESH_TOKEN:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
-permissions="--allow-read --allow-write --allow-env --allow-net --allow-run --allow-sys"
+# --allow-ffi: the native link (libc) and OpenBLAS.
+permissions="--allow-read --allow-write --allow-env --allow-net --allow-run --allow-sys --allow-ffi"
 
 hosts=()
 settings=()
@@ -95,7 +98,7 @@ for rank in "${!hosts[@]}"; do
   run_remote "$host" "exec env ${settings[$rank]} RANK=$rank WORLD_SIZE=$world \
     LOCAL_RANK=$local_rank MASTER_ADDR=$(printf %q "$master") MASTER_PORT=$port \
     $deno run $permissions cli/main.ts worker --host 0.0.0.0 \
-    --advertise $(printf %q "$host") --backend $backend" \
+    --advertise $(printf %q "$host") --backend $backend --link $link" \
     > >(sed -u "s/^/[rank $rank] /") 2>&1 &
   pids+=("$!")
 done

@@ -95,15 +95,25 @@ export class ListenError extends GradmeshError {
     this.cause = cause;
   }
 
-  /** Runs `listen`, turning the errors of binding a socket into a `ListenError`. */
+  /**
+   * Runs `listen`, turning the errors of binding a socket into a `ListenError`, also when
+   * it returns a promise that rejects with one.
+   */
   static wrap<T>(host: string, port: number, listen: () => T): T {
-    try {
-      return listen();
-    } catch (error) {
+    const convert = (error: unknown) => {
       const binding = error instanceof Deno.errors.AddrInUse ||
         error instanceof Deno.errors.AddrNotAvailable ||
         error instanceof Deno.errors.PermissionDenied;
-      throw binding ? new ListenError(host, port, error) : error;
+      return binding ? new ListenError(host, port, error) : error;
+    };
+    try {
+      const listening = listen();
+      if (!(listening instanceof Promise)) return listening;
+      return listening.catch((error) => {
+        throw convert(error);
+      }) as T;
+    } catch (error) {
+      throw convert(error);
     }
   }
 }

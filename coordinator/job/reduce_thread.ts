@@ -1,12 +1,12 @@
 /**
  * The network side of a rank's gradient all-reduce on a thread of its own
  * (`reduce_thread_entry.ts`): the thread serves the rank's ring endpoint, holds its
- * `HttpLink` and runs every all-reduce, while the main thread only hands it buckets in
+ * `Link` (native or HTTP) and runs every all-reduce, while the main thread only hands it buckets in
  * shared memory. Deno's `mapAsync` blocks the main thread until the GPU has finished
  * everything submitted (docs/webgpu.md), and a ring on that thread's event loop stops with
  * it, the peers' chunks unanswered; on a thread of its own the ring keeps moving.
  *
- * The thread runs the same `AllReducePlan` over the same `HttpLink` as the main-thread path,
+ * The thread runs the same `AllReducePlan` over the same link as the main-thread path,
  * so the sums are the same bits. Errors come back as the same classes: a `MeshError` still
  * names the peer rank.
  *
@@ -26,6 +26,8 @@ export interface ReduceThreadServe {
   readonly hostname?: string;
   /** `0` picks a free port. Default `0`. */
   readonly port?: number;
+  /** The link to serve, resolved on the main thread (`--link`). Default `http`. */
+  readonly link?: "native" | "http";
 }
 
 /** What the thread needs to join the mesh (see `HttpLinkOptions`). */

@@ -1,6 +1,7 @@
 /**
  * The thread a {@link ReduceThread} (reduce_thread.ts) drives: it serves the rank's ring
- * endpoint, holds its `HttpLink` and runs each all-reduce on its own event loop.
+ * endpoint (native or HTTP, link_endpoint.ts), holds its `Link` and runs each all-reduce
+ * on its own event loop.
  *
  * Messages in, each with an `id`: `{ serve }` (answered with the endpoint's URL), `{ connect,
  * plan }`, `{ run: { bucket, step, timeoutMs, shared } }` (the bucket's floats in shared
@@ -11,9 +12,8 @@
 
 import { ListenError } from "./job_errors.ts";
 import { BucketPlan } from "./bucket_plan.ts";
-import { HttpLink } from "../transport/http_link.ts";
-import type { ChunkKey } from "../transport/link.ts";
-import { type RingServer, serveRing } from "../transport/ring_server.ts";
+import type { Link } from "../transport/link.ts";
+import { type LinkEndpoint, serveLinkEndpoint } from "../transport/link_endpoint.ts";
 import {
   errorToWire,
   type PlanArgs,
@@ -26,33 +26,31 @@ const scope = self as unknown as {
   postMessage(message: unknown): void;
 };
 
-let server: RingServer | undefined;
-let link: HttpLink | undefined;
+let endpoint: LinkEndpoint | undefined;
+let link: Link | undefined;
 let plan: BucketPlan | undefined;
 let rank = 0;
 let token = "";
-// Until the plan is known a chunk is answered "not ready" and its sender retries.
-let expected = (_key: ChunkKey, _from: number): number | undefined | null => null;
 /** Per bucket: the floats the reduction runs on, and its scratch memory. */
 const memory = new Map<
   number,
   { data: Float32Array<ArrayBuffer>; scratch: Float32Array<ArrayBuffer> }
 >();
 
-function serve({ token, hostname = "127.0.0.1", port = 0 }: ReduceThreadServe): string {
-  server = ListenError.wrap(
-    hostname,
-    port,
-    () => serveRing({ token, hostname, port, chunkLengthFor: (key, from) => expected(key, from) }),
-  );
-  return server.url;
+function serve(
+  { token, hostname = "127.0.0.1", port = 0, link = "http" }: ReduceThreadServe,
+): Promise<string> {
+  return ListenError.wrap(hostname, port, async () => {
+    endpoint = await serveLinkEndpoint(link, { token, hostname, port });
+    return endpoint.url;
+  });
 }
 
 function connect(options: ReduceThreadConnect, args: PlanArgs, token: string): void {
   rank = options.rank;
   plan = new BucketPlan(...args);
-  link = new HttpLink({ ...options, token, mailbox: server!.mailbox });
-  expected = plan.chunkLengthFor(rank);
+  link = endpoint!.connect(options, token);
+  endpoint!.expect(plan.chunkLengthFor(rank));
 }
 
 async function run(
@@ -80,7 +78,7 @@ async function run(
 
 async function close(): Promise<void> {
   await link?.close();
-  await server?.shutdown();
+  await endpoint?.shutdown();
 }
 
 scope.onmessage = async ({ data }: MessageEvent) => {
@@ -89,7 +87,7 @@ scope.onmessage = async ({ data }: MessageEvent) => {
     let value: unknown;
     if (data.serve) {
       token = data.serve.token;
-      value = serve(data.serve);
+      value = await serve(data.serve);
     } else if (data.connect) connect(data.connect, data.plan, token);
     else if (data.run) await run(data.run);
     else if (data.close) await close();

@@ -1,7 +1,8 @@
 /**
  * A rank's side of the mesh before and after it knows its plan: the ring endpoint listens
  * from the start (its URL goes into the join), and once the job's collectives are laid out
- * the rank joins the mesh. Either on the main thread (`serveRing` and an `HttpLink`) or on
+ * the rank joins the mesh, over the native or the HTTP link (`--link`, link_choice.ts).
+ * Either on the main thread (`serveLinkEndpoint` and its `Link`) or on
  * an all-reduce thread of its own ({@link ReduceThread}), which WebGPU runs want: there
  * Deno's blocking `mapAsync` would freeze a ring on the main thread.
  *
@@ -12,9 +13,9 @@ import type { BucketPlan } from "./bucket_plan.ts";
 import type { AllReduceRunner } from "./gradient_reducer.ts";
 import { ListenError } from "./job_errors.ts";
 import { ReduceThread, type ReduceThreadConnect } from "./reduce_thread.ts";
-import { HttpLink } from "../transport/http_link.ts";
-import type { ChunkKey, Link } from "../transport/link.ts";
-import { serveRing } from "../transport/ring_server.ts";
+import type { Link } from "../transport/link.ts";
+import { type LinkChoice, type ResolvedLink, resolveLink } from "../transport/link_choice.ts";
+import { serveLinkEndpoint } from "../transport/link_endpoint.ts";
 
 /** Options of {@link openRingEndpoint}. */
 export interface RingEndpointOptions {
@@ -25,12 +26,16 @@ export interface RingEndpointOptions {
   readonly hostname: string;
   /** `0` picks a free port. */
   readonly port: number;
+  /** `--link`. Default `auto`. */
+  readonly link?: LinkChoice;
 }
 
 /** A listening ring endpoint, to join the mesh through once the plan is known. */
 export interface RingEndpoint {
-  /** Base URL peers send to. */
+  /** What peers send to: `tcp://host:port` (native) or `http://host:port`. */
   readonly url: string;
+  /** The link it serves, `auto` resolved. */
+  readonly link: ResolvedLink;
   /** Joins the mesh as `connect.rank`; what it returns is `meshForFit`'s first argument. */
   join(connect: ReduceThreadConnect, plan: BucketPlan): Promise<Link | AllReduceRunner>;
   /** Closes the link and the endpoint (and ends the thread). */
@@ -52,12 +57,14 @@ export interface RingEndpoint {
  */
 export async function openRingEndpoint(options: RingEndpointOptions): Promise<RingEndpoint> {
   const { token, hostname, port } = options;
+  const link = resolveLink(options.link ?? "auto");
   if (options.threaded) {
     const thread = new ReduceThread();
     try {
-      const url = await thread.serve({ token, hostname, port });
+      const url = await thread.serve({ token, hostname, port, link: link.kind });
       return {
         url,
+        link,
         join: async (connect, plan) => {
           await thread.connect(connect, plan);
           return thread;
@@ -69,23 +76,23 @@ export async function openRingEndpoint(options: RingEndpointOptions): Promise<Ri
       throw error;
     }
   }
-  let expected = (_key: ChunkKey, _from: number): number | undefined | null => null;
-  const server = ListenError.wrap(
+  const endpoint = await ListenError.wrap(
     hostname,
     port,
-    () => serveRing({ token, hostname, port, chunkLengthFor: (key, from) => expected(key, from) }),
+    () => serveLinkEndpoint(link.kind, { token, hostname, port }),
   );
-  let link: HttpLink | undefined;
+  let joined: Link | undefined;
   return {
-    url: server.url,
+    url: endpoint.url,
+    link,
     join: (connect, plan) => {
-      link = new HttpLink({ ...connect, token, mailbox: server.mailbox });
-      expected = plan.chunkLengthFor(connect.rank);
-      return Promise.resolve(link);
+      joined = endpoint.connect(connect, token);
+      endpoint.expect(plan.chunkLengthFor(connect.rank));
+      return Promise.resolve(joined);
     },
     close: async () => {
-      await link?.close();
-      await server.shutdown();
+      await joined?.close();
+      await endpoint.shutdown();
     },
   };
 }

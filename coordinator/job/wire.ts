@@ -260,8 +260,11 @@ function runningMetrics(value: unknown, field: string): RunningMetrics {
 export function parseJoinRequest(value: unknown): JoinRequest {
   const body = fieldsOf(value, "body");
   const ringUrl = text(body, "ringUrl");
-  if (!URL.canParse(ringUrl) || new URL(ringUrl).protocol !== "http:") {
-    throw new WireFormatError("ringUrl", `expected an http:// URL, got ${describe(ringUrl)}`);
+  if (!URL.canParse(ringUrl) || !["http:", "tcp:"].includes(new URL(ringUrl).protocol)) {
+    throw new WireFormatError(
+      "ringUrl",
+      `expected an http:// or tcp:// URL, got ${describe(ringUrl)}`,
+    );
   }
   return {
     host: text(body, "host"),

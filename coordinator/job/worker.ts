@@ -19,7 +19,9 @@ import type { MetricsRecord } from "../../core/metrics/jsonl.ts";
 import { type EpochSummary, fit, type FitCallbacks, type FitResult } from "../../core/train/fit.ts";
 import { FIT_CURVE_FILE } from "../../core/train/regression_eval.ts";
 import { abortable } from "../transport/abortable.ts";
-import { baseUrl, isWildcard } from "../transport/base_url.ts";
+import { isWildcard } from "../transport/base_url.ts";
+import { describeLink, type LinkChoice } from "../transport/link_choice.ts";
+import { DEFAULT_NATIVE_SPREAD } from "../transport/native_link.ts";
 import { alignedBucketElems, planForTrainer } from "./bucket_plan.ts";
 import { buildTrainer } from "../../core/train/config.ts";
 import { DEFAULT_RENDEZVOUS_TIMEOUT_MS } from "./coordinator.ts";
@@ -52,6 +54,8 @@ export interface WorkerOptions {
    * main thread blocked in a read-back does not stall the mesh. Default: on WebGPU.
    */
   readonly reduceThread?: boolean;
+  /** `--link`: native, http or auto (native where it loads). Default `auto`. */
+  readonly link?: LinkChoice;
   /** Rank to ask for (torchrun's `RANK`); assigned in join order when absent. */
   readonly rank?: number;
   /** World size the launcher expects (`WORLD_SIZE`); a job of another size is an error. */
@@ -119,6 +123,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     token,
     hostname: host,
     port: options.port ?? 0,
+    link: options.link,
   });
   const client = new CoordinatorClient(options.coordinatorUrl, token);
   const stop = new AbortController();
@@ -128,7 +133,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
     await heartbeat.ready;
     const job = await client.join({
       host: advertise,
-      ringUrl: baseUrl(advertise, Number(new URL(endpoint.url).port)),
+      ringUrl: announcedUrl(endpoint.url, advertise),
       adapter: backend.description,
       rank: options.rank,
     }, options.connectTimeoutMs ?? DEFAULT_RENDEZVOUS_TIMEOUT_MS);
@@ -139,6 +144,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
       throw new UsageError("WORLD_SIZE", `is ${options.world}, but the job has ${world} ranks`);
     }
     logAdapter(job, advertise, backend, log, options.warn ?? console.warn);
+    log(`rank ${rank}/${world} link: ${describeLink(endpoint.link)}`);
     heartbeat.start({
       url: options.coordinatorUrl,
       token,
@@ -163,7 +169,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerResult> {
         algorithm: settings.allreduce,
         gradDtype: settings.gradDtype,
         hosts: [...job.members].sort((a, b) => a.rank - b.rank).map((m) => m.host),
-        streams: settings.streams ?? undefined,
+        streams: settings.streams ??
+          (endpoint.link.kind === "native" ? DEFAULT_NATIVE_SPREAD : undefined),
         powerSgdLengths: powerSgd?.vectorLengths,
       },
     );
@@ -292,4 +299,10 @@ function logAdapter(
       `${twins.map((m) => m.rank).join(", ")} on ${host}; give each worker its own GPU ` +
       `(NVIDIA_VISIBLE_DEVICES or MESA_VK_DEVICE_SELECT, see docs/cluster.md)`,
   );
+}
+
+/** The endpoint `url` as peers dial it: its scheme and port, at `advertise`. */
+function announcedUrl(url: string, advertise: string): string {
+  const { protocol, port } = new URL(url);
+  return `${protocol}//${advertise.includes(":") ? `[${advertise}]` : advertise}:${port}`;
 }

@@ -3,8 +3,9 @@
  * `torch.multiprocessing.spawn`. Called in the script's top level, it starts `workers`
  * copies of the script as worker processes (and returns once they have all finished);
  * in each of those, the same call runs `main` with the rank's place in the job and a
- * mesh that `fit(model, data, { distributed })` trains over: the HTTP ring of
- * `gradmesh train --workers`, gradients summed bucket by bucket while backward runs.
+ * mesh that `fit(model, data, { distributed })` trains over: the ring of
+ * `gradmesh train --workers` (over the native or the HTTP link, `link`), gradients summed
+ * bucket by bucket while backward runs.
  *
  * The rendezvous is a private directory: each worker serves its ring endpoint on a free
  * loopback port and writes its address there; the launcher, once it has every address,
@@ -24,9 +25,9 @@ import type { Trainer } from "../../core/train/trainer.ts";
 import { planForTrainer } from "../job/bucket_plan.ts";
 import { TRAIN_PERMISSIONS } from "../job/deno_permissions.ts";
 import { meshForFit } from "../job/fit_mesh.ts";
-import { HttpLink } from "../transport/http_link.ts";
-import type { ChunkKey } from "../transport/link.ts";
-import { serveRing } from "../transport/ring_server.ts";
+import type { Link } from "../transport/link.ts";
+import { LINK_CHOICES, type LinkChoice, resolveLink } from "../transport/link_choice.ts";
+import { serveLinkEndpoint } from "../transport/link_endpoint.ts";
 import { sleep } from "../transport/sleep.ts";
 import { newJobToken } from "../transport/token.ts";
 
@@ -50,6 +51,8 @@ export interface LaunchOptions {
   readonly permissions?: readonly string[];
   /** Seconds for every worker to start its endpoint. Default 120. */
   readonly rendezvousTimeoutSeconds?: number;
+  /** How gradients travel, as `--link` says (needs FFI in `permissions` for native). Default `auto`. */
+  readonly link?: "auto" | "native" | "http";
 }
 
 /** The most workers {@link launch} starts on one machine. */
@@ -67,6 +70,7 @@ const RANK_VAR = "GRADMESH_LAUNCH_RANK";
 const WORLD_VAR = "GRADMESH_LAUNCH_WORLD";
 const DIR_VAR = "GRADMESH_LAUNCH_DIR";
 const TOKEN_VAR = "GRADMESH_TOKEN";
+const LINK_VAR = "GRADMESH_LAUNCH_LINK";
 const POLL_MS = 20;
 
 /**
@@ -111,7 +115,12 @@ export async function launch(
 
 async function runWorkers(dir: string, options: LaunchOptions): Promise<void> {
   const script = String(options.script ?? Deno.mainModule);
-  const env = { [WORLD_VAR]: String(options.workers), [DIR_VAR]: dir, [TOKEN_VAR]: newJobToken() };
+  const env = {
+    [WORLD_VAR]: String(options.workers),
+    [DIR_VAR]: dir,
+    [TOKEN_VAR]: newJobToken(),
+    [LINK_VAR]: options.link ?? "auto",
+  };
   const children = Array.from(
     { length: options.workers },
     (_, r) =>
@@ -163,13 +172,20 @@ async function runAsWorker(rank: number, main: (context: WorkerContext) => unkno
   const world = Number(Deno.env.get(WORLD_VAR));
   const dir = Deno.env.get(DIR_VAR)!;
   const token = Deno.env.get(TOKEN_VAR)!;
-  let expected = (_key: ChunkKey, _from: number): number | undefined | null => null;
-  const server = serveRing({ token, chunkLengthFor: (key, from) => expected(key, from) });
-  let link: HttpLink | undefined;
+  const choice = Deno.env.get(LINK_VAR) ?? "auto";
+  if (!(LINK_CHOICES as readonly string[]).includes(choice)) {
+    throw new UsageError("link", `expected ${LINK_CHOICES.join(" | ")}, got "${choice}"`);
+  }
+  const endpoint = await serveLinkEndpoint(resolveLink(choice as LinkChoice).kind, {
+    token,
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  let link: Link | undefined;
   try {
-    await writeTextAtomic(join(dir, `rank-${rank}.url`), server.url);
+    await writeTextAtomic(join(dir, `rank-${rank}.url`), endpoint.url);
     const peers = await waitForPeers(join(dir, "peers.json"));
-    link = new HttpLink({ rank, peers, token, mailbox: server.mailbox });
+    link = endpoint.connect({ rank, peers }, token);
     const ring = link;
     await main({
       rank,
@@ -177,13 +193,13 @@ async function runAsWorker(rank: number, main: (context: WorkerContext) => unkno
       meshFor(trainer: Trainer): FitMesh | undefined {
         if (world === 1) return undefined; // one process: no mesh at all
         const plan = planForTrainer(trainer, world, false);
-        expected = plan.chunkLengthFor(rank);
+        endpoint.expect(plan.chunkLengthFor(rank));
         return meshForFit(ring, { rank, plan, backend: trainer.flat.backend });
       },
     });
   } finally {
     await link?.close();
-    await server.shutdown();
+    await endpoint.shutdown();
   }
 }
 

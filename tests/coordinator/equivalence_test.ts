@@ -68,7 +68,7 @@ for (const world of [1, 2, 3, 4, 5]) {
 
 Deno.test({
   name:
-    "equivalence: 2 worker processes over real HTTP (tree all-reduce) match one process; rank 0 prints the run",
+    "equivalence: 2 worker processes over the HTTP link (tree all-reduce) match one process; rank 0 prints the run",
   ...await needsClusterCommands(),
   async fn() {
     const out = `${dir}/run`;
@@ -76,6 +76,7 @@ Deno.test({
     const job = startLocalJob(config, {
       workers: 2,
       backend: "cpu",
+      link: "http",
       out,
       rank0Output: (line) => lines.push(line),
       // The tree here; the CLI run below takes auto (the ring, for two ranks).
@@ -100,6 +101,7 @@ Deno.test({
       "m",
     );
     assert.match(output, backendLine);
+    assert.match(output, /^rank 0\/2 link: http$/m);
     assert.match(output, /^data: .*, 1600 train \/ 200 test samples$/m);
     assert.match(output, /^epoch 1\/1 train loss [\d.]+ acc [\d.]+% test loss/m);
     assert.match(output, /^final test accuracy [\d.]+% \(loss [\d.]+\) in \d+:\d\d$/m);
@@ -132,13 +134,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "equivalence: `train --workers 2` trains like `train`, printing rank 0's lines, exit 0",
+  name:
+    "equivalence: `train --workers 2 --link native` trains like `train`, printing rank 0's lines, exit 0",
   ...await needsClusterCommands(),
   async fn() {
     const out = `${dir}/cli`;
     const { code, stdout, stderr } = await runMain([
       "train",
       "--workers=2",
+      "--link=native",
       "--backend=cpu",
       `--data=${spec}`,
       "--model=784-32-10",
@@ -150,6 +154,7 @@ Deno.test({
     assert.equal(code, 0, stderr);
     assert.equal(stderr, "");
     assert.match(stdout, /^final test accuracy [\d.]+% /m);
+    assert.match(stdout, /^rank 0\/2 link: native$/m);
     const checkpoint = await loadCheckpoint(`${out}/checkpoint.safetensors`);
     const error = relativeError(
       Float32Array.from(checkpoint.params.flatMap((t) => [...t.data])),

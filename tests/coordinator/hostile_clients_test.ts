@@ -101,6 +101,9 @@ async function startTraining(out: string) {
     // The reference backend, as the one-process run compared against: at its pace the job
     // is still training while the flood and the fuzzer are at work.
     backend: "cpu-ref",
+    // The ring ports speak HTTP here: these clients are HTTP's (the native endpoint's
+    // handshake bounds are tested in native_link_test.ts).
+    link: "http",
     out,
     token,
     rank0Output: () => {},

@@ -31,23 +31,27 @@ async function reduceAll(plan: BucketPlan, reducers: GradientReducer[]): Promise
   return grads;
 }
 
-async function threads(plan: BucketPlan): Promise<ReduceThread[]> {
+async function threads(
+  plan: BucketPlan,
+  link: "native" | "http" = "http",
+): Promise<ReduceThread[]> {
   const all = Array.from({ length: plan.world }, () => new ReduceThread());
-  const peers = await Promise.all(all.map((t) => t.serve({ token: TOKEN })));
+  const peers = await Promise.all(all.map((t) => t.serve({ token: TOKEN, link })));
   await Promise.all(all.map((t, rank) => t.connect({ rank, peers }, plan)));
   return all;
 }
 
 for (
-  const settings of [
-    { algorithm: "ring" },
-    { algorithm: "tree", gradDtype: "bf16" },
-  ] as CollectiveSettings[]
+  const [settings, link] of [
+    [{ algorithm: "ring" }, "http"],
+    [{ algorithm: "tree", gradDtype: "bf16" }, "http"],
+    [{ algorithm: "halving" }, "native"],
+  ] as [CollectiveSettings, "native" | "http"][]
 ) {
   Deno.test(
     `sums on all-reduce threads are bitwise those of the main thread (${settings.algorithm}, ${
       settings.gradDtype ?? "fp32"
-    })`,
+    }, ${link} link)`,
     async () => {
       const plan = new BucketPlan(LENGTH, WORLD, 1024, 300, [], settings);
       const backend = createCpuBackend();
@@ -55,7 +59,7 @@ for (
         new GradientReducer(link, { rank, plan, backend })
       );
       const expected = await reduceAll(plan, onMain);
-      const all = await threads(plan);
+      const all = await threads(plan, link);
       try {
         const reducers = all.map((t, rank) => new GradientReducer(t, { rank, plan, backend }));
         const got = await reduceAll(plan, reducers);

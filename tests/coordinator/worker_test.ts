@@ -72,6 +72,7 @@ Deno.test("runWorker: two ranks in one process train over real HTTP; rank 0 writ
   const [a, b] = await Promise.all([0, 1].map((rank) =>
     worker(job.server.url, {
       rank,
+      link: "http",
       log: (line) => logs[rank].push(line),
       callbacks: (j) => j.rank === 0 ? { onEpoch: (s) => epochs.push(s.epoch) } : {},
     })
@@ -93,6 +94,7 @@ Deno.test("runWorker: two ranks in one process train over real HTTP; rank 0 writ
   for (const [rank, lines] of logs.entries()) {
     assert.deepEqual(lines, [
       `rank ${rank}/2 on 127.0.0.1: backend cpu, adapter "CPU reference (Float32Array)"`,
+      `rank ${rank}/2 link: http`,
     ]);
   }
   const [pa, pb] = await Promise.all(
