@@ -19,7 +19,9 @@ enum {
   FIRST = 8, /* SGD: the first step, which sets the momentum buffer to the direction */
   NESTEROV = 16,
   DECOUPLED = 32, /* AdamW */
-  AMSGRAD = 64
+  AMSGRAD = 64,
+  /* Set here, not by the caller: SGD without dampening, whose `keep * d` is d exactly. */
+  UNDAMPENED = 128
 };
 
 /* One update's scalars and operands, as cpu/wasm_kernels.ts lays them out. */
@@ -48,14 +50,31 @@ static inline d2 load(const float *x, int lanes) {
 /* v rounded to f32, as storing it to a Float32Array does. */
 static inline v128_t to_f32(d2 v) { return wasm_f32x4_demote_f64x2_zero((v128_t)v); }
 
-/* Stores `lanes` (1 or 2) lanes of v rounded to f32. */
-static inline void store(float *x, d2 v, int lanes) {
-  if (lanes == 2) wasm_v128_store64_lane(x, to_f32(v), 0);
-  else wasm_v128_store32_lane(x, to_f32(v), 0);
+/* Stores the low `lanes` (1 or 2) floats of v. */
+static inline void store_f32(float *x, v128_t v, int lanes) {
+  if (lanes == 2) wasm_v128_store64_lane(x, v, 0);
+  else wasm_v128_store32_lane(x, v, 0);
 }
 
-/* v rounded to f32 and back: JavaScript's Math.fround. */
-static inline d2 fround(d2 v) { return (d2)wasm_f64x2_promote_low_f32x4(to_f32(v)); }
+/* Stores `lanes` (1 or 2) lanes of v rounded to f32. */
+static inline void store(float *x, d2 v, int lanes) { store_f32(x, to_f32(v), lanes); }
+
+/*
+ * v unchanged, but opaque to the compiler: it cannot see through it to fuse what comes before
+ * with what comes after.
+ */
+static inline v128_t opaque(v128_t v) {
+  __asm__("" : "+r"(v));
+  return v;
+}
+
+/*
+ * v rounded to f32 and back: JavaScript's Math.fround. Without the barrier clang 14 sees the
+ * round trip as one <2 x double> -> <2 x float> -> <2 x double> conversion, which it cannot
+ * lower to the two SIMD instructions and does lane by lane (eight instructions instead of two,
+ * most of the SGD update's time).
+ */
+static inline d2 fround(d2 v) { return (d2)wasm_f64x2_promote_low_f32x4(opaque(to_f32(v))); }
 
 static inline d2 splat(double x) { return (d2){x, x}; }
 
@@ -68,20 +87,27 @@ static inline v128_t pack(d2 lo, d2 hi) {
   return wasm_i32x4_shuffle(to_f32(lo), to_f32(hi), 0, 1, 4, 5);
 }
 
-/* New parameters and momentum buffer of two elements of SGD. */
+/*
+ * New parameters of two elements of SGD, and their momentum buffer already rounded to f32 (in
+ * the low two lanes), as it is stored.
+ */
 typedef struct {
-  d2 p, b;
+  d2 p;
+  v128_t b;
 } SgdOut;
 
 /* SGD of two elements, as the record's general loop. */
 static inline SgdOut sgd_math(const UpdateJob *job, d2 p, d2 d, d2 b, int flags) {
   if (flags & MAXIMIZE) d = -d;
   if (flags & DECAY) d = d + splat(job->weight_decay) * p;
+  v128_t b32 = wasm_f32x4_const_splat(0.0f);
   if (flags & MOMENTUM) {
-    b = flags & FIRST ? fround(d) : fround(splat(job->momentum) * b + splat(job->keep) * d);
+    d2 kept = flags & UNDAMPENED ? d : splat(job->keep) * d;
+    b32 = opaque(to_f32(flags & FIRST ? d : splat(job->momentum) * b + kept));
+    b = low(b32);
     d = flags & NESTEROV ? d + splat(job->momentum) * b : b;
   }
-  return (SgdOut){p - splat(job->lr) * d, b};
+  return (SgdOut){p - splat(job->lr) * d, b32};
 }
 
 /* Elements i to i + 3 of SGD, through whole f32x4 loads and stores. */
@@ -90,7 +116,7 @@ static inline void sgd_four(const UpdateJob *job, int i, int flags) {
   v128_t b = flags & MOMENTUM ? wasm_v128_load(job->s0 + i) : p;
   SgdOut lo = sgd_math(job, low(p), low(g), low(b), flags);
   SgdOut hi = sgd_math(job, high(p), high(g), high(b), flags);
-  if (flags & MOMENTUM) wasm_v128_store(job->s0 + i, pack(lo.b, hi.b));
+  if (flags & MOMENTUM) wasm_v128_store(job->s0 + i, wasm_i32x4_shuffle(lo.b, hi.b, 0, 1, 4, 5));
   wasm_v128_store(job->p + i, pack(lo.p, hi.p));
 }
 
@@ -98,8 +124,8 @@ static inline void sgd_four(const UpdateJob *job, int i, int flags) {
 static inline void sgd_lanes(const UpdateJob *job, int i, int lanes, int flags) {
   d2 b = flags & MOMENTUM ? load(job->s0 + i, lanes) : splat(0);
   SgdOut out = sgd_math(job, load(job->p + i, lanes), load(job->g + i, lanes), b, flags);
-  if (flags & MOMENTUM) store(job->s0 + i, out.b, lanes);
-  store(job->p + i, out.p, lanes);
+  if (flags & MOMENTUM) store_f32(job->s0 + i, out.b, lanes);
+  store_f32(job->p + i, to_f32(out.p), lanes);
 }
 
 /* New parameters and state of two elements of Adam. */
@@ -174,12 +200,16 @@ void update_thread(const UpdateJob *shared_job, int thread) {
   if (end > job->size) end = job->size;
   /* The settings that training runs most: SGD with momentum (after its first step) and
    * Adam/AdamW with their defaults, with or without weight decay. */
-  switch (job->flags) {
+  int flags = job->flags;
+  if (job->kind == UPDATE_SGD && (flags & MOMENTUM) && job->keep == 1.0) flags |= UNDAMPENED;
+  switch (flags) {
   case 0: update_range(job, i, end, 0); break;
   case DECAY: update_range(job, i, end, DECAY); break;
-  case MOMENTUM: update_range(job, i, end, MOMENTUM); break;
-  case MOMENTUM | DECAY: update_range(job, i, end, MOMENTUM | DECAY); break;
+  case MOMENTUM | UNDAMPENED: update_range(job, i, end, MOMENTUM | UNDAMPENED); break;
+  case MOMENTUM | DECAY | UNDAMPENED:
+    update_range(job, i, end, MOMENTUM | DECAY | UNDAMPENED);
+    break;
   case DECOUPLED | DECAY: update_range(job, i, end, DECOUPLED | DECAY); break;
-  default: update_range(job, i, end, job->flags);
+  default: update_range(job, i, end, flags);
   }
 }
