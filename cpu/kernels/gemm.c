@@ -42,10 +42,6 @@ int gemm_work_floats(void) { return PACK_A_FLOATS + PACK_B_FLOATS + MR * NR; }
 /* The Gemm descriptor's size in bytes, so the caller can check its layout. */
 int gemm_job_bytes(void) { return (int)sizeof(Gemm); }
 
-static inline float a_at(const Gemm *g, const float *a, int i, int p) {
-  return g->trans_a ? a[p * g->lda + i] : a[i * g->lda + p];
-}
-
 /*
  * The 4 x 4 block at s (row stride ld) transposed: out[j] is column j of the block. Packing
  * only moves floats, so the packed panels, and the products, are the same as element-wise.
@@ -59,30 +55,25 @@ static inline void transpose4(const float *s, int ld, f4 out[4]) {
 }
 
 /*
- * Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padded, at
- * kc * MR floats each; a whole panel of an untransposed A is left out (its place kept), as
- * micro_kernel_rows reads those rows in place.
+ * Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels at kc * MR floats
+ * each, when A is transposed (op(A)'s rows are then strided); the kernels read the rows of an
+ * untransposed A in place, so it is not packed at all. A short last panel holds only its rows.
  */
 static void pack_a(const Gemm *g, const float *a, int i0, int mc, int p0, int kc, float *dst) {
-  for (int ir = 0; ir < mc; ir += MR) {
+  if (!g->trans_a) return;
+  for (int ir = 0; ir < mc; ir += MR, dst += kc * MR) {
     int rows = mc - ir < MR ? mc - ir : MR;
-    if (rows == MR && !g->trans_a) {
-      dst += kc * MR;
-      continue;
-    }
+    const float *src = a + p0 * g->lda + i0 + ir;
     if (rows == MR) {
-      const float *src = a + p0 * g->lda + i0 + ir;
-      for (int p = 0; p < kc; p++, src += g->lda, dst += MR) {
-        f4_store(dst, f4_load(src));
-        dst[4] = src[4], dst[5] = src[5];
+      float *out = dst;
+      for (int p = 0; p < kc; p++, src += g->lda, out += MR) {
+        f4_store(out, f4_load(src));
+        out[4] = src[4], out[5] = src[5];
       }
       continue;
     }
-    for (int p = 0; p < kc; p++) {
-      for (int r = 0; r < rows; r++) dst[r] = a_at(g, a, i0 + ir + r, p0 + p);
-      for (int r = rows; r < MR; r++) dst[r] = 0.0f;
-      dst += MR;
-    }
+    for (int p = 0; p < kc; p++)
+      for (int r = 0; r < rows; r++) dst[p * MR + r] = src[p * g->lda + r];
   }
 }
 
@@ -130,74 +121,84 @@ static void pack_b(const Gemm *g, const float *b, int p0, int kc, int j0, int nc
 }
 
 /*
- * C[0..MR, 0..NR) (row stride ldc) = (add ? C : 0) + A . B panel over kc steps, with MR x NR
- * accumulators held in registers for the whole of kc; A's element (r, p) is a[r * rs + p * ps].
- * Inlined into the two kernels below, where rs and ps become a packed panel's constants or an
- * in-place row's stride.
+ * C[0..ROWS, 0..NR) (row stride ldc) = (add ? C : 0) + A . B panel over kc steps, with
+ * ROWS x NR accumulators held in registers for the whole of kc; A's element (r, p) is
+ * a[r * rs + p * ps]. ROWS (1 to MR) is a constant wherever this is inlined, so the loops over
+ * rows unroll and the accumulators stay in registers; rs and ps become a packed panel's
+ * constants or an in-place row's stride. Every element of C is the same chain of multiply-adds
+ * over p whatever ROWS is, so a short panel's rows are bitwise what a full panel gives them.
  */
 static inline __attribute__((always_inline)) void
-micro_tile(int kc, const float *a, int rs, int ps, const float *restrict b, float *c, int ldc,
-           int add) {
-  f4 c00 = f4_zero(), c01 = f4_zero(), c10 = f4_zero(), c11 = f4_zero();
-  f4 c20 = f4_zero(), c21 = f4_zero(), c30 = f4_zero(), c31 = f4_zero();
-  f4 c40 = f4_zero(), c41 = f4_zero(), c50 = f4_zero(), c51 = f4_zero();
+micro_tile(int ROWS, int kc, const float *a, int rs, int ps, const float *restrict b, float *c,
+           int ldc, int add) {
+  f4 lo[MR], hi[MR];
+  for (int r = 0; r < ROWS; r++) lo[r] = f4_zero(), hi[r] = f4_zero();
   for (int p = 0; p < kc; p++, a += ps, b += NR) {
     f4 b0 = f4_load(b), b1 = f4_load(b + 4);
-    f4 x = f4_splat(a[0]);
-    c00 = MADD(x, b0, c00), c01 = MADD(x, b1, c01);
-    x = f4_splat(a[rs]);
-    c10 = MADD(x, b0, c10), c11 = MADD(x, b1, c11);
-    x = f4_splat(a[2 * rs]);
-    c20 = MADD(x, b0, c20), c21 = MADD(x, b1, c21);
-    x = f4_splat(a[3 * rs]);
-    c30 = MADD(x, b0, c30), c31 = MADD(x, b1, c31);
-    x = f4_splat(a[4 * rs]);
-    c40 = MADD(x, b0, c40), c41 = MADD(x, b1, c41);
-    x = f4_splat(a[5 * rs]);
-    c50 = MADD(x, b0, c50), c51 = MADD(x, b1, c51);
+    for (int r = 0; r < ROWS; r++) {
+      f4 x = f4_splat(a[r * rs]);
+      lo[r] = MADD(x, b0, lo[r]), hi[r] = MADD(x, b1, hi[r]);
+    }
   }
-#define STORE_ROW(r, lo, hi)                                                                   \
-  if (add) {                                                                                   \
-    lo = f4_add(f4_load(c + r * ldc), lo);                                                     \
-    hi = f4_add(f4_load(c + r * ldc + 4), hi);                                                 \
-  }                                                                                            \
-  f4_store(c + r * ldc, lo);                                                                   \
-  f4_store(c + r * ldc + 4, hi);
-  STORE_ROW(0, c00, c01)
-  STORE_ROW(1, c10, c11)
-  STORE_ROW(2, c20, c21)
-  STORE_ROW(3, c30, c31)
-  STORE_ROW(4, c40, c41)
-  STORE_ROW(5, c50, c51)
-#undef STORE_ROW
+  for (int r = 0; r < ROWS; r++) {
+    if (add) {
+      lo[r] = f4_add(f4_load(c + r * ldc), lo[r]);
+      hi[r] = f4_add(f4_load(c + r * ldc + 4), hi[r]);
+    }
+    f4_store(c + r * ldc, lo[r]);
+    f4_store(c + r * ldc + 4, hi[r]);
+  }
 }
 
-/* micro_tile on a packed A panel (MR floats per step of k). */
-static void micro_kernel(int kc, const float *restrict a, const float *restrict b, float *c,
-                         int ldc, int add) {
-  micro_tile(kc, a, 1, MR, b, c, ldc, add);
+/* micro_tile on `rows` rows (1 to MR) of a packed A panel (MR floats per step of k). */
+static void micro_kernel(int rows, int kc, const float *restrict a, const float *restrict b,
+                         float *c, int ldc, int add) {
+  switch (rows) {
+  case MR: micro_tile(MR, kc, a, 1, MR, b, c, ldc, add); break;
+  case 5: micro_tile(5, kc, a, 1, MR, b, c, ldc, add); break;
+  case 4: micro_tile(4, kc, a, 1, MR, b, c, ldc, add); break;
+  case 3: micro_tile(3, kc, a, 1, MR, b, c, ldc, add); break;
+  case 2: micro_tile(2, kc, a, 1, MR, b, c, ldc, add); break;
+  default: micro_tile(1, kc, a, 1, MR, b, c, ldc, add);
+  }
 }
 
 /*
- * micro_tile with the MR rows of op(A) read in place (A not transposed: each row is
+ * micro_tile with `rows` rows (1 to MR) of op(A) read in place (A not transposed: each row is
  * contiguous in p, rows lda apart) instead of from a packed panel. The same products are
  * summed in the same order, so C is bitwise the packed kernel's; only the packing is saved.
  */
-static void micro_kernel_rows(int kc, const float *a, int lda, const float *restrict b, float *c,
-                              int ldc, int add) {
-  micro_tile(kc, a, lda, 1, b, c, ldc, add);
+static void micro_kernel_rows(int rows, int kc, const float *a, int lda, const float *restrict b,
+                              float *c, int ldc, int add) {
+  switch (rows) {
+  case MR: micro_tile(MR, kc, a, lda, 1, b, c, ldc, add); break;
+  case 5: micro_tile(5, kc, a, lda, 1, b, c, ldc, add); break;
+  case 4: micro_tile(4, kc, a, lda, 1, b, c, ldc, add); break;
+  case 3: micro_tile(3, kc, a, lda, 1, b, c, ldc, add); break;
+  case 2: micro_tile(2, kc, a, lda, 1, b, c, ldc, add); break;
+  default: micro_tile(1, kc, a, lda, 1, b, c, ldc, add);
+  }
 }
 
 /*
- * The micro-kernel on a tile of `rows` x `cols` <= MR x NR, through a full-size buffer; A is a
- * packed panel when lda is 0, else MR rows in place, lda apart.
+ * The micro-kernel on `rows` rows of C at A (a packed panel when lda is 0, else rows in place,
+ * lda apart), directly on C.
+ */
+static void row_kernel(int rows, int kc, const float *a, int lda, const float *b, float *c,
+                       int ldc, int add) {
+  if (lda) micro_kernel_rows(rows, kc, a, lda, b, c, ldc, add);
+  else micro_kernel(rows, kc, a, b, c, ldc, add);
+}
+
+/*
+ * The micro-kernel on a tile of `rows` x `cols` < NR, through a full-width buffer (the kernel
+ * writes whole rows of NR).
  */
 static void edge_kernel(int kc, const float *a, int lda, const float *b, float *c, int ldc,
                         int add, int rows, int cols, float *tile) {
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < cols; j++) tile[r * NR + j] = add ? c[r * ldc + j] : 0.0f;
-  if (lda) micro_kernel_rows(kc, a, lda, b, tile, NR, add);
-  else micro_kernel(kc, a, b, tile, NR, add);
+  row_kernel(rows, kc, a, lda, b, tile, NR, add);
   for (int r = 0; r < rows; r++)
     for (int j = 0; j < cols; j++) c[r * ldc + j] = tile[r * NR + j];
 }
@@ -225,15 +226,13 @@ static void gemm_block(const Gemm *g, const float *a, const float *b, float *c, 
             int rows = mc - ir < MR ? mc - ir : MR;
             float *ct = c + (ic + ir) * g->ldc + jc + jr;
             const float *bt = pb + jr * kc;
-            /* Whole row panels of an untransposed A are read in place (see pack_a). */
-            int lda = rows == MR && !g->trans_a ? g->lda : 0;
+            /* The rows of an untransposed A are read in place (see pack_a). */
+            int lda = g->trans_a ? 0 : g->lda;
             const float *at = lda ? a + (ic + ir) * lda + pc : pa + ir * kc;
-            if (cols < NR || rows < MR) {
+            if (cols < NR) {
               edge_kernel(kc, at, lda, bt, ct, g->ldc, pc > 0, rows, cols, pb + PACK_B_FLOATS);
-            } else if (lda) {
-              micro_kernel_rows(kc, at, lda, bt, ct, g->ldc, pc > 0);
             } else {
-              micro_kernel(kc, at, bt, ct, g->ldc, pc > 0);
+              row_kernel(rows, kc, at, lda, bt, ct, g->ldc, pc > 0);
             }
           }
         }
