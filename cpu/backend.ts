@@ -6,7 +6,8 @@
  * watch's scan as specialised loops (`cpu/elementwise.ts`, `cpu/reduce_permute.ts`,
  * `cpu/max_pool.ts`, `cpu/linear_epilogue.ts`, `cpu/all_finite.ts`). SGD, Adam and AdamW
  * updates run in the kernels (`cpu/optimizer_update.ts`), the other optimizers the records'
- * own loops (core/optim/updates/), as the reference does.
+ * own loops (core/optim/updates/), as the reference does. The cross-entropy, its gradient and
+ * the metric tally share one batch's row exponentials (`cpu/row_exps_cache.ts`).
  *
  * Storages live in the kernels' shared memory wherever it has room: persistent ones
  * (parameters, gradients, optimizer state) until `destroy`, the others (every op's output,
@@ -50,6 +51,8 @@ import { binaryFast, unaryFast } from "./elementwise.ts";
 import { biasActivation, biasGrad } from "./linear_epilogue.ts";
 import { maxPool2dBackwardFast, maxPool2dFast } from "./max_pool.ts";
 import { permuteFast, reduceFast } from "./reduce_permute.ts";
+import { RowExpsCache } from "./row_exps_cache.ts";
+import type { RowExps } from "../core/cpu/row_exps.ts";
 import type { SimdLevel } from "./kernels.ts";
 import { OpenBlas, OPENBLAS_DEFAULT } from "./openblas.ts";
 import { updateSettings } from "./optimizer_update.ts";
@@ -135,6 +138,7 @@ class FastCpuBackend extends CpuBackend {
   /** An op's output: in the kernels' memory until `endStep` (kernels read it in place). */
   readonly #take = (size: number) => this.#kernels.resultArray(size, this.#poolTake);
   readonly #poolTake = (size: number) => this.#pool.take(size);
+  readonly #rowExps = new RowExpsCache();
 
   constructor(kernels: WasmKernels, blas: OpenBlas | null, blasNote: string) {
     super();
@@ -304,6 +308,11 @@ class FastCpuBackend extends CpuBackend {
     const arrays = [data(params), data(grads), ...state.map(data)];
     if (!settings || !arrays.every((a) => this.#kernels.holds(a))) return super.optimizerStep(args);
     this.#kernels.update(settings, arrays[0], arrays[1], arrays.slice(2));
+  }
+
+  /** The cross-entropy forward, its gradient and the tally share one batch's exponentials. */
+  protected override rowExps(logits: Float32Array, rows: number, cols: number): RowExps {
+    return this.#rowExps.of(logits, rows, cols);
   }
 
   override markNonFinite(flag: Storage, x: Storage, mark: number): void {

@@ -51,6 +51,7 @@ import {
 } from "./pool.ts";
 import { philoxUniform } from "./random.ts";
 import { tallyPredictionsHost } from "./tally.ts";
+import { type RowExps, rowExps } from "./row_exps.ts";
 
 /** Host storage: a `Float32Array`, possibly a subarray view of a larger one. */
 export class CpuStorage implements Storage {
@@ -284,7 +285,10 @@ export class CpuBackend implements Backend {
     weight: Storage | null,
     spec: CrossEntropySpec,
   ): Storage {
-    return wrap(softmaxCrossEntropyHost(host(logits), host(labels), weight && host(weight), spec));
+    const e = this.rowExps(host(logits), spec.rows, spec.cols);
+    return wrap(
+      softmaxCrossEntropyHost(host(logits), host(labels), weight && host(weight), spec, e),
+    );
   }
 
   softmaxCrossEntropyBackward(
@@ -295,15 +299,22 @@ export class CpuBackend implements Backend {
     gy: Storage,
     spec: CrossEntropySpec,
   ): Storage {
-    const w = weight && host(weight);
-    return wrap(
-      softmaxCrossEntropyBackwardHost(host(logits), host(labels), w, host(totals), host(gy), spec),
-    );
+    const w = weight && host(weight), e = this.rowExps(host(logits), spec.rows, spec.cols);
+    return wrap(softmaxCrossEntropyBackwardHost(host(labels), w, host(totals), host(gy), spec, e));
   }
 
   tallyPredictions({ sums, logits, labels, loss, lossScale, rows, cols }: TallyArgs): void {
-    const l = host(loss)[0];
-    tallyPredictionsHost(host(sums), host(logits), host(labels), l, lossScale, rows, cols);
+    const l = host(loss)[0], x = host(logits);
+    const e = this.rowExps(x, rows, cols);
+    tallyPredictionsHost(host(sums), x, host(labels), l, lossScale, rows, cols, e);
+  }
+
+  /**
+   * The {@link RowExps} of `[rows, cols]` logits for the cross-entropy and the tally: computed
+   * at every call here; a subclass may hand back ones it computed for the same values.
+   */
+  protected rowExps(logits: Float32Array, rows: number, cols: number): RowExps {
+    return rowExps(logits, rows, cols);
   }
 
   gatherSamples(

@@ -6,6 +6,7 @@
  */
 
 import type { CrossEntropySpec } from "../backend.ts";
+import type { RowExps } from "./row_exps.ts";
 
 /** Row `r`'s target class, or −1 when it is ignored (equal to ignoreIndex or out of range). */
 function targetOf(labels: Float32Array, r: number, spec: CrossEntropySpec): number {
@@ -13,22 +14,13 @@ function targetOf(labels: Float32Array, r: number, spec: CrossEntropySpec): numb
   return y >= 0 && y < spec.cols && y !== spec.ignoreIndex ? Math.trunc(y) : -1;
 }
 
-/** Max and log-sum-exp of row `r` of `[rows, cols]` `x`. */
-function rowLse(x: Float32Array, r: number, cols: number): number {
-  const o = r * cols;
-  let max = -Infinity;
-  for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
-  let sum = 0;
-  for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c] - max);
-  return max + Math.log(sum);
-}
-
-/** See `Backend.softmaxCrossEntropy`. */
+/** See `Backend.softmaxCrossEntropy`; `e` holds the {@link RowExps} of `x`. */
 export function softmaxCrossEntropyHost(
   x: Float32Array,
   labels: Float32Array,
   weight: Float32Array | null,
   spec: CrossEntropySpec,
+  e: RowExps,
 ): Float32Array {
   const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
   const losses = new Float32Array(reduction === "none" ? rows : 2);
@@ -36,7 +28,7 @@ export function softmaxCrossEntropyHost(
   for (let r = 0; r < rows; r++) {
     const y = targetOf(labels, r, spec);
     if (y < 0) continue;
-    const lse = rowLse(x, r, cols);
+    const lse = e.max[r] + Math.log(e.sum[r]);
     const o = r * cols;
     const wy = weight ? weight[y] : 1;
     let loss = wy * (1 - eps) * (lse - x[o + y]);
@@ -57,16 +49,16 @@ export function softmaxCrossEntropyHost(
 }
 
 /**
- * See `Backend.softmaxCrossEntropyBackward`. Each row's exponentials are taken once and kept,
- * and its probabilities are their shares of the row's sum.
+ * See `Backend.softmaxCrossEntropyBackward`; `e` holds the {@link RowExps} of the logits, and
+ * each row's probabilities are its exponentials' shares of their sum.
  */
 export function softmaxCrossEntropyBackwardHost(
-  x: Float32Array,
   labels: Float32Array,
   weight: Float32Array | null,
   totals: Float32Array,
   gy: Float32Array,
   spec: CrossEntropySpec,
+  e: RowExps,
 ): Float32Array {
   const { rows, cols, labelSmoothing: eps, reduction, scale } = spec;
   let weightTotal = cols;
@@ -75,21 +67,16 @@ export function softmaxCrossEntropyBackwardHost(
     for (let c = 0; c < cols; c++) weightTotal += weight[c];
   }
   const gx = new Float32Array(rows * cols);
-  const e = new Float64Array(cols);
   const spread = eps / cols;
   for (let r = 0; r < rows; r++) {
     const y = targetOf(labels, r, spec);
     if (y < 0) continue;
     const upstream = reduction === "none" ? gy[r] : gy[0];
     const coef = scale * (reduction === "mean" ? upstream / totals[1] : upstream);
-    const o = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
-    let sum = 0;
-    for (let c = 0; c < cols; c++) sum += e[c] = Math.exp(x[o + c] - max);
+    const o = r * cols, sum = e.sum[r];
     const hardScale = (weight ? weight[y] : 1) * (1 - eps);
     for (let c = 0; c < cols; c++) {
-      const p = e[c] / sum;
+      const p = e.exps[o + c] / sum;
       const hard = hardScale * (p - (c === y ? 1 : 0));
       gx[o + c] = coef * (hard + spread * (weightTotal * p - (weight ? weight[c] : 1)));
     }

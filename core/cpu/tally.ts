@@ -5,9 +5,10 @@
  * @module
  */
 
-import { rowEntropyBits } from "../metrics/entropy.ts";
+import { entropyBitsOfSums } from "../metrics/entropy.ts";
+import type { RowExps } from "./row_exps.ts";
 
-/** See `Backend.tallyPredictions`. */
+/** See `Backend.tallyPredictions`; `e` holds the {@link RowExps} of `logits`. */
 export function tallyPredictionsHost(
   sums: Float32Array,
   logits: Float32Array,
@@ -16,6 +17,7 @@ export function tallyPredictionsHost(
   lossScale: number,
   rows: number,
   cols: number,
+  e: RowExps,
 ): void {
   let hits = 0, entropy = 0;
   for (let r = 0; r < rows; r++) {
@@ -23,7 +25,9 @@ export function tallyPredictionsHost(
     let best = 0;
     for (let c = 1; c < cols; c++) if (logits[o + c] > logits[o + best]) best = c;
     if (best === labels[r]) hits++;
-    entropy += rowEntropyBits(logits, o, cols);
+    let t = 0;
+    for (let c = 0; c < cols; c++) t += e.exps[o + c] * (logits[o + c] - e.max[r]);
+    entropy += entropyBitsOfSums(e.sum[r], t);
   }
   sums[0] += loss * lossScale;
   sums[1] += hits;

@@ -54,6 +54,20 @@ export function rowEntropyBits(z: ArrayLike<number>, offset: number, cols: numbe
     s += e;
     t += e * d;
   }
+  return entropyBitsOfSums(s, t);
+}
+
+/**
+ * The entropy in bits of a softmax from the sums over its row of `e = exp(z − max)`: `s = Σ e`
+ * and `t = Σ e·(z − max)` (what {@link rowEntropyBits} sums; the CPU tally sums them from
+ * exponentials it already has).
+ * @example
+ * ```ts
+ * import { entropyBitsOfSums } from "./entropy.ts";
+ * console.log(entropyBitsOfSums(4, 0)); // 2: four equal scores
+ * ```
+ */
+export function entropyBitsOfSums(s: number, t: number): number {
   return (Math.log(s) - t / s) / Math.LN2;
 }
 
