@@ -150,44 +150,30 @@ micro_tile(int ROWS, int kc, const float *a, int rs, int ps, const float *restri
   }
 }
 
-/* micro_tile on `rows` rows (1 to MR) of a packed A panel (MR floats per step of k). */
-static void micro_kernel(int rows, int kc, const float *restrict a, const float *restrict b,
-                         float *c, int ldc, int add) {
+/* micro_tile on `rows` rows (1 to MR), each row count its own unrolled instance. */
+static inline __attribute__((always_inline)) void
+tile_rows(int rows, int kc, const float *a, int rs, int ps, const float *restrict b, float *c,
+          int ldc, int add) {
   switch (rows) {
-  case MR: micro_tile(MR, kc, a, 1, MR, b, c, ldc, add); break;
-  case 5: micro_tile(5, kc, a, 1, MR, b, c, ldc, add); break;
-  case 4: micro_tile(4, kc, a, 1, MR, b, c, ldc, add); break;
-  case 3: micro_tile(3, kc, a, 1, MR, b, c, ldc, add); break;
-  case 2: micro_tile(2, kc, a, 1, MR, b, c, ldc, add); break;
-  default: micro_tile(1, kc, a, 1, MR, b, c, ldc, add);
+  case MR: micro_tile(MR, kc, a, rs, ps, b, c, ldc, add); break;
+  case 5: micro_tile(5, kc, a, rs, ps, b, c, ldc, add); break;
+  case 4: micro_tile(4, kc, a, rs, ps, b, c, ldc, add); break;
+  case 3: micro_tile(3, kc, a, rs, ps, b, c, ldc, add); break;
+  case 2: micro_tile(2, kc, a, rs, ps, b, c, ldc, add); break;
+  default: micro_tile(1, kc, a, rs, ps, b, c, ldc, add);
   }
 }
 
 /*
- * micro_tile with `rows` rows (1 to MR) of op(A) read in place (A not transposed: each row is
- * contiguous in p, rows lda apart) instead of from a packed panel. The same products are
- * summed in the same order, so C is bitwise the packed kernel's; only the packing is saved.
- */
-static void micro_kernel_rows(int rows, int kc, const float *a, int lda, const float *restrict b,
-                              float *c, int ldc, int add) {
-  switch (rows) {
-  case MR: micro_tile(MR, kc, a, lda, 1, b, c, ldc, add); break;
-  case 5: micro_tile(5, kc, a, lda, 1, b, c, ldc, add); break;
-  case 4: micro_tile(4, kc, a, lda, 1, b, c, ldc, add); break;
-  case 3: micro_tile(3, kc, a, lda, 1, b, c, ldc, add); break;
-  case 2: micro_tile(2, kc, a, lda, 1, b, c, ldc, add); break;
-  default: micro_tile(1, kc, a, lda, 1, b, c, ldc, add);
-  }
-}
-
-/*
- * The micro-kernel on `rows` rows of C at A (a packed panel when lda is 0, else rows in place,
- * lda apart), directly on C.
+ * The micro-kernel on `rows` rows of C, directly on C. A is a packed panel (MR floats per step
+ * of k) when lda is 0; else its rows are read in place, lda apart (A not transposed: each row
+ * is contiguous in p). The same products are summed in the same order either way, so C is
+ * bitwise the same; only the packing is saved.
  */
 static void row_kernel(int rows, int kc, const float *a, int lda, const float *b, float *c,
                        int ldc, int add) {
-  if (lda) micro_kernel_rows(rows, kc, a, lda, b, c, ldc, add);
-  else micro_kernel(rows, kc, a, b, c, ldc, add);
+  if (lda) tile_rows(rows, kc, a, lda, 1, b, c, ldc, add);
+  else tile_rows(rows, kc, a, 1, MR, b, c, ldc, add);
 }
 
 /*
