@@ -1,7 +1,8 @@
 /**
  * The SGD, Adam and AdamW updates of the fast CPU backend's kernels (cpu/kernels/optimizer.c)
  * against the records' own loops, which the reference backend runs: bitwise equal on 1 and
- * 2 threads, over every option that changes the arithmetic, with NaN, ±0 and ±Infinity.
+ * 2 threads and in both SIMD builds, over every option that changes the arithmetic, with NaN,
+ * ±0 and ±Infinity.
  *
  * @module
  */
@@ -78,10 +79,11 @@ function threeSteps(
   return (arrays as CpuStorage[]).map((s) => s.data.slice());
 }
 
-Deno.test("SGD, Adam and AdamW updates in the kernels are bitwise the records' loops on 1 and 2 threads", async () => {
+Deno.test("SGD, Adam and AdamW updates in the kernels are bitwise the records' loops on 1 and 2 threads and the plain SIMD128 build", async () => {
   const backends = [
     await createFastCpuBackend({ threads: 1, sgemm: "wasm" }),
     await createFastCpuBackend({ threads: 2, sgemm: "wasm" }),
+    await createFastCpuBackend({ threads: 1, sgemm: "wasm", simd: "simd128" }),
   ];
   try {
     // The kernels run only on storages in their memory: persistent ones are.
@@ -90,9 +92,9 @@ Deno.test("SGD, Adam and AdamW updates in the kernels are bitwise the records' l
     for (const [kind, options] of CASES) {
       for (const size of SIZES) {
         const want = threeSteps(null, kind, options, size).map(bits);
-        for (const [t, backend] of backends.entries()) {
+        for (const backend of backends) {
           const got = threeSteps(backend, kind, options, size).map(bits);
-          const what = `${kind} ${JSON.stringify(options)}, ${size} floats, ${t + 1} thread(s)`;
+          const what = `${kind} ${JSON.stringify(options)}, ${size} floats, ${backend.description}`;
           assertEquals(got, want, what);
         }
       }
