@@ -7,7 +7,9 @@
  * A transfer first takes what the kernel holds (or has room for) at once, on this thread
  * with `MSG_DONTWAIT`, which spares small chunks the trip to the pool; the rest goes by the
  * pool's calls. Calls that can wait on the network are declared `nonblocking`; {@link NativeSocket.shutdown}
- * wakes any of them that wait on its socket, so a socket is closed only once they returned.
+ * wakes any of them that wait on its socket, and {@link NativeSocket.close} releases the
+ * descriptor only once they returned: a pool thread that has not yet entered its `recv`
+ * must never find the number reused by the next connection accepted.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
  *
@@ -150,6 +152,8 @@ export class NativeSocket {
   readonly #fd: number;
   #shut = false;
   #closed = false;
+  /** Calls on the pool not yet returned; `close` leaves the descriptor to the last. */
+  #inFlight = 0;
   // Scratch for sendmsg: a msghdr and two iovecs, reused by this socket's sends one at a time.
   readonly #message = new BigUint64Array(MSGHDR_BYTES / 8 + 4);
 
@@ -195,6 +199,33 @@ export class NativeSocket {
     throw new Error(this.#failure("connection closed"));
   }
 
+  /**
+   * As {@link NativeSocket.recvExact}, without the pool: what the kernel holds is taken on
+   * this thread, polled every few milliseconds, so that a connection that sends slowly or
+   * never holds none of the pool's few threads (32 on a 2-core machine: FFI calls past
+   * them queue). For the few bytes of a handshake; ends once the socket is shut down.
+   */
+  async recvPolled(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
+    let done = 0;
+    for (let wait = 1; done < target.byteLength; wait = Math.min(2 * wait, 50)) {
+      if (this.#shut) throw new Error("connection shut down");
+      const view = target.subarray(done);
+      const n = Number(libc().recvNow(this.#fd, view, BigInt(view.byteLength), MSG_DONTWAIT));
+      if (n > 0) {
+        done += n;
+        wait = 1;
+        continue;
+      }
+      if (n === 0) {
+        if (done === 0) return false;
+        throw new Error("connection closed");
+      }
+      if (lastErrno() !== EAGAIN) throw new Error(this.#failure("recv failed"));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return true;
+  }
+
   /** Writes `head` then `body` whole, in one `sendmsg` unless the kernel takes less. */
   async sendAll(head: Uint8Array, body: Uint8Array): Promise<void> {
     const total = head.byteLength + body.byteLength;
@@ -223,7 +254,9 @@ export class NativeSocket {
   ): Promise<number> {
     let done = 0, failures = 0, now = true;
     while (done < total) {
-      const n = Number(now ? call(done, true) : await call(done, false));
+      // Closed while a call was in flight: the descriptor may be gone, or another's.
+      if (this.#closed) return done;
+      const n = Number(now ? call(done, true) : await this.#onPool(call(done, false)));
       if (now && n < 0 && lastErrno() === EAGAIN) {
         now = false;
         continue;
@@ -240,6 +273,16 @@ export class NativeSocket {
     return done;
   }
 
+  /** Awaits a call made on the pool, counting it as in flight. */
+  async #onPool<T>(result: T | Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await result;
+    } finally {
+      if (--this.#inFlight === 0 && this.#closed) libc().close(this.#fd);
+    }
+  }
+
   /** Ends both directions: any call waiting on this socket returns. Idempotent. */
   shutdown(): void {
     if (this.#shut || this.#closed) return;
@@ -247,12 +290,20 @@ export class NativeSocket {
     libc().shutdown(this.#fd, SHUT_RDWR);
   }
 
-  /** Releases the descriptor; call once no call on this socket is in flight. Idempotent. */
+  /**
+   * Shuts the socket down and releases its descriptor, at once or, while a call on it is in
+   * flight, when the last returns. Idempotent.
+   */
   close(): void {
     if (this.#closed) return;
     this.shutdown();
     this.#closed = true;
-    libc().close(this.#fd);
+    if (this.#inFlight === 0) libc().close(this.#fd);
+  }
+
+  /** Whether the descriptor is still held (a call in flight outlived `close`), for tests. */
+  get holdsDescriptor(): boolean {
+    return !this.#closed || this.#inFlight > 0;
   }
 
   /** A msghdr whose iovecs are `parts`. */
