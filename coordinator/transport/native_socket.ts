@@ -20,6 +20,7 @@
 const AF_INET = 2;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
+const SOCK_NONBLOCK = 0o4000;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_ERROR = 4;
@@ -28,6 +29,13 @@ const TCP_NODELAY = 1;
 const MSG_DONTWAIT = 0x40;
 const MSG_WAITALL = 0x100;
 const EAGAIN = 11;
+const EINTR = 4;
+const ECONNABORTED = 103;
+/** Out of descriptors (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM): wait, then accept on. */
+const EXHAUSTED = new Set([24, 23, 105, 12]);
+const POLLIN = 1;
+/** Longest wait of the listener's `poll` before it looks whether it was shut down. */
+const POLL_MS = 100;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_RDWR = 2;
 const AI_PASSIVE = 1;
@@ -44,7 +52,9 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32", nonblocking: true },
+  // On the non-blocking listener, on this thread: a waiting connection, or EAGAIN.
+  accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
@@ -140,9 +150,9 @@ function setIntOption(fd: number, level: number, name: number, value: number): v
   libc().setsockopt(fd, level, name, Int32Array.of(value), 4);
 }
 
-/** A new TCP socket's descriptor. */
-function newSocket(): number {
-  const fd = libc().socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+/** A new TCP socket's descriptor; `flags` are added to its type. */
+function newSocket(flags = 0): number {
+  const fd = libc().socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
   if (fd < 0) throw new Error("socket() failed: out of descriptors?");
   return fd;
 }
@@ -359,7 +369,7 @@ export class NativeListener {
   static async listen(host: string, port: number, backlog = 128): Promise<NativeListener> {
     const address = await resolve(host, port, true);
     const lib = libc();
-    const fd = newSocket();
+    const fd = newSocket(SOCK_NONBLOCK);
     setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (lib.bind(fd, address, SOCKADDR_IN_BYTES) !== 0 || lib.listen(fd, backlog) !== 0) {
       const code = lastErrno();
@@ -372,15 +382,32 @@ export class NativeListener {
     return new NativeListener(fd, new DataView(bound.buffer).getUint16(2));
   }
 
-  /** The next connection, or `undefined` once {@link NativeListener.shutdown} was called. */
+  /**
+   * The next connection, or `undefined` once {@link NativeListener.shutdown} was called.
+   * Connections already waiting are taken on this thread, one `accept4` each; only when
+   * none waits does a `poll` on the pool wait for the next, so a burst of connections
+   * costs one trip to the pool rather than one each. Out of descriptors, it waits and
+   * tries again rather than give up.
+   */
   async accept(): Promise<NativeSocket | undefined> {
+    const lib = libc();
+    const ready = new Int32Array(2); // struct pollfd: fd, events and revents
     for (let failures = 0; !this.#shut;) {
-      const fd = await libc().accept4(this.#fd, null, null, SOCK_CLOEXEC);
+      const fd = lib.accept4(this.#fd, null, null, SOCK_CLOEXEC);
       if (fd >= 0) {
         if (!this.#shut) return new NativeSocket(fd);
-        libc().close(fd);
-      } else if (++failures > RETRIES) {
-        throw new Error(socketError(this.#fd) ?? "accept failed");
+        lib.close(fd);
+        continue;
+      }
+      const code = lastErrno();
+      if (code === EAGAIN) {
+        ready[0] = this.#fd;
+        ready[1] = POLLIN;
+        await lib.poll(ready, 1n, POLL_MS);
+      } else if (EXHAUSTED.has(code)) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      } else if (code !== EINTR && code !== ECONNABORTED && ++failures > RETRIES) {
+        throw new Error(describeErrno(code));
       }
     }
     return undefined;
