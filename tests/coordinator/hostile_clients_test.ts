@@ -20,17 +20,12 @@ import { type LocalJob, startLocalJob } from "../../cli/local_job.ts";
 import { COORDINATOR_MAX_CONNECTIONS } from "../../coordinator/job/coordinator_server.ts";
 import { DEFAULT_HTTP1_LIMITS } from "../../coordinator/transport/http1_server.ts";
 import type { LinkChoice } from "../../coordinator/transport/link_choice.ts";
-import {
-  encodeFrame,
-  encodeHello,
-  FRAME_BYTES,
-  HELLO_BYTES,
-} from "../../coordinator/transport/native_frame.ts";
+import { encodeHello, HELLO_BYTES } from "../../coordinator/transport/native_frame.ts";
 import { HANDSHAKE_TIMEOUT_MS, MAX_HANDSHAKES } from "../../coordinator/transport/native_server.ts";
 import { nativeLinkUnavailable } from "../../coordinator/transport/native_link.ts";
 import { SENDER_HEADER } from "../../coordinator/transport/ring_app.ts";
 import { needsClusterCommands, relativeError, waitFor, writeDigits } from "./job_fixtures.ts";
-import { RawClient, within } from "./raw_client.ts";
+import { concat, frameHead, RawClient, within } from "./raw_client.ts";
 
 const STEPS = 50;
 const BATCH = 32;
@@ -331,17 +326,6 @@ Deno.test({
     );
   },
 });
-
-/** `parts` one after another. */
-const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
-
-/** A chunk frame's header; `step` may be past what a chunk key holds. */
-function frameHead(step: bigint, bucket: number, chunk: number, bytes: number): Uint8Array {
-  const head = new Uint8Array(FRAME_BYTES);
-  encodeFrame(head, { step: 0, bucket, chunk }, bytes);
-  new DataView(head.buffer).setBigUint64(8, step, true);
-  return head;
-}
 
 /**
  * One hostile native connection's bytes, sent whole before a half close: garbage, a

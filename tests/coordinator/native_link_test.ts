@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { MeshAuthError, MeshError } from "../../coordinator/transport/errors.ts";
-import type { ChunkKey } from "../../coordinator/transport/link.ts";
 import { NativeLink } from "../../coordinator/transport/native_link.ts";
-import { encodeFrame, encodeHello, FRAME_BYTES } from "../../coordinator/transport/native_frame.ts";
+import { encodeHello } from "../../coordinator/transport/native_frame.ts";
 import {
   HANDSHAKE_TIMEOUT_MS,
   MAX_HANDSHAKES,
@@ -13,7 +12,7 @@ import { NativeListener } from "../../coordinator/transport/native_socket.ts";
 import { ringAllReduce } from "../../coordinator/transport/ring.ts";
 import { newJobToken } from "../../coordinator/transport/token.ts";
 import { startTestMesh } from "./link_meshes.ts";
-import { RawClient, within } from "./raw_client.ts";
+import { concat, frameHead, RawClient, within } from "./raw_client.ts";
 
 const key = { step: 0, bucket: 0, chunk: 0 };
 
@@ -238,16 +237,6 @@ Deno.test("a peer killed mid-chunk fails the receive with a MeshError naming it"
   }
 });
 
-/** `parts` one after another. */
-const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
-
-/** The header of a frame carrying `bytes` under `chunk`. */
-function frameHead(chunk: ChunkKey, bytes: number): Uint8Array {
-  const head = new Uint8Array(FRAME_BYTES);
-  encodeFrame(head, chunk, bytes);
-  return head;
-}
-
 /** A raw connection to `url`'s port that opens with `bytes`. */
 async function rawNative(url: string, bytes: Uint8Array): Promise<RawClient> {
   const client = await RawClient.open(Number(new URL(url).port));
@@ -305,9 +294,9 @@ Deno.test("a stray connection claiming a connected rank cannot fail it; unknown 
     await link.send(1, key, Float32Array.of(1, 2));
     strays = await Promise.all([
       // An unknown bucket, a hang-up without a goodbye, a body cut short.
-      concat(encodeHello(0, token), frameHead({ ...key, bucket: 9 }, 8)),
+      concat(encodeHello(0, token), frameHead(0n, 9, 0, 8)),
       encodeHello(0, token),
-      concat(encodeHello(0, token), frameHead({ ...key, chunk: 1 }, 8), new Uint8Array(3)),
+      concat(encodeHello(0, token), frameHead(0n, 0, 1, 8), new Uint8Array(3)),
       // Ranks that are not in the job, and a wrong token: closed at the handshake.
       encodeHello(2, token),
       encodeHello(0xffffffff, token),
@@ -360,4 +349,43 @@ Deno.test("closing a socket while a receive waits on it keeps its descriptor unt
     client.close();
     listener.close();
   }
+});
+
+Deno.test("aborts during a handshake: closing the link or shutting the endpoint ends it at once", async () => {
+  // A peer that accepts and never answers: the link's close cuts its handshake.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const token = newJobToken();
+  const own = await serveNative({ token, chunkLengthFor: () => 2 });
+  const link = new NativeLink({
+    rank: 0,
+    peers: [own.url, `tcp://127.0.0.1:${silent.addr.port}`],
+    token,
+    server: own,
+  });
+  try {
+    const sending = link.send(1, key, Float32Array.of(1, 2)).catch((e) => e);
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = Date.now();
+    await link.close();
+    const error = await sending;
+    assert.ok(error instanceof MeshError, String(error));
+    assert.match(error.message, /handshake failed/);
+    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+  } finally {
+    for (const conn of held) conn.close();
+    silent.close();
+    await accepting.catch(() => {});
+  }
+  // An endpoint shut down while a stranger is at its handshake closes it and returns.
+  const stranger = await rawNative(own.url, new Uint8Array(5));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const started = Date.now();
+  await own.shutdown();
+  assert.ok(await within(stranger.closed, 1000));
+  assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+  stranger.close();
 });
