@@ -124,7 +124,6 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
     let from: number | undefined;
     // Why the connection ended other than by the sender's goodbye, if it did.
     let broke: string | undefined;
-    let counted = false;
     try {
       greeting.add(socket);
       const timeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
@@ -140,7 +139,6 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
       }
       if (from === undefined) return;
       open.set(from, (open.get(from) ?? 0) + 1);
-      counted = true;
       // A rank that connects again (a rejoin) is no longer lost.
       if (lost.get(from)?.signal.aborted) lost.delete(from);
       const orderly = await readFrames(socket, from, mailbox, options, stopping.signal);
@@ -152,13 +150,17 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
         limiter.log(who === "handshake" ? who : "frames", `native endpoint: ${who}: ${broke}`);
       }
     } finally {
-      const others = counted ? open.get(from!)! - 1 : 0;
+      // Past its handshake (counted in `open`), the connection leaves; the last from a rank
+      // to break off marks it lost.
+      const others = from === undefined ? 0 : open.get(from)! - 1;
       if (others > 0) open.set(from!, others);
-      else if (counted) open.delete(from!);
-      if (broke !== undefined && counted && others === 0 && !stopping.signal.aborted) {
-        lostController(from!).abort(
-          new MeshError(from!, name(from!), mailbox.step, `connection broke off: ${broke}`),
-        );
+      else if (from !== undefined) {
+        open.delete(from);
+        if (broke !== undefined && !stopping.signal.aborted) {
+          lostController(from).abort(
+            new MeshError(from, name(from), mailbox.step, `connection broke off: ${broke}`),
+          );
+        }
       }
       sockets.delete(socket);
       socket.close();
