@@ -199,6 +199,21 @@ function hostileRequest(next: () => number): Uint8Array {
 }
 
 /**
+ * Sends `bytes` on a new connection to `port` and half-closes it: everything the server
+ * will get was sent, so it must answer or close at once. Whether it closed within 2 s, or
+ * `null` when the connection could not be made.
+ */
+async function sentWhole(port: number, bytes: Uint8Array): Promise<boolean | null> {
+  const client = await RawClient.open(port).catch(() => null);
+  if (!client) return null;
+  await client.write(bytes);
+  await client.end();
+  const closed = await within(client.closed, 2000);
+  client.close();
+  return closed;
+}
+
+/**
  * A whole request that breaks the framing rules, sent without closing our side: the
  * server must answer it (4xx) and close at once, not wait for more.
  */
@@ -241,16 +256,12 @@ Deno.test({
       while (performance.now() < stopAt && job.status().phase === "training") {
         const batch = Object.entries(ports).map(async ([name, port]) => {
           const request = hostileRequest(next);
-          const client = await RawClient.open(port).catch(() => null);
-          if (!client) return;
-          await client.write(request);
-          await client.end();
+          const closed = await sentWhole(port, request);
+          if (closed === null) return;
           sent++;
-          // Everything it will get was sent: the server answers or closes at once.
-          if (!await within(client.closed, 2000)) {
+          if (!closed) {
             late.push(`${name}: ${JSON.stringify(new TextDecoder("latin1").decode(request))}`);
           }
-          client.close();
           const broken = malformedRequest(next);
           const open = await RawClient.open(port).catch(() => null);
           if (!open) return;
@@ -404,15 +415,10 @@ Deno.test({
           Object.entries(ranks).map(async ([name, port], self) => {
             // As the peer (connected already) or as this rank itself.
             const bytes = hostileNative(next, next() < 0.8 ? 1 - self : self);
-            const client = await RawClient.open(port).catch(() => null);
-            if (!client) return;
-            await client.write(bytes);
-            await client.end();
+            const closed = await sentWhole(port, bytes);
+            if (closed === null) return;
             sent++;
-            if (!await within(client.closed, 2000)) {
-              late.push(`${name}: ${[...bytes.slice(0, 64)]}`);
-            }
-            client.close();
+            if (!closed) late.push(`${name}: ${[...bytes.slice(0, 64)]}`);
           }),
         );
       }
