@@ -20,6 +20,7 @@ import { DEFAULT_BUCKET_ELEMS } from "./bucket_plan.ts";
 import { MeshError } from "../transport/errors.ts";
 import { DEFAULT_CHECKSUM_EVERY } from "./fit_mesh.ts";
 import { JobStateError, RendezvousError, WireFormatError } from "./job_errors.ts";
+import { mixedLinks } from "./link_mismatch.ts";
 import { DEFAULT_CHUNK_ELEMS } from "../transport/ring_plan.ts";
 import type {
   DoneReport,
@@ -460,6 +461,8 @@ export class Coordinator {
     // A failure while the checkpoint was looked up started another round.
     if (round !== this.#round || this.#phase !== "rendezvous") return;
     const ranks = this.#provisionalRanks();
+    const mixed = mixedLinks(this.#members.map((m, i) => ({ ...m, rank: ranks[i] })));
+    if (mixed) return this.#end(mixed);
     const now = performance.now();
     this.#members.forEach((m, i) => {
       m.rank = ranks[i];

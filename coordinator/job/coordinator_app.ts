@@ -117,7 +117,11 @@ export function coordinatorApp(coordinator: Coordinator, options: CoordinatorApp
   if (options.dashboard) app.route("/", options.dashboard);
   app.onError((error, c) => {
     if (error instanceof WireFormatError) return c.json({ error: error.message }, 400);
-    if (error instanceof GradmeshError) return c.json({ error: error.message }, 409);
+    if (error instanceof GradmeshError) {
+      // A bad configuration (exit 2) says so, for the worker to exit with the same code.
+      const exitCode = error.exitCode === 2 ? { exitCode: 2 } : {};
+      return c.json({ error: error.message, ...exitCode }, 409);
+    }
     return c.json({ error: String(error) }, 500);
   });
   return app;

@@ -137,7 +137,8 @@ export class CoordinatorClient {
       const text = await response.text();
       if (response.ok) return text === "" ? null : this.#json(text);
       const what = response.status === 401 ? "refused the job token" : "refused the request";
-      throw this.#error(`${what} (HTTP ${response.status}): ${errorOf(text)}`);
+      const message = `${what} (HTTP ${response.status}): ${errorOf(text)}`;
+      throw this.#error(message, undefined, badConfiguration(text) ? 2 : 1);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -152,8 +153,8 @@ export class CoordinatorClient {
     }
   }
 
-  #error(message: string, cause?: unknown): CoordinatorError {
-    const error = new CoordinatorError(this.#url, this.rank, this.step, message);
+  #error(message: string, cause?: unknown, exitCode?: number): CoordinatorError {
+    const error = new CoordinatorError(this.#url, this.rank, this.step, message, exitCode);
     if (cause !== undefined) error.cause = cause;
     return error;
   }
@@ -166,6 +167,15 @@ export class CoordinatorClient {
 export function networkReason(error: unknown): string {
   return error instanceof Error ? String(error.cause ?? error.message) : String(error);
 }
+
+/** Whether an error answer says the job's configuration is bad (`exitCode: 2`). */
+const badConfiguration = (text: string): boolean => {
+  try {
+    return JSON.parse(text).exitCode === 2;
+  } catch {
+    return false;
+  }
+};
 
 const errorOf = (text: string): string => {
   try {

@@ -51,14 +51,18 @@ export class RendezvousError extends GradmeshError {
  * unreachable. `rank` is the worker's own (null before it has one).
  */
 export class CoordinatorError extends GradmeshError {
+  /** 2 when the coordinator refused the job's configuration (mixed links), else 1. */
+  override readonly exitCode: number;
   constructor(
     readonly url: string,
     readonly rank: number | null,
     readonly step: number,
     /** What went wrong, without the coordinator, rank and step. */
     readonly detail: string,
+    exitCode = 1,
   ) {
     super(`coordinator ${url} (rank ${rank ?? "?"}, step ${step}): ${detail}`);
+    this.exitCode = exitCode;
   }
 }
 

@@ -71,6 +71,7 @@ export async function serveLinkEndpoint(
     ...where,
     chunkLengthFor,
     peerAddress: (rank) => peers[rank] ? new URL(peers[rank]).host : `rank ${rank}`,
+    world: () => peers.length,
   });
   return {
     url: server.url,

@@ -200,21 +200,39 @@ export class NativeLink implements Link {
     return connections;
   }
 
-  /** A connection to rank `to` that passed the handshake, retried while the peer starts. */
+  /**
+   * A connection to rank `to` that passed the handshake, retried while the peer starts and
+   * while its endpoint cuts the handshake (as it does to its oldest when strangers crowd it).
+   */
   async #open(to: number, key: ChunkKey, host: string, port: number): Promise<NativeSocket> {
-    const { connectRetryMs, rank, token } = this.#options;
+    const { connectRetryMs } = this.#options;
     const closing = this.#closing.signal;
     const giveUpAt = Date.now() + (connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS);
-    let socket: NativeSocket;
     for (let wait = 5;; wait = Math.min(2 * wait, 200)) {
+      let socket: NativeSocket | undefined;
+      let failure: string;
       try {
         socket = await NativeSocket.connect(host, port);
-        break;
+        const answer = await this.#greet(socket);
+        if (answer === HELLO_OK) return socket;
+        socket.close();
+        throw this.#error(to, key, "refused our job token", MeshAuthError);
       } catch (error) {
-        if (Date.now() >= giveUpAt) throw this.#error(to, key, `cannot connect: ${reason(error)}`);
-        await sleep(wait, closing);
+        if (error instanceof MeshAuthError) throw error;
+        socket?.close();
+        failure = socket
+          ? `handshake failed: ${reason(error)}`
+          : `cannot connect: ${reason(error)}`;
       }
+      if (closing.aborted || Date.now() >= giveUpAt) throw this.#error(to, key, failure);
+      await sleep(wait, closing).catch(() => {});
     }
+  }
+
+  /** Sends this rank's handshake on `socket`; the endpoint's answer. */
+  async #greet(socket: NativeSocket): Promise<number> {
+    const { rank, token } = this.#options;
+    const closing = this.#closing.signal;
     const answer = new Uint8Array(4);
     // A peer that never answers the handshake must not hold `close` up.
     const cut = () => socket.shutdown();
@@ -223,17 +241,10 @@ export class NativeLink implements Link {
       if (closing.aborted) throw closing.reason;
       await socket.sendAll(encodeHello(rank, token), new Uint8Array(0));
       if (!await socket.recvExact(answer)) throw new Error("closed during the handshake");
-    } catch (error) {
-      socket.close();
-      throw this.#error(to, key, `handshake failed: ${reason(error)}`);
     } finally {
       closing.removeEventListener("abort", cut);
     }
-    if (new DataView(answer.buffer).getUint32(0, true) !== HELLO_OK) {
-      socket.close();
-      throw this.#error(to, key, "refused our job token", MeshAuthError);
-    }
-    return socket;
+    return new DataView(answer.buffer).getUint32(0, true);
   }
 
   #error(to: number, key: ChunkKey, message: string, kind = MeshError): MeshError {

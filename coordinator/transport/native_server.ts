@@ -10,13 +10,23 @@
  * chunk of a step this rank left behind is read and dropped; a chunk more than
  * `STEP_WINDOW` steps ahead, or any chunk before this rank knows its plan, waits in the
  * socket, so TCP holds the sender back as a 503 would. A connection that ends without the
- * sender's goodbye frame marks the sender lost: receives from it fail with a `MeshError`.
+ * sender's goodbye frame marks the sender lost (receives from it fail with a `MeshError`)
+ * once it was the last connection open from that rank: a second connection claiming a rank
+ * whose stream is alive (a stray or a confused client with the token) cannot fail the job
+ * by hanging up or by breaking a rule; such a connection is closed and logged.
+ *
+ * Strangers: at most {@link MAX_HANDSHAKES} connections may be at their handshake at once,
+ * each for at most the handshake timeout; a newcomer past the bound takes the place of the
+ * oldest, so connections that never finish their handshake cannot lock real peers out
+ * (a peer's handshake takes a round trip, and `NativeLink` tries again when it was cut).
+ * Refused connections are logged at most once per kind every `LOG_INTERVAL_MS` (log_limiter.ts).
  *
  * @module
  */
 
 import { MeshError } from "./errors.ts";
 import type { ChunkKey } from "./link.ts";
+import { LogLimiter } from "./log_limiter.ts";
 import { Mailbox } from "./mailbox.ts";
 import {
   decodeFrame,
@@ -47,8 +57,10 @@ export interface NativeServerOptions {
   readonly port?: number;
   /** How long a connection may take over its handshake. Default {@link HANDSHAKE_TIMEOUT_MS}. */
   readonly handshakeTimeoutMs?: number;
-  /** Where refused connections are reported. Default `console.warn`. */
+  /** Where refused connections are reported (rate-limited). Default `console.warn`. */
   readonly log?: (line: string) => void;
+  /** Ranks in the job once known (a handshake naming another is refused), else 0. */
+  readonly world?: () => number;
 }
 
 /** A listening native endpoint. */
@@ -66,9 +78,9 @@ export interface NativeServer {
 /** Polls of a chunk that has to wait (plan not known yet, or too far ahead). */
 const FIRST_WAIT_MS = 1, LONGEST_WAIT_MS = 50;
 /**
- * How long a connection may take over its handshake, and how many may be at it at once:
- * each waits in a call on Deno's blocking pool, which callers without the token must not
- * fill. Connections past the bound are closed at once.
+ * How long a connection may take over its handshake, and how many may be at it at once
+ * (a descriptor each; a handshake is read by polling, so it holds none of the blocking
+ * pool's threads). A connection past the bound cuts the oldest handshake under way.
  */
 export const HANDSHAKE_TIMEOUT_MS = 10_000, MAX_HANDSHAKES = 32;
 
@@ -96,8 +108,11 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
   const sockets = new Set<NativeSocket>();
   const running = new Set<Promise<void>>();
   const lost = new Map<number, AbortController>();
-  let handshakes = 0;
-  const log = options.log ?? console.warn;
+  /** Connections at their handshake, oldest first. */
+  const greeting = new Set<NativeSocket>();
+  /** Connections past their handshake, per rank. */
+  const open = new Map<number, number>();
+  const limiter = new LogLimiter(options.log ?? console.warn);
   const name = (rank: number) => options.peerAddress?.(rank) ?? `rank ${rank}`;
   const lostController = (rank: number) => {
     let controller = lost.get(rank);
@@ -110,32 +125,42 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
     // Why the connection ended other than by the sender's goodbye, if it did.
     let broke: string | undefined;
     try {
-      handshakes++;
-      const late = setTimeout(
-        () => socket.shutdown(),
-        options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
-      );
+      greeting.add(socket);
+      const timeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+      const late = setTimeout(() => {
+        socket.shutdown();
+        limiter.log("slow", `native endpoint: a handshake took over ${timeoutMs} ms: closed`);
+      }, timeoutMs);
       try {
-        from = await handshake(socket, options.token);
+        from = await handshake(socket, options.token, options.world?.() ?? 0);
       } finally {
         clearTimeout(late);
-        handshakes--;
+        greeting.delete(socket);
       }
       if (from === undefined) return;
+      open.set(from, (open.get(from) ?? 0) + 1);
       // A rank that connects again (a rejoin) is no longer lost.
       if (lost.get(from)?.signal.aborted) lost.delete(from);
       const orderly = await readFrames(socket, from, mailbox, options, stopping.signal);
       if (!orderly) broke = "closed without a goodbye";
     } catch (error) {
       broke = error instanceof Error ? error.message : String(error);
-      if (!stopping.signal.aborted && (from === undefined || error instanceof ProtocolError)) {
-        log(`native endpoint: ${from === undefined ? "handshake" : `rank ${from}`}: ${broke}`);
+      if (error instanceof ProtocolError && !stopping.signal.aborted) {
+        const who = from === undefined ? "handshake" : `rank ${from}`;
+        limiter.log(who === "handshake" ? who : "frames", `native endpoint: ${who}: ${broke}`);
       }
     } finally {
-      if (broke !== undefined && from !== undefined && !stopping.signal.aborted) {
-        lostController(from).abort(
-          new MeshError(from, name(from), mailbox.step, `connection broke off: ${broke}`),
-        );
+      // Past its handshake (counted in `open`), the connection leaves; the last from a rank
+      // to break off marks it lost.
+      const others = from === undefined ? 0 : open.get(from)! - 1;
+      if (others > 0) open.set(from!, others);
+      else if (from !== undefined) {
+        open.delete(from);
+        if (broke !== undefined && !stopping.signal.aborted) {
+          lostController(from).abort(
+            new MeshError(from, name(from), mailbox.step, `connection broke off: ${broke}`),
+          );
+        }
       }
       sockets.delete(socket);
       socket.close();
@@ -146,10 +171,14 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
     for (;;) {
       const socket = await listener.accept().catch(() => undefined);
       if (!socket) return;
-      if (handshakes >= MAX_HANDSHAKES) {
-        log(`native endpoint: ${MAX_HANDSHAKES} handshakes under way, a connection refused`);
-        socket.close();
-        continue;
+      if (greeting.size >= MAX_HANDSHAKES) {
+        const [oldest] = greeting;
+        greeting.delete(oldest);
+        oldest.shutdown();
+        limiter.log(
+          "full",
+          `native endpoint: ${MAX_HANDSHAKES} handshakes under way: the oldest was cut`,
+        );
       }
       sockets.add(socket);
       const task = serve(socket);
@@ -177,14 +206,25 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
 /** A peer broke the protocol: the connection is closed. */
 class ProtocolError extends Error {}
 
-/** The rank a connection's handshake proves, or `undefined` (answered and refused). */
-async function handshake(socket: NativeSocket, token: string): Promise<number | undefined> {
+/**
+ * The rank a connection's handshake proves, or `undefined` when it closed before a byte;
+ * throws a `ProtocolError` for a wrong token (answered first), a rank not below `world`
+ * (when known, else 0), or bytes that are no handshake.
+ */
+async function handshake(
+  socket: NativeSocket,
+  token: string,
+  world: number,
+): Promise<number | undefined> {
   const head = new Uint8Array(HELLO_BYTES);
-  if (!await socket.recvExact(head)) return undefined;
+  if (!await socket.recvPolled(head)) return undefined;
   const hello = decodeHelloHead(head);
   if (typeof hello === "string") throw new ProtocolError(hello);
+  if (world > 0 && hello.rank >= world) {
+    throw new ProtocolError(`rank ${hello.rank} is not among the job's ${world}`);
+  }
   const offered = new Uint8Array(hello.tokenBytes);
-  if (hello.tokenBytes > 0 && !await socket.recvExact(offered)) return undefined;
+  if (hello.tokenBytes > 0 && !await socket.recvPolled(offered)) return undefined;
   const ok = constantTimeEqual(new TextDecoder().decode(offered), token);
   const answer = new Uint8Array(Uint32Array.of(ok ? HELLO_OK : HELLO_WRONG_TOKEN).buffer);
   await socket.sendAll(answer, new Uint8Array(0));
@@ -236,7 +276,7 @@ async function readFrames(
     } finally {
       if (!complete && target) mailbox.unclaim(from, key);
     }
-    if (!complete) throw new ProtocolError("connection closed mid-chunk");
+    if (!complete) throw new Error("connection closed mid-chunk");
     if (!mailbox.deliver(from, key, data)) {
       throw new ProtocolError(
         `step ${key.step} bucket ${key.bucket} chunk ${key.chunk} came twice`,

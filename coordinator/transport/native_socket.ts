@@ -7,7 +7,9 @@
  * A transfer first takes what the kernel holds (or has room for) at once, on this thread
  * with `MSG_DONTWAIT`, which spares small chunks the trip to the pool; the rest goes by the
  * pool's calls. Calls that can wait on the network are declared `nonblocking`; {@link NativeSocket.shutdown}
- * wakes any of them that wait on its socket, so a socket is closed only once they returned.
+ * wakes any of them that wait on its socket, and {@link NativeSocket.close} releases the
+ * descriptor only once they returned: a pool thread that has not yet entered its `recv`
+ * must never find the number reused by the next connection accepted.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
  *
@@ -18,6 +20,7 @@
 const AF_INET = 2;
 const SOCK_STREAM = 1;
 const SOCK_CLOEXEC = 0o2000000;
+const SOCK_NONBLOCK = 0o4000;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_ERROR = 4;
@@ -26,6 +29,13 @@ const TCP_NODELAY = 1;
 const MSG_DONTWAIT = 0x40;
 const MSG_WAITALL = 0x100;
 const EAGAIN = 11;
+const EINTR = 4;
+const ECONNABORTED = 103;
+/** Out of descriptors (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM): wait, then accept on. */
+const EXHAUSTED = new Set([24, 23, 105, 12]);
+const POLLIN = 1;
+/** Longest wait of the listener's `poll` before it looks whether it was shut down. */
+const POLL_MS = 100;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_RDWR = 2;
 const AI_PASSIVE = 1;
@@ -42,7 +52,9 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32", nonblocking: true },
+  // On the non-blocking listener, on this thread: a waiting connection, or EAGAIN.
+  accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
@@ -138,9 +150,9 @@ function setIntOption(fd: number, level: number, name: number, value: number): v
   libc().setsockopt(fd, level, name, Int32Array.of(value), 4);
 }
 
-/** A new TCP socket's descriptor. */
-function newSocket(): number {
-  const fd = libc().socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+/** A new TCP socket's descriptor; `flags` are added to its type. */
+function newSocket(flags = 0): number {
+  const fd = libc().socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
   if (fd < 0) throw new Error("socket() failed: out of descriptors?");
   return fd;
 }
@@ -150,6 +162,8 @@ export class NativeSocket {
   readonly #fd: number;
   #shut = false;
   #closed = false;
+  /** Calls on the pool not yet returned; `close` leaves the descriptor to the last. */
+  #inFlight = 0;
   // Scratch for sendmsg: a msghdr and two iovecs, reused by this socket's sends one at a time.
   readonly #message = new BigUint64Array(MSGHDR_BYTES / 8 + 4);
 
@@ -195,6 +209,33 @@ export class NativeSocket {
     throw new Error(this.#failure("connection closed"));
   }
 
+  /**
+   * As {@link NativeSocket.recvExact}, without the pool: what the kernel holds is taken on
+   * this thread, polled every few milliseconds, so that a connection that sends slowly or
+   * never holds none of the pool's few threads (32 on a 2-core machine: FFI calls past
+   * them queue). For the few bytes of a handshake; ends once the socket is shut down.
+   */
+  async recvPolled(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
+    let done = 0;
+    for (let wait = 1; done < target.byteLength; wait = Math.min(2 * wait, 50)) {
+      if (this.#shut) throw new Error("connection shut down");
+      const view = target.subarray(done);
+      const n = Number(libc().recvNow(this.#fd, view, BigInt(view.byteLength), MSG_DONTWAIT));
+      if (n > 0) {
+        done += n;
+        wait = 1;
+        continue;
+      }
+      if (n === 0) {
+        if (done === 0) return false;
+        throw new Error("connection closed");
+      }
+      if (lastErrno() !== EAGAIN) throw new Error(this.#failure("recv failed"));
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return true;
+  }
+
   /** Writes `head` then `body` whole, in one `sendmsg` unless the kernel takes less. */
   async sendAll(head: Uint8Array, body: Uint8Array): Promise<void> {
     const total = head.byteLength + body.byteLength;
@@ -223,7 +264,9 @@ export class NativeSocket {
   ): Promise<number> {
     let done = 0, failures = 0, now = true;
     while (done < total) {
-      const n = Number(now ? call(done, true) : await call(done, false));
+      // Closed while a call was in flight: the descriptor may be gone, or another's.
+      if (this.#closed) return done;
+      const n = Number(now ? call(done, true) : await this.#onPool(call(done, false)));
       if (now && n < 0 && lastErrno() === EAGAIN) {
         now = false;
         continue;
@@ -240,6 +283,16 @@ export class NativeSocket {
     return done;
   }
 
+  /** Awaits a call made on the pool, counting it as in flight. */
+  async #onPool<T>(result: T | Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await result;
+    } finally {
+      if (--this.#inFlight === 0 && this.#closed) libc().close(this.#fd);
+    }
+  }
+
   /** Ends both directions: any call waiting on this socket returns. Idempotent. */
   shutdown(): void {
     if (this.#shut || this.#closed) return;
@@ -247,12 +300,20 @@ export class NativeSocket {
     libc().shutdown(this.#fd, SHUT_RDWR);
   }
 
-  /** Releases the descriptor; call once no call on this socket is in flight. Idempotent. */
+  /**
+   * Shuts the socket down and releases its descriptor, at once or, while a call on it is in
+   * flight, when the last returns. Idempotent.
+   */
   close(): void {
     if (this.#closed) return;
     this.shutdown();
     this.#closed = true;
-    libc().close(this.#fd);
+    if (this.#inFlight === 0) libc().close(this.#fd);
+  }
+
+  /** Whether the descriptor is still held (a call in flight outlived `close`), for tests. */
+  get holdsDescriptor(): boolean {
+    return !this.#closed || this.#inFlight > 0;
   }
 
   /** A msghdr whose iovecs are `parts`. */
@@ -308,7 +369,7 @@ export class NativeListener {
   static async listen(host: string, port: number, backlog = 128): Promise<NativeListener> {
     const address = await resolve(host, port, true);
     const lib = libc();
-    const fd = newSocket();
+    const fd = newSocket(SOCK_NONBLOCK);
     setIntOption(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (lib.bind(fd, address, SOCKADDR_IN_BYTES) !== 0 || lib.listen(fd, backlog) !== 0) {
       const code = lastErrno();
@@ -321,15 +382,32 @@ export class NativeListener {
     return new NativeListener(fd, new DataView(bound.buffer).getUint16(2));
   }
 
-  /** The next connection, or `undefined` once {@link NativeListener.shutdown} was called. */
+  /**
+   * The next connection, or `undefined` once {@link NativeListener.shutdown} was called.
+   * Connections already waiting are taken on this thread, one `accept4` each; only when
+   * none waits does a `poll` on the pool wait for the next, so a burst of connections
+   * costs one trip to the pool rather than one each. Out of descriptors, it waits and
+   * tries again rather than give up.
+   */
   async accept(): Promise<NativeSocket | undefined> {
+    const lib = libc();
+    const ready = new Int32Array(2); // struct pollfd: fd, events and revents
     for (let failures = 0; !this.#shut;) {
-      const fd = await libc().accept4(this.#fd, null, null, SOCK_CLOEXEC);
+      const fd = lib.accept4(this.#fd, null, null, SOCK_CLOEXEC);
       if (fd >= 0) {
         if (!this.#shut) return new NativeSocket(fd);
-        libc().close(fd);
-      } else if (++failures > RETRIES) {
-        throw new Error(socketError(this.#fd) ?? "accept failed");
+        lib.close(fd);
+        continue;
+      }
+      const code = lastErrno();
+      if (code === EAGAIN) {
+        ready[0] = this.#fd;
+        ready[1] = POLLIN;
+        await lib.poll(ready, 1n, POLL_MS);
+      } else if (EXHAUSTED.has(code)) {
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      } else if (code !== EINTR && code !== ECONNABORTED && ++failures > RETRIES) {
+        throw new Error(describeErrno(code));
       }
     }
     return undefined;

@@ -6,6 +6,7 @@ import { CoordinatorClient } from "../../coordinator/job/coordinator_client.ts";
 import { serveCoordinator } from "../../coordinator/job/coordinator_server.ts";
 import { MeshError } from "../../coordinator/transport/errors.ts";
 import { CoordinatorError, RendezvousError } from "../../coordinator/job/job_errors.ts";
+import { LinkMismatchError } from "../../coordinator/job/link_mismatch.ts";
 import type { JobStatus, JoinReply } from "../../coordinator/job/wire.ts";
 
 const TOKEN = "test-token-0123456789";
@@ -269,4 +270,46 @@ Deno.test("coordinator over a socket: the client joins, beats and reports; a wro
     coordinator.close();
     await server.shutdown();
   }
+});
+
+Deno.test("coordinator: workers that announce different links are refused at the rendezvous, naming ranks and links, exit 2", async () => {
+  const coordinator = new Coordinator({ world: 3, config, out: "runs/x" });
+  const server = serveCoordinator(coordinator, { token: TOKEN });
+  try {
+    const links = ["tcp", "tcp", "http"];
+    const joins = links.map((scheme, rank) =>
+      new CoordinatorClient(server.url, TOKEN).join({
+        ...offer(`10.0.0.${rank + 1}`, rank),
+        ringUrl: `${scheme}://10.0.0.${rank + 1}:4000`,
+      }, 5000).catch((e) => e)
+    );
+    const line = "rank 2 (10.0.0.3) offers http but rank 0 (10.0.0.1) offers native: " +
+      "start every worker with the same --link";
+    const error = await coordinator.settled;
+    assert.ok(error instanceof LinkMismatchError, String(error));
+    assert.equal(error.message, line);
+    assert.equal(error.exitCode, 2);
+    for (const refused of await Promise.all(joins)) {
+      assert.ok(refused instanceof CoordinatorError, String(refused));
+      assert.ok(refused.message.endsWith(line), refused.message);
+      assert.equal(refused.exitCode, 2);
+    }
+    assert.equal(coordinator.phase, "failed");
+  } finally {
+    coordinator.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("coordinator: workers on one link start; other refusals still exit 1", async () => {
+  using j = job(2);
+  const joined = await Promise.all(
+    [0, 1].map((rank) =>
+      j.call("/v1/join", { ...offer(`10.0.0.${rank + 1}`, rank), ringUrl: `tcp://h${rank}:1` })
+    ),
+  );
+  assert.deepEqual(joined.map((r) => r.status), [200, 200]);
+  const late = await j.call("/v1/join", offer("10.0.0.9"));
+  assert.equal(late.status, 409);
+  assert.equal(late.body.exitCode, undefined);
 });

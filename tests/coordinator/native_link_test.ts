@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
 import { MeshAuthError, MeshError } from "../../coordinator/transport/errors.ts";
 import { NativeLink } from "../../coordinator/transport/native_link.ts";
-import { type NativeServer, serveNative } from "../../coordinator/transport/native_server.ts";
+import { encodeHello } from "../../coordinator/transport/native_frame.ts";
+import {
+  HANDSHAKE_TIMEOUT_MS,
+  MAX_HANDSHAKES,
+  type NativeServer,
+  serveNative,
+} from "../../coordinator/transport/native_server.ts";
+import { NativeListener } from "../../coordinator/transport/native_socket.ts";
 import { ringAllReduce } from "../../coordinator/transport/ring.ts";
 import { newJobToken } from "../../coordinator/transport/token.ts";
 import { startTestMesh } from "./link_meshes.ts";
+import { concat, frameHead, RawClient, within } from "./raw_client.ts";
 
 const key = { step: 0, bucket: 0, chunk: 0 };
 
@@ -227,4 +235,157 @@ Deno.test("a peer killed mid-chunk fails the receive with a MeshError naming it"
     await link.close();
     await server.shutdown();
   }
+});
+
+/** A raw connection to `url`'s port that opens with `bytes`. */
+async function rawNative(url: string, bytes: Uint8Array): Promise<RawClient> {
+  const client = await RawClient.open(Number(new URL(url).port));
+  await client.write(bytes);
+  return client;
+}
+
+Deno.test("connections that never finish their handshake cannot lock a real peer out", async () => {
+  const logged: string[] = [];
+  const token = newJobToken();
+  const server = await serveNative({
+    token,
+    chunkLengthFor: () => 2,
+    // Far beyond the test: a stranger closed was cut for a newcomer, not timed out.
+    handshakeTimeoutMs: 60_000,
+    log: (l) => logged.push(l),
+  });
+  const strangers = await Promise.all(
+    Array.from({ length: MAX_HANDSHAKES + 8 }, () => rawNative(server.url, new Uint8Array(5))),
+  );
+  const link = new NativeLink({ rank: 0, peers: [server.url, server.url], token, server });
+  try {
+    // Each stranger past the bound cut the oldest handshake under way …
+    const cut = async () =>
+      (await Promise.all(strangers.map((s) => within(s.closed, 0)))).filter(Boolean).length;
+    for (let i = 0; i < 300 && await cut() < 8; i++) await within(strangers[0].closed, 10);
+    assert.equal(await cut(), 8);
+    // … and a real peer, the 41st, still gets in at once.
+    const started = Date.now();
+    await link.send(1, key, Float32Array.of(1, 2));
+    assert.deepEqual(await server.mailbox.take(0, key), Float32Array.of(1, 2));
+    assert.ok(Date.now() - started < HANDSHAKE_TIMEOUT_MS / 2, `${Date.now() - started} ms`);
+    assert.equal(await cut(), 9);
+    assert.equal(logged.length, 1, logged.join("\n"));
+    assert.match(logged[0], /32 handshakes under way: the oldest was cut/);
+  } finally {
+    for (const stranger of strangers) stranger.close();
+    await link.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("a stray connection claiming a connected rank cannot fail it; unknown ranks are refused", async () => {
+  const logged: string[] = [];
+  const token = newJobToken();
+  const server = await serveNative({
+    token,
+    chunkLengthFor: (k) => (k.bucket === 0 ? 2 : undefined),
+    world: () => 2,
+    log: (l) => logged.push(l),
+  });
+  const link = new NativeLink({ rank: 0, peers: [server.url, server.url], token, server });
+  let strays: RawClient[] = [];
+  try {
+    await link.send(1, key, Float32Array.of(1, 2));
+    strays = await Promise.all([
+      // An unknown bucket, a hang-up without a goodbye, a body cut short.
+      concat(encodeHello(0, token), frameHead(0n, 9, 0, 8)),
+      encodeHello(0, token),
+      concat(encodeHello(0, token), frameHead(0n, 0, 1, 8), new Uint8Array(3)),
+      // Ranks that are not in the job, and a wrong token: closed at the handshake.
+      encodeHello(2, token),
+      encodeHello(0xffffffff, token),
+      encodeHello(1, "not-the-token"),
+    ].map((bytes) => rawNative(server.url, bytes)));
+    for (const stray of strays.slice(1, 3)) await stray.end();
+    assert.ok((await Promise.all(strays.map((s) => within(s.closed, 3000)))).every(Boolean));
+    // Answers: OK to the three with the token and a known rank, wrong token to the last.
+    assert.deepEqual(strays.map((s) => s.text.length), [4, 4, 4, 0, 0, 4]);
+    assert.equal(server.lost(0).aborted, false);
+    await link.send(1, { ...key, step: 1 }, Float32Array.of(3, 4));
+    assert.deepEqual(await server.mailbox.take(0, { ...key, step: 1 }), Float32Array.of(3, 4));
+    const lines = logged.join("\n");
+    assert.match(lines, /rank 0: step 0 bucket 9: no chunk 0 expected/);
+    assert.match(lines, /handshake: (rank \d+ is not among the job's 2|rank 1 offered a wrong)/);
+    // Refused handshakes are logged once per interval, not once each.
+    assert.equal(logged.length, 2, lines);
+  } finally {
+    for (const stray of strays) stray.close();
+    await link.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("closing a socket while a receive waits on it keeps its descriptor until the receive returns", async () => {
+  const listener = await NativeListener.listen("127.0.0.1", 0);
+  const accepting = listener.accept();
+  const client = await RawClient.open(listener.port);
+  const socket = (await accepting)!;
+  try {
+    const receiving = socket.recvExact(new Uint8Array(8)).catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the call waits on the pool
+    socket.close();
+    // Until the waiting call returned, its descriptor must not go to the next connection.
+    const held = socket.holdsDescriptor;
+    assert.match(String(await receiving), /false|shut down/);
+    assert.ok(held, "the descriptor was released under a waiting call");
+    assert.equal(socket.holdsDescriptor, false);
+    // The next connection gets the lowest free number (likely the one released) intact.
+    const next = listener.accept();
+    const second = await RawClient.open(listener.port);
+    const fresh = (await next)!;
+    await second.write(Uint8Array.of(1, 2, 3, 4));
+    const got = new Uint8Array(4);
+    assert.equal(await fresh.recvExact(got), true);
+    assert.deepEqual(got, Uint8Array.of(1, 2, 3, 4));
+    fresh.close();
+    second.close();
+  } finally {
+    client.close();
+    listener.close();
+  }
+});
+
+Deno.test("aborts during a handshake: closing the link or shutting the endpoint ends it at once", async () => {
+  // A peer that accepts and never answers: the link's close cuts its handshake.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const token = newJobToken();
+  const own = await serveNative({ token, chunkLengthFor: () => 2 });
+  const link = new NativeLink({
+    rank: 0,
+    peers: [own.url, `tcp://127.0.0.1:${silent.addr.port}`],
+    token,
+    server: own,
+  });
+  try {
+    const sending = link.send(1, key, Float32Array.of(1, 2)).catch((e) => e);
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = Date.now();
+    await link.close();
+    const error = await sending;
+    assert.ok(error instanceof MeshError, String(error));
+    assert.match(error.message, /handshake failed/);
+    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+  } finally {
+    for (const conn of held) conn.close();
+    silent.close();
+    await accepting.catch(() => {});
+  }
+  // An endpoint shut down while a stranger is at its handshake closes it and returns.
+  const stranger = await rawNative(own.url, new Uint8Array(5));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const started = Date.now();
+  await own.shutdown();
+  assert.ok(await within(stranger.closed, 1000));
+  assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+  stranger.close();
 });

@@ -1,10 +1,24 @@
 /**
- * A hand-driven TCP client for tests of the HTTP servers: it writes whatever bytes it is
- * given, as fast or as slowly as told, and reads whatever comes back until the server
- * closes the connection.
+ * A hand-driven TCP client for tests of the HTTP servers and the native endpoint: it
+ * writes whatever bytes it is given, as fast or as slowly as told, and reads whatever
+ * comes back until the server closes the connection; and the bytes of native frames.
  *
  * @module
  */
+
+import { encodeFrame, FRAME_BYTES } from "../../coordinator/transport/native_frame.ts";
+
+/** `parts` one after another. */
+export const concat = (...parts: Uint8Array[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((part) => [...part]));
+
+/** A native chunk frame's header; `step` may be past what a chunk key holds. */
+export function frameHead(step: bigint, bucket: number, chunk: number, bytes: number): Uint8Array {
+  const head = new Uint8Array(FRAME_BYTES);
+  encodeFrame(head, { step: 0, bucket, chunk }, bytes);
+  new DataView(head.buffer).setBigUint64(8, step, true);
+  return head;
+}
 
 /** One raw connection to `port` on loopback. */
 export class RawClient {
