@@ -10,7 +10,13 @@
  */
 
 import { assert, assertEquals } from "../core/asserts.ts";
-import { MAIN, trainCommand, workerPids, writeDigits } from "../coordinator/job_fixtures.ts";
+import {
+  coordinatorPort,
+  MAIN,
+  trainCommand,
+  workerPids,
+  writeDigits,
+} from "../coordinator/job_fixtures.ts";
 import { Chromium, chromiumPath } from "./chromium.ts";
 
 const chromium = chromiumPath();
@@ -185,7 +191,7 @@ browserTest(
     "finished",
   async (session) => {
     const { browser, data, dir } = session;
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(coordinatorPort());
     const spawn = (args: string[], rank = "") =>
       session.track(
         new Deno.Command(Deno.execPath(), {

@@ -14,6 +14,23 @@ import { idxBytes, writeIdxDir } from "../core/data/helpers.ts";
 export const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 
 /**
+ * A TCP port for a coordinator a test starts as its own process: free when chosen, and below
+ * Linux's ephemeral range (32768 and up), so that none of the thousands of client sockets
+ * other tests open at the same time can be holding it when the coordinator binds.
+ */
+export function coordinatorPort(): number {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+  }
+}
+
+/**
  * Writes `train` training and `test` test digits, spread evenly over the bundled ones so
  * that all ten classes appear (the bundle is ordered by digit), as an IDX directory;
  * returns its `--data` spec.

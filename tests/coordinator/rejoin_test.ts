@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { newestCheckpoint } from "../../core/checkpoint/series.ts";
-import { MAIN, needsClusterCommands, waitFor, writeDigits } from "./job_fixtures.ts";
+import {
+  coordinatorPort,
+  MAIN,
+  needsClusterCommands,
+  waitFor,
+  writeDigits,
+} from "./job_fixtures.ts";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -23,7 +29,7 @@ Deno.test({
         NO_COLOR: "1",
         GRADMESH_TOKEN: "rejoin-test-token-0123456789",
         MASTER_ADDR: "127.0.0.1",
-        MASTER_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+        MASTER_PORT: String(coordinatorPort()),
         WORLD_SIZE: "2",
       };
       const spawn = (args: string[], extra: Record<string, string> = {}) =>
@@ -52,7 +58,14 @@ Deno.test({
       const rank1 = worker(1);
       await waitFor("a step checkpoint", async () => {
         return ((await newestCheckpoint(out))?.step ?? 0) >= 8;
-      }, 60_000);
+      }, 60_000).catch(async (error) => {
+        // Say why: what the coordinator and the workers printed.
+        const procs = [coordinator, rank0, rank1];
+        for (const p of procs) p.kill("SIGKILL");
+        const outputs = await Promise.all(procs.map((p) => p.output()));
+        const text = outputs.map((o) => decode(o.stdout) + decode(o.stderr));
+        throw new Error(`${error.message}\n${text.join("\n---\n")}`);
+      });
       rank1.kill("SIGKILL");
       await rank1.output();
       const replacement = worker(1);

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { newestCheckpoint } from "../../core/checkpoint/series.ts";
-import { needsClusterCommands, waitFor, writeDigits } from "./job_fixtures.ts";
+import { coordinatorPort, needsClusterCommands, waitFor, writeDigits } from "./job_fixtures.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = `${ROOT}launch/slurm.sbatch`;
@@ -60,7 +60,7 @@ Deno.test({
         SLURM_JOB_ID: "42",
         SLURM_NTASKS: "2",
         SCONTROL_LOG: `${dir}/scontrol.log`,
-        MASTER_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+        MASTER_PORT: String(coordinatorPort()),
         DENO: Deno.execPath(),
         BACKEND: "cpu",
         GRADMESH_TOKEN: "slurm-test-token-0123456789",
