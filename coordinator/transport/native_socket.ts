@@ -1,20 +1,26 @@
 /**
  * TCP sockets through the C library (Linux `libc.so.6`) by Deno's FFI, for the native
- * link: a chunk crosses in one `recv(…, MSG_WAITALL)` or one `sendmsg` on Deno's blocking
- * thread pool (each such call returns a promise), instead of one trip through the event
- * loop per 64 KB that a shaped link delivers to `Deno.Conn.read`.
+ * link: a chunk's body crosses in a few calls (`MSG_WAITALL` on Deno's blocking thread pool
+ * once it is arriving) instead of one trip through the event loop per 64 KB that a shaped
+ * link delivers to `Deno.Conn.read`.
  *
- * A transfer first takes what the kernel holds (or has room for) at once, on this thread
- * with `MSG_DONTWAIT`, which spares small chunks the trip to the pool; the rest goes by the
- * pool's calls. Calls that can wait on the network are declared `nonblocking`; {@link NativeSocket.shutdown}
- * wakes any of them that wait on its socket, and {@link NativeSocket.close} releases the
- * descriptor only once they returned: a pool thread that has not yet entered its `recv`
- * must never find the number reused by the next connection accepted.
+ * Every transfer first takes what the kernel holds (or has room for) at once, on this
+ * thread with `MSG_DONTWAIT`. A socket with nothing to read, one whose send buffer is full
+ * and a listener with no connection waiting wait in the thread's one shared `poll`
+ * (native_poller.ts), not on a pool thread each: the pool runs at most 32 calls at once, and
+ * a rank may hold many more connections. Only the rest of a receive that has begun goes to
+ * the pool, so pool threads are bounded by the transfers under way, each bounded in time by
+ * its sender. {@link NativeSocket.shutdown} wakes any wait on its socket, and
+ * {@link NativeSocket.close} releases the descriptor only once they returned: a pool thread
+ * (or poll) that has not yet entered its call must never find the number reused by the next
+ * connection accepted.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
  *
  * @module
  */
+
+import { Poller, READABLE, WRITABLE } from "./native_poller.ts";
 
 // Linux's values (the same on x86-64 and arm64).
 const AF_INET = 2;
@@ -33,9 +39,8 @@ const EINTR = 4;
 const ECONNABORTED = 103;
 /** Out of descriptors (EMFILE, ENFILE) or memory (ENOBUFS, ENOMEM): wait, then accept on. */
 const EXHAUSTED = new Set([24, 23, 105, 12]);
-const POLLIN = 1;
-/** Longest wait of the listener's `poll` before it looks whether it was shut down. */
-const POLL_MS = 100;
+/** Out of descriptors: how long to wait before accepting again. */
+const EXHAUSTED_WAIT_MS = 100;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_RDWR = 2;
 const AI_PASSIVE = 1;
@@ -55,6 +60,9 @@ const SYMBOLS = {
   // On the non-blocking listener, on this thread: a waiting connection, or EAGAIN.
   accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
@@ -106,6 +114,13 @@ function libc(): Libc {
   const lib = loadLibc();
   if (typeof lib === "string") throw new Error(`native sockets unavailable: ${lib}`);
   return lib;
+}
+
+let shared: Poller | undefined;
+
+/** This thread's poller, made on first use. */
+function poller(): Poller {
+  return shared ??= new Poller(libc());
 }
 
 const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
@@ -195,9 +210,24 @@ export class NativeSocket {
   /**
    * Reads exactly `target.byteLength` bytes into `target`; resolves `false` when the peer
    * closed the connection before the first byte, rejects when it closed (or failed) later.
+   * Until the first byte it waits in the shared poll; the rest of a read that has begun
+   * is one `recv(…, MSG_WAITALL)` on the pool.
    */
-  async recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
-    const got = await this.#move(target.byteLength, "recv failed", (done, now) => {
+  recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
+    return this.#recv(target, true);
+  }
+
+  /**
+   * As {@link NativeSocket.recvExact}, all of it by the shared poll: a connection that
+   * sends slowly or stops halfway holds no pool thread. For the few bytes of a handshake;
+   * ends once the socket is shut down.
+   */
+  recvPolled(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
+    return this.#recv(target, false);
+  }
+
+  async #recv(target: Uint8Array<ArrayBuffer>, pool: boolean): Promise<boolean> {
+    const got = await this.#move(target.byteLength, "recv failed", READABLE, pool, (done, now) => {
       const view = done === 0 ? target : target.subarray(done);
       const length = BigInt(view.byteLength);
       return now
@@ -209,37 +239,10 @@ export class NativeSocket {
     throw new Error(this.#failure("connection closed"));
   }
 
-  /**
-   * As {@link NativeSocket.recvExact}, without the pool: what the kernel holds is taken on
-   * this thread, polled every few milliseconds, so that a connection that sends slowly or
-   * never holds none of the pool's few threads (32 on a 2-core machine: FFI calls past
-   * them queue). For the few bytes of a handshake; ends once the socket is shut down.
-   */
-  async recvPolled(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
-    let done = 0;
-    for (let wait = 1; done < target.byteLength; wait = Math.min(2 * wait, 50)) {
-      if (this.#shut) throw new Error("connection shut down");
-      const view = target.subarray(done);
-      const n = Number(libc().recvNow(this.#fd, view, BigInt(view.byteLength), MSG_DONTWAIT));
-      if (n > 0) {
-        done += n;
-        wait = 1;
-        continue;
-      }
-      if (n === 0) {
-        if (done === 0) return false;
-        throw new Error("connection closed");
-      }
-      if (lastErrno() !== EAGAIN) throw new Error(this.#failure("recv failed"));
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    return true;
-  }
-
   /** Writes `head` then `body` whole, in one `sendmsg` unless the kernel takes less. */
   async sendAll(head: Uint8Array, body: Uint8Array): Promise<void> {
     const total = head.byteLength + body.byteLength;
-    const sent = await this.#move(total, "send failed", (done, now) => {
+    const sent = await this.#move(total, "send failed", WRITABLE, false, (done, now) => {
       const message = this.#messageOf(
         done < head.byteLength
           ? [head.subarray(done), body]
@@ -253,25 +256,29 @@ export class NativeSocket {
   }
 
   /**
-   * Calls `call(done, now)` until `total` bytes moved: first once at once (`now`, with
-   * MSG_DONTWAIT), then on the pool. Returns the bytes moved when a call returned 0 (the
-   * peer closed), else `total`; throws after {@link RETRIES} failed calls in a row.
+   * Calls `call(done, now)` until `total` bytes moved: at once (`now`, with MSG_DONTWAIT),
+   * waiting in the shared poll for `events` whenever the kernel has nothing (no room); once
+   * some bytes moved and `pool` is set, the rest is one call on the pool. Returns the bytes
+   * moved when a call returned 0 (the peer closed), else `total`; throws after
+   * {@link RETRIES} failed calls in a row.
    */
   async #move(
     total: number,
     failed: string,
+    events: number,
+    pool: boolean,
     call: (done: number, now: boolean) => number | bigint | Promise<number | bigint>,
   ): Promise<number> {
-    let done = 0, failures = 0, now = true;
+    let done = 0, failures = 0;
     while (done < total) {
       // Closed while a call was in flight: the descriptor may be gone, or another's.
       if (this.#closed) return done;
+      const now = !pool || done === 0;
       const n = Number(now ? call(done, true) : await this.#onPool(call(done, false)));
-      if (now && n < 0 && lastErrno() === EAGAIN) {
-        now = false;
+      if (now && n < 0 && lastErrno() === EAGAIN && !this.#shut) {
+        await this.#onPool(poller().wait(this.#fd, events));
         continue;
       }
-      now = false;
       if (n === 0) return done;
       if (n > 0) {
         done += n;
@@ -283,7 +290,7 @@ export class NativeSocket {
     return done;
   }
 
-  /** Awaits a call made on the pool, counting it as in flight. */
+  /** Awaits a call on the pool (or a wait in the poll), counting it as in flight. */
   async #onPool<T>(result: T | Promise<T>): Promise<T> {
     this.#inFlight++;
     try {
@@ -385,13 +392,11 @@ export class NativeListener {
   /**
    * The next connection, or `undefined` once {@link NativeListener.shutdown} was called.
    * Connections already waiting are taken on this thread, one `accept4` each; only when
-   * none waits does a `poll` on the pool wait for the next, so a burst of connections
-   * costs one trip to the pool rather than one each. Out of descriptors, it waits and
-   * tries again rather than give up.
+   * none waits does it wait for the next in the shared poll. Out of descriptors, it waits
+   * and tries again rather than give up.
    */
   async accept(): Promise<NativeSocket | undefined> {
     const lib = libc();
-    const ready = new Int32Array(2); // struct pollfd: fd, events and revents
     for (let failures = 0; !this.#shut;) {
       const fd = lib.accept4(this.#fd, null, null, SOCK_CLOEXEC);
       if (fd >= 0) {
@@ -401,11 +406,9 @@ export class NativeListener {
       }
       const code = lastErrno();
       if (code === EAGAIN) {
-        ready[0] = this.#fd;
-        ready[1] = POLLIN;
-        await lib.poll(ready, 1n, POLL_MS);
+        await poller().wait(this.#fd, READABLE);
       } else if (EXHAUSTED.has(code)) {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        await new Promise((resolve) => setTimeout(resolve, EXHAUSTED_WAIT_MS));
       } else if (code !== EINTR && code !== ECONNABORTED && ++failures > RETRIES) {
         throw new Error(describeErrno(code));
       }
