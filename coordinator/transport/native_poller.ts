@@ -1,104 +1,95 @@
 /**
- * One `poll(2)` for every native socket of this thread that waits to become readable or
+ * One `epoll_wait` for every native socket of this thread that waits to become readable or
  * writable: a single call on Deno's blocking pool watches them all, so that idle
  * connections hold none of the pool's threads (it runs at most 32 calls at once; calls past
  * them queue, and a queued call that another depends on is a deadlock).
  *
- * The poll also watches an `eventfd`, written when a socket joins while a poll is under
- * way, so the next poll includes it. A socket leaves once its event (or an error or hang-up,
- * which `shutdown` causes) was seen; only then does its wait resolve, after the poll call
- * that watched it returned, so its owner may release the descriptor without the number
- * being watched for someone else. The loop stops when nothing waits.
+ * Each wait arms its descriptor for one event (`EPOLLONESHOT`) with `epoll_ctl` on this
+ * thread, which the `epoll_wait` under way sees at once: joining costs no wake-up and no
+ * second trip to the pool. An error or a hang-up (which `shutdown` causes) ends a wait too.
+ * A wait resolves only after the `epoll_wait` that reported it returned, and leaves the
+ * descriptor disarmed, so its owner may then release the number without anyone watching it
+ * for the next connection. The loop stops when nothing waits.
  *
  * @module
  */
 
-/** Readable (`POLLIN`). */
-export const READABLE = 1;
-/** Writable (`POLLOUT`). */
-export const WRITABLE = 4;
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
+/** Readable (`EPOLLIN`). */
+export const READABLE = 0x1;
+/** Writable (`EPOLLOUT`). */
+export const WRITABLE = 0x4;
+const EPOLLONESHOT = 1 << 30;
+const EPOLL_CLOEXEC = 0o2000000;
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_MOD = 3;
+/** Events one `epoll_wait` reports at most; more wait for the next. */
+const BATCH = 64;
+/** `struct epoll_event` is packed on x86-64 (12 bytes), aligned elsewhere (16). */
+const EVENT_BYTES = Deno.build.arch === "x86_64" ? 12 : 16;
+const DATA_OFFSET = EVENT_BYTES - 8;
 
 /** The C library calls the poller needs. */
-export interface PollCalls {
-  poll(fds: Int32Array, count: bigint, timeoutMs: number): Promise<number>;
-  eventfd(initial: number, flags: number): number;
-  read(fd: number, buffer: BigUint64Array, bytes: bigint): number | bigint;
-  write(fd: number, buffer: BigUint64Array, bytes: bigint): number | bigint;
+export interface EpollCalls {
+  epoll_create1(flags: number): number;
+  epoll_ctl(epoll: number, op: number, fd: number, event: Uint8Array): number;
+  epoll_wait(epoll: number, events: Uint8Array, max: number, timeoutMs: number): Promise<number>;
 }
 
-interface Waiter {
-  readonly fd: number;
-  readonly events: number;
-  readonly resolve: () => void;
-}
-
-/** Waits for sockets to become ready, all in one `poll` on the pool. */
+/** Waits for sockets to become ready, all in one `epoll_wait` on the pool. */
 export class Poller {
-  readonly #calls: PollCalls;
-  readonly #wake: number;
-  readonly #one = BigUint64Array.of(1n);
-  readonly #drain = new BigUint64Array(1);
-  /** Waiters not yet in the poll under way. */
-  #joining: Waiter[] = [];
-  /** Waiters the poll under way watches. */
-  #watched: Waiter[] = [];
-  #polling = false;
-  #woken = false;
+  readonly #calls: EpollCalls;
+  readonly #epoll: number;
+  /** Waits armed and not yet reported, by descriptor. */
+  readonly #waiting = new Map<number, () => void>();
+  readonly #event = new Uint8Array(EVENT_BYTES);
+  readonly #ready = new Uint8Array(BATCH * EVENT_BYTES);
+  #running = false;
 
-  constructor(calls: PollCalls) {
+  constructor(calls: EpollCalls) {
     this.#calls = calls;
-    this.#wake = calls.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (this.#wake < 0) throw new Error("eventfd() failed: out of descriptors?");
+    this.#epoll = calls.epoll_create1(EPOLL_CLOEXEC);
+    if (this.#epoll < 0) throw new Error("epoll_create1() failed: out of descriptors?");
   }
 
   /**
    * Resolves once `fd` is ready for `events` ({@link READABLE}, {@link WRITABLE}), has an
-   * error or was hung up (as `shutdown` does).
+   * error or was hung up (as `shutdown` does). One wait per descriptor at a time; throws
+   * when the descriptor cannot be watched.
    */
   wait(fd: number, events: number): Promise<void> {
+    if (this.#waiting.has(fd)) throw new Error(`descriptor ${fd} is already waited on`);
+    const view = new DataView(this.#event.buffer);
+    view.setUint32(0, events | EPOLLONESHOT, true);
+    view.setBigUint64(DATA_OFFSET, BigInt(fd), true);
+    // Re-armed if in the set; else added (closing a descriptor drops it from the set).
+    const { epoll_ctl } = this.#calls;
+    if (
+      epoll_ctl(this.#epoll, EPOLL_CTL_MOD, fd, this.#event) !== 0 &&
+      epoll_ctl(this.#epoll, EPOLL_CTL_ADD, fd, this.#event) !== 0
+    ) {
+      throw new Error(`epoll_ctl() failed for descriptor ${fd}`);
+    }
     return new Promise((resolve) => {
-      this.#joining.push({ fd, events, resolve });
-      if (!this.#polling) void this.#loop();
-      else if (!this.#woken) {
-        this.#woken = true;
-        this.#calls.write(this.#wake, this.#one, 8n);
-      }
+      this.#waiting.set(fd, resolve);
+      if (!this.#running) void this.#loop();
     });
   }
 
   async #loop(): Promise<void> {
-    this.#polling = true;
+    this.#running = true;
+    const view = new DataView(this.#ready.buffer);
     try {
-      while (this.#joining.length + this.#watched.length > 0) {
-        const waiters = this.#watched.concat(this.#joining);
-        this.#joining = [];
-        this.#watched = waiters;
-        // struct pollfd { int fd; short events; short revents; }, the eventfd first.
-        const fds = new Int32Array(2 * (waiters.length + 1));
-        const flags = new Int16Array(fds.buffer);
-        fds[0] = this.#wake;
-        flags[2] = READABLE;
-        waiters.forEach((waiter, i) => {
-          fds[2 * i + 2] = waiter.fd;
-          flags[4 * i + 6] = waiter.events;
-        });
-        await this.#calls.poll(fds, BigInt(waiters.length + 1), -1);
-        if (flags[3] !== 0) {
-          this.#calls.read(this.#wake, this.#drain, 8n);
-          this.#woken = false;
+      while (this.#waiting.size > 0) {
+        const count = await this.#calls.epoll_wait(this.#epoll, this.#ready, BATCH, -1);
+        for (let i = 0; i < count; i++) {
+          const fd = Number(view.getBigUint64(i * EVENT_BYTES + DATA_OFFSET, true));
+          const resolve = this.#waiting.get(fd);
+          this.#waiting.delete(fd);
+          resolve?.();
         }
-        const ready: Waiter[] = [];
-        this.#watched = waiters.filter((waiter, i) => {
-          if (flags[4 * i + 7] === 0) return true;
-          ready.push(waiter);
-          return false;
-        });
-        for (const waiter of ready) waiter.resolve();
       }
     } finally {
-      this.#polling = false;
+      this.#running = false;
     }
   }
 }

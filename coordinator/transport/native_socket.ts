@@ -6,13 +6,13 @@
  *
  * Every transfer first takes what the kernel holds (or has room for) at once, on this
  * thread with `MSG_DONTWAIT`. A socket with nothing to read, one whose send buffer is full
- * and a listener with no connection waiting wait in the thread's one shared `poll`
- * (native_poller.ts), not on a pool thread each: the pool runs at most 32 calls at once, and
+ * and a listener with no connection waiting wait in the thread's one shared `epoll_wait`
+ * (`epoll`, native_poller.ts), not on a pool thread each: the pool runs at most 32 calls at once, and
  * a rank may hold many more connections. Only the rest of a receive that has begun goes to
  * the pool, so pool threads are bounded by the transfers under way, each bounded in time by
  * its sender. {@link NativeSocket.shutdown} wakes any wait on its socket, and
  * {@link NativeSocket.close} releases the descriptor only once they returned: a pool thread
- * (or poll) that has not yet entered its call must never find the number reused by the next
+ * (or `epoll_wait`) that has not yet entered its call must never find the number reused by the next
  * connection accepted.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
@@ -59,10 +59,9 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   // On the non-blocking listener, on this thread: a waiting connection, or EAGAIN.
   accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  eventfd: { parameters: ["u32", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32", nonblocking: true },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize", nonblocking: true },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize", nonblocking: true },
@@ -210,7 +209,7 @@ export class NativeSocket {
   /**
    * Reads exactly `target.byteLength` bytes into `target`; resolves `false` when the peer
    * closed the connection before the first byte, rejects when it closed (or failed) later.
-   * Until the first byte it waits in the shared poll; the rest of a read that has begun
+   * Until the first byte it waits in the shared `epoll_wait`; the rest of a read that has begun
    * is one `recv(…, MSG_WAITALL)` on the pool.
    */
   recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
@@ -218,7 +217,7 @@ export class NativeSocket {
   }
 
   /**
-   * As {@link NativeSocket.recvExact}, all of it by the shared poll: a connection that
+   * As {@link NativeSocket.recvExact}, all of it by the shared `epoll_wait`: a connection that
    * sends slowly or stops halfway holds no pool thread. For the few bytes of a handshake;
    * ends once the socket is shut down.
    */
@@ -257,7 +256,7 @@ export class NativeSocket {
 
   /**
    * Calls `call(done, now)` until `total` bytes moved: at once (`now`, with MSG_DONTWAIT),
-   * waiting in the shared poll for `events` whenever the kernel has nothing (no room); once
+   * waiting in the shared `epoll_wait` for `events` whenever the kernel has nothing (no room); once
    * some bytes moved and `pool` is set, the rest is one call on the pool. Returns the bytes
    * moved when a call returned 0 (the peer closed), else `total`; throws after
    * {@link RETRIES} failed calls in a row.
@@ -290,7 +289,7 @@ export class NativeSocket {
     return done;
   }
 
-  /** Awaits a call on the pool (or a wait in the poll), counting it as in flight. */
+  /** Awaits a call on the pool (or a wait in the shared `epoll_wait`), counting it as in flight. */
   async #onPool<T>(result: T | Promise<T>): Promise<T> {
     this.#inFlight++;
     try {
@@ -392,7 +391,7 @@ export class NativeListener {
   /**
    * The next connection, or `undefined` once {@link NativeListener.shutdown} was called.
    * Connections already waiting are taken on this thread, one `accept4` each; only when
-   * none waits does it wait for the next in the shared poll. Out of descriptors, it waits
+   * none waits does it wait for the next in the shared `epoll_wait`. Out of descriptors, it waits
    * and tries again rather than give up.
    */
   async accept(): Promise<NativeSocket | undefined> {
