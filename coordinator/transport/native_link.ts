@@ -3,8 +3,9 @@
  * made through the C library (native_socket.ts), each chunk one `sendmsg` of header and
  * body straight from the caller's floats; chunks addressed to this rank are taken from the
  * mailbox of its own {@link NativeServer}. Where a shaped network hands `Deno.Conn` about
- * 64 KB per read, each a trip through the event loop, a chunk here is one blocking call on
- * Deno's thread pool, so a rank spends far less CPU per byte.
+ * 64 KB per read, each a trip through the event loop, a chunk here is mostly one blocking
+ * call on Deno's thread pool once it arrives, so a rank spends far less CPU per byte; idle
+ * connections wait in one shared `epoll_wait` (native_socket.ts), however many there are.
  *
  * Linux only, and it needs `--allow-ffi`: {@link nativeLinkUnavailable} says why not.
  *
