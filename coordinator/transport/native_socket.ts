@@ -30,6 +30,12 @@ const SOCK_NONBLOCK = 0o4000;
 const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_ERROR = 4;
+const SO_RCVTIMEO = 20;
+/**
+ * Longest a receive on the pool may wait without its bytes all arriving: a sender that
+ * stops halfway through a body then waits in the shared `epoll_wait` instead.
+ */
+export const POOL_RECV_MS = 200;
 const IPPROTO_TCP = 6;
 const TCP_NODELAY = 1;
 const MSG_DONTWAIT = 0x40;
@@ -184,6 +190,8 @@ export class NativeSocket {
   constructor(fd: number) {
     this.#fd = fd;
     setIntOption(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    const timeout = BigInt64Array.of(0n, BigInt(POOL_RECV_MS * 1000)); // struct timeval
+    libc().setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeout, 16);
   }
 
   /** Whether {@link NativeSocket.shutdown} was called. */
@@ -210,7 +218,8 @@ export class NativeSocket {
    * Reads exactly `target.byteLength` bytes into `target`; resolves `false` when the peer
    * closed the connection before the first byte, rejects when it closed (or failed) later.
    * Until the first byte it waits in the shared `epoll_wait`; the rest of a read that has begun
-   * is one `recv(…, MSG_WAITALL)` on the pool.
+   * is one `recv(…, MSG_WAITALL)` on the pool, which gives up after {@link POOL_RECV_MS}
+   * (then the shared wait again), so a sender that stops halfway holds no pool thread.
    */
   recvExact(target: Uint8Array<ArrayBuffer>): Promise<boolean> {
     return this.#recv(target, true);
@@ -257,9 +266,9 @@ export class NativeSocket {
   /**
    * Calls `call(done, now)` until `total` bytes moved: at once (`now`, with MSG_DONTWAIT),
    * waiting in the shared `epoll_wait` for `events` whenever the kernel has nothing (no room); once
-   * some bytes moved and `pool` is set, the rest is one call on the pool. Returns the bytes
-   * moved when a call returned 0 (the peer closed), else `total`; throws after
-   * {@link RETRIES} failed calls in a row.
+   * some bytes moved and `pool` is set, the rest is one call on the pool, and the shared wait
+   * again when that call ends without them. Returns the bytes moved when a call returned 0
+   * (the peer closed), else `total`; throws after {@link RETRIES} failed calls in a row.
    */
   async #move(
     total: number,
@@ -268,14 +277,17 @@ export class NativeSocket {
     pool: boolean,
     call: (done: number, now: boolean) => number | bigint | Promise<number | bigint>,
   ): Promise<number> {
-    let done = 0, failures = 0;
+    let done = 0, failures = 0, waited = false;
     while (done < total) {
       // Closed while a call was in flight: the descriptor may be gone, or another's.
       if (this.#closed) return done;
-      const now = !pool || done === 0;
+      const now = !pool || done === 0 || waited;
+      waited = false;
       const n = Number(now ? call(done, true) : await this.#onPool(call(done, false)));
-      if (now && n < 0 && lastErrno() === EAGAIN && !this.#shut) {
+      // Nothing now, or the pool's call timed out (or failed: the next call at once says).
+      if (n < 0 && !this.#shut && (!now || lastErrno() === EAGAIN)) {
         await this.#onPool(poller().wait(this.#fd, events));
+        waited = true;
         continue;
       }
       if (n === 0) return done;

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { encodeHello } from "../../coordinator/transport/native_frame.ts";
+import { NativeLink } from "../../coordinator/transport/native_link.ts";
+import { serveNative } from "../../coordinator/transport/native_server.ts";
 import { ringAllReduce } from "../../coordinator/transport/ring.ts";
 import { RingPlan } from "../../coordinator/transport/ring_plan.ts";
+import { newJobToken } from "../../coordinator/transport/token.ts";
 import { startTestMesh } from "./link_meshes.ts";
-import { within } from "./raw_client.ts";
+import { concat, frameHead, RawClient, within } from "./raw_client.ts";
 
 // Deno's blocking pool runs at most 32 FFI calls at once: a rank that parked one call per
 // idle connection on it would queue the reads of the busy ones behind them.
@@ -51,4 +55,35 @@ Deno.test("ranks holding 40 native connections each (120 in the process) still a
   );
   await Promise.all(reduced);
   for (const g of grads) assert.deepEqual(new Uint32Array(g.buffer), new Uint32Array(sum.buffer));
+});
+
+Deno.test("40 connections that stop halfway through a chunk's body do not hold up a real peer", async () => {
+  const token = newJobToken();
+  const server = await serveNative({
+    token,
+    chunkLengthFor: (k) => (k.bucket === 0 ? 2 : 1024),
+    world: () => 2,
+    log: () => {},
+  });
+  const link = new NativeLink({ rank: 0, peers: [server.url, server.url], token, server });
+  let stalled: RawClient[] = [];
+  try {
+    // A client with the token that sends a header and 100 of the body's 4096 bytes, then waits.
+    stalled = await Promise.all(Array.from({ length: 40 }, async (_, chunk) => {
+      const client = await RawClient.open(Number(new URL(server.url).port));
+      await client.write(concat(encodeHello(0, token), frameHead(0n, 1, chunk, 4096)));
+      await client.write(new Uint8Array(100));
+      return client;
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // their bodies are being read
+    const key = { step: 0, bucket: 0, chunk: 0 };
+    const sent = link.send(1, key, Float32Array.of(1, 2));
+    const got = server.mailbox.take(0, key);
+    assert.ok(await within(Promise.all([sent, got]), 5_000), "the real chunk was held up");
+    assert.deepEqual(await got, Float32Array.of(1, 2));
+  } finally {
+    for (const client of stalled) client.close();
+    await link.close();
+    await server.shutdown();
+  }
 });
