@@ -79,8 +79,8 @@ export interface NativeServer {
 const FIRST_WAIT_MS = 1, LONGEST_WAIT_MS = 50;
 /**
  * How long a connection may take over its handshake, and how many may be at it at once
- * (a descriptor each; a handshake is read by polling, so it holds none of the blocking
- * pool's threads). A connection past the bound cuts the oldest handshake under way.
+ * (a descriptor each; a handshake is read through the shared `epoll_wait`, so it holds
+ * none of the blocking pool's threads). A connection past the bound cuts the oldest handshake under way.
  */
 export const HANDSHAKE_TIMEOUT_MS = 10_000, MAX_HANDSHAKES = 32;
 

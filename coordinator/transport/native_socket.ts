@@ -7,13 +7,13 @@
  * Every transfer first takes what the kernel holds (or has room for) at once, on this
  * thread with `MSG_DONTWAIT`. A socket with nothing to read, one whose send buffer is full
  * and a listener with no connection waiting wait in the thread's one shared `epoll_wait`
- * (`epoll`, native_poller.ts), not on a pool thread each: the pool runs at most 32 calls at once, and
+ * (native_poller.ts), not on a pool thread each: the pool runs at most 32 calls at once, and
  * a rank may hold many more connections. Only the rest of a receive that has begun goes to
- * the pool, so pool threads are bounded by the transfers under way, each bounded in time by
- * its sender. {@link NativeSocket.shutdown} wakes any wait on its socket, and
+ * the pool, for at most {@link POOL_RECV_MS} a call, so pool threads are bounded by the
+ * transfers under way. {@link NativeSocket.shutdown} wakes any wait on its socket, and
  * {@link NativeSocket.close} releases the descriptor only once they returned: a pool thread
- * (or `epoll_wait`) that has not yet entered its call must never find the number reused by the next
- * connection accepted.
+ * (or the shared wait) that has not yet entered its call must never find the number reused
+ * by the next connection accepted.
  * `errno` belongs to the pool thread that ran a failed call, so failures are described from
  * the socket's `SO_ERROR` where it has one.
  *
