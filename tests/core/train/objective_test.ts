@@ -6,13 +6,12 @@
  */
 
 import assert from "node:assert/strict";
-import { backward } from "../../../core/autograd.ts";
 import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import { UsageError } from "../../../core/errors.ts";
 import { type ObjectiveArgs, objectiveByName } from "../../../core/train/objective.ts";
 import { tensor } from "../../../core/tensor.ts";
-import { assertClose } from "../asserts.ts";
 import { backendsUnderTest, describeBackends } from "../backends.ts";
+import { assertShardsSum, objectiveGoldenTests } from "./objective_cases.ts";
 
 interface Case {
   loss: string;
@@ -32,46 +31,27 @@ describeBackends("objective_test", backends);
 
 const label = (c: Case) => `${c.loss} ${JSON.stringify(c.args)}`;
 
-for (const b of backends) {
-  Deno.test({
-    name: `objectives on ${b.name}: value and logits gradient match PyTorch`,
-    ignore: !b.create,
-    async fn() {
-      const backend = await b.create!();
-      const { atol, rtol } = b.golden.elementwise;
-      // Every case's read-backs are issued before any is awaited: from a GPU they then wait
-      // out one map latency together instead of one each.
-      const reads = golden.cases.map((c) => {
-        const x = tensor(backend, c.logits, c.shape, true);
-        const y = tensor(backend, c.labels, [c.shape[0]]);
-        const loss = objectiveByName(c.loss, c.args)(x, y, c.shape[0]);
-        backward(loss);
-        return Promise.all([loss.toArray(), x.grad!.toArray()]);
-      });
-      for (const [i, [value, grad]] of (await Promise.all(reads)).entries()) {
-        const c = golden.cases[i];
-        assertClose(value, [c.value], atol, rtol, `${label(c)} value`);
-        assertClose(grad, c.grad, atol, rtol, `${label(c)} grad`);
-      }
-      backend.destroy();
-    },
-  });
-}
+objectiveGoldenTests(
+  "objectives",
+  "value and logits gradient match PyTorch",
+  backends,
+  golden.cases,
+  label,
+  (backend, c) => {
+    const input = tensor(backend, c.logits, c.shape, true);
+    const y = tensor(backend, c.labels, [c.shape[0]]);
+    return { input, loss: objectiveByName(c.loss, c.args)(input, y, c.shape[0]) };
+  },
+);
 
 Deno.test("objectives: shards divided by the global batch sum to the whole batch's loss", async () => {
   const cpu = createCpuBackend();
-  for (const c of golden.cases) {
+  await assertShardsSum(golden.cases, label, async (c, from, to) => {
     const [n, k] = c.shape;
-    const objective = objectiveByName(c.loss, c.args);
-    const part = async (from: number, to: number) => {
-      const x = tensor(cpu, c.logits.slice(from * k, to * k), [to - from, k]);
-      const y = tensor(cpu, c.labels.slice(from, to), [to - from]);
-      return (await objective(x, y, n).toArray())[0];
-    };
-    const whole = await part(0, n);
-    const split = (await part(0, 2)) + (await part(2, n));
-    assertClose([split], [whole], 1e-6, 1e-5, label(c));
-  }
+    const x = tensor(cpu, c.logits.slice(from * k, to * k), [to - from, k]);
+    const y = tensor(cpu, c.labels.slice(from, to), [to - from]);
+    return (await objectiveByName(c.loss, c.args)(x, y, n).toArray())[0];
+  });
 });
 
 Deno.test("objectives: a bad name or argument is a usage error naming the flag", () => {

@@ -6,7 +6,6 @@
  */
 
 import assert from "node:assert/strict";
-import { backward } from "../../../core/autograd.ts";
 import { createCpuBackend } from "../../../core/cpu/backend.ts";
 import { UsageError } from "../../../core/errors.ts";
 import { regressionObjective } from "../../../core/train/regression_objective.ts";
@@ -14,6 +13,7 @@ import type { RegressionReduction } from "../../../core/train/regression_setting
 import { tensor } from "../../../core/tensor.ts";
 import { assertClose } from "../asserts.ts";
 import { backendsUnderTest, describeBackends } from "../backends.ts";
+import { assertShardsSum, objectiveGoldenTests } from "./objective_cases.ts";
 
 interface Case {
   loss: string;
@@ -45,50 +45,27 @@ Deno.test("regression objectives: the fixture covers every loss with both reduct
   }
 });
 
-for (const b of backends) {
-  Deno.test({
-    name: `regression objectives on ${b.name}: value and output gradient match PyTorch`,
-    ignore: !b.create,
-    async fn() {
-      const backend = await b.create!();
-      const { atol, rtol } = b.golden.elementwise;
-      // Every case's read-backs are issued before any is awaited: from a GPU they then wait
-      // out one map latency together instead of one each.
-      const reads = golden.cases.map((c) => {
-        const x = tensor(backend, c.outputs, c.shape, true);
-        const y = tensor(backend, c.targets, c.shape);
-        const loss = regressionObjective(c.loss, c.args)(x, y, c.shape[0]);
-        backward(loss);
-        return Promise.all([loss.toArray(), x.grad!.toArray()]);
-      });
-      for (const [i, [value, grad]] of (await Promise.all(reads)).entries()) {
-        const c = golden.cases[i];
-        assertClose(value, [c.value], atol, rtol, `${label(c)} value`);
-        assertClose(grad, c.grad, atol, rtol, `${label(c)} grad`);
-      }
-      backend.destroy();
-    },
-  });
-}
+objectiveGoldenTests(
+  "regression objectives",
+  "value and output gradient match PyTorch",
+  backends,
+  golden.cases,
+  label,
+  (backend, c) => {
+    const input = tensor(backend, c.outputs, c.shape, true);
+    const y = tensor(backend, c.targets, c.shape);
+    return { input, loss: regressionObjective(c.loss, c.args)(input, y, c.shape[0]) };
+  },
+);
 
 Deno.test("regression objectives: shards divided by the global batch sum to the whole batch's loss", async () => {
   const cpu = createCpuBackend();
-  for (const c of golden.cases) {
+  await assertShardsSum(golden.cases, label, async (c, from, to) => {
     const [n, t] = c.shape;
-    const objective = regressionObjective(c.loss, c.args);
-    const part = async (from: number, to: number) => {
-      const x = tensor(cpu, c.outputs.slice(from * t, to * t), [to - from, t]);
-      const y = tensor(cpu, c.targets.slice(from * t, to * t), [to - from, t]);
-      return (await objective(x, y, n).toArray())[0];
-    };
-    assertClose(
-      [(await part(0, 2)) + (await part(2, n))],
-      [await part(0, n)],
-      1e-6,
-      1e-5,
-      label(c),
-    );
-  }
+    const x = tensor(cpu, c.outputs.slice(from * t, to * t), [to - from, t]);
+    const y = tensor(cpu, c.targets.slice(from * t, to * t), [to - from, t]);
+    return (await regressionObjective(c.loss, c.args)(x, y, n).toArray())[0];
+  });
 });
 
 Deno.test("regression objectives: the recorded loss is per target with either reduction", async () => {
