@@ -40,12 +40,10 @@ import {
   ALLREDUCE_ALGORITHMS,
   type AllReduceAlgorithm,
 } from "../coordinator/transport/algorithm_choice.ts";
-import { HttpLink } from "../coordinator/transport/http_link.ts";
 import type { ChunkKey, Link } from "../coordinator/transport/link.ts";
-import { NativeLink, nativeLinkUnavailable } from "../coordinator/transport/native_link.ts";
-import { serveNative } from "../coordinator/transport/native_server.ts";
+import { nativeLinkUnavailable } from "../coordinator/transport/native_link.ts";
+import { type LinkEndpoint, serveLinkEndpoint } from "../coordinator/transport/link_endpoint.ts";
 import { DEFAULT_CHUNK_ELEMS } from "../coordinator/transport/ring_plan.ts";
-import { serveRing } from "../coordinator/transport/ring_server.ts";
 import { newJobToken } from "../coordinator/transport/token.ts";
 import { WIRE_DTYPES, type WireDtype } from "../coordinator/transport/wire_dtype.ts";
 import {
@@ -105,7 +103,7 @@ const { values: flags } = parseArgs({
     worlds: { type: "string" },
     sizes: { type: "string", default: DEFAULT_SIZES.join(",") },
     "chunk-elems": { type: "string", default: String(DEFAULT_CHUNK_ELEMS) },
-    // HttpLink's own default unless given.
+    // Each link's own default unless given.
     "max-in-flight": { type: "string" },
     "gloo-script": { type: "string", default: "/work/shared/peers/gloo_allreduce.py" },
     "no-gloo": { type: "boolean", default: false },
@@ -204,35 +202,21 @@ async function runRank(rank: number, world: number, token: string): Promise<void
       ...(streams > 0 && { streams }),
     })
   );
-  const endpoint = {
-    token,
-    hostname: flags.host,
-    chunkLengthFor: (key: ChunkKey, from: number) =>
-      plans[key.bucket]?.chunkLength(rank, from, key.chunk),
-  };
-  const server = linkKinds.includes("http") ? serveRing(endpoint) : undefined;
-  const native = linkKinds.includes("native") ? await serveNative(endpoint) : undefined;
-  console.log(JSON.stringify({ http: server?.url, native: native?.url }));
+  const chunkLengthFor = (key: ChunkKey, from: number) =>
+    plans[key.bucket]?.chunkLength(rank, from, key.chunk);
+  const endpoints: Partial<Record<LinkKind, LinkEndpoint>> = {};
+  for (const kind of linkKinds) {
+    endpoints[kind] = await serveLinkEndpoint(kind, { token, hostname: flags.host, port: 0 });
+    endpoints[kind].expect(chunkLengthFor);
+  }
+  console.log(JSON.stringify({ http: endpoints.http?.url, native: endpoints.native?.url }));
   // Each rank's first line is its URLs as JSON; the exchange hands them back as strings.
   const urls = (await readPeers()).map((u) => JSON.parse(u) as Record<LinkKind, string>);
-  const links: Record<LinkKind, Link | undefined> = {
-    http: server &&
-      new HttpLink({
-        rank,
-        peers: urls.map((u) => u.http),
-        token,
-        mailbox: server.mailbox,
-        maxInFlight,
-      }),
-    native: native &&
-      new NativeLink({
-        rank,
-        peers: urls.map((u) => u.native),
-        token,
-        server: native,
-        maxInFlight,
-      }),
-  };
+  const links: Partial<Record<LinkKind, Link>> = {};
+  for (const kind of linkKinds) {
+    const peers = urls.map((u) => u[kind]);
+    links[kind] = endpoints[kind]!.connect({ rank, peers, maxInFlight }, token);
+  }
   const expected = (world * (world + 1)) / 2;
   let step = 0;
   for (const [bucket, plan] of plans.entries()) {
@@ -270,9 +254,8 @@ async function runRank(rank: number, world: number, token: string): Promise<void
       console.log(JSON.stringify(m));
     }
   }
-  for (const link of Object.values(links)) await link?.close();
-  await server?.shutdown();
-  await native?.shutdown();
+  for (const link of Object.values(links)) await link.close();
+  for (const endpoint of Object.values(endpoints)) await endpoint.shutdown();
 }
 
 /** The program and arguments that run `command` as rank `rank`: in its namespace, if any. */
