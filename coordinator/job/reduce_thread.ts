@@ -14,7 +14,7 @@
  */
 
 import { GradmeshError } from "../../core/errors.ts";
-import { MeshAuthError, MeshError, MeshTimeoutError } from "../transport/errors.ts";
+import { errorMessage, MeshAuthError, MeshError, MeshTimeoutError } from "../transport/errors.ts";
 import type { BucketPlan, CollectiveSettings } from "./bucket_plan.ts";
 import type { AllReduceRunner } from "./gradient_reducer.ts";
 import { ListenError } from "./job_errors.ts";
@@ -91,10 +91,10 @@ export function errorToWire(error: unknown): WireError {
     };
   }
   if (error instanceof ListenError) {
-    const detail = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    const detail = errorMessage(error.cause);
     return { kind: "listen", host: error.host, port: error.port, detail };
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   return { kind: error instanceof RangeError ? "range" : "other", detail };
 }
 

@@ -35,3 +35,8 @@ export class MeshTimeoutError extends MeshError {
     super(rank, host, step, `bucket ${bucket}: ${message} for ${timeoutMs} ms`);
   }
 }
+
+/** What `error` says: its message, or the thrown value as text when it is not an `Error`. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MeshAuthError, MeshError } from "./errors.ts";
+import { errorMessage, MeshAuthError, MeshError } from "./errors.ts";
 import { Http1Pool } from "./http1_pool.ts";
 import type { ChunkKey, Link } from "./link.ts";
 import type { Mailbox } from "./mailbox.ts";
@@ -53,8 +53,6 @@ interface Peer {
   /** The header fields every request to this rank carries but its length, each line ended. */
   readonly fields: string;
 }
-
-const reason = (error: unknown): string => error instanceof Error ? error.message : String(error);
 
 /**
  * One rank's HTTP connection to the mesh.
@@ -104,7 +102,7 @@ export class HttpLink implements Link {
         ({ status, body: text } = await pool.request(head, body, signal));
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        throw this.#error(to, key, reason(error));
+        throw this.#error(to, key, errorMessage(error));
       }
       if (status !== 503 || Date.now() >= giveUpAt) break;
       await sleep(wait, signal);

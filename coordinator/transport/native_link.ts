@@ -14,7 +14,7 @@
 
 import { abortable } from "./abortable.ts";
 import type { HttpLinkOptions } from "./http_link.ts";
-import { MeshAuthError, MeshError } from "./errors.ts";
+import { errorMessage, MeshAuthError, MeshError } from "./errors.ts";
 import type { ChunkKey, Link } from "./link.ts";
 import { byeFrame, encodeFrame, encodeHello, FRAME_BYTES, HELLO_OK } from "./native_frame.ts";
 import { NATIVE_SCHEME, type NativeServer } from "./native_server.ts";
@@ -57,8 +57,6 @@ interface Connection {
   /** Why it can no longer send. */
   failed?: unknown;
 }
-
-const reason = (error: unknown): string => error instanceof Error ? error.message : String(error);
 
 /**
  * Why the native link cannot be used here (not Linux, no `--allow-ffi`, no `libc.so.6`), or
@@ -125,7 +123,7 @@ export class NativeLink implements Link {
       if (signal?.aborted) throw signal.reason;
       connection.failed ??= error instanceof MeshError
         ? error
-        : this.#error(to, key, reason(error));
+        : this.#error(to, key, errorMessage(error));
       throw connection.failed;
     }).finally(() => connection.queued -= bytes);
     connection.tail = sent.catch(() => {});
@@ -222,8 +220,8 @@ export class NativeLink implements Link {
         if (error instanceof MeshAuthError) throw error;
         socket?.close();
         failure = socket
-          ? `handshake failed: ${reason(error)}`
-          : `cannot connect: ${reason(error)}`;
+          ? `handshake failed: ${errorMessage(error)}`
+          : `cannot connect: ${errorMessage(error)}`;
       }
       if (closing.aborted || Date.now() >= giveUpAt) throw this.#error(to, key, failure);
       await sleep(wait, closing).catch(() => {});

@@ -24,7 +24,7 @@
  * @module
  */
 
-import { MeshError } from "./errors.ts";
+import { errorMessage, MeshError } from "./errors.ts";
 import type { ChunkKey } from "./link.ts";
 import { LogLimiter } from "./log_limiter.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -144,7 +144,7 @@ export async function serveNative(options: NativeServerOptions): Promise<NativeS
       const orderly = await readFrames(socket, from, mailbox, options, stopping.signal);
       if (!orderly) broke = "closed without a goodbye";
     } catch (error) {
-      broke = error instanceof Error ? error.message : String(error);
+      broke = errorMessage(error);
       if (error instanceof ProtocolError && !stopping.signal.aborted) {
         const who = from === undefined ? "handshake" : `rank ${from}`;
         limiter.log(who === "handshake" ? who : "frames", `native endpoint: ${who}: ${broke}`);
