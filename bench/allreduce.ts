@@ -53,6 +53,7 @@ import {
   NET_PROFILES,
   type NetProfile,
 } from "./netns.ts";
+import { median } from "./median.ts";
 import { machineLine, replaceSection } from "./results.ts";
 import { exchangeUrls, readPeers } from "./rank_processes.ts";
 
@@ -186,10 +187,6 @@ const repsFor = (bytes: number) =>
   fixedReps ?? Math.max(3, Math.min(200, Math.floor((1 << 28) / bytes)));
 const algbw = (m: Measurement) => m.bytes / (m.ms / 1e3) / 1e9;
 const busbw = (m: Measurement) => algbw(m) * (2 * (m.world - 1)) / m.world;
-const median = (xs: number[]) => {
-  const s = xs.toSorted((a, b) => a - b);
-  return (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2;
-};
 
 async function runRank(rank: number, world: number, token: string): Promise<void> {
   const hosts = String(flags.hosts).split(",");

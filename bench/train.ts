@@ -15,6 +15,7 @@ import { defaultTrainConfig } from "../core/train/config.ts";
 import { fitConfig } from "../core/train/fit_config.ts";
 import { type BackendKind, chooseBackend, type CpuSettings } from "../backends/backend_choice.ts";
 import { defaultThreads } from "../cpu/backend.ts";
+import { median } from "./median.ts";
 import { machineLine, replaceSection } from "./results.ts";
 
 const EPOCHS = Number(Deno.env.get("BENCH_EPOCHS") ?? 5);
@@ -29,13 +30,6 @@ interface Row {
   epochSeconds: number;
   evalSeconds: number;
   accuracy: number;
-}
-
-/** The median of `xs`. */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
